@@ -1,0 +1,124 @@
+//! Validated identifiers. Each parses tolerantly (spaces, hyphens and case are ignored) and
+//! explains the expected form when the input does not fit.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Upper-cases and drops spaces and hyphens: people copy identifiers with both.
+fn compact(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+fn letters_then_digits(s: &str, letters: usize, digits: usize) -> bool {
+    s.len() == letters + digits
+        && s.bytes().take(letters).all(|b| b.is_ascii_uppercase())
+        && s.bytes().skip(letters).all(|b| b.is_ascii_digit())
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $expected:literal, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub const WHAT: &'static str = $what;
+            pub const EXPECTED: &'static str = $expected;
+
+            pub fn parse(text: &str) -> Result<Self, String> {
+                let s = compact(text);
+                let check: fn(&str) -> bool = $check;
+                if check(&s) {
+                    Ok(Self(s))
+                } else {
+                    Err(format!("{text:?} is not a valid {}; expected {}", $what, $expected))
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                Self::parse(&s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A CEAC immigrant-visa (NVC) case number, as K cases use: the post's three letters and
+    /// ten digits, e.g. `MNL2024512345`.
+    CeacCaseNumber,
+    "CEAC case number",
+    "3 letters followed by 10 digits, e.g. MNL2024512345",
+    |s| letters_then_digits(s, 3, 10)
+);
+
+id_type!(
+    /// A DS-160 confirmation (application) id: `AA` and eight letters or digits.
+    Ds160Id,
+    "DS-160 confirmation id",
+    "AA followed by 8 letters or digits, e.g. AA00B7QPGN",
+    |s| s.len() == 10 && s.starts_with("AA") && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+);
+
+id_type!(
+    /// A USCIS receipt number: three letters (the service centre) and ten digits.
+    ReceiptNumber,
+    "USCIS receipt number",
+    "3 letters followed by 10 digits, e.g. IOE0912345678",
+    |s| letters_then_digits(s, 3, 10)
+);
+
+id_type!(
+    /// A passport number. Formats differ by country, so only the shape is checked: 5 to 20
+    /// letters and digits.
+    PassportNumber,
+    "passport number",
+    "5 to 20 letters or digits as printed in the passport, e.g. P1234567A",
+    |s| (5..=20).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tolerant_parsing() {
+        assert_eq!(CeacCaseNumber::parse(" mnl-2024512345 ").map(|c| c.0), Ok("MNL2024512345".into()));
+        assert_eq!(Ds160Id::parse("aa00 20 akax").map(|c| c.0), Ok("AA0020AKAX".into()));
+        assert_eq!(ReceiptNumber::parse("IOE0912345678").map(|c| c.0), Ok("IOE0912345678".into()));
+    }
+
+    #[test]
+    fn errors_name_the_value_and_the_form() {
+        let e = CeacCaseNumber::parse("MNL12").unwrap_err();
+        assert!(e.contains("\"MNL12\"") && e.contains("3 letters followed by 10 digits"), "{e}");
+        assert!(Ds160Id::parse("AB00B7QPGN").is_err());
+        assert!(Ds160Id::parse("AA00B7QPG").is_err());
+        assert!(ReceiptNumber::parse("EAC12345678").is_err());
+        assert!(PassportNumber::parse("P12").is_err());
+        assert!(PassportNumber::parse("P12#4567").is_err());
+    }
+}

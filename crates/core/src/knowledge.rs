@@ -1,0 +1,716 @@
+//! The curated knowledge base: statuses, documents, posts, countries, policy restrictions and
+//! rules. Every entry carries `sources` (URLs) and `as_of`; uncertain facts say so in
+//! `uncertain`. The TOML files in `knowledge/` are compiled into the binary, and a directory
+//! with the same files can replace them at run time (`VISANAV_KNOWLEDGE_DIR`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::{closest, normalize_key};
+
+/// The knowledge files, in load order, with their compiled-in contents.
+pub const FILES: &[(&str, &str)] = &[
+    ("countries.toml", include_str!("../../../knowledge/countries.toml")),
+    ("documents.toml", include_str!("../../../knowledge/documents.toml")),
+    ("posts.toml", include_str!("../../../knowledge/posts.toml")),
+    ("statuses.toml", include_str!("../../../knowledge/statuses.toml")),
+    ("restrictions.toml", include_str!("../../../knowledge/restrictions.toml")),
+    ("rules.toml", include_str!("../../../knowledge/rules.toml")),
+];
+
+/// Document ids that other parts of visanav (and users' case files) rely on. They may gain
+/// company, never be renamed.
+pub const REQUIRED_DOCUMENT_IDS: &[&str] = &[
+    "passport",
+    "photos",
+    "ds160_confirmation",
+    "appointment_letter",
+    "birth_certificate",
+    "police_certificate",
+    "court_records",
+    "military_records",
+    "medical_exam",
+    "i134_support",
+    "tax_documents",
+    "employment_letter",
+    "bank_statements",
+    "relationship_evidence",
+    "meeting_evidence",
+    "intent_to_marry",
+    "prior_marriage_termination",
+    "name_change",
+    "petitioner_citizenship",
+    "i129f_approval",
+    "ds5535",
+    "resume",
+    "translation",
+    "custody_documents",
+    "adoption_documents",
+    "other",
+];
+
+/// Where a fact comes from and how sure we are of it. Flattened into every entry.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Provenance {
+    /// URLs of the primary (or best available) sources.
+    pub sources: Vec<String>,
+    /// The date the entry was last checked against its sources (`YYYY-MM-DD`).
+    pub as_of: String,
+    /// Present when sources disagree or the fact is unverified; shown to users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertain: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Country {
+    /// ISO 3166-1 alpha-2 code, upper case.
+    pub code: String,
+    pub name: String,
+    /// Other names people and notices use ("Burma" for Myanmar).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Beneficiary,
+    Petitioner,
+    Sponsor,
+}
+
+/// How long a document stays usable.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Validity {
+    /// Usable for this many months from its issue date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub months: Option<u32>,
+    /// Must remain valid at least this many months beyond the intended stay or travel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_remaining_months: Option<u32>,
+    /// The rule in plain words, including links to other deadlines (the medical exam caps the
+    /// K-1 visa's validity, for instance).
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub provided_by: Vec<Provider>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validity: Option<Validity>,
+    /// Words and phrases notices use for this document (lower case), for the notice reader.
+    #[serde(default)]
+    pub notice_terms: Vec<String>,
+    pub sources: Vec<String>,
+    pub as_of: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertain: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum KVisaHandling {
+    /// The post interviews K-1/K-2 applicants itself.
+    Processed,
+    /// K cases from this post's country are interviewed at another post (`k_processed_at`).
+    Elsewhere,
+    /// The post issues no immigrant or K visas (nonimmigrant-only, or suspended).
+    NotProcessed,
+    /// Not established from sources yet.
+    Unknown,
+}
+
+/// A post's 221(g) document-submission procedure, where researched.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SubmissionProcedure {
+    /// How documents reach the post: courier, email, drop-off, upload, in person.
+    pub channel: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub courier: Option<String>,
+    /// Whether the post keeps the passport while the case is pending: "yes", "no", "varies",
+    /// "unknown".
+    pub passport_kept: String,
+    /// What to include with the submission.
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    pub sources: Vec<String>,
+    pub as_of: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertain: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Post {
+    /// CEAC location code, three upper-case letters.
+    pub code: String,
+    /// The city (or the name CEAC shows).
+    pub name: String,
+    /// ISO 3166-1 alpha-2 code of the post's country.
+    pub country: String,
+    /// IANA time zone; a deadline at this post ends at midnight in this zone.
+    pub time_zone: String,
+    pub k_visas: KVisaHandling,
+    /// Where K cases go when `k_visas = "elsewhere"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k_processed_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<SubmissionProcedure>,
+    pub sources: Vec<String>,
+    pub as_of: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertain: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusSource {
+    /// The State Department's CEAC status page.
+    Ceac,
+    /// USCIS case status (the I-129F petition).
+    Uscis,
+}
+
+impl StatusSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusSource::Ceac => "ceac",
+            StatusSource::Uscis => "uscis",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<StatusSource> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "ceac" => Some(StatusSource::Ceac),
+            "uscis" => Some(StatusSource::Uscis),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Status {
+    /// URL-safe id, unique across sources (`ceac-refused`, `uscis-case-was-approved`).
+    pub slug: String,
+    pub source: StatusSource,
+    /// The status exactly as the source displays it.
+    pub name: String,
+    /// Other spellings of the same status seen in the wild.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Which application types show it on CEAC: "niv", "iv" (K cases use the IV side).
+    #[serde(default)]
+    pub applies_to: Vec<String>,
+    /// Plain-language meaning for an applicant.
+    pub meaning: String,
+    /// Whether the status ends the process (no further change expected).
+    #[serde(rename = "final")]
+    pub is_final: bool,
+    #[serde(default)]
+    pub causes: Vec<String>,
+    pub next_steps: Vec<String>,
+    #[serde(default)]
+    pub misconceptions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typical_duration: Option<String>,
+    pub sources: Vec<String>,
+    pub as_of: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertain: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum KVisaCoverage {
+    Yes,
+    No,
+    Unclear,
+}
+
+/// A refusal that documents cannot cure: a presidential proclamation under INA 212(f), a
+/// pause on issuance for listed nationalities, and the like.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Restriction {
+    pub id: String,
+    pub title: String,
+    /// "212f_proclamation", "issuance_pause", ...
+    pub kind: String,
+    pub effective_on: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_on: Option<String>,
+    /// Nationalities (ISO alpha-2) fully covered.
+    #[serde(default)]
+    pub countries: Vec<String>,
+    /// Nationalities partly covered (some visa classes only).
+    #[serde(default)]
+    pub partial_countries: Vec<String>,
+    pub applies_to_k: KVisaCoverage,
+    /// What it means for an applicant, in plain words.
+    pub effect: String,
+    /// When a person last checked the country list against the source.
+    pub last_verified: String,
+    pub sources: Vec<String>,
+    pub as_of: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertain: Option<String>,
+}
+
+/// A legal or procedural rule with its parameters. The engine reads numbers only from here.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    /// The rule in plain words.
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub months: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub years: Option<u32>,
+    /// What happens if the deadline is missed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consequence: Option<String>,
+    #[serde(default)]
+    pub exceptions: Vec<String>,
+    pub sources: Vec<String>,
+    pub as_of: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertain: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    None,
+    Consider,
+    Soon,
+    Now,
+}
+
+/// A situation in which visanav recommends talking to an attorney.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LegalHelpTrigger {
+    pub id: String,
+    pub title: String,
+    pub urgency: Urgency,
+    /// Why, in plain words, shown to the applicant.
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    pub sources: Vec<String>,
+    pub as_of: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertain: Option<String>,
+}
+
+// One struct per file, so a file holds exactly the tables it should.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CountriesFile {
+    #[serde(default)]
+    country: Vec<Country>,
+}
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DocumentsFile {
+    #[serde(default)]
+    document: Vec<Document>,
+}
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PostsFile {
+    #[serde(default)]
+    post: Vec<Post>,
+}
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct StatusesFile {
+    #[serde(default)]
+    status: Vec<Status>,
+}
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RestrictionsFile {
+    #[serde(default)]
+    restriction: Vec<Restriction>,
+}
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    rule: Vec<Rule>,
+    #[serde(default)]
+    trigger: Vec<LegalHelpTrigger>,
+}
+
+/// One problem found while loading or checking a knowledge directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: String,
+    /// The entry (`post MNL`, `document medical_exam`) or empty for file-level problems.
+    pub entry: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.entry.is_empty() {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.file, self.entry, self.message)
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the knowledge base has {} problem(s):\n{}", .0.len(), .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+pub struct KnowledgeError(pub Vec<Problem>);
+
+/// The loaded, validated knowledge base.
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    pub countries: Vec<Country>,
+    pub documents: Vec<Document>,
+    pub posts: Vec<Post>,
+    pub statuses: Vec<Status>,
+    pub restrictions: Vec<Restriction>,
+    pub rules: Vec<Rule>,
+    pub triggers: Vec<LegalHelpTrigger>,
+    country_index: BTreeMap<String, usize>,
+    document_index: BTreeMap<String, usize>,
+    post_index: BTreeMap<String, usize>,
+    /// normalised status text (name or alias) per source -> index into `statuses`
+    status_index: BTreeMap<(StatusSource, String), usize>,
+}
+
+impl Knowledge {
+    /// The knowledge base compiled into the binary.
+    pub fn embedded() -> Result<Knowledge, KnowledgeError> {
+        Self::from_sources(FILES.iter().map(|(n, t)| (n.to_string(), Ok(t.to_string()))))
+    }
+
+    /// Loads a knowledge directory holding the same files as `knowledge/`.
+    pub fn from_dir(dir: &Path) -> Result<Knowledge, KnowledgeError> {
+        Self::from_sources(FILES.iter().map(|(name, _)| {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()));
+            (name.to_string(), text)
+        }))
+    }
+
+    fn from_sources(
+        files: impl Iterator<Item = (String, Result<String, String>)>,
+    ) -> Result<Knowledge, KnowledgeError> {
+        let mut k = Knowledge::default();
+        let mut problems = Vec::new();
+        for (name, text) in files {
+            let text = match text {
+                Ok(t) => t,
+                Err(message) => {
+                    problems.push(Problem { file: name, entry: String::new(), message });
+                    continue;
+                }
+            };
+            let parsed = match name.as_str() {
+                "countries.toml" => parse::<CountriesFile>(&text).map(|f| k.countries = f.country),
+                "documents.toml" => parse::<DocumentsFile>(&text).map(|f| k.documents = f.document),
+                "posts.toml" => parse::<PostsFile>(&text).map(|f| k.posts = f.post),
+                "statuses.toml" => parse::<StatusesFile>(&text).map(|f| k.statuses = f.status),
+                "restrictions.toml" => {
+                    parse::<RestrictionsFile>(&text).map(|f| k.restrictions = f.restriction)
+                }
+                "rules.toml" => parse::<RulesFile>(&text).map(|f| {
+                    k.rules = f.rule;
+                    k.triggers = f.trigger;
+                }),
+                other => Err(format!("unexpected knowledge file {other}")),
+            };
+            if let Err(message) = parsed {
+                problems.push(Problem { file: name, entry: String::new(), message });
+            }
+        }
+        if problems.is_empty() {
+            k.build_indexes();
+            problems = k.check();
+        }
+        if problems.is_empty() { Ok(k) } else { Err(KnowledgeError(problems)) }
+    }
+
+    fn build_indexes(&mut self) {
+        self.country_index =
+            self.countries.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
+        self.document_index =
+            self.documents.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
+        self.post_index = self.posts.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect();
+        self.status_index.clear();
+        for (i, s) in self.statuses.iter().enumerate() {
+            for text in std::iter::once(&s.name).chain(&s.aliases) {
+                self.status_index.entry((s.source, normalize_key(text))).or_insert(i);
+            }
+        }
+    }
+
+    /// Cross-checks every entry: sources present and URLs, dates well formed, ids unique,
+    /// references resolvable, required documents present.
+    fn check(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut problem = |file: &str, entry: String, message: String| {
+            problems.push(Problem { file: file.into(), entry, message })
+        };
+        let check_provenance =
+            |file: &str, entry: String, sources: &[String], as_of: &str, problem: &mut dyn FnMut(&str, String, String)| {
+                if sources.is_empty() {
+                    problem(file, entry.clone(), "has no sources; add at least one URL".into());
+                }
+                for s in sources {
+                    if !(s.starts_with("https://") || s.starts_with("http://")) {
+                        problem(file, entry.clone(), format!("source {s:?} is not a URL"));
+                    }
+                }
+                if crate::date::parse_date(as_of).is_err() {
+                    problem(file, entry, format!("as_of {as_of:?} is not a YYYY-MM-DD date"));
+                }
+            };
+
+        let mut seen = BTreeSet::new();
+        for c in &self.countries {
+            let ok = c.code.len() == 2 && c.code.bytes().all(|b| b.is_ascii_uppercase());
+            if !ok {
+                problem("countries.toml", format!("country {}", c.code), "code must be two upper-case letters (ISO 3166-1 alpha-2)".into());
+            }
+            if !seen.insert(c.code.clone()) {
+                problem("countries.toml", format!("country {}", c.code), "duplicate code".into());
+            }
+        }
+
+        let mut seen = BTreeSet::new();
+        for d in &self.documents {
+            let entry = format!("document {}", d.id);
+            if !seen.insert(d.id.clone()) {
+                problem("documents.toml", entry.clone(), "duplicate id".into());
+            }
+            if d.provided_by.is_empty() {
+                problem("documents.toml", entry.clone(), "provided_by is empty".into());
+            }
+            check_provenance("documents.toml", entry, &d.sources, &d.as_of, &mut problem);
+        }
+        for id in REQUIRED_DOCUMENT_IDS {
+            if !self.document_index.contains_key(*id) {
+                problem("documents.toml", String::new(), format!("required document id {id:?} is missing"));
+            }
+        }
+
+        let mut seen = BTreeSet::new();
+        for p in &self.posts {
+            let entry = format!("post {}", p.code);
+            if !(p.code.len() == 3 && p.code.bytes().all(|b| b.is_ascii_uppercase())) {
+                problem("posts.toml", entry.clone(), "code must be three upper-case letters".into());
+            }
+            if !seen.insert(p.code.clone()) {
+                problem("posts.toml", entry.clone(), "duplicate code".into());
+            }
+            if !self.country_index.contains_key(&p.country) {
+                problem("posts.toml", entry.clone(), format!("country {:?} is not in countries.toml", p.country));
+            }
+            if jiff::tz::TimeZone::get(&p.time_zone).is_err() {
+                problem("posts.toml", entry.clone(), format!("time_zone {:?} is not an IANA time zone", p.time_zone));
+            }
+            match (&p.k_visas, &p.k_processed_at) {
+                (KVisaHandling::Elsewhere, None) => problem("posts.toml", entry.clone(), "k_visas = \"elsewhere\" needs k_processed_at".into()),
+                (KVisaHandling::Elsewhere, Some(at)) if !self.post_index.contains_key(at) => problem("posts.toml", entry.clone(), format!("k_processed_at {at:?} is not a post code")),
+                _ => {}
+            }
+            if let Some(proc_) = &p.procedure {
+                check_provenance("posts.toml", format!("{entry} procedure"), &proc_.sources, &proc_.as_of, &mut problem);
+            }
+            check_provenance("posts.toml", entry, &p.sources, &p.as_of, &mut problem);
+        }
+
+        let mut seen = BTreeSet::new();
+        for s in &self.statuses {
+            let entry = format!("status {}", s.slug);
+            let slug_ok = !s.slug.is_empty()
+                && s.slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !slug_ok {
+                problem("statuses.toml", entry.clone(), "slug must be lower-case letters, digits and '-'".into());
+            }
+            if !seen.insert(s.slug.clone()) {
+                problem("statuses.toml", entry.clone(), "duplicate slug".into());
+            }
+            if s.next_steps.is_empty() {
+                problem("statuses.toml", entry.clone(), "next_steps is empty".into());
+            }
+            check_provenance("statuses.toml", entry, &s.sources, &s.as_of, &mut problem);
+        }
+        // Two statuses of one source must not claim the same spelling.
+        let mut spellings: BTreeMap<(StatusSource, String), &str> = BTreeMap::new();
+        for s in &self.statuses {
+            for text in std::iter::once(&s.name).chain(&s.aliases) {
+                if let Some(other) = spellings.insert((s.source, normalize_key(text)), &s.slug) {
+                    if other != s.slug {
+                        problem("statuses.toml", format!("status {}", s.slug), format!("spelling {text:?} is also claimed by {other}"));
+                    }
+                }
+            }
+        }
+
+        let mut seen = BTreeSet::new();
+        for r in &self.restrictions {
+            let entry = format!("restriction {}", r.id);
+            if !seen.insert(r.id.clone()) {
+                problem("restrictions.toml", entry.clone(), "duplicate id".into());
+            }
+            for c in r.countries.iter().chain(&r.partial_countries) {
+                if !self.country_index.contains_key(c) {
+                    problem("restrictions.toml", entry.clone(), format!("country {c:?} is not in countries.toml"));
+                }
+            }
+            for (field, value) in [("effective_on", Some(&r.effective_on)), ("ends_on", r.ends_on.as_ref()), ("last_verified", Some(&r.last_verified))] {
+                if let Some(v) = value {
+                    if crate::date::parse_date(v).is_err() {
+                        problem("restrictions.toml", entry.clone(), format!("{field} {v:?} is not a YYYY-MM-DD date"));
+                    }
+                }
+            }
+            check_provenance("restrictions.toml", entry, &r.sources, &r.as_of, &mut problem);
+        }
+
+        let mut seen = BTreeSet::new();
+        for r in &self.rules {
+            let entry = format!("rule {}", r.id);
+            if !seen.insert(r.id.clone()) {
+                problem("rules.toml", entry.clone(), "duplicate id".into());
+            }
+            check_provenance("rules.toml", entry, &r.sources, &r.as_of, &mut problem);
+        }
+        for t in &self.triggers {
+            let entry = format!("trigger {}", t.id);
+            if !seen.insert(t.id.clone()) {
+                problem("rules.toml", entry.clone(), "duplicate id".into());
+            }
+            check_provenance("rules.toml", entry, &t.sources, &t.as_of, &mut problem);
+        }
+        problems
+    }
+
+    pub fn country(&self, code: &str) -> Option<&Country> {
+        self.country_index.get(code).map(|&i| &self.countries[i])
+    }
+
+    /// Finds a country by ISO code or by name/alias, ignoring case and punctuation.
+    pub fn find_country(&self, text: &str) -> Option<&Country> {
+        let upper = text.trim().to_ascii_uppercase();
+        if let Some(c) = self.country(&upper) {
+            return Some(c);
+        }
+        let key = normalize_key(text);
+        self.countries.iter().find(|c| {
+            normalize_key(&c.name) == key || c.aliases.iter().any(|a| normalize_key(a) == key)
+        })
+    }
+
+    pub fn document(&self, id: &str) -> Option<&Document> {
+        self.document_index.get(id).map(|&i| &self.documents[i])
+    }
+
+    pub fn post(&self, code: &str) -> Option<&Post> {
+        self.post_index.get(code).map(|&i| &self.posts[i])
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    pub fn status_by_slug(&self, slug: &str) -> Option<&Status> {
+        self.statuses.iter().find(|s| s.slug == slug)
+    }
+
+    /// Looks a status up by the text a source displays, tolerant of case, spacing and
+    /// punctuation. With no source given, CEAC is tried before USCIS.
+    pub fn find_status(&self, text: &str, source: Option<StatusSource>) -> Option<&Status> {
+        let key = normalize_key(text);
+        let sources = match source {
+            Some(s) => vec![s],
+            None => vec![StatusSource::Ceac, StatusSource::Uscis],
+        };
+        sources
+            .into_iter()
+            .find_map(|s| self.status_index.get(&(s, key.clone())))
+            .map(|&i| &self.statuses[i])
+    }
+
+    /// The known statuses closest to `text`, best first, for "did you mean".
+    pub fn suggest_statuses(&self, text: &str, source: Option<StatusSource>) -> Vec<&Status> {
+        let candidates: Vec<(String, usize)> = self
+            .statuses
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| source.is_none_or(|src| s.source == src))
+            .flat_map(|(i, s)| std::iter::once(&s.name).chain(&s.aliases).map(move |t| (t.clone(), i)))
+            .collect();
+        let mut out: Vec<&Status> = Vec::new();
+        for (_, i) in closest(text, candidates.iter().map(|(t, i)| (t.as_str(), *i)), 5) {
+            if !out.iter().any(|s| s.slug == self.statuses[i].slug) {
+                out.push(&self.statuses[i]);
+            }
+        }
+        out.truncate(3);
+        out
+    }
+
+    /// Document ids closest to `text`, for "did you mean".
+    pub fn suggest_documents(&self, text: &str) -> Vec<&str> {
+        closest(text, self.documents.iter().map(|d| (d.id.as_str(), d.id.as_str())), 3)
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect()
+    }
+
+    /// Post codes closest to `text` (by code and by city name).
+    pub fn suggest_posts(&self, text: &str) -> Vec<&str> {
+        let by_code = self.posts.iter().map(|p| (p.code.as_str(), p.code.as_str()));
+        let by_name = self.posts.iter().map(|p| (p.name.as_str(), p.code.as_str()));
+        let mut out: Vec<&str> = Vec::new();
+        for (_, code) in closest(text, by_code.chain(by_name), 6) {
+            if !out.contains(&code) {
+                out.push(code);
+            }
+        }
+        out.truncate(3);
+        out
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    toml::from_str(text).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_knowledge_loads_and_checks_clean() {
+        let k = Knowledge::embedded().unwrap_or_else(|e| panic!("{e}"));
+        for id in REQUIRED_DOCUMENT_IDS {
+            assert!(k.document(id).is_some(), "{id}");
+        }
+    }
+}

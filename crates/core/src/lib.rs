@@ -1,0 +1,13 @@
+//! visanav's domain: identifiers, the portable case file, and the curated knowledge base.
+//!
+//! Nothing here touches a database, the network or the clock: callers pass `today` in.
+
+pub mod casefile;
+pub mod date;
+pub mod ids;
+pub mod knowledge;
+pub mod text;
+
+/// Shown with every piece of guidance visanav gives.
+pub const NOT_LEGAL_ADVICE: &str = "visanav gives general information, not legal advice. \
+For advice about your case, talk to a licensed immigration attorney.";
