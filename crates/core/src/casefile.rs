@@ -29,8 +29,11 @@ impl VisaClass {
     pub const SUPPORTED: &'static [&'static str] = &["K-1", "K-2"];
 
     pub fn parse(text: &str) -> Result<VisaClass, String> {
-        let key: String =
-            text.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
+        let key: String = text
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_uppercase();
         match key.as_str() {
             "K1" => Ok(VisaClass::K1),
             "K2" => Ok(VisaClass::K2),
@@ -70,7 +73,9 @@ impl DocumentStatus {
             "needed" => Ok(DocumentStatus::Needed),
             "gathered" => Ok(DocumentStatus::Gathered),
             "submitted" => Ok(DocumentStatus::Submitted),
-            _ => Err(format!("{text:?} is not a document status; expected needed, gathered or submitted")),
+            _ => Err(format!(
+                "{text:?} is not a document status; expected needed, gathered or submitted"
+            )),
         }
     }
 
@@ -197,7 +202,11 @@ pub struct FieldProblem {
 
 impl fmt::Display for FieldProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.field.is_empty() { f.write_str(&self.message) } else { write!(f, "{}: {}", self.field, self.message) }
+        if self.field.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
     }
 }
 
@@ -206,7 +215,10 @@ pub enum CaseFileError {
     #[error("the case file is {size} bytes; the limit is {limit} bytes. Is this the right file?")]
     TooLarge { size: usize, limit: usize },
     #[error("the case file is not valid {format}: {message}")]
-    Syntax { format: &'static str, message: String },
+    Syntax {
+        format: &'static str,
+        message: String,
+    },
     #[error("the case file has {} problem(s):\n{}", .0.len(), .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<FieldProblem>),
 }
@@ -220,7 +232,11 @@ pub enum Format {
 impl Format {
     /// JSON when the text starts with `{`, TOML otherwise.
     pub fn sniff(text: &str) -> Format {
-        if text.trim_start().starts_with('{') { Format::Json } else { Format::Toml }
+        if text.trim_start().starts_with('{') {
+            Format::Json
+        } else {
+            Format::Toml
+        }
     }
 }
 
@@ -240,9 +256,13 @@ impl<'de> Deserialize<'de> for DateText {
                 Ok(DateText(v.to_string()))
             }
             // The toml crate hands native dates over as a one-entry map.
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<DateText, A::Error> {
-                let (_, value): (String, String) =
-                    map.next_entry()?.ok_or_else(|| serde::de::Error::custom("empty date"))?;
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DateText, A::Error> {
+                let (_, value): (String, String) = map
+                    .next_entry()?
+                    .ok_or_else(|| serde::de::Error::custom("empty date"))?;
                 Ok(DateText(value))
             }
         }
@@ -315,17 +335,34 @@ struct RawCaseFile {
 impl CaseFile {
     /// Reads and validates a case file. `today` is the date against which "in the future" is
     /// judged (the CLI's `--today`, or the current date).
-    pub fn parse(text: &str, format: Format, knowledge: &Knowledge, today: Date) -> Result<CaseFile, CaseFileError> {
+    pub fn parse(
+        text: &str,
+        format: Format,
+        knowledge: &Knowledge,
+        today: Date,
+    ) -> Result<CaseFile, CaseFileError> {
         if text.len() > MAX_CASE_FILE_BYTES {
-            return Err(CaseFileError::TooLarge { size: text.len(), limit: MAX_CASE_FILE_BYTES });
+            return Err(CaseFileError::TooLarge {
+                size: text.len(),
+                limit: MAX_CASE_FILE_BYTES,
+            });
         }
         let raw: RawCaseFile = match format {
-            Format::Toml => toml::from_str(text)
-                .map_err(|e| CaseFileError::Syntax { format: "TOML", message: e.to_string().trim_end().to_string() })?,
-            Format::Json => serde_json::from_str(text)
-                .map_err(|e| CaseFileError::Syntax { format: "JSON", message: e.to_string() })?,
+            Format::Toml => toml::from_str(text).map_err(|e| CaseFileError::Syntax {
+                format: "TOML",
+                message: e.to_string().trim_end().to_string(),
+            })?,
+            Format::Json => serde_json::from_str(text).map_err(|e| CaseFileError::Syntax {
+                format: "JSON",
+                message: e.to_string(),
+            })?,
         };
-        Validator { k: knowledge, today, problems: Vec::new() }.case(raw)
+        Validator {
+            k: knowledge,
+            today,
+            problems: Vec::new(),
+        }
+        .case(raw)
     }
 
     /// The case file as TOML, in the same form `parse` reads.
@@ -336,14 +373,25 @@ impl CaseFile {
 
     /// Checks a case file that is already typed (e.g. one read back from the store) against
     /// the knowledge base and `today`, with the same rules as `parse`.
-    pub fn revalidate(&self, knowledge: &Knowledge, today: Date) -> Result<CaseFile, CaseFileError> {
-        let json = serde_json::to_string(self).map_err(|e| CaseFileError::Syntax { format: "JSON", message: e.to_string() })?;
+    pub fn revalidate(
+        &self,
+        knowledge: &Knowledge,
+        today: Date,
+    ) -> Result<CaseFile, CaseFileError> {
+        let json = serde_json::to_string(self).map_err(|e| CaseFileError::Syntax {
+            format: "JSON",
+            message: e.to_string(),
+        })?;
         Self::parse(&json, Format::Json, knowledge, today)
     }
 
     /// The most recent status observation (by date, then by position).
     pub fn latest_status(&self) -> Option<&StatusObservation> {
-        self.status.iter().enumerate().max_by_key(|(i, s)| (s.on, *i)).map(|(_, s)| s)
+        self.status
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, s)| (s.on, *i))
+            .map(|(_, s)| s)
     }
 }
 
@@ -355,10 +403,18 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn problem(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(FieldProblem { field: field.into(), message: message.into() });
+        self.problems.push(FieldProblem {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
-    fn id<T>(&mut self, field: &str, value: Option<String>, parse: fn(&str) -> Result<T, String>) -> Option<T> {
+    fn id<T>(
+        &mut self,
+        field: &str,
+        value: Option<String>,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
         let v = value?;
         match parse(&v) {
             Ok(id) => Some(id),
@@ -373,7 +429,13 @@ impl Validator<'_> {
     fn past_date(&mut self, field: &str, value: Option<DateText>) -> Option<Date> {
         let d = self.date(field, value)?;
         if d > self.today {
-            self.problem(field, format!("{d} is in the future (today is {}); record only what has happened", self.today));
+            self.problem(
+                field,
+                format!(
+                    "{d} is in the future (today is {}); record only what has happened",
+                    self.today
+                ),
+            );
         }
         Some(d)
     }
@@ -405,7 +467,13 @@ impl Validator<'_> {
             return None;
         }
         if v.chars().count() > max {
-            self.problem(field, format!("is {} characters long; the limit is {max}", v.chars().count()));
+            self.problem(
+                field,
+                format!(
+                    "is {} characters long; the limit is {max}",
+                    v.chars().count()
+                ),
+            );
             return None;
         }
         if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
@@ -426,7 +494,10 @@ impl Validator<'_> {
         } else {
             format!("did you mean {}?", hint.join(", "))
         };
-        self.problem(field, format!("{id:?} is not a document kind in the catalogue; {hint}"));
+        self.problem(
+            field,
+            format!("{id:?} is not a document kind in the catalogue; {hint}"),
+        );
         None
     }
 
@@ -442,10 +513,13 @@ impl Validator<'_> {
     }
 
     fn order(&mut self, field: &str, earlier: (&str, Option<Date>), later: (&str, Option<Date>)) {
-        if let ((ename, Some(e)), (lname, Some(l))) = (earlier, later) {
-            if l < e {
-                self.problem(field, format!("{lname} ({l}) is before {ename} ({e}); check both dates"));
-            }
+        if let ((ename, Some(e)), (lname, Some(l))) = (earlier, later)
+            && l < e
+        {
+            self.problem(
+                field,
+                format!("{lname} ({l}) is before {ename} ({e}); check both dates"),
+            );
         }
     }
 
@@ -462,14 +536,26 @@ impl Validator<'_> {
             Some(post_code)
         } else {
             let hint = self.k.suggest_posts(&raw.post);
-            let hint = if hint.is_empty() { String::new() } else { format!(" (did you mean {}?)", hint.join(", ")) };
+            let hint = if hint.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", hint.join(", "))
+            };
             self.problem("post", format!("{:?} is not a CEAC post code; expected the 3-letter code CEAC uses, e.g. MNL for Manila{hint}", raw.post));
             None
         };
-        let ceac_case_number = self.id("ceac_case_number", raw.ceac_case_number, CeacCaseNumber::parse);
+        let ceac_case_number = self.id(
+            "ceac_case_number",
+            raw.ceac_case_number,
+            CeacCaseNumber::parse,
+        );
         let ds160_id = self.id("ds160_id", raw.ds160_id, Ds160Id::parse);
         let uscis_receipt = self.id("uscis_receipt", raw.uscis_receipt, ReceiptNumber::parse);
-        let passport_number = self.id("passport_number", raw.passport_number, PassportNumber::parse);
+        let passport_number = self.id(
+            "passport_number",
+            raw.passport_number,
+            PassportNumber::parse,
+        );
         let surname = self.text("surname", raw.surname, 200);
 
         let petition_approved_on = self.past_date("petition_approved_on", raw.petition_approved_on);
@@ -477,9 +563,21 @@ impl Validator<'_> {
         let interview_on = self.date("interview_on", raw.interview_on);
         let visa_issued_on = self.past_date("visa_issued_on", raw.visa_issued_on);
         let entered_us_on = self.past_date("entered_us_on", raw.entered_us_on);
-        self.order("interview_on", ("petition_approved_on", petition_approved_on), ("interview_on", interview_on));
-        self.order("visa_issued_on", ("interview_on", interview_on), ("visa_issued_on", visa_issued_on));
-        self.order("entered_us_on", ("visa_issued_on", visa_issued_on), ("entered_us_on", entered_us_on));
+        self.order(
+            "interview_on",
+            ("petition_approved_on", petition_approved_on),
+            ("interview_on", interview_on),
+        );
+        self.order(
+            "visa_issued_on",
+            ("interview_on", interview_on),
+            ("visa_issued_on", visa_issued_on),
+        );
+        self.order(
+            "entered_us_on",
+            ("visa_issued_on", visa_issued_on),
+            ("entered_us_on", entered_us_on),
+        );
 
         let beneficiary = self.person("beneficiary", raw.beneficiary);
         let petitioner = self.person("petitioner", raw.petitioner);
@@ -489,12 +587,22 @@ impl Validator<'_> {
             let f = |name: &str| format!("status[{i}].{name}");
             let on = self.past_date(&f("on"), Some(s.on));
             let last_updated = self.past_date(&f("last_updated"), s.last_updated);
-            self.order(&f("last_updated"), ("last_updated", last_updated), ("on", on));
+            self.order(
+                &f("last_updated"),
+                ("last_updated", last_updated),
+                ("on", on),
+            );
             let source = match s.source.as_deref().map(StatusSource::parse) {
                 None => Some(StatusSource::Ceac),
                 Some(Some(src)) => Some(src),
                 Some(None) => {
-                    self.problem(f("source"), format!("{:?} is not a status source; expected ceac or uscis", s.source.unwrap_or_default()));
+                    self.problem(
+                        f("source"),
+                        format!(
+                            "{:?} is not a status source; expected ceac or uscis",
+                            s.source.unwrap_or_default()
+                        ),
+                    );
                     None
                 }
             };
@@ -502,9 +610,17 @@ impl Validator<'_> {
                 Some(src) => match self.k.find_status(&s.status, Some(src)) {
                     Some(known) => Some(known.name.clone()),
                     None => {
-                        let hint: Vec<String> =
-                            self.k.suggest_statuses(&s.status, Some(src)).iter().map(|k| format!("{:?}", k.name)).collect();
-                        let hint = if hint.is_empty() { String::new() } else { format!("; did you mean {}?", hint.join(", ")) };
+                        let hint: Vec<String> = self
+                            .k
+                            .suggest_statuses(&s.status, Some(src))
+                            .iter()
+                            .map(|k| format!("{:?}", k.name))
+                            .collect();
+                        let hint = if hint.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; did you mean {}?", hint.join(", "))
+                        };
                         self.problem(f("status"), format!("{:?} is not a known {} status{hint} (`visanav status explain` lists them)", s.status, src.as_str()));
                         None
                     }
@@ -512,33 +628,57 @@ impl Validator<'_> {
                 None => None,
             };
             if let (Some(on), Some(status_name), Some(source)) = (on, name, source) {
-                status.push(StatusObservation { on, status: status_name, last_updated, source });
+                status.push(StatusObservation {
+                    on,
+                    status: status_name,
+                    last_updated,
+                    source,
+                });
             }
         }
 
         let refusal = raw.refusal.map(|r| {
             let on = self.past_date("refusal.on", Some(r.on));
-            self.order("refusal.on", ("interview_on", interview_on), ("refusal.on", on));
+            self.order(
+                "refusal.on",
+                ("interview_on", interview_on),
+                ("refusal.on", on),
+            );
             let submitted_on = self.past_date("refusal.submitted_on", r.submitted_on);
-            self.order("refusal.submitted_on", ("refusal.on", on), ("refusal.submitted_on", submitted_on));
+            self.order(
+                "refusal.submitted_on",
+                ("refusal.on", on),
+                ("refusal.submitted_on", submitted_on),
+            );
             let sections = r.sections.unwrap_or_else(|| vec!["221(g)".to_string()]);
             let mut clean_sections = Vec::new();
             for (i, s) in sections.iter().enumerate() {
                 match normalize_section(s) {
                     Some(n) => clean_sections.push(n),
-                    None => self.problem(format!("refusal.sections[{i}]"), format!("{s:?} is not an INA section; expected e.g. 221(g), 212(a)(4) or 214(b)")),
+                    None => self.problem(
+                        format!("refusal.sections[{i}]"),
+                        format!(
+                            "{s:?} is not an INA section; expected e.g. 221(g), 212(a)(4) or 214(b)"
+                        ),
+                    ),
                 }
             }
             let mut requested = Vec::new();
             for (i, id) in r.requested.iter().enumerate() {
-                if let Some(id) = self.document_id(&format!("refusal.requested[{i}]"), id) {
-                    if !requested.contains(&id) {
-                        requested.push(id);
-                    }
+                if let Some(id) = self.document_id(&format!("refusal.requested[{i}]"), id)
+                    && !requested.contains(&id)
+                {
+                    requested.push(id);
                 }
             }
             let notes = self.text("refusal.notes", r.notes, 20_000);
-            on.map(|on| Refusal { on, sections: clean_sections, requested, submitted_on, notes })
+            on.map(|on| Refusal {
+                on,
+                sections: clean_sections,
+                requested,
+                submitted_on,
+                notes,
+            })
         });
         let refusal = refusal.flatten();
 
@@ -549,7 +689,11 @@ impl Validator<'_> {
             let country = self.country(&f("country"), d.country);
             let issued_on = self.past_date(&f("issued_on"), d.issued_on);
             let expires_on = self.date(&f("expires_on"), d.expires_on);
-            self.order(&f("expires_on"), ("issued_on", issued_on), ("expires_on", expires_on));
+            self.order(
+                &f("expires_on"),
+                ("issued_on", issued_on),
+                ("expires_on", expires_on),
+            );
             let status = match d.status.as_deref().map(DocumentStatus::parse) {
                 None => Some(DocumentStatus::Needed),
                 Some(Ok(s)) => Some(s),
@@ -559,7 +703,13 @@ impl Validator<'_> {
                 }
             };
             if let (Some(kind), Some(status)) = (kind, status) {
-                documents.push(CaseDocument { kind, country, issued_on, expires_on, status });
+                documents.push(CaseDocument {
+                    kind,
+                    country,
+                    issued_on,
+                    expires_on,
+                    status,
+                });
             }
         }
 
@@ -593,18 +743,27 @@ impl Validator<'_> {
 /// `221g`, `221 (g)`, `INA 221(g)` -> `221(g)`; `212(a)(6)(C)(i)` kept with its case.
 fn normalize_section(text: &str) -> Option<String> {
     let t = text.trim();
-    let t = t.strip_prefix("INA").or_else(|| t.strip_prefix("ina")).unwrap_or(t).trim();
+    let t = t
+        .strip_prefix("INA")
+        .or_else(|| t.strip_prefix("ina"))
+        .unwrap_or(t)
+        .trim();
     let t = t.strip_prefix("§").unwrap_or(t).trim();
     let compacted: String = t.chars().filter(|c| !c.is_whitespace()).collect();
     if compacted.eq_ignore_ascii_case("221g") {
         return Some("221(g)".into());
     }
-    let digits: String = compacted.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let digits: String = compacted
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
     let rest = &compacted[digits.len()..];
     let ok = digits.len() == 3
         && !rest.is_empty()
         && rest.starts_with('(')
-        && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '(' || c == ')')
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '(' || c == ')')
         && rest.matches('(').count() == rest.matches(')').count();
     ok.then_some(compacted)
 }
@@ -617,7 +776,10 @@ mod tests {
     fn sections_normalise() {
         assert_eq!(normalize_section("221g").as_deref(), Some("221(g)"));
         assert_eq!(normalize_section("INA 221(g)").as_deref(), Some("221(g)"));
-        assert_eq!(normalize_section("212(a)(6)(C)(i)").as_deref(), Some("212(a)(6)(C)(i)"));
+        assert_eq!(
+            normalize_section("212(a)(6)(C)(i)").as_deref(),
+            Some("212(a)(6)(C)(i)")
+        );
         assert_eq!(normalize_section("214(b)").as_deref(), Some("214(b)"));
         assert_eq!(normalize_section("lost"), None);
         assert_eq!(normalize_section("221(g"), None);

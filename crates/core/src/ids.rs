@@ -106,15 +106,27 @@ mod tests {
 
     #[test]
     fn tolerant_parsing() {
-        assert_eq!(CeacCaseNumber::parse(" mnl-2024512345 ").map(|c| c.0), Ok("MNL2024512345".into()));
-        assert_eq!(Ds160Id::parse("aa00 20 akax").map(|c| c.0), Ok("AA0020AKAX".into()));
-        assert_eq!(ReceiptNumber::parse("IOE0912345678").map(|c| c.0), Ok("IOE0912345678".into()));
+        assert_eq!(
+            CeacCaseNumber::parse(" mnl-2024512345 ").map(|c| c.0),
+            Ok("MNL2024512345".into())
+        );
+        assert_eq!(
+            Ds160Id::parse("aa00 20 akax").map(|c| c.0),
+            Ok("AA0020AKAX".into())
+        );
+        assert_eq!(
+            ReceiptNumber::parse("IOE0912345678").map(|c| c.0),
+            Ok("IOE0912345678".into())
+        );
     }
 
     #[test]
     fn errors_name_the_value_and_the_form() {
         let e = CeacCaseNumber::parse("MNL12").unwrap_err();
-        assert!(e.contains("\"MNL12\"") && e.contains("3 letters followed by 10 digits"), "{e}");
+        assert!(
+            e.contains("\"MNL12\"") && e.contains("3 letters followed by 10 digits"),
+            "{e}"
+        );
         assert!(Ds160Id::parse("AB00B7QPGN").is_err());
         assert!(Ds160Id::parse("AA00B7QPG").is_err());
         assert!(ReceiptNumber::parse("EAC12345678").is_err());

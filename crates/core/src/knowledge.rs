@@ -12,11 +12,23 @@ use crate::text::{closest, normalize_key};
 
 /// The knowledge files, in load order, with their compiled-in contents.
 pub const FILES: &[(&str, &str)] = &[
-    ("countries.toml", include_str!("../../../knowledge/countries.toml")),
-    ("documents.toml", include_str!("../../../knowledge/documents.toml")),
+    (
+        "countries.toml",
+        include_str!("../../../knowledge/countries.toml"),
+    ),
+    (
+        "documents.toml",
+        include_str!("../../../knowledge/documents.toml"),
+    ),
     ("posts.toml", include_str!("../../../knowledge/posts.toml")),
-    ("statuses.toml", include_str!("../../../knowledge/statuses.toml")),
-    ("restrictions.toml", include_str!("../../../knowledge/restrictions.toml")),
+    (
+        "statuses.toml",
+        include_str!("../../../knowledge/statuses.toml"),
+    ),
+    (
+        "restrictions.toml",
+        include_str!("../../../knowledge/restrictions.toml"),
+    ),
     ("rules.toml", include_str!("../../../knowledge/rules.toml")),
 ];
 
@@ -402,7 +414,11 @@ pub struct Knowledge {
 impl Knowledge {
     /// The knowledge base compiled into the binary.
     pub fn embedded() -> Result<Knowledge, KnowledgeError> {
-        Self::from_sources(FILES.iter().map(|(n, t)| (n.to_string(), Ok(t.to_string()))))
+        Self::from_sources(
+            FILES
+                .iter()
+                .map(|(n, t)| (n.to_string(), Ok(t.to_string()))),
+        )
     }
 
     /// Loads a knowledge directory holding the same files as `knowledge/`.
@@ -424,7 +440,11 @@ impl Knowledge {
             let text = match text {
                 Ok(t) => t,
                 Err(message) => {
-                    problems.push(Problem { file: name, entry: String::new(), message });
+                    problems.push(Problem {
+                        file: name,
+                        entry: String::new(),
+                        message,
+                    });
                     continue;
                 }
             };
@@ -443,26 +463,49 @@ impl Knowledge {
                 other => Err(format!("unexpected knowledge file {other}")),
             };
             if let Err(message) = parsed {
-                problems.push(Problem { file: name, entry: String::new(), message });
+                problems.push(Problem {
+                    file: name,
+                    entry: String::new(),
+                    message,
+                });
             }
         }
         if problems.is_empty() {
             k.build_indexes();
             problems = k.check();
         }
-        if problems.is_empty() { Ok(k) } else { Err(KnowledgeError(problems)) }
+        if problems.is_empty() {
+            Ok(k)
+        } else {
+            Err(KnowledgeError(problems))
+        }
     }
 
     fn build_indexes(&mut self) {
-        self.country_index =
-            self.countries.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
-        self.document_index =
-            self.documents.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
-        self.post_index = self.posts.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect();
+        self.country_index = self
+            .countries
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.code.clone(), i))
+            .collect();
+        self.document_index = self
+            .documents
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.clone(), i))
+            .collect();
+        self.post_index = self
+            .posts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.code.clone(), i))
+            .collect();
         self.status_index.clear();
         for (i, s) in self.statuses.iter().enumerate() {
             for text in std::iter::once(&s.name).chain(&s.aliases) {
-                self.status_index.entry((s.source, normalize_key(text))).or_insert(i);
+                self.status_index
+                    .entry((s.source, normalize_key(text)))
+                    .or_insert(i);
             }
         }
     }
@@ -472,12 +515,24 @@ impl Knowledge {
     fn check(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
         let mut problem = |file: &str, entry: String, message: String| {
-            problems.push(Problem { file: file.into(), entry, message })
+            problems.push(Problem {
+                file: file.into(),
+                entry,
+                message,
+            })
         };
         let check_provenance =
-            |file: &str, entry: String, sources: &[String], as_of: &str, problem: &mut dyn FnMut(&str, String, String)| {
+            |file: &str,
+             entry: String,
+             sources: &[String],
+             as_of: &str,
+             problem: &mut dyn FnMut(&str, String, String)| {
                 if sources.is_empty() {
-                    problem(file, entry.clone(), "has no sources; add at least one URL".into());
+                    problem(
+                        file,
+                        entry.clone(),
+                        "has no sources; add at least one URL".into(),
+                    );
                 }
                 for s in sources {
                     if !(s.starts_with("https://") || s.starts_with("http://")) {
@@ -485,7 +540,11 @@ impl Knowledge {
                     }
                 }
                 if crate::date::parse_date(as_of).is_err() {
-                    problem(file, entry, format!("as_of {as_of:?} is not a YYYY-MM-DD date"));
+                    problem(
+                        file,
+                        entry,
+                        format!("as_of {as_of:?} is not a YYYY-MM-DD date"),
+                    );
                 }
             };
 
@@ -493,10 +552,18 @@ impl Knowledge {
         for c in &self.countries {
             let ok = c.code.len() == 2 && c.code.bytes().all(|b| b.is_ascii_uppercase());
             if !ok {
-                problem("countries.toml", format!("country {}", c.code), "code must be two upper-case letters (ISO 3166-1 alpha-2)".into());
+                problem(
+                    "countries.toml",
+                    format!("country {}", c.code),
+                    "code must be two upper-case letters (ISO 3166-1 alpha-2)".into(),
+                );
             }
             if !seen.insert(c.code.clone()) {
-                problem("countries.toml", format!("country {}", c.code), "duplicate code".into());
+                problem(
+                    "countries.toml",
+                    format!("country {}", c.code),
+                    "duplicate code".into(),
+                );
             }
         }
 
@@ -507,13 +574,21 @@ impl Knowledge {
                 problem("documents.toml", entry.clone(), "duplicate id".into());
             }
             if d.provided_by.is_empty() {
-                problem("documents.toml", entry.clone(), "provided_by is empty".into());
+                problem(
+                    "documents.toml",
+                    entry.clone(),
+                    "provided_by is empty".into(),
+                );
             }
             check_provenance("documents.toml", entry, &d.sources, &d.as_of, &mut problem);
         }
         for id in REQUIRED_DOCUMENT_IDS {
             if !self.document_index.contains_key(*id) {
-                problem("documents.toml", String::new(), format!("required document id {id:?} is missing"));
+                problem(
+                    "documents.toml",
+                    String::new(),
+                    format!("required document id {id:?} is missing"),
+                );
             }
         }
 
@@ -521,24 +596,52 @@ impl Knowledge {
         for p in &self.posts {
             let entry = format!("post {}", p.code);
             if !(p.code.len() == 3 && p.code.bytes().all(|b| b.is_ascii_uppercase())) {
-                problem("posts.toml", entry.clone(), "code must be three upper-case letters".into());
+                problem(
+                    "posts.toml",
+                    entry.clone(),
+                    "code must be three upper-case letters".into(),
+                );
             }
             if !seen.insert(p.code.clone()) {
                 problem("posts.toml", entry.clone(), "duplicate code".into());
             }
             if !self.country_index.contains_key(&p.country) {
-                problem("posts.toml", entry.clone(), format!("country {:?} is not in countries.toml", p.country));
+                problem(
+                    "posts.toml",
+                    entry.clone(),
+                    format!("country {:?} is not in countries.toml", p.country),
+                );
             }
             if jiff::tz::TimeZone::get(&p.time_zone).is_err() {
-                problem("posts.toml", entry.clone(), format!("time_zone {:?} is not an IANA time zone", p.time_zone));
+                problem(
+                    "posts.toml",
+                    entry.clone(),
+                    format!("time_zone {:?} is not an IANA time zone", p.time_zone),
+                );
             }
             match (&p.k_visas, &p.k_processed_at) {
-                (KVisaHandling::Elsewhere, None) => problem("posts.toml", entry.clone(), "k_visas = \"elsewhere\" needs k_processed_at".into()),
-                (KVisaHandling::Elsewhere, Some(at)) if !self.post_index.contains_key(at) => problem("posts.toml", entry.clone(), format!("k_processed_at {at:?} is not a post code")),
+                (KVisaHandling::Elsewhere, None) => problem(
+                    "posts.toml",
+                    entry.clone(),
+                    "k_visas = \"elsewhere\" needs k_processed_at".into(),
+                ),
+                (KVisaHandling::Elsewhere, Some(at)) if !self.post_index.contains_key(at) => {
+                    problem(
+                        "posts.toml",
+                        entry.clone(),
+                        format!("k_processed_at {at:?} is not a post code"),
+                    )
+                }
                 _ => {}
             }
             if let Some(proc_) = &p.procedure {
-                check_provenance("posts.toml", format!("{entry} procedure"), &proc_.sources, &proc_.as_of, &mut problem);
+                check_provenance(
+                    "posts.toml",
+                    format!("{entry} procedure"),
+                    &proc_.sources,
+                    &proc_.as_of,
+                    &mut problem,
+                );
             }
             check_provenance("posts.toml", entry, &p.sources, &p.as_of, &mut problem);
         }
@@ -547,9 +650,15 @@ impl Knowledge {
         for s in &self.statuses {
             let entry = format!("status {}", s.slug);
             let slug_ok = !s.slug.is_empty()
-                && s.slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                && s.slug
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !slug_ok {
-                problem("statuses.toml", entry.clone(), "slug must be lower-case letters, digits and '-'".into());
+                problem(
+                    "statuses.toml",
+                    entry.clone(),
+                    "slug must be lower-case letters, digits and '-'".into(),
+                );
             }
             if !seen.insert(s.slug.clone()) {
                 problem("statuses.toml", entry.clone(), "duplicate slug".into());
@@ -563,10 +672,14 @@ impl Knowledge {
         let mut spellings: BTreeMap<(StatusSource, String), &str> = BTreeMap::new();
         for s in &self.statuses {
             for text in std::iter::once(&s.name).chain(&s.aliases) {
-                if let Some(other) = spellings.insert((s.source, normalize_key(text)), &s.slug) {
-                    if other != s.slug {
-                        problem("statuses.toml", format!("status {}", s.slug), format!("spelling {text:?} is also claimed by {other}"));
-                    }
+                if let Some(other) = spellings.insert((s.source, normalize_key(text)), &s.slug)
+                    && other != s.slug
+                {
+                    problem(
+                        "statuses.toml",
+                        format!("status {}", s.slug),
+                        format!("spelling {text:?} is also claimed by {other}"),
+                    );
                 }
             }
         }
@@ -579,17 +692,35 @@ impl Knowledge {
             }
             for c in r.countries.iter().chain(&r.partial_countries) {
                 if !self.country_index.contains_key(c) {
-                    problem("restrictions.toml", entry.clone(), format!("country {c:?} is not in countries.toml"));
+                    problem(
+                        "restrictions.toml",
+                        entry.clone(),
+                        format!("country {c:?} is not in countries.toml"),
+                    );
                 }
             }
-            for (field, value) in [("effective_on", Some(&r.effective_on)), ("ends_on", r.ends_on.as_ref()), ("last_verified", Some(&r.last_verified))] {
-                if let Some(v) = value {
-                    if crate::date::parse_date(v).is_err() {
-                        problem("restrictions.toml", entry.clone(), format!("{field} {v:?} is not a YYYY-MM-DD date"));
-                    }
+            for (field, value) in [
+                ("effective_on", Some(&r.effective_on)),
+                ("ends_on", r.ends_on.as_ref()),
+                ("last_verified", Some(&r.last_verified)),
+            ] {
+                if let Some(v) = value
+                    && crate::date::parse_date(v).is_err()
+                {
+                    problem(
+                        "restrictions.toml",
+                        entry.clone(),
+                        format!("{field} {v:?} is not a YYYY-MM-DD date"),
+                    );
                 }
             }
-            check_provenance("restrictions.toml", entry, &r.sources, &r.as_of, &mut problem);
+            check_provenance(
+                "restrictions.toml",
+                entry,
+                &r.sources,
+                &r.as_of,
+                &mut problem,
+            );
         }
 
         let mut seen = BTreeSet::new();
@@ -663,7 +794,11 @@ impl Knowledge {
             .iter()
             .enumerate()
             .filter(|(_, s)| source.is_none_or(|src| s.source == src))
-            .flat_map(|(i, s)| std::iter::once(&s.name).chain(&s.aliases).map(move |t| (t.clone(), i)))
+            .flat_map(|(i, s)| {
+                std::iter::once(&s.name)
+                    .chain(&s.aliases)
+                    .map(move |t| (t.clone(), i))
+            })
             .collect();
         let mut out: Vec<&Status> = Vec::new();
         for (_, i) in closest(text, candidates.iter().map(|(t, i)| (t.as_str(), *i)), 5) {
@@ -677,16 +812,28 @@ impl Knowledge {
 
     /// Document ids closest to `text`, for "did you mean".
     pub fn suggest_documents(&self, text: &str) -> Vec<&str> {
-        closest(text, self.documents.iter().map(|d| (d.id.as_str(), d.id.as_str())), 3)
-            .into_iter()
-            .map(|(_, id)| id)
-            .collect()
+        closest(
+            text,
+            self.documents
+                .iter()
+                .map(|d| (d.id.as_str(), d.id.as_str())),
+            3,
+        )
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect()
     }
 
     /// Post codes closest to `text` (by code and by city name).
     pub fn suggest_posts(&self, text: &str) -> Vec<&str> {
-        let by_code = self.posts.iter().map(|p| (p.code.as_str(), p.code.as_str()));
-        let by_name = self.posts.iter().map(|p| (p.name.as_str(), p.code.as_str()));
+        let by_code = self
+            .posts
+            .iter()
+            .map(|p| (p.code.as_str(), p.code.as_str()));
+        let by_name = self
+            .posts
+            .iter()
+            .map(|p| (p.name.as_str(), p.code.as_str()));
         let mut out: Vec<&str> = Vec::new();
         for (_, code) in closest(text, by_code.chain(by_name), 6) {
             if !out.contains(&code) {

@@ -8,6 +8,9 @@ pub mod ids;
 pub mod knowledge;
 pub mod text;
 
+#[cfg(test)]
+mod knowledge_reference_tests;
+
 /// Shown with every piece of guidance visanav gives.
 pub const NOT_LEGAL_ADVICE: &str = "visanav gives general information, not legal advice. \
 For advice about your case, talk to a licensed immigration attorney.";

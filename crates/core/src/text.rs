@@ -54,7 +54,10 @@ pub fn closest<'a, T: Copy>(
             let mut score = edit_distance(&q, &c);
             if c.contains(&q) || q.contains(&c) {
                 score = score.min(1);
-            } else if c.split(' ').any(|w| w.len() > 3 && q.split(' ').any(|qw| qw == w)) {
+            } else if c
+                .split(' ')
+                .any(|w| w.len() > 3 && q.split(' ').any(|qw| qw == w))
+            {
                 score = score.min(2);
             }
             let allowed = (q.chars().count().max(c.chars().count()) / 2).max(2);
@@ -62,7 +65,11 @@ pub fn closest<'a, T: Copy>(
         })
         .collect();
     scored.sort_by_key(|(score, text, _)| (*score, text.len()));
-    scored.into_iter().take(limit).map(|(_, t, v)| (t, v)).collect()
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, t, v)| (t, v))
+        .collect()
 }
 
 #[cfg(test)]
@@ -71,7 +78,10 @@ mod tests {
 
     #[test]
     fn keys_ignore_case_spacing_and_punctuation() {
-        assert_eq!(normalize_key("  Administrative  Processing. "), "administrative processing");
+        assert_eq!(
+            normalize_key("  Administrative  Processing. "),
+            "administrative processing"
+        );
         assert_eq!(normalize_key("REFUSED "), "refused");
         assert_eq!(normalize_key("At-NVC"), "at nvc");
     }

@@ -1,0 +1,370 @@
+//! The `visanav` binary: command-line parsing, configuration and wiring.
+
+mod cases;
+mod config;
+mod knowledge_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use visanav_core::knowledge::Knowledge;
+use visanav_store::{Crypto, Store};
+
+use crate::config::{Config, Origin, Overrides};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "visanav",
+    version,
+    about = "From a K-1 \"Refused\" status to a plan, a checklist and help.",
+    after_help = "visanav gives general information, not legal advice."
+)]
+struct Cli {
+    /// Config file (TOML). Default: visanav.toml in the data directory.
+    #[arg(long, global = true, env = "VISANAV_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the database, key file and config live. Default: the platform data directory.
+    #[arg(long, global = true, env = "VISANAV_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite:///path/visanav.db or postgres://user:password@host/db.
+    /// Secrets can come from VISANAV_DATABASE_URL_FILE instead.
+    #[arg(
+        long,
+        global = true,
+        env = "VISANAV_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+    /// Key file that encrypts personal data. Default: visanav.key in the data directory.
+    #[arg(long, global = true, env = "VISANAV_KEY_FILE", value_name = "FILE")]
+    key_file: Option<PathBuf>,
+    /// Knowledge directory to use instead of the built-in knowledge base.
+    #[arg(long, global = true, env = "VISANAV_KNOWLEDGE_DIR", value_name = "DIR")]
+    knowledge_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Start the web server.
+    Serve {
+        /// Address to listen on (loopback only until sign-in exists).
+        #[arg(long, env = "VISANAV_LISTEN", value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Database maintenance.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Show the effective configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Add, list, show, export and delete cases.
+    Case {
+        #[command(subcommand)]
+        command: cases::CaseCommand,
+    },
+    /// Explain what a case status means.
+    Status {
+        #[command(subcommand)]
+        command: knowledge_cmd::StatusCommand,
+    },
+    /// Check or browse the knowledge base.
+    Knowledge {
+        #[command(subcommand)]
+        command: knowledge_cmd::KnowledgeCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DbCommand {
+    /// Apply pending migrations (serve and case commands also do this on start).
+    Migrate,
+    /// Report connectivity and schema version without changing anything.
+    Check,
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Print the effective configuration, secrets masked.
+    Show,
+}
+
+fn origin(m: &ArgMatches, id: &str) -> Origin {
+    match m.value_source(id) {
+        Some(ValueSource::EnvVariable) => Origin::Env,
+        Some(ValueSource::CommandLine) => Origin::Flag,
+        _ => Origin::Default,
+    }
+}
+
+fn overrides(cli: &Cli, m: &ArgMatches) -> Overrides {
+    let listen = match &cli.command {
+        Command::Serve { listen: Some(l) } => {
+            let sub = m.subcommand_matches("serve");
+            Some((
+                l.clone(),
+                sub.map(|s| origin(s, "listen")).unwrap_or(Origin::Flag),
+            ))
+        }
+        _ => None,
+    };
+    // Global args are readable from the top-level matches after clap propagates them.
+    let global = |id: &str| {
+        let mut src = origin(m, id);
+        if let Some((_, sub)) = m.subcommand()
+            && src == Origin::Default
+        {
+            src = origin(sub, id);
+        }
+        src
+    };
+    Overrides {
+        config: cli.config.clone().map(|p| (p, global("config"))),
+        data_dir: cli.data_dir.clone().map(|p| (p, global("data_dir"))),
+        listen,
+        database_url: cli
+            .database_url
+            .clone()
+            .map(|u| (u, global("database_url"))),
+        key_file: cli.key_file.clone().map(|p| (p, global("key_file"))),
+        knowledge_dir: cli
+            .knowledge_dir
+            .clone()
+            .map(|p| (p, global("knowledge_dir"))),
+    }
+}
+
+/// What most commands need: configuration, knowledge, and an open, migrated store.
+pub struct Ctx {
+    pub config: Config,
+    pub knowledge: Arc<Knowledge>,
+}
+
+impl Ctx {
+    fn new(config: Config) -> Result<Ctx> {
+        let knowledge = load_knowledge(&config)?;
+        Ok(Ctx {
+            config,
+            knowledge: Arc::new(knowledge),
+        })
+    }
+
+    pub async fn open_store(&self, migrate: bool) -> Result<Store> {
+        let crypto = self.crypto()?;
+        let url = &self.config.database_url.value;
+        if url.starts_with("sqlite:") {
+            std::fs::create_dir_all(&self.config.data_dir.value).with_context(|| {
+                format!(
+                    "cannot create the data directory {}",
+                    self.config.data_dir.value.display()
+                )
+            })?;
+        }
+        let store = Store::connect(url, crypto)
+            .await
+            .with_context(|| format!("database {}", config::mask_url(url)))?;
+        if migrate {
+            store.migrate().await?;
+        }
+        Ok(store)
+    }
+
+    fn crypto(&self) -> Result<Crypto> {
+        let path = &self.config.key_file.value;
+        let (crypto, created) = Crypto::open_or_create(path)?;
+        if created {
+            eprintln!(
+                "Created a new key file at {} (readable only by you).\n\
+                 It encrypts names, passport numbers and notes. Back it up: without it that data cannot be read.",
+                path.display()
+            );
+        }
+        Ok(crypto)
+    }
+}
+
+fn load_knowledge(config: &Config) -> Result<Knowledge> {
+    match &config.knowledge_dir.value {
+        Some(dir) => Knowledge::from_dir(dir)
+            .with_context(|| format!("the knowledge directory {} is not usable; check it with `visanav knowledge check {}`", dir.display(), dir.display())),
+        None => Ok(Knowledge::embedded()?),
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Logs go to stderr so command output on stdout stays clean for pipes and --json.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    match run(cli, &matches).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
+    let config = Config::load(&overrides(&cli, matches))?;
+    match cli.command {
+        Command::Config {
+            command: ConfigCommand::Show,
+        } => {
+            print!("{}", config.show());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Knowledge { command } => knowledge_cmd::knowledge(command, &config),
+        Command::Status { command } => {
+            let ctx = Ctx::new(config)?;
+            knowledge_cmd::status(command, &ctx)
+        }
+        Command::Db { command } => {
+            let ctx = Ctx::new(config)?;
+            db(command, &ctx).await
+        }
+        Command::Case { command } => {
+            let ctx = Ctx::new(config)?;
+            cases::run(command, &ctx).await
+        }
+        Command::Serve { .. } => {
+            init_logging(&config.log.value);
+            let ctx = Ctx::new(config)?;
+            serve(&ctx).await
+        }
+    }
+}
+
+async fn db(command: DbCommand, ctx: &Ctx) -> Result<ExitCode> {
+    let url = config::mask_url(&ctx.config.database_url.value);
+    match command {
+        DbCommand::Migrate => {
+            let store = ctx.open_store(false).await?;
+            let before = store.schema_status().await?;
+            store.migrate().await?;
+            let after = store.schema_status().await?;
+            if before.pending.is_empty() {
+                println!(
+                    "{} database {url} is up to date (schema version {}).",
+                    after.backend.name(),
+                    after.latest
+                );
+            } else {
+                println!(
+                    "Applied {} migration(s) to the {} database {url}; schema version is now {}.",
+                    before.pending.len(),
+                    after.backend.name(),
+                    after.latest
+                );
+            }
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        DbCommand::Check => {
+            let store = ctx.open_store(false).await?;
+            let s = store.schema_status().await?;
+            store.close().await;
+            println!("database: {} at {url}", s.backend.name());
+            println!("connection: ok");
+            match s.applied {
+                Some(v) => println!(
+                    "schema version: {v} (this visanav knows up to {})",
+                    s.latest
+                ),
+                None => println!(
+                    "schema version: none (empty database; this visanav knows up to {})",
+                    s.latest
+                ),
+            }
+            if s.pending.is_empty() {
+                println!("migrations: up to date");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!(
+                    "migrations: {} pending; run `visanav db migrate`",
+                    s.pending.len()
+                );
+                Ok(ExitCode::from(3))
+            }
+        }
+    }
+}
+
+async fn serve(ctx: &Ctx) -> Result<ExitCode> {
+    let addr = ctx.config.listen.value;
+    if !addr.ip().is_loopback() {
+        bail!(
+            "refusing to listen on {addr}: visanav has no sign-in yet, so it serves only this machine. \
+             Use a loopback address such as 127.0.0.1:8080 (and a reverse proxy with authentication if you must expose it)"
+        );
+    }
+    let store = ctx.open_store(true).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr}; is another program using it? Try --listen 127.0.0.1:8081")
+    })?;
+    let local = listener.local_addr()?;
+    let schema = store.schema_status().await?;
+    println!("visanav is listening on http://{local}/");
+    println!(
+        "database: {} ({}), schema version {}",
+        store.backend().name(),
+        config::mask_url(&ctx.config.database_url.value),
+        schema.latest
+    );
+    println!("Press Ctrl-C to stop.");
+    tracing::info!(%local, "listening");
+    let state = visanav_server::AppState {
+        store: store.clone(),
+        knowledge: ctx.knowledge.clone(),
+    };
+    visanav_server::serve(listener, state, shutdown_signal())
+        .await
+        .context("the web server failed")?;
+    store.close().await;
+    println!("visanav stopped.");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,165 @@
+//! Server-rendered pages. askama escapes every value, so text from the knowledge base or a
+//! user can never inject markup.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use visanav_core::NOT_LEGAL_ADVICE;
+use visanav_core::knowledge::{KVisaHandling, Post, Status, StatusSource};
+use visanav_store::LOCAL_ACCOUNT;
+
+use crate::{AppError, AppState};
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "page could not be rendered",
+            )
+                .into_response()
+        }
+    }
+}
+
+pub struct CaseRow {
+    pub short_id: String,
+    pub visa: String,
+    pub post: String,
+    pub status: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    disclaimer: &'static str,
+    backend: &'static str,
+    case_count: usize,
+    cases: Vec<CaseRow>,
+}
+
+pub async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
+    let cases = state.store.list_cases(LOCAL_ACCOUNT).await?;
+    let rows = cases
+        .into_iter()
+        .map(|c| CaseRow {
+            short_id: c.id.0.chars().take(13).collect(),
+            visa: c.visa,
+            post: c.post,
+            status: c.latest_status,
+        })
+        .collect::<Vec<_>>();
+    Ok(render(&Home {
+        disclaimer: NOT_LEGAL_ADVICE,
+        backend: state.store.backend().name(),
+        case_count: rows.len(),
+        cases: rows,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "statuses.html")]
+struct Statuses<'a> {
+    disclaimer: &'static str,
+    ceac: Vec<&'a Status>,
+    uscis: Vec<&'a Status>,
+}
+
+pub async fn statuses(State(state): State<AppState>) -> Response {
+    let k = &state.knowledge;
+    let of = |src: StatusSource| {
+        k.statuses
+            .iter()
+            .filter(|s| s.source == src)
+            .collect::<Vec<_>>()
+    };
+    render(&Statuses {
+        disclaimer: NOT_LEGAL_ADVICE,
+        ceac: of(StatusSource::Ceac),
+        uscis: of(StatusSource::Uscis),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "status.html")]
+struct StatusPage<'a> {
+    disclaimer: &'static str,
+    s: &'a Status,
+    source_name: &'static str,
+}
+
+pub fn source_name(s: StatusSource) -> &'static str {
+    match s {
+        StatusSource::Ceac => "State Department (CEAC) visa status",
+        StatusSource::Uscis => "USCIS petition status",
+    }
+}
+
+pub async fn status(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+    match state.knowledge.status_by_slug(&slug) {
+        Some(s) => render(&StatusPage {
+            disclaimer: NOT_LEGAL_ADVICE,
+            s,
+            source_name: source_name(s.source),
+        }),
+        None => not_found().await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "post.html")]
+struct PostPage<'a> {
+    disclaimer: &'static str,
+    p: &'a Post,
+    country: String,
+    k_visas: String,
+}
+
+pub async fn post(State(state): State<AppState>, Path(code): Path<String>) -> Response {
+    let k = &state.knowledge;
+    let Some(p) = k.post(&code.to_ascii_uppercase()) else {
+        return not_found().await;
+    };
+    let k_visas = match p.k_visas {
+        KVisaHandling::Processed => "This post interviews K-1 and K-2 applicants.".to_string(),
+        KVisaHandling::Elsewhere => {
+            let at = p.k_processed_at.as_deref().unwrap_or("another post");
+            let name = k
+                .post(at)
+                .map(|o| format!("{} ({at})", o.name))
+                .unwrap_or_else(|| at.to_string());
+            format!("K-1 and K-2 cases from here are interviewed at {name}.")
+        }
+        KVisaHandling::NotProcessed => "This post does not process K visas.".to_string(),
+        KVisaHandling::Unknown => {
+            "visanav does not yet know whether this post processes K visas.".to_string()
+        }
+    };
+    let country = k
+        .country(&p.country)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| p.country.clone());
+    render(&PostPage {
+        disclaimer: NOT_LEGAL_ADVICE,
+        p,
+        country,
+        k_visas,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFound {
+    disclaimer: &'static str,
+}
+
+pub async fn not_found() -> Response {
+    let mut r = render(&NotFound {
+        disclaimer: NOT_LEGAL_ADVICE,
+    });
+    *r.status_mut() = StatusCode::NOT_FOUND;
+    r
+}

@@ -1,0 +1,185 @@
+//! The database handle: SQLite or PostgreSQL, chosen at run time from the URL.
+//!
+//! Queries are plain runtime SQL in the portable subset both engines accept (`$1` binds,
+//! `ON CONFLICT`, `RETURNING`), written once and run on whichever pool is open through the
+//! `on_pool!` macro. Each backend has its own migration folder with identical file names.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::StoreError;
+
+pub(crate) static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+pub(crate) static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Db {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// Runs the same body against whichever pool is open. `$p` is bound to the pool.
+macro_rules! on_pool {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($p) => $body,
+            $crate::db::Db::Pg($p) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// What `visanav db check` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaStatus {
+    pub backend: Backend,
+    /// Highest migration applied, if any.
+    pub applied: Option<i64>,
+    /// Highest migration this binary knows.
+    pub latest: i64,
+    /// Migrations this binary knows that the database has not applied.
+    pub pending: Vec<i64>,
+}
+
+impl Db {
+    pub(crate) async fn connect(url: &str) -> Result<Db, StoreError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::BadUrl {
+                    reason: e.to_string(),
+                })?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .map_err(|e| StoreError::Connect {
+                    backend: Backend::Sqlite,
+                    source: e,
+                })?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl {
+                reason: e.to_string(),
+            })?;
+            let pool = PgPoolOptions::new()
+                .max_connections(10)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(|e| StoreError::Connect {
+                    backend: Backend::Postgres,
+                    source: e,
+                })?;
+            Ok(Db::Pg(pool))
+        } else {
+            Err(StoreError::BadUrl {
+                reason: "the database URL must start with sqlite: or postgres:".into(),
+            })
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self {
+            Db::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Db::Pg(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
+        let result = match self {
+            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
+            Db::Pg(p) => POSTGRES_MIGRATIONS.run(p).await,
+        };
+        result.map_err(StoreError::Migrate)
+    }
+
+    pub(crate) async fn schema_status(&self) -> Result<SchemaStatus, StoreError> {
+        let table_exists: bool = match self {
+            Db::Sqlite(p) => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+                )
+                .fetch_one(p)
+                .await?
+                    > 0
+            }
+            Db::Pg(p) => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = '_sqlx_migrations'",
+                )
+                .fetch_one(p)
+                .await?
+                    > 0
+            }
+        };
+        let applied: Vec<i64> = if table_exists {
+            on_pool!(self, p => sqlx::query_scalar::<_, i64>(
+                "SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version"
+            )
+            .fetch_all(p)
+            .await?)
+        } else {
+            Vec::new()
+        };
+        let known: Vec<i64> = self.migrator().iter().map(|m| m.version).collect();
+        Ok(SchemaStatus {
+            backend: self.backend(),
+            applied: applied.last().copied(),
+            latest: known.iter().copied().max().unwrap_or(0),
+            pending: known.into_iter().filter(|v| !applied.contains(v)).collect(),
+        })
+    }
+
+    pub(crate) async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let names = |m: &Migrator| {
+            m.iter()
+                .map(|x| (x.version, x.description.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&SQLITE_MIGRATIONS), names(&POSTGRES_MIGRATIONS));
+        assert!(SQLITE_MIGRATIONS.iter().next().is_some());
+    }
+}
