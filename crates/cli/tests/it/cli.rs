@@ -1,1 +1,753 @@
+//! End-to-end tests of the `visanav` binary: the commands a user types, the server they
+//! start, and what survives a restart. Each test gets its own data directory.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use sqlx::Connection;
+
+const BIN: &str = env!("CARGO_BIN_EXE_visanav");
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+fn example() -> PathBuf {
+    repo_root().join("examples/k1-manila-221g.toml")
+}
+
+/// A sandbox: its own data directory, and optionally a PostgreSQL database.
+struct Env {
+    dir: tempfile::TempDir,
+    database_url: Option<String>,
+}
+
+impl Env {
+    fn sqlite() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("tempdir"),
+            database_url: None,
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(["--data-dir", self.dir.path().to_str().expect("utf-8 path")]);
+        c.args(args);
+        c.env_remove("VISANAV_DATABASE_URL")
+            .env_remove("VISANAV_CONFIG")
+            .env_remove("VISANAV_KEY_FILE")
+            .env_remove("VISANAV_KNOWLEDGE_DIR")
+            .env_remove("VISANAV_LISTEN")
+            .env_remove("RUST_LOG");
+        if let Some(url) = &self.database_url {
+            c.env("VISANAV_DATABASE_URL", url);
+        }
+        c.stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("run visanav")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "visanav {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    fn import_example(&self) -> String {
+        let out = self.ok(&[
+            "case",
+            "import",
+            example().to_str().expect("path"),
+            "--json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        v["id"].as_str().expect("id").to_string()
+    }
+
+    fn case_count(&self) -> usize {
+        let v: serde_json::Value =
+            serde_json::from_str(&self.ok(&["case", "list", "--json"])).expect("json");
+        v.as_array().expect("array").len()
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+}
+
+/// A running `visanav serve`, stopped with SIGINT like Ctrl-C.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(env: &Env) -> Server {
+        Server::start_with(env, &[])
+    }
+
+    fn start_with(env: &Env, vars: &[(&str, &Path)]) -> Server {
+        let mut cmd = env.cmd(&["serve", "--listen", "127.0.0.1:0"]);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let addr = loop {
+            line.clear();
+            if reader.read_line(&mut line).expect("read") == 0 || Instant::now() > deadline {
+                let mut err = String::new();
+                child.stderr.take().map(|mut s| s.read_to_string(&mut err));
+                panic!("server did not start: {err}");
+            }
+            if let Some(rest) = line.trim().strip_prefix("visanav is listening on http://") {
+                break rest.trim_end_matches('/').to_string();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in reader.lines() {});
+        Server { child, addr }
+    }
+
+    fn get(&self, path: &str) -> (u16, String, String) {
+        http_get(&self.addr, path)
+    }
+
+    /// Sends SIGINT and returns the exit status.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server did not stop on SIGINT");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// A minimal HTTP/1.1 GET: status, headers, body.
+fn http_get(addr: &str, path: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read");
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    // The server sends small bodies; strip chunked framing if present.
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    (status, head.to_string(), body)
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n.min(rest.len())]);
+        body = rest.get(n + 2..).unwrap_or("");
+    }
+    out
+}
+
+/// A fresh database on the test PostgreSQL server, or None when it is not configured.
+async fn postgres_env() -> Option<(Env, String, String)> {
+    let admin = std::env::var("VISANAV_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+    let mut c = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to test PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut c)
+        .await
+        .expect("create db");
+    let base = admin.rsplit_once('/').expect("db path").0;
+    let env = Env {
+        dir: tempfile::tempdir().expect("tempdir"),
+        database_url: Some(format!("{base}/{name}")),
+    };
+    Some((env, admin, name))
+}
+
+async fn drop_postgres(admin: &str, name: &str) {
+    let mut c = sqlx::PgConnection::connect(admin).await.expect("connect");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut c)
+        .await
+        .expect("drop");
+}
+
+/// The foundation's promise: a case imported from examples/ survives a server restart.
+fn case_survives_restart(env: &Env, backend: &str) {
+    let server = Server::start(env);
+    let (code, headers, home) = server.get("/");
+    assert_eq!(code, 200);
+    assert!(home.contains("visanav is running"), "{home}");
+    assert!(
+        home.contains(backend),
+        "home page names the {backend} backend"
+    );
+    assert!(
+        home.contains("visanav case import"),
+        "home page says how to add a case"
+    );
+    assert!(home.contains("not legal advice"));
+    assert!(
+        headers
+            .to_ascii_lowercase()
+            .contains("content-security-policy")
+    );
+
+    let id = env.import_example();
+    let (code, _, body) = server.get("/api/v1/cases");
+    assert_eq!(code, 200);
+    assert!(body.contains(&id), "{body}");
+    assert!(
+        !body.contains("Maria"),
+        "the API must not show personal data: {body}"
+    );
+    let status = server.stop();
+    assert!(status.success(), "clean shutdown on Ctrl-C, got {status:?}");
+
+    let server = Server::start(env);
+    let (code, _, body) = server.get(&format!("/api/v1/cases/{id}"));
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(v["ceac_case_number"], "MNL2025512345");
+    assert_eq!(v["status"].as_array().map(Vec::len), Some(4));
+    assert_eq!(v["refusal"]["requested"][0], "police_certificate");
+    let (_, _, home) = server.get("/");
+    assert!(
+        home.contains(&id[..13]),
+        "home lists the case after restart"
+    );
+    assert!(server.stop().success());
+
+    // And the CLI still decrypts it with the same key.
+    let shown = env.ok(&["case", "show", &id]);
+    assert!(shown.contains("Maria Clara Santos"), "{shown}");
+}
+
+#[test]
+fn sqlite_case_survives_server_restart() {
+    case_survives_restart(&Env::sqlite(), "SQLite");
+}
+
+#[tokio::test]
+async fn postgres_case_survives_server_restart() {
+    let Some((env, admin, name)) = postgres_env().await else {
+        eprintln!("VISANAV_TEST_POSTGRES_URL not set: PostgreSQL leg skipped (CI sets it)");
+        return;
+    };
+    let e = tokio::task::spawn_blocking(move || {
+        case_survives_restart(&env, "PostgreSQL");
+        // Migrations and status work the same way on PostgreSQL.
+        let check = env.ok(&["db", "check"]);
+        assert!(
+            check.contains("PostgreSQL") && check.contains("up to date"),
+            "{check}"
+        );
+        env
+    })
+    .await;
+    drop_postgres(&admin, &name).await;
+    e.expect("postgres leg");
+}
+
+#[test]
+fn import_export_round_trip() {
+    let env = Env::sqlite();
+    let id = env.import_example();
+    let exported = env.ok(&["case", "export", &id[..8]]);
+    let path = env.write("exported.toml", &exported);
+    let id2 = env.import_example();
+    let again = env.ok(&["case", "import", path.to_str().expect("p"), "--json"]);
+    let id3 = serde_json::from_str::<serde_json::Value>(&again).expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let a = env.ok(&["case", "show", &id2, "--json"]);
+    let b = env.ok(&["case", "show", &id3, "--json"]);
+    let strip = |s: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(s).expect("json");
+        v.as_object_mut().expect("object").remove("id");
+        v
+    };
+    assert_eq!(
+        strip(&a),
+        strip(&b),
+        "export then import gives the same case"
+    );
+    // JSON export is accepted too.
+    let json = env.ok(&["case", "export", &id, "--format", "json"]);
+    let jpath = env.write("exported.json", &json);
+    env.ok(&["case", "import", jpath.to_str().expect("p")]);
+    assert_eq!(env.case_count(), 4);
+}
+
+#[test]
+fn bad_case_files_are_refused_with_clear_errors_and_nothing_saved() {
+    let env = Env::sqlite();
+    let good = std::fs::read_to_string(example()).expect("example");
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "bad case number",
+            "ceac_case_number = \"MNL2025512345\"",
+            &[
+                "ceac_case_number",
+                "\"MNL12\"",
+                "3 letters followed by 10 digits",
+            ],
+        ),
+        (
+            "bad ds160",
+            "ds160_id = \"AA00B7QPGN\"",
+            &["ds160_id", "AA followed by 8"],
+        ),
+        (
+            "bad receipt",
+            "uscis_receipt = \"IOE0912345678\"",
+            &["uscis_receipt", "3 letters followed by 10 digits"],
+        ),
+        (
+            "unknown post",
+            "post = \"MNL\"",
+            &["post", "\"XYZ\"", "3-letter code"],
+        ),
+        (
+            "unknown document",
+            "kind = \"police_certificate\"",
+            &[
+                "documents[0].kind",
+                "\"police_certficate\"",
+                "did you mean police_certificate",
+            ],
+        ),
+        (
+            "refusal before interview",
+            "interview_on = 2025-06-02",
+            &["refusal.on", "is before interview_on"],
+        ),
+        (
+            "impossible date",
+            "petition_approved_on = 2025-03-14",
+            &["petition_approved_on", "not a real calendar date"],
+        ),
+        (
+            "future issue date",
+            "[[documents]]\nkind = \"passport\"",
+            &["documents[3].issued_on", "in the future"],
+        ),
+    ];
+    let replacement = |name: &str| -> (&str, &str) {
+        match name {
+            "bad case number" => (
+                "ceac_case_number = \"MNL2025512345\"",
+                "ceac_case_number = \"MNL12\"",
+            ),
+            "bad ds160" => ("ds160_id = \"AA00B7QPGN\"", "ds160_id = \"AB00\""),
+            "bad receipt" => (
+                "uscis_receipt = \"IOE0912345678\"",
+                "uscis_receipt = \"IOE09\"",
+            ),
+            "unknown post" => ("post = \"MNL\"", "post = \"XYZ\""),
+            "unknown document" => (
+                "kind = \"police_certificate\"",
+                "kind = \"police_certficate\"",
+            ),
+            "refusal before interview" => {
+                ("interview_on = 2025-06-02", "interview_on = 2025-07-02")
+            }
+            "impossible date" => (
+                "petition_approved_on = 2025-03-14",
+                "petition_approved_on = \"2025-02-30\"",
+            ),
+            _ => ("issued_on = 2021-08-01", "issued_on = 2030-08-01"),
+        }
+    };
+    for (name, _, expected) in cases {
+        let (from, to) = replacement(name);
+        assert!(good.contains(from), "{name}: example has {from}");
+        let path = env.write("bad.toml", &good.replacen(from, to, 1));
+        let out = env.run(&[
+            "case",
+            "import",
+            path.to_str().expect("p"),
+            "--today",
+            "2026-01-15",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        for e in *expected {
+            assert!(
+                err.contains(e),
+                "{name}: error should mention {e:?}:\n{err}"
+            );
+        }
+        assert!(err.contains("Nothing was saved"), "{name}: {err}");
+    }
+    // Syntax errors and unknown fields name the line and the field.
+    let path = env.write(
+        "typo.toml",
+        &good.replacen("visa = \"K-1\"", "vissa = \"K-1\"", 1),
+    );
+    let out = env.run(&["case", "import", path.to_str().expect("p")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("vissa"), "{err}");
+    // A native TOML date that cannot exist is caught by the parser, with its line.
+    let path = env.write("native.toml", &good.replacen("2025-03-14", "2025-02-30", 1));
+    let out = env.run(&["case", "import", path.to_str().expect("p")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 18") && err.contains("invalid date"),
+        "{err}"
+    );
+    let out = env.run(&["case", "import", "/nonexistent/case.toml"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/case.toml"));
+    assert_eq!(env.case_count(), 0, "nothing partial was written");
+}
+
+#[test]
+fn delete_asks_unless_yes() {
+    let env = Env::sqlite();
+    let id = env.import_example();
+    let out = env.run(&["case", "delete", &id]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    assert_eq!(env.case_count(), 1);
+    env.ok(&["case", "delete", &id, "--yes"]);
+    assert_eq!(env.case_count(), 0);
+    let out = env.run(&["case", "show", &id]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no case matches"));
+}
+
+#[test]
+fn key_file_is_private_and_database_has_no_clear_pii() {
+    let env = Env::sqlite();
+    env.import_example();
+    let key = env.dir.path().join("visanav.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).expect("key").permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let mut bytes = Vec::new();
+    for e in std::fs::read_dir(env.dir.path()).expect("dir") {
+        let p = e.expect("entry").path();
+        if p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("visanav.db"))
+        {
+            bytes.extend(std::fs::read(p).expect("read"));
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("MNL2025512345"));
+    assert!(!text.contains("P1234567A"), "passport number in clear text");
+    assert!(!text.contains("Whitfield"), "name in clear text");
+    // Without the right key the data is unreadable, and the error says why.
+    std::fs::remove_file(&key).expect("rm key");
+    let out = env.run(&["case", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("key file"), "{err}");
+}
+
+#[test]
+fn config_show_masks_secrets_and_reads_file_variables() {
+    let env = Env::sqlite();
+    let secret = env.write(
+        "db-url",
+        "postgres://visanav:hunter2@db.internal:5432/visanav\n",
+    );
+    let out = env
+        .cmd(&["config", "show"])
+        .env("VISANAV_DATABASE_URL_FILE", &secret)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("postgres://visanav:****@db.internal:5432/visanav"),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"));
+    assert!(text.contains("# environment"));
+    let cfg = env.write("visanav.toml", "listen = \"127.0.0.1:9999\"\n");
+    let text = env.ok(&["config", "show"]);
+    assert!(
+        text.contains(&cfg.display().to_string())
+            && text.contains("127.0.0.1:9999\"  # config file"),
+        "{text}"
+    );
+    let text = env.ok(&[
+        "config",
+        "show",
+        "--data-dir",
+        env.dir.path().to_str().expect("p"),
+    ]);
+    assert!(text.contains("data_dir"), "{text}");
+}
+
+#[test]
+fn db_migrate_and_check_report_the_schema() {
+    let env = Env::sqlite();
+    let check = env.run(&["db", "check"]);
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(
+        check.status.code(),
+        Some(3),
+        "pending migrations on a new database: {text}"
+    );
+    assert!(text.contains("pending"), "{text}");
+    let migrated = env.ok(&["db", "migrate"]);
+    assert!(migrated.contains("Applied"), "{migrated}");
+    let again = env.ok(&["db", "migrate"]);
+    assert!(again.contains("up to date"), "{again}");
+    let check = env.ok(&["db", "check"]);
+    assert!(
+        check.contains("SQLite")
+            && check.contains("connection: ok")
+            && check.contains("up to date"),
+        "{check}"
+    );
+}
+
+#[test]
+fn serve_refuses_public_addresses_until_sign_in_exists() {
+    let env = Env::sqlite();
+    let out = env.run(&["serve", "--listen", "0.0.0.0:0"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("loopback"), "{err}");
+    let out = env.run(&["serve", "--listen", "nonsense"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"nonsense\""));
+}
+
+#[test]
+fn status_explain_answers_refused_plainly() {
+    let env = Env::sqlite();
+    for spelling in ["refused", "REFUSED ", "Refused."] {
+        let text = env.ok(&["status", "explain", spelling]);
+        assert!(text.starts_with("Refused ("), "{spelling}: {text}");
+        assert!(text.contains("221(g)"), "{text}");
+        assert!(text.contains("Is this final? No"), "{text}");
+        assert!(text.contains("https://"), "cites sources");
+        assert!(
+            text.trim_end()
+                .ends_with("talk to a licensed immigration attorney."),
+            "ends with the disclaimer"
+        );
+    }
+    let text = env.ok(&["status", "explain", "Administrative  Processing"]);
+    assert!(text.starts_with("Administrative Processing"), "{text}");
+    let v: serde_json::Value =
+        serde_json::from_str(&env.ok(&["status", "explain", "refused", "--json"])).expect("json");
+    for key in [
+        "status",
+        "source",
+        "meaning",
+        "final",
+        "next_steps",
+        "misconceptions",
+        "sources",
+        "as_of",
+        "disclaimer",
+    ] {
+        assert!(v.get(key).is_some(), "--json has {key}");
+    }
+    assert_eq!(v["final"], false);
+    assert_eq!(v["source"], "ceac");
+    assert!(v["next_steps"].as_array().is_some_and(|a| !a.is_empty()));
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "status",
+        "explain",
+        "case was approved",
+        "--source",
+        "uscis",
+        "--json",
+    ]))
+    .expect("json");
+    assert_eq!(v["source"], "uscis");
+}
+
+#[test]
+fn unknown_status_exits_2_with_suggestions() {
+    let env = Env::sqlite();
+    let out = env.run(&["status", "explain", "refussed"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Did you mean") && err.contains("Refused"),
+        "{err}"
+    );
+    let out = env.run(&["status", "explain", "qwertyuiop zxcv", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        v["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("qwertyuiop"))
+    );
+}
+
+/// A firm corrects a fact in its own knowledge directory; the server uses it without a rebuild.
+#[test]
+fn knowledge_dir_overrides_and_is_checked() {
+    let env = Env::sqlite();
+    let kdir = env.dir.path().join("knowledge");
+    std::fs::create_dir(&kdir).expect("mkdir");
+    for e in std::fs::read_dir(repo_root().join("knowledge")).expect("knowledge") {
+        let p = e.expect("entry").path();
+        std::fs::copy(&p, kdir.join(p.file_name().expect("name"))).expect("copy");
+    }
+    let ok = env.ok(&["knowledge", "check", kdir.to_str().expect("p")]);
+    assert!(ok.contains("is valid"), "{ok}");
+
+    let posts = kdir.join("posts.toml");
+    let text = std::fs::read_to_string(&posts).expect("posts");
+    let marker = "Courier pickup moved to the new Makati office (test edit)";
+    // Edit Manila's procedure notes, a realistic one-line correction.
+    let mnl = text.find("code = \"MNL\"").expect("MNL");
+    let notes_at = mnl
+        + text[mnl..]
+            .find("notes = ")
+            .expect("MNL has procedure notes");
+    let line_end = notes_at + text[notes_at..].find('\n').expect("eol");
+    let edited = format!(
+        "{}notes = \"{marker}\"{}",
+        &text[..notes_at],
+        &text[line_end..]
+    );
+    std::fs::write(&posts, &edited).expect("write");
+    env.ok(&["knowledge", "check", kdir.to_str().expect("p")]);
+
+    let server = Server::start_with(&env, &[("VISANAV_KNOWLEDGE_DIR", &kdir)]);
+    let (code, _, page) = server.get("/posts/MNL");
+    assert_eq!(code, 200);
+    assert!(page.contains(marker), "the server shows the corrected fact");
+    assert!(server.stop().success());
+
+    // A broken directory is refused with the file, the entry and the problem.
+    std::fs::write(
+        &posts,
+        edited.replacen(
+            "time_zone = \"Asia/Manila\"",
+            "time_zone = \"Asia/Manilla\"",
+            1,
+        ),
+    )
+    .expect("write");
+    let out = env.run(&["knowledge", "check", kdir.to_str().expect("p")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        err.contains("posts.toml") && err.contains("post MNL") && err.contains("Asia/Manilla"),
+        "{err}"
+    );
+    let out = env
+        .cmd(&["status", "explain", "refused"])
+        .env("VISANAV_KNOWLEDGE_DIR", &kdir)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("visanav knowledge check"));
+}
+
+#[test]
+fn pages_render_and_escape() {
+    let env = Env::sqlite();
+    let server = Server::start(&env);
+    let (code, _, page) = server.get("/statuses");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("/statuses/ceac-refused") && page.contains("not legal advice"),
+        "{page}"
+    );
+    let (code, _, page) = server.get("/statuses/ceac-refused");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("<h1>Refused</h1>")
+            && page.contains("What to do now")
+            && page.contains("https://")
+    );
+    assert!(page.contains("name=\"viewport\""), "readable on a phone");
+    let (code, _, page) = server.get("/posts/mnl");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("Manila") && page.contains("Asia/Manila"),
+        "{page}"
+    );
+    let (code, _, _) = server.get("/statuses/nope");
+    assert_eq!(code, 404);
+    let (code, _, page) = server.get("/%3Cscript%3Ealert(1)%3C/script%3E");
+    assert_eq!(code, 404);
+    assert!(!page.contains("<script>"));
+    let (code, _, body) = server.get("/healthz");
+    assert_eq!(code, 200);
+    assert!(body.contains("\"ok\""));
+    assert!(server.stop().success());
+}
