@@ -160,16 +160,9 @@ impl Ctx {
     }
 
     pub async fn open_store(&self, migrate: bool) -> Result<Store> {
+        self.ensure_data_dir()?;
         let crypto = self.crypto()?;
         let url = &self.config.database_url.value;
-        if url.starts_with("sqlite:") {
-            std::fs::create_dir_all(&self.config.data_dir.value).with_context(|| {
-                format!(
-                    "cannot create the data directory {}",
-                    self.config.data_dir.value.display()
-                )
-            })?;
-        }
         let store = Store::connect(url, crypto)
             .await
             .with_context(|| format!("database {}", config::mask_url(url)))?;
@@ -177,6 +170,27 @@ impl Ctx {
             store.migrate().await?;
         }
         Ok(store)
+    }
+
+    /// Creates the data directory, private to this user, if it does not exist yet.
+    fn ensure_data_dir(&self) -> Result<()> {
+        let dir = &self.config.data_dir.value;
+        if dir.exists() {
+            return Ok(());
+        }
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}; choose another with --data-dir",
+                dir.display()
+            )
+        })
     }
 
     fn crypto(&self) -> Result<Crypto> {

@@ -75,6 +75,8 @@ pub fn router(state: AppState) -> Router {
         .route("/statuses/{slug}", get(pages::status))
         .route("/posts/{code}", get(pages::post))
         .route("/static/site.css", get(stylesheet))
+        .route("/static/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .route("/healthz", get(healthz))
         .route("/api/v1/cases", get(api_cases))
         .route("/api/v1/cases/{id}", get(api_case))
@@ -117,6 +119,16 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/site.css"),
+    )
+}
+
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../static/favicon.svg"),
     )
 }
 

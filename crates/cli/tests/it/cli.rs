@@ -751,3 +751,17 @@ fn pages_render_and_escape() {
     assert!(body.contains("\"ok\""));
     assert!(server.stop().success());
 }
+
+/// The examples in docs/case-file.md are real: both import.
+#[test]
+fn documented_examples_import() {
+    let env = Env::sqlite();
+    let doc = std::fs::read_to_string(repo_root().join("docs/case-file.md")).expect("doc");
+    for (lang, ext) in [("toml", "toml"), ("json", "json")] {
+        let start = doc.find(&format!("```{lang}\n")).expect("code block") + lang.len() + 4;
+        let end = start + doc[start..].find("```").expect("end of block");
+        let path = env.write(&format!("doc.{ext}"), &doc[start..end]);
+        env.ok(&["case", "import", path.to_str().expect("p")]);
+    }
+    assert_eq!(env.case_count(), 2);
+}

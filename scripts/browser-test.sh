@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Drives visanav's pages in a real headless Chromium at phone size, with Playwright.
+#
+#   scripts/browser-test.sh
+#
+# Needs Debian's chromium (/usr/bin/chromium) and Node.js; installs playwright-core from npm
+# into a cache outside the clone (never a browser download). Builds visanav if needed.
+# Screenshots land in $VISANAV_ARTIFACTS (default: a temporary directory).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$CHROMIUM" ] || { echo "browser-test: $CHROMIUM not found; install Debian's chromium package" >&2; exit 1; }
+
+NPM_DIR="${VISANAV_NPM_CACHE:-$HOME/.cache/visanav-npm}"
+mkdir -p "$NPM_DIR"
+if [ ! -d "$NPM_DIR/node_modules/playwright-core" ]; then
+  (cd "$NPM_DIR" && npm init -y >/dev/null 2>&1 && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --silent playwright-core@1 >/dev/null)
+fi
+
+TARGET="${CARGO_TARGET_DIR:-target}"
+cargo build --locked -q -p visanav
+BIN="$TARGET/debug/visanav"
+
+WORK=$(mktemp -d)
+ARTIFACTS="${VISANAV_ARTIFACTS:-$WORK/screenshots}"
+mkdir -p "$ARTIFACTS"
+SERVER_PID=
+cleanup() { [ -n "$SERVER_PID" ] && kill -INT "$SERVER_PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK/data"; }
+trap cleanup EXIT
+
+"$BIN" --data-dir "$WORK/data" case import examples/k1-manila-221g.toml >/dev/null 2>&1
+"$BIN" --data-dir "$WORK/data" serve --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$WORK/server.out" 2>/dev/null && break
+  sleep 0.1
+done
+BASE=$(sed -n 's#^visanav is listening on \(http://[^ ]*\)/$#\1#p' "$WORK/server.out")
+[ -n "$BASE" ] || { echo "browser-test: server did not start"; cat "$WORK/server.err"; exit 1; }
+
+NODE_PATH="$NPM_DIR/node_modules" CHROMIUM="$CHROMIUM" BASE="$BASE" ARTIFACTS="$ARTIFACTS" \
+  node tests/browser/pages.mjs
+echo "browser-test: screenshots in $ARTIFACTS"
