@@ -3,6 +3,8 @@
 mod cases;
 mod config;
 mod knowledge_cmd;
+mod notice_cmd;
+mod plan_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,6 +84,13 @@ enum Command {
     Knowledge {
         #[command(subcommand)]
         command: knowledge_cmd::KnowledgeCommand,
+    },
+    /// Deadlines, expiries, next steps and whether to get legal help, for one case.
+    Plan(plan_cmd::PlanArgs),
+    /// Read a 221(g) refusal notice into a checklist.
+    Notice {
+        #[command(subcommand)]
+        command: notice_cmd::NoticeCommand,
     },
 }
 
@@ -262,6 +271,14 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
         Command::Case { command } => {
             let ctx = Ctx::new(config)?;
             cases::run(command, &ctx).await
+        }
+        Command::Plan(args) => {
+            let ctx = Ctx::new(config)?;
+            plan_cmd::run(args, &ctx).await
+        }
+        Command::Notice { command } => {
+            let ctx = Ctx::new(config)?;
+            notice_cmd::run(command, &ctx).await
         }
         Command::Serve { .. } => {
             init_logging(&config.log.value);

@@ -180,6 +180,10 @@ pub struct CaseFile {
     pub visa_issued_on: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_us_on: Option<Date>,
+    /// K-2 only: when the K-1 parent's visa was issued; the child's one-year window to
+    /// follow to join runs from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_visa_issued_on: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beneficiary: Option<Person>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -323,6 +327,7 @@ struct RawCaseFile {
     interview_on: Option<DateText>,
     visa_issued_on: Option<DateText>,
     entered_us_on: Option<DateText>,
+    principal_visa_issued_on: Option<DateText>,
     beneficiary: Option<RawPerson>,
     petitioner: Option<RawPerson>,
     #[serde(default)]
@@ -563,6 +568,14 @@ impl Validator<'_> {
         let interview_on = self.date("interview_on", raw.interview_on);
         let visa_issued_on = self.past_date("visa_issued_on", raw.visa_issued_on);
         let entered_us_on = self.past_date("entered_us_on", raw.entered_us_on);
+        let principal_visa_issued_on =
+            self.past_date("principal_visa_issued_on", raw.principal_visa_issued_on);
+        if principal_visa_issued_on.is_some() && visa != Some(VisaClass::K2) {
+            self.problem(
+                "principal_visa_issued_on",
+                "applies only to K-2 cases (the K-1 parent's visa issue date); remove it or set visa = \"K-2\"",
+            );
+        }
         self.order(
             "interview_on",
             ("petition_approved_on", petition_approved_on),
@@ -731,6 +744,7 @@ impl Validator<'_> {
             interview_on,
             visa_issued_on,
             entered_us_on,
+            principal_visa_issued_on,
             beneficiary,
             petitioner,
             status,

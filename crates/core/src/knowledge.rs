@@ -63,6 +63,47 @@ pub const REQUIRED_DOCUMENT_IDS: &[&str] = &[
     "other",
 ];
 
+/// Rules the plan engine reads by id. A knowledge directory without them is refused, so a
+/// firm's edited copy can never silently drop a deadline.
+pub const REQUIRED_RULE_IDS: &[&str] = &[
+    "221g_reconsideration_window",
+    "i129f_validity",
+    "k1_visa_validity",
+    "entry_before_visa_expiry",
+    "marriage_90_days",
+    "k2_follow_to_join",
+    "administrative_processing_typical",
+    "administrative_processing_inquiry_wait",
+];
+
+/// Legal-help triggers the plan engine evaluates.
+pub const REQUIRED_TRIGGER_IDS: &[&str] = &[
+    "misrepresentation",
+    "criminal_grounds",
+    "prior_overstay",
+    "petition_returned",
+    "relationship_doubted",
+    "public_charge",
+    "long_administrative_processing",
+    "long_administrative_processing_severe",
+    "deadline_approaching",
+    "expiring_document",
+    "repeated_221g",
+    "policy_restriction",
+];
+
+/// Statuses the plan engine recognises by slug.
+pub const REQUIRED_STATUS_SLUGS: &[&str] = &[
+    "ceac-refused",
+    "ceac-administrative-processing",
+    "ceac-issued",
+    "uscis-department-of-state-sent-case-to-uscis-for-review",
+    "uscis-intent-to-revoke-notice-was-sent",
+    "uscis-case-approval-was-revoked",
+    "uscis-case-was-automatically-revoked",
+    "uscis-case-approval-was-reaffirmed-and-mailed-back-to-department-of-state",
+];
+
 /// Where a fact comes from and how sure we are of it. Flattened into every entry.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Provenance {
@@ -407,6 +448,9 @@ pub struct Knowledge {
     country_index: BTreeMap<String, usize>,
     document_index: BTreeMap<String, usize>,
     post_index: BTreeMap<String, usize>,
+    rule_index: BTreeMap<String, usize>,
+    trigger_index: BTreeMap<String, usize>,
+    slug_index: BTreeMap<String, usize>,
     /// normalised status text (name or alias) per source -> index into `statuses`
     status_index: BTreeMap<(StatusSource, String), usize>,
 }
@@ -499,6 +543,24 @@ impl Knowledge {
             .iter()
             .enumerate()
             .map(|(i, p)| (p.code.clone(), i))
+            .collect();
+        self.rule_index = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+        self.trigger_index = self
+            .triggers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.clone(), i))
+            .collect();
+        self.slug_index = self
+            .statuses
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.slug.clone(), i))
             .collect();
         self.status_index.clear();
         for (i, s) in self.statuses.iter().enumerate() {
@@ -723,6 +785,33 @@ impl Knowledge {
             );
         }
 
+        for id in REQUIRED_RULE_IDS {
+            if !self.rule_index.contains_key(*id) {
+                problem(
+                    "rules.toml",
+                    String::new(),
+                    format!("required rule id {id:?} is missing"),
+                );
+            }
+        }
+        for id in REQUIRED_TRIGGER_IDS {
+            if !self.trigger_index.contains_key(*id) {
+                problem(
+                    "rules.toml",
+                    String::new(),
+                    format!("required trigger id {id:?} is missing"),
+                );
+            }
+        }
+        for slug in REQUIRED_STATUS_SLUGS {
+            if !self.slug_index.contains_key(*slug) {
+                problem(
+                    "statuses.toml",
+                    String::new(),
+                    format!("required status slug {slug:?} is missing"),
+                );
+            }
+        }
         let mut seen = BTreeSet::new();
         for r in &self.rules {
             let entry = format!("rule {}", r.id);
@@ -766,11 +855,15 @@ impl Knowledge {
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id == id)
+        self.rule_index.get(id).map(|&i| &self.rules[i])
+    }
+
+    pub fn trigger(&self, id: &str) -> Option<&LegalHelpTrigger> {
+        self.trigger_index.get(id).map(|&i| &self.triggers[i])
     }
 
     pub fn status_by_slug(&self, slug: &str) -> Option<&Status> {
-        self.statuses.iter().find(|s| s.slug == slug)
+        self.slug_index.get(slug).map(|&i| &self.statuses[i])
     }
 
     /// Looks a status up by the text a source displays, tolerant of case, spacing and

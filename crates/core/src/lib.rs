@@ -6,6 +6,8 @@ pub mod casefile;
 pub mod date;
 pub mod ids;
 pub mod knowledge;
+pub mod notice;
+pub mod plan;
 pub mod text;
 
 #[cfg(test)]

@@ -89,6 +89,7 @@ type CaseRow = (
     Vec<u8>,
     i64,
     i64,
+    Option<String>,
 );
 type StatusRow = (String, String, Option<String>, String);
 type RefusalRow = (
@@ -138,8 +139,8 @@ impl Store {
             sqlx::query(
                 "INSERT INTO cases (id, owner_id, visa, post, ceac_case_number, ds160_id, uscis_receipt,
                     petition_approved_on, interview_on, visa_issued_on, entered_us_on, pii_enc,
-                    passport_hash, created_ms, updated_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+                    passport_hash, created_ms, updated_ms, principal_visa_issued_on)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)",
             )
             .bind(&id)
             .bind(owner)
@@ -155,6 +156,7 @@ impl Store {
             .bind(&pii_enc)
             .bind(&passport_hash)
             .bind(now)
+            .bind(date_text(case.principal_visa_issued_on))
             .execute(&mut *tx)
             .await?;
             for obs in &case.status {
@@ -268,7 +270,7 @@ impl Store {
         let row: Option<CaseRow> = on_pool!(&self.db, p => sqlx::query_as(
             "SELECT id, owner_id, visa, post, ceac_case_number, ds160_id, uscis_receipt,
                     petition_approved_on, interview_on, visa_issued_on, entered_us_on, pii_enc,
-                    created_ms, updated_ms
+                    created_ms, updated_ms, principal_visa_issued_on
              FROM cases WHERE id = $1 AND owner_id = $2"
         )
         .bind(&id.0)
@@ -323,6 +325,7 @@ impl Store {
             pii_enc,
             created_ms,
             updated_ms,
+            principal_issued,
         ) = row;
         let corrupt =
             |what: &str, e: String| StoreError::Corrupt(format!("case {id}: {what}: {e}"));
@@ -397,6 +400,10 @@ impl Store {
             interview_on: parse_stored_date("interview_on", interview)?,
             visa_issued_on: parse_stored_date("visa_issued_on", issued)?,
             entered_us_on: parse_stored_date("entered_us_on", entered)?,
+            principal_visa_issued_on: parse_stored_date(
+                "principal_visa_issued_on",
+                principal_issued,
+            )?,
             beneficiary: pii.beneficiary,
             petitioner: pii.petitioner,
             status,

@@ -765,3 +765,40 @@ fn documented_examples_import() {
     }
     assert_eq!(env.case_count(), 2);
 }
+
+#[test]
+fn plan_from_a_case_file_and_from_the_database() {
+    let env = Env::sqlite();
+    let example = example();
+    let path = example.to_str().expect("p");
+    let out = env.ok(&["plan", path, "--today", "2026-05-13", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let window = v["deadlines"]
+        .as_array()
+        .expect("deadlines")
+        .iter()
+        .find(|d| d["kind"] == "221g_reconsideration")
+        .expect("221(g) deadline");
+    assert_eq!(window["due"], "2026-06-02");
+    assert!(window["sources"].as_array().is_some_and(|s| !s.is_empty()));
+    assert!(v["expiries"].is_array() && v["next_steps"].is_array());
+    assert_eq!(v["legal_help"]["recommended"], true);
+    assert!(
+        v["disclaimer"]
+            .as_str()
+            .is_some_and(|d| d.contains("not legal advice"))
+    );
+
+    let id = env.import_example();
+    let human = env.ok(&["plan", &id[..13], "--today", "2026-05-13"]);
+    assert!(
+        human.contains("2026-06-02")
+            && human.contains("Next steps")
+            && human.contains("not legal advice"),
+        "{human}"
+    );
+    assert!(human.contains("[ ] Gather: Police certificate"), "{human}");
+
+    let out = env.run(&["plan", "missing/case.toml"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no case file at missing/case.toml"));
+}

@@ -25,6 +25,8 @@ CREATE TABLE cases (
     interview_on         TEXT,
     visa_issued_on       TEXT,
     entered_us_on        TEXT,
+    -- K-2 only: the K-1 parent's visa issue date (follow-to-join runs from it)
+    principal_visa_issued_on TEXT,
     -- people, passport number and surname, as encrypted JSON
     pii_enc              BYTEA NOT NULL,
     -- keyed hash of the passport number, to find a case without decrypting every row

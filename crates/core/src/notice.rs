@@ -1,0 +1,1 @@
+//! The 221(g) notice reader (in progress).

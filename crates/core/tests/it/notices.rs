@@ -1,0 +1,1 @@
+//! The notice-reader corpus test (see crates/core/tests/notices/).
