@@ -56,13 +56,6 @@ pub enum KnowledgeCommand {
     Posts,
 }
 
-fn source_label(s: StatusSource) -> &'static str {
-    match s {
-        StatusSource::Ceac => "State Department (CEAC) visa status",
-        StatusSource::Uscis => "USCIS petition status",
-    }
-}
-
 pub fn status(command: StatusCommand, ctx: &Ctx) -> Result<ExitCode> {
     let k = &ctx.knowledge;
     match command {
@@ -145,7 +138,7 @@ pub fn explain_json(s: &Status) -> serde_json::Value {
 pub fn explain_text(s: &Status) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let _ = writeln!(out, "{} ({})\n", s.name, source_label(s.source));
+    let _ = writeln!(out, "{} ({})\n", s.name, s.source.label());
     let _ = writeln!(out, "{}\n", s.meaning);
     if s.is_final {
         let _ = writeln!(out, "Is this final? Yes: no further change is expected.\n");
@@ -160,9 +153,17 @@ pub fn explain_text(s: &Status) -> String {
         out.push('\n');
     }
     if !s.misconceptions.is_empty() {
+        // Keep the human answer short: the most important three; --json has them all.
         let _ = writeln!(out, "Common misunderstandings:");
-        for m in &s.misconceptions {
+        for m in s.misconceptions.iter().take(3) {
             let _ = writeln!(out, "  - {m}");
+        }
+        if s.misconceptions.len() > 3 {
+            let _ = writeln!(
+                out,
+                "  ({} more with --json, or on the status page)",
+                s.misconceptions.len() - 3
+            );
         }
         out.push('\n');
     }

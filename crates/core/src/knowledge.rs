@@ -243,6 +243,14 @@ impl StatusSource {
         }
     }
 
+    /// What a person calls the page the status came from.
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusSource::Ceac => "State Department CEAC visa status",
+            StatusSource::Uscis => "USCIS petition status",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<StatusSource> {
         match text.trim().to_ascii_lowercase().as_str() {
             "ceac" => Some(StatusSource::Ceac),
@@ -952,5 +960,93 @@ mod tests {
         for id in REQUIRED_DOCUMENT_IDS {
             assert!(k.document(id).is_some(), "{id}");
         }
+    }
+
+    /// Every status, under every name it goes by, in the spellings people type.
+    #[test]
+    fn every_status_is_found_in_every_spelling() {
+        let k = Knowledge::embedded().unwrap_or_else(|e| panic!("{e}"));
+        let mut checked = 0;
+        for s in &k.statuses {
+            for name in std::iter::once(&s.name).chain(&s.aliases) {
+                let variants = [
+                    name.clone(),
+                    name.to_lowercase(),
+                    name.to_uppercase(),
+                    format!("  {name} "),
+                    name.replace(' ', "  "),
+                    format!("{name}."),
+                    name.replace(' ', "-"),
+                ];
+                for v in &variants {
+                    let found = k.find_status(v, Some(s.source)).map(|x| x.slug.as_str());
+                    assert_eq!(found, Some(s.slug.as_str()), "{v:?} should find {}", s.slug);
+                    checked += 1;
+                }
+            }
+            assert!(!s.sources.is_empty(), "{} has sources", s.slug);
+        }
+        assert!(checked > 200, "checked {checked} spellings");
+        assert_eq!(
+            k.find_status("refused", None).map(|s| s.slug.as_str()),
+            Some("ceac-refused")
+        );
+        assert_eq!(
+            k.find_status("Administrative  Processing", None)
+                .map(|s| s.slug.as_str()),
+            Some("ceac-administrative-processing")
+        );
+        assert!(k.find_status("not a status", None).is_none());
+        let suggestions = k.suggest_statuses("refsued", None);
+        assert_eq!(
+            suggestions.first().map(|s| s.slug.as_str()),
+            Some("ceac-refused")
+        );
+    }
+
+    #[test]
+    fn broken_directories_are_reported_by_file_and_entry() {
+        let dir = std::env::temp_dir().join(format!("visanav-kb-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in FILES {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        assert!(Knowledge::from_dir(&dir).is_ok());
+        let docs = FILES
+            .iter()
+            .find(|(n, _)| *n == "documents.toml")
+            .unwrap()
+            .1;
+        std::fs::write(
+            dir.join("documents.toml"),
+            docs.replace("id = \"ds5535\"", "id = \"ds5535x\""),
+        )
+        .unwrap();
+        let rules = FILES.iter().find(|(n, _)| *n == "rules.toml").unwrap().1;
+        std::fs::write(
+            dir.join("rules.toml"),
+            rules.replace("id = \"marriage_90_days\"", "id = \"marriage\""),
+        )
+        .unwrap();
+        std::fs::remove_file(dir.join("countries.toml")).unwrap();
+        let err = Knowledge::from_dir(&dir).unwrap_err().to_string();
+        assert!(err.contains("countries.toml: cannot read"), "{err}");
+        std::fs::write(dir.join("countries.toml"), FILES[0].1).unwrap();
+        let err = Knowledge::from_dir(&dir).unwrap_err().to_string();
+        assert!(
+            err.contains("required document id \"ds5535\" is missing"),
+            "{err}"
+        );
+        assert!(
+            err.contains("required rule id \"marriage_90_days\" is missing"),
+            "{err}"
+        );
+        std::fs::write(dir.join("rules.toml"), "[[rule]]\nid = 1\n").unwrap();
+        let err = Knowledge::from_dir(&dir).unwrap_err().to_string();
+        assert!(
+            err.contains("rules.toml") && err.contains("invalid type"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

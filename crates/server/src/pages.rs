@@ -91,19 +91,12 @@ struct StatusPage<'a> {
     source_name: &'static str,
 }
 
-pub fn source_name(s: StatusSource) -> &'static str {
-    match s {
-        StatusSource::Ceac => "State Department (CEAC) visa status",
-        StatusSource::Uscis => "USCIS petition status",
-    }
-}
-
 pub async fn status(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
     match state.knowledge.status_by_slug(&slug) {
         Some(s) => render(&StatusPage {
             disclaimer: NOT_LEGAL_ADVICE,
             s,
-            source_name: source_name(s.source),
+            source_name: s.source.label(),
         }),
         None => not_found().await,
     }
