@@ -501,7 +501,7 @@ impl Store {
             if owned == 0 {
                 return Ok(false);
             }
-            for table in ["status_observations", "refusals", "case_documents"] {
+            for table in ["notices", "status_observations", "refusals", "case_documents"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
                     .bind(&id.0)
                     .execute(&mut *tx)

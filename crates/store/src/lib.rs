@@ -7,10 +7,12 @@
 mod cases;
 pub mod crypto;
 mod db;
+mod notices;
 
 pub use cases::{CaseId, CaseSummary, StoredCase};
 pub use crypto::{Crypto, CryptoError};
 pub use db::{Backend, SchemaStatus};
+pub use notices::{AppliedNotice, NewNotice, StoredNotice};
 
 /// The account that owns cases created from the command line until real accounts exist.
 pub const LOCAL_ACCOUNT: &str = "00000000-0000-7000-8000-000000000001";

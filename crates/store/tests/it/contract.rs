@@ -3,10 +3,10 @@
 //! per test on that server).
 
 use sqlx::Connection;
-use visanav_core::casefile::{CaseFile, Format, StatusObservation};
+use visanav_core::casefile::{CaseFile, Format, Refusal, StatusObservation};
 use visanav_core::ids::PassportNumber;
 use visanav_core::knowledge::{Knowledge, StatusSource};
-use visanav_store::{Backend, CaseId, Crypto, LOCAL_ACCOUNT, Store, StoreError};
+use visanav_store::{Backend, CaseId, Crypto, LOCAL_ACCOUNT, NewNotice, Store, StoreError};
 
 const EXAMPLE: &str = include_str!("../../../../examples/k1-manila-221g.toml");
 const OTHER_OWNER: &str = "00000000-0000-7000-8000-0000000000ff";
@@ -115,6 +115,7 @@ contract!(
     passport_lookup_uses_keyed_hash,
     wrong_key_is_an_error_not_garbage,
     schema_is_current_after_open,
+    notices_update_the_refusal_and_checklist,
 );
 
 mod checks {
@@ -317,7 +318,12 @@ mod checks {
                 }
             }
         };
-        for table in ["status_observations", "refusals", "case_documents"] {
+        for table in [
+            "notices",
+            "status_observations",
+            "refusals",
+            "case_documents",
+        ] {
             assert_eq!(counts(table).await, 0, "{table} rows left behind");
         }
         assert!(
@@ -427,6 +433,111 @@ mod checks {
         assert!(matches!(err, StoreError::Crypto(_)), "{err}");
         assert!(err.to_string().contains("key file"), "{err}");
         wrong.close().await;
+    }
+
+    pub async fn notices_update_the_refusal_and_checklist(db: &TestDb) {
+        let id = db
+            .store
+            .create_case(LOCAL_ACCOUNT, &example())
+            .await
+            .expect("create");
+        let mut refusal = example().refusal.expect("example has a refusal");
+        refusal.requested.push("i134_support".into());
+        refusal.requested.push("police_certificate".into());
+        let notice = NewNotice {
+            kind: "documents_requested",
+            media_type: "text/plain",
+            original: b"221(g) [X] Police certificate [X] I-134 for Maria Clara Santos",
+            reading_json: r#"{"requests":["police_certificate","i134_support"]}"#,
+        };
+        // Same refusal date: the current episode is updated, not duplicated.
+        let applied = db
+            .store
+            .apply_notice(LOCAL_ACCOUNT, &id, &refusal, notice)
+            .await
+            .expect("apply");
+        assert!(!applied.new_episode);
+        assert_eq!(
+            applied.documents_added,
+            vec!["i134_support".to_string()],
+            "police certificate was already listed"
+        );
+        let case = db
+            .store
+            .get_case(LOCAL_ACCOUNT, &id)
+            .await
+            .expect("get")
+            .expect("found")
+            .case;
+        let r = case.refusal.expect("refusal");
+        assert!(r.requested.contains(&"i134_support".to_string()));
+        assert_eq!(r.notes, example().refusal.expect("r").notes, "notes kept");
+        assert_eq!(case.documents.len(), example().documents.len() + 1);
+        assert_eq!(
+            case.documents.last().map(|d| d.kind.as_str()),
+            Some("i134_support")
+        );
+
+        // A later refusal starts a new episode, and becomes the one the case shows.
+        let second = Refusal {
+            on: "2025-09-01".parse().expect("d"),
+            sections: vec!["221(g)".into()],
+            requested: vec!["ds5535".into()],
+            submitted_on: None,
+            notes: None,
+        };
+        let applied = db
+            .store
+            .apply_notice(
+                LOCAL_ACCOUNT,
+                &id,
+                &second,
+                NewNotice {
+                    kind: "documents_requested",
+                    ..notice
+                },
+            )
+            .await
+            .expect("apply");
+        assert!(applied.new_episode);
+        let case = db
+            .store
+            .get_case(LOCAL_ACCOUNT, &id)
+            .await
+            .expect("get")
+            .expect("found")
+            .case;
+        assert_eq!(
+            case.refusal.expect("r").requested,
+            vec!["ds5535".to_string()]
+        );
+
+        let notices = db
+            .store
+            .list_notices(LOCAL_ACCOUNT, &id)
+            .await
+            .expect("list");
+        assert_eq!(notices.len(), 2);
+        assert_eq!(notices[0].original, notice.original);
+        assert!(
+            db.store
+                .list_notices(OTHER_OWNER, &id)
+                .await
+                .expect("list")
+                .is_empty()
+        );
+        assert!(matches!(
+            db.store
+                .apply_notice(OTHER_OWNER, &id, &second, notice)
+                .await,
+            Err(StoreError::CaseNotFound(_))
+        ));
+        assert!(
+            db.store
+                .delete_case(LOCAL_ACCOUNT, &id)
+                .await
+                .expect("delete")
+        );
     }
 
     pub async fn schema_is_current_after_open(db: &TestDb) {
