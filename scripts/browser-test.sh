@@ -29,7 +29,7 @@ SERVER_PID=
 cleanup() { [ -n "$SERVER_PID" ] && kill -INT "$SERVER_PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK/data"; }
 trap cleanup EXIT
 
-"$BIN" --data-dir "$WORK/data" case import examples/k1-manila-221g.toml >/dev/null 2>&1
+CASE_ID=$("$BIN" --data-dir "$WORK/data" case import examples/k1-manila-221g.toml --json 2>/dev/null | sed 's/.*"id":"\([^"]*\)".*/\1/')
 "$BIN" --data-dir "$WORK/data" serve --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
@@ -39,6 +39,6 @@ done
 BASE=$(sed -n 's#^visanav is listening on \(http://[^ ]*\)/$#\1#p' "$WORK/server.out")
 [ -n "$BASE" ] || { echo "browser-test: server did not start"; cat "$WORK/server.err"; exit 1; }
 
-NODE_PATH="$NPM_DIR/node_modules" CHROMIUM="$CHROMIUM" BASE="$BASE" ARTIFACTS="$ARTIFACTS" \
+NODE_PATH="$NPM_DIR/node_modules" CHROMIUM="$CHROMIUM" BASE="$BASE" ARTIFACTS="$ARTIFACTS" CASE_ID="$CASE_ID" \
   node tests/browser/pages.mjs
 echo "browser-test: screenshots in $ARTIFACTS"

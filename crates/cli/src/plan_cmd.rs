@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use jiff::civil::Date;
 use visanav_core::casefile::{CaseFile, Format};
-use visanav_core::knowledge::{Knowledge, Urgency};
-use visanav_core::plan::{DeadlineState, ExpiryStatus, Plan, Stage, plan};
+use visanav_core::knowledge::Knowledge;
+use visanav_core::plan::{DeadlineState, ExpiryStatus, Plan, plan};
 use visanav_store::LOCAL_ACCOUNT;
 
 use crate::Ctx;
@@ -69,26 +69,6 @@ async fn load_case(arg: &str, ctx: &Ctx, today: Date) -> Result<CaseFile> {
         .case)
 }
 
-fn stage_text(s: Stage) -> &'static str {
-    match s {
-        Stage::BeforeInterview => "before the interview",
-        Stage::DocumentsRequested => "refused under 221(g): documents requested",
-        Stage::AdministrativeProcessing => "refused under 221(g): in administrative processing",
-        Stage::PetitionReturned => "petition returned to USCIS",
-        Stage::VisaIssued => "visa issued",
-        Stage::InTheUs => "in the United States",
-    }
-}
-
-fn urgency_text(u: Urgency) -> &'static str {
-    match u {
-        Urgency::None => "not needed now",
-        Urgency::Consider => "worth considering",
-        Urgency::Soon => "recommended soon",
-        Urgency::Now => "recommended now",
-    }
-}
-
 /// A short, readable plan. Long source lists stay in `--json`; each item names its rule.
 fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
     let mut out = String::new();
@@ -101,7 +81,7 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
         "Plan for a {} case at {post}, as of {}",
         case.visa, p.today
     );
-    let _ = writeln!(out, "Where things stand: {}\n", stage_text(p.stage));
+    let _ = writeln!(out, "Where things stand: {}\n", p.stage.label());
 
     for w in &p.warnings {
         let _ = writeln!(out, "!! {}", w.title);
@@ -184,7 +164,7 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
         out.push('\n');
     }
 
-    let _ = writeln!(out, "Legal help: {}", urgency_text(p.legal_help.urgency));
+    let _ = writeln!(out, "Legal help: {}", p.legal_help.urgency.label());
     for r in &p.legal_help.reasons {
         let _ = writeln!(out, "  - {}: {}", r.title, first_sentences(r.reason, 2));
     }

@@ -363,6 +363,18 @@ pub enum Urgency {
     Now,
 }
 
+impl Urgency {
+    /// How strongly visanav recommends an attorney, in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Urgency::None => "not needed now, based on what visanav knows about this case",
+            Urgency::Consider => "worth considering",
+            Urgency::Soon => "recommended soon",
+            Urgency::Now => "recommended now",
+        }
+    }
+}
+
 /// A situation in which visanav recommends talking to an attorney.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

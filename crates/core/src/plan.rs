@@ -157,6 +157,20 @@ pub enum Stage {
     InTheUs,
 }
 
+impl Stage {
+    /// Where the case stands, in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::BeforeInterview => "before the interview",
+            Stage::DocumentsRequested => "refused under 221(g), documents requested",
+            Stage::AdministrativeProcessing => "refused under 221(g), in administrative processing",
+            Stage::PetitionReturned => "petition returned to USCIS",
+            Stage::VisaIssued => "visa issued",
+            Stage::InTheUs => "in the United States",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan<'k> {
     pub today: Date,

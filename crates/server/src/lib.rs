@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/statuses", get(pages::statuses))
         .route("/statuses/{slug}", get(pages::status))
         .route("/posts/{code}", get(pages::post))
+        .route("/cases/{id}", get(pages::case))
         .route("/static/site.css", get(stylesheet))
         .route("/static/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::knowledge::{KVisaHandling, Post, Status, StatusSource};
+use visanav_core::plan::{DeadlineState, ExpiryStatus, Plan};
 use visanav_store::LOCAL_ACCOUNT;
 
 use crate::{AppError, AppState};
@@ -26,6 +27,7 @@ fn render(t: &impl Template) -> Response {
 }
 
 pub struct CaseRow {
+    pub id: String,
     pub short_id: String,
     pub visa: String,
     pub post: String,
@@ -47,6 +49,7 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
         .into_iter()
         .map(|c| CaseRow {
             short_id: c.id.0.chars().take(13).collect(),
+            id: c.id.0.clone(),
             visa: c.visa,
             post: c.post,
             status: c.latest_status,
@@ -155,4 +158,141 @@ pub async fn not_found() -> Response {
     });
     *r.status_mut() = StatusCode::NOT_FOUND;
     r
+}
+
+/// A deadline prepared for display.
+pub struct DeadlineView<'a> {
+    pub due: String,
+    pub title: &'a str,
+    pub when: String,
+    pub css: &'static str,
+    pub notes: &'a [String],
+    pub show_consequence: bool,
+    pub consequence: &'a str,
+    pub due_at: &'a str,
+    pub rule: &'a str,
+    pub source: &'a str,
+}
+
+pub struct PlanView<'a> {
+    pub today: String,
+    pub warnings: &'a [visanav_core::plan::RestrictionWarning<'a>],
+    pub deadlines: Vec<DeadlineView<'a>>,
+    pub next_steps: &'a [visanav_core::plan::NextStep],
+    pub legal_help: &'a visanav_core::plan::LegalHelp<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage<'a> {
+    disclaimer: &'static str,
+    short_id: String,
+    visa: &'static str,
+    post_name: String,
+    ceac_case_number: Option<String>,
+    stage: &'static str,
+    urgency: &'static str,
+    plan: PlanView<'a>,
+    renewals: Vec<String>,
+    /// (date, source, status, slug)
+    history: Vec<(String, &'static str, String, String)>,
+}
+
+fn deadline_view<'a>(d: &'a visanav_core::plan::Deadline<'a>) -> DeadlineView<'a> {
+    let (when, css) = match d.state {
+        DeadlineState::Met => ("done".to_string(), "met"),
+        DeadlineState::Passed => (format!("passed {} days ago", -d.days_left), "passed"),
+        DeadlineState::Ended => ("ended".to_string(), "ended"),
+        DeadlineState::DueSoon => (format!("in {} days", d.days_left), "soon"),
+        DeadlineState::Upcoming | DeadlineState::Running => {
+            (format!("in {} days", d.days_left), "upcoming")
+        }
+    };
+    DeadlineView {
+        due: d.due.to_string(),
+        title: d.title,
+        when,
+        css,
+        notes: &d.notes,
+        show_consequence: matches!(
+            d.state,
+            DeadlineState::DueSoon | DeadlineState::Passed | DeadlineState::Upcoming
+        ),
+        consequence: d.consequence,
+        due_at: &d.due_at,
+        rule: d.rule,
+        source: d.sources.first().map(String::as_str).unwrap_or(""),
+    }
+}
+
+pub async fn case(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = state.store.resolve_case(LOCAL_ACCOUNT, &id).await?;
+    let Some(stored) = state.store.get_case(LOCAL_ACCOUNT, &id).await? else {
+        return Ok(not_found().await);
+    };
+    let k = &state.knowledge;
+    let c = &stored.case;
+    let post = k.post(&c.post);
+    // Deadlines are dates at the post, so "today" is today there.
+    let today = post
+        .and_then(|p| jiff::tz::TimeZone::get(&p.time_zone).ok())
+        .map(|tz| jiff::Timestamp::now().to_zoned(tz).date())
+        .unwrap_or_else(|| jiff::Zoned::now().date());
+    let p: Plan<'_> = visanav_core::plan::plan(c, k, today);
+    let renewals = p
+        .expiries
+        .iter()
+        .filter(|e| e.status != ExpiryStatus::Ok)
+        .map(|e| {
+            let state = if e.status == ExpiryStatus::Expired {
+                "expired"
+            } else {
+                "expires"
+            };
+            let by = e
+                .renew_by
+                .map(|r| format!("; have a new one by {r}"))
+                .unwrap_or_default();
+            format!("{}: {state} {}{by}", e.name, e.expires_on)
+        })
+        .collect();
+    let history = c
+        .status
+        .iter()
+        .map(|o| {
+            let slug = k
+                .find_status(&o.status, Some(o.source))
+                .map(|s| s.slug.clone())
+                .unwrap_or_default();
+            let source = match o.source {
+                StatusSource::Ceac => "CEAC",
+                StatusSource::Uscis => "USCIS",
+            };
+            (o.on.to_string(), source, o.status.clone(), slug)
+        })
+        .collect();
+    let page = CasePage {
+        disclaimer: NOT_LEGAL_ADVICE,
+        short_id: stored.id.0.chars().take(13).collect(),
+        visa: c.visa.as_str(),
+        post_name: post
+            .map(|x| format!("{} ({})", x.name, x.code))
+            .unwrap_or_else(|| c.post.clone()),
+        ceac_case_number: c.ceac_case_number.as_ref().map(|n| n.to_string()),
+        stage: p.stage.label(),
+        urgency: p.legal_help.urgency.label(),
+        renewals,
+        history,
+        plan: PlanView {
+            today: p.today.to_string(),
+            warnings: &p.warnings,
+            deadlines: p.deadlines.iter().map(deadline_view).collect(),
+            next_steps: &p.next_steps,
+            legal_help: &p.legal_help,
+        },
+    };
+    Ok(render(&page))
 }

@@ -280,6 +280,20 @@ fn case_survives_restart(env: &Env, backend: &str) {
         home.contains(&id[..13]),
         "home lists the case after restart"
     );
+    let (code, _, page) = server.get(&format!("/cases/{id}"));
+    assert_eq!(code, 200, "{page}");
+    assert!(
+        page.contains("Your plan")
+            && page.contains("Next steps")
+            && page.contains("Police certificate"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Maria") && !page.contains("P1234567A"),
+        "no personal data on pages"
+    );
+    let (code, _, _) = server.get("/cases/ffffffff");
+    assert_eq!(code, 404);
     assert!(server.stop().success());
 
     // And the CLI still decrypts it with the same key.
