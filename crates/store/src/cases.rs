@@ -218,6 +218,9 @@ impl Store {
                 .await?
                 .rows_affected();
             if touched == 0 {
+                // Roll back now: a dropped transaction would keep SQLite's write lock until
+                // its pooled connection is next used, blocking every other writer.
+                tx.rollback().await?;
                 return Err(StoreError::CaseNotFound(id.0.clone()));
             }
             insert_status(&mut *tx, &id.0, obs, now).await?;
@@ -499,6 +502,9 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             if owned == 0 {
+                // Roll back now: a dropped transaction would keep SQLite's write lock until
+                // its pooled connection is next used, blocking every other writer.
+                tx.rollback().await?;
                 return Ok(false);
             }
             for table in ["notices", "status_observations", "refusals", "case_documents"] {

@@ -79,6 +79,9 @@ impl Store {
                 .await?
                 .rows_affected();
             if owned == 0 {
+                // Roll back now: a dropped transaction would keep SQLite's write lock until
+                // its pooled connection is next used, blocking every other writer.
+                tx.rollback().await?;
                 return Err(StoreError::CaseNotFound(case.0.clone()));
             }
             let latest: Option<(String, String)> = sqlx::query_as(
