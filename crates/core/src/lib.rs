@@ -3,6 +3,7 @@
 //! Nothing here touches a database, the network or the clock: callers pass `today` in.
 
 pub mod casefile;
+pub mod checklist;
 pub mod date;
 pub mod ids;
 pub mod knowledge;

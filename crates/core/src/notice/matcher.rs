@@ -1,0 +1,267 @@
+//! Phrase matching on folded text: whole words only, longest phrase first.
+
+use std::collections::HashMap;
+
+use super::text::Folded;
+
+/// A phrase in folded form.
+#[derive(Debug, Clone)]
+struct Phrase<T> {
+    chars: Vec<char>,
+    /// Word boundaries inside the phrase, as offsets from its start.
+    breaks: Vec<usize>,
+    value: T,
+}
+
+/// A match: `start..end` in the folded stream.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit<T> {
+    pub start: usize,
+    pub end: usize,
+    pub value: T,
+}
+
+/// Phrases shorter than this must match word for word ("cv" never matches inside "c v x",
+/// "pcc" never inside "p cc"); longer ones may span words broken by OCR or line wrapping.
+const EXACT_BELOW: usize = 5;
+
+#[derive(Debug, Clone)]
+pub struct Matcher<T> {
+    phrases: Vec<Phrase<T>>,
+    /// First two folded characters -> phrase indexes, longest first.
+    index: HashMap<(char, char), Vec<usize>>,
+}
+
+impl<T: Copy + PartialEq> Matcher<T> {
+    /// Builds a matcher. When two phrases fold to the same text, the first one added wins.
+    pub fn new(phrases: impl IntoIterator<Item = (String, T)>) -> Matcher<T> {
+        Matcher::with(phrases, true)
+    }
+
+    /// A matcher for names, to be used on [`Folded::plain`] text.
+    pub fn plain(phrases: impl IntoIterator<Item = (String, T)>) -> Matcher<T> {
+        Matcher::with(phrases, false)
+    }
+
+    fn with(phrases: impl IntoIterator<Item = (String, T)>, ocr: bool) -> Matcher<T> {
+        let mut out = Matcher {
+            phrases: Vec::new(),
+            index: HashMap::new(),
+        };
+        for (text, value) in phrases {
+            let f = if ocr {
+                Folded::new(&text)
+            } else {
+                Folded::plain(&text)
+            };
+            if f.is_empty() {
+                continue;
+            }
+            let breaks: Vec<usize> = f.inner_breaks(0, f.len()).collect();
+            if out
+                .phrases
+                .iter()
+                .any(|p| p.chars == f.chars && p.breaks == breaks)
+            {
+                continue;
+            }
+            out.phrases.push(Phrase {
+                chars: f.chars,
+                breaks,
+                value,
+            });
+        }
+        for (i, p) in out.phrases.iter().enumerate() {
+            out.index.entry(key(&p.chars)).or_default().push(i);
+        }
+        for list in out.index.values_mut() {
+            list.sort_by_key(|&i| std::cmp::Reverse(out.phrases[i].chars.len()));
+        }
+        out
+    }
+
+    /// Every phrase found at word starts, overlapping or not.
+    pub fn all(&self, f: &Folded) -> Vec<Hit<T>> {
+        let mut hits = Vec::new();
+        for start in 0..f.len() {
+            if !f.starts[start] {
+                continue;
+            }
+            let k = (
+                f.chars[start],
+                f.chars.get(start + 1).copied().unwrap_or('\0'),
+            );
+            let Some(list) = self.index.get(&k) else {
+                continue;
+            };
+            for &pi in list {
+                if let Some(end) = self.match_at(f, start, &self.phrases[pi]) {
+                    hits.push(Hit {
+                        start,
+                        end,
+                        value: self.phrases[pi].value,
+                    });
+                }
+            }
+        }
+        hits
+    }
+
+    /// Longest phrases first, then left to right; no two hits overlap.
+    pub fn longest(&self, f: &Folded) -> Vec<Hit<T>> {
+        let mut hits = self.all(f);
+        hits.sort_by_key(|h| (std::cmp::Reverse(h.end - h.start), h.start));
+        let mut chosen: Vec<Hit<T>> = Vec::new();
+        for h in hits {
+            if chosen.iter().all(|c| h.end <= c.start || h.start >= c.end) {
+                chosen.push(h);
+            }
+        }
+        chosen.sort_by_key(|h| h.start);
+        chosen
+    }
+
+    fn match_at(&self, f: &Folded, start: usize, p: &Phrase<T>) -> Option<usize> {
+        let n = p.chars.len();
+        let end = start + n;
+        if end > f.len() || f.chars[start..end] != p.chars[..] {
+            return None;
+        }
+        if n < EXACT_BELOW {
+            let breaks = f.inner_breaks(start, end).map(|b| b - start);
+            if !breaks.eq(p.breaks.iter().copied()) {
+                return None;
+            }
+        }
+        // Whole words, allowing a plural "s" or "es".
+        if f.ends[end] {
+            return Some(end);
+        }
+        if n >= 3 {
+            if f.chars.get(end) == Some(&'s') && f.ends.get(end + 1) == Some(&true) {
+                return Some(end + 1);
+            }
+            if f.chars.get(end..end + 2) == Some(&['e', 's'][..])
+                && f.ends.get(end + 2) == Some(&true)
+            {
+                return Some(end + 2);
+            }
+        }
+        None
+    }
+
+    /// A tolerant search for text that matched nothing: phrases of at least `min_len`
+    /// characters within one edit of the text at a word start. Bounded by `max_chars`.
+    pub fn fuzzy(&self, f: &Folded, min_len: usize, max_chars: usize) -> Option<Hit<T>> {
+        let limit = f.len().min(max_chars);
+        let mut best: Option<(usize, Hit<T>)> = None;
+        for start in 0..limit {
+            if !f.starts[start] {
+                continue;
+            }
+            for p in &self.phrases {
+                let n = p.chars.len();
+                if n < min_len || p.chars[0] != f.chars[start] {
+                    continue;
+                }
+                for len in [n, n - 1, n + 1] {
+                    let end = start + len;
+                    if end > f.len() || !f.ends[end] {
+                        continue;
+                    }
+                    if within_one_edit(&f.chars[start..end], &p.chars) {
+                        let better = best.as_ref().is_none_or(|(bn, _)| n > *bn);
+                        if better {
+                            best = Some((
+                                n,
+                                Hit {
+                                    start,
+                                    end,
+                                    value: p.value,
+                                },
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        best.map(|(_, h)| h)
+    }
+}
+
+fn key(chars: &[char]) -> (char, char) {
+    (chars[0], chars.get(1).copied().unwrap_or('\0'))
+}
+
+/// True when `a` and `b` differ by at most one insertion, deletion or substitution.
+fn within_one_edit(a: &[char], b: &[char]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        short[prefix + 1.min(short.len() - prefix)..] == long[prefix + 1.min(long.len() - prefix)..]
+    } else {
+        short[prefix..] == long[prefix + 1..]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m() -> Matcher<u8> {
+        Matcher::new([
+            ("passport".to_string(), 1),
+            ("passport photo".to_string(), 2),
+            ("cv".to_string(), 3),
+            ("police certificate".to_string(), 4),
+            ("ds-160".to_string(), 5),
+            ("ds160".to_string(), 5),
+        ])
+    }
+
+    fn values(hits: &[Hit<u8>]) -> Vec<u8> {
+        hits.iter().map(|h| h.value).collect()
+    }
+
+    #[test]
+    fn longest_phrase_first_on_word_boundaries() {
+        let m = m();
+        assert_eq!(
+            values(&m.longest(&Folded::new("two passport photos"))),
+            vec![2]
+        );
+        assert_eq!(values(&m.longest(&Folded::new("your passport"))), vec![1]);
+        assert!(m.longest(&Folded::new("cvs pharmacy, c v")).is_empty());
+        assert_eq!(values(&m.longest(&Folded::new("send CV."))), vec![3]);
+        assert_eq!(
+            values(&m.longest(&Folded::new("P0lice certif icates"))),
+            vec![4]
+        );
+        assert_eq!(
+            values(&m.longest(&Folded::new("DS 160 and DS160"))),
+            vec![5, 5]
+        );
+        assert!(m.longest(&Folded::new("passports-office")).len() == 1);
+    }
+
+    #[test]
+    fn fuzzy_allows_one_edit() {
+        let m = m();
+        let hit = m.fuzzy(&Folded::new("Polise certificate"), 8, 200);
+        assert_eq!(hit.map(|h| h.value), Some(4));
+        assert!(m.fuzzy(&Folded::new("nothing like it"), 8, 200).is_none());
+    }
+
+    #[test]
+    fn one_edit() {
+        let c = |s: &str| s.chars().collect::<Vec<_>>();
+        assert!(within_one_edit(&c("abc"), &c("abd")));
+        assert!(within_one_edit(&c("abc"), &c("abxc")));
+        assert!(within_one_edit(&c("abc"), &c("abc")));
+        assert!(!within_one_edit(&c("abc"), &c("xbd")));
+        assert!(within_one_edit(&c(""), &c("a")));
+    }
+}

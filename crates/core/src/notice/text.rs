@@ -1,0 +1,319 @@
+//! Cleaning hostile or noisy text, and the folded character stream the matchers work on.
+
+/// Removes what must never reach a terminal or a page unescaped, and what only hides text:
+/// HTML tags (script and style contents dropped), terminal escape sequences, control
+/// characters, bidirectional overrides and zero-width characters. Line structure is kept.
+/// Returns the cleaned text and whether HTML tags were removed.
+pub fn sanitize(input: &str) -> (String, bool) {
+    let (text, had_html) = strip_html(input);
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push('\n');
+                }
+            }
+            '\n' => out.push('\n'),
+            '\t' => out.push_str("    "),
+            '\u{0c}' | '\u{0b}' | '\u{2028}' | '\u{2029}' | '\u{85}' => out.push('\n'),
+            '\u{1b}' => {
+                // ESC [ params final-byte: a terminal control sequence. Drop it whole.
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    for _ in 0..32 {
+                        match chars.next() {
+                            Some(f) if ('\u{40}'..='\u{7e}').contains(&f) => break,
+                            Some(_) => {}
+                            None => break,
+                        }
+                    }
+                }
+            }
+            '\u{a0}' | '\u{2000}'..='\u{200a}' | '\u{202f}' | '\u{3000}' => out.push(' '),
+            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' => {}
+            '\u{feff}' | '\u{fffe}' | '\u{ffff}' => {}
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    (out, had_html)
+}
+
+/// A linear, bounded tag stripper. Only `<` followed by a letter, `/` or `!` starts a tag;
+/// a `<` with no `>` within 2,000 bytes is kept as text.
+fn strip_html(input: &str) -> (String, bool) {
+    let bytes = input.as_bytes();
+    let looks_like_tag = |i: usize| {
+        bytes
+            .get(i + 1)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'/' || *b == b'!')
+    };
+    if !(0..bytes.len()).any(|i| bytes[i] == b'<' && looks_like_tag(i)) {
+        return (input.to_string(), false);
+    }
+    let mut out = String::with_capacity(input.len());
+    let mut i = 0;
+    let mut skip_until: Option<&'static str> = None;
+    let mut removed = false;
+    while i < bytes.len() {
+        if bytes[i] == b'<' && looks_like_tag(i) {
+            let limit = (i + 2000).min(bytes.len());
+            if let Some(rel) = bytes[i..limit].iter().position(|&b| b == b'>') {
+                let tag = &input[i + 1..i + rel];
+                let name: String = tag
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                let closing = tag.starts_with('/');
+                removed = true;
+                i += rel + 1;
+                if let Some(end) = skip_until {
+                    if closing && name == end {
+                        skip_until = None;
+                    }
+                    continue;
+                }
+                if !closing && (name == "script" || name == "style") && !tag.ends_with('/') {
+                    skip_until = Some(if name == "script" { "script" } else { "style" });
+                    continue;
+                }
+                if name == "li" && !closing {
+                    out.push_str("\n- ");
+                    continue;
+                }
+                let block = matches!(
+                    name.as_str(),
+                    "br" | "p"
+                        | "div"
+                        | "li"
+                        | "tr"
+                        | "h1"
+                        | "h2"
+                        | "h3"
+                        | "h4"
+                        | "ul"
+                        | "ol"
+                        | "table"
+                        | "pre"
+                );
+                out.push(if block { '\n' } else { ' ' });
+                continue;
+            }
+        }
+        // Advance one UTF-8 character.
+        let ch_len = utf8_len(bytes[i]);
+        let end = (i + ch_len).min(bytes.len());
+        if skip_until.is_none() {
+            out.push_str(&input[i..end]);
+        }
+        i = end;
+    }
+    let out = out
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"");
+    (out, removed)
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    }
+}
+
+/// Collapses runs of whitespace, trims, and cuts to `max` characters (adding "…").
+pub fn tidy(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+            count += 1;
+        }
+        for c in word.chars() {
+            if count >= max {
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+            count += 1;
+        }
+    }
+    out
+}
+
+/// True for scripts written without spaces between words: each character is its own token.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'
+        | '\u{f900}'..='\u{faff}' | '\u{ff66}'..='\u{ff9f}')
+}
+
+/// Folds a lower-cased letter: Latin accents removed, and OCR look-alikes merged (`i` and
+/// `l` read the same; so do `1`/`l`/`i` inside words, handled by the caller).
+fn fold_char(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => 'a',
+        'ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'ı' => 'i',
+        'ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' => 'u',
+        'ý' | 'ÿ' => 'y',
+        c => c,
+    }
+}
+
+/// Text as one folded character stream with word boundaries marked: punctuation and spaces
+/// vanish, so "DS-160", "DS 160" and "ds160" differ only in their boundaries, and a word
+/// broken by OCR ("certif icate") still reads as one.
+#[derive(Debug, Default, Clone)]
+pub struct Folded {
+    pub chars: Vec<char>,
+    /// `starts[i]`: a word starts at `i`.
+    pub starts: Vec<bool>,
+    /// `ends[i]`: a word ends just before `i` (so `ends` has `chars.len() + 1` entries).
+    pub ends: Vec<bool>,
+}
+
+impl Folded {
+    /// Folded for OCR: look-alike letters and digits merged.
+    pub fn new(text: &str) -> Folded {
+        Folded::with(text, true)
+    }
+
+    /// Folded for names (countries): case and accents only, so "Mali" is not "mail".
+    pub fn plain(text: &str) -> Folded {
+        Folded::with(text, false)
+    }
+
+    fn with(text: &str, ocr: bool) -> Folded {
+        let mut f = Folded {
+            chars: Vec::with_capacity(text.len()),
+            starts: Vec::with_capacity(text.len()),
+            ends: Vec::with_capacity(text.len() + 1),
+        };
+        f.ends.push(false);
+        let mut word: Vec<char> = Vec::new();
+        let src: Vec<char> = text.chars().collect();
+        for (i, &c) in src.iter().enumerate() {
+            let letterish = c.is_alphanumeric()
+                || (c == '|'
+                    && (src
+                        .get(i.wrapping_sub(1))
+                        .is_some_and(|p| p.is_alphabetic())
+                        || src.get(i + 1).is_some_and(|n| n.is_alphabetic())));
+            if is_cjk(c) {
+                f.push_word(&mut word, ocr);
+                f.push_word(&mut vec![c], ocr);
+            } else if letterish {
+                word.push(if c == '|' { 'l' } else { c });
+            } else {
+                f.push_word(&mut word, ocr);
+            }
+        }
+        f.push_word(&mut word, ocr);
+        f
+    }
+
+    fn push_word(&mut self, word: &mut Vec<char>, ocr: bool) {
+        if word.is_empty() {
+            return;
+        }
+        let letters = word.iter().filter(|c| c.is_alphabetic()).count();
+        let digits = word.iter().filter(|c| c.is_ascii_digit()).count();
+        // OCR reads letters as digits inside words: "P0LICE", "certi1icate".
+        let fix_digits = ocr
+            && letters >= 3
+            && digits > 0
+            && digits < letters
+            && word
+                .iter()
+                .all(|c| !c.is_ascii_digit() || matches!(c, '0' | '1' | '5'));
+        let mut folded: Vec<char> = Vec::with_capacity(word.len());
+        for &c in word.iter() {
+            let c = if fix_digits {
+                match c {
+                    '0' => 'o',
+                    '1' => 'l',
+                    '5' => 's',
+                    c => c,
+                }
+            } else {
+                c
+            };
+            for lc in c.to_lowercase() {
+                let lc = fold_char(lc);
+                // OCR reads "l" for "I" and "rn" for "m": merge them.
+                let lc = if ocr && lc == 'i' { 'l' } else { lc };
+                if ocr && lc == 'n' && folded.last() == Some(&'r') {
+                    folded.pop();
+                    folded.push('m');
+                } else {
+                    folded.push(lc);
+                }
+            }
+        }
+        for (j, c) in folded.iter().enumerate() {
+            self.chars.push(*c);
+            self.starts.push(j == 0);
+            self.ends.push(false);
+        }
+        if let Some(last) = self.ends.last_mut() {
+            *last = true;
+        }
+        word.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.chars.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chars.is_empty()
+    }
+
+    /// Word boundaries strictly inside `from..to`.
+    pub fn inner_breaks(&self, from: usize, to: usize) -> impl Iterator<Item = usize> + '_ {
+        (from + 1..to).filter(|&i| self.starts[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_merges_ocr_lookalikes() {
+        let a = Folded::new("P0LICE Certif-icate");
+        let b = Folded::new("police certificate");
+        assert_eq!(a.chars, b.chars);
+        assert_eq!(Folded::new("I-134").chars, Folded::new("l-134").chars);
+        assert_eq!(Folded::new("rnedical").chars, Folded::new("medical").chars);
+        assert_eq!(Folded::new("Résumé").chars, Folded::new("resume").chars);
+    }
+
+    #[test]
+    fn sanitize_removes_markup_and_controls() {
+        let (t, html) = sanitize("<p>Hi<script>alert(1)</script></p>\x1b[31mred\x07\u{202e}x");
+        assert!(html);
+        assert!(!t.contains("script") && !t.contains('\x1b') && !t.contains('\u{202e}'));
+        assert!(t.contains("Hi") && t.contains("red"));
+    }
+
+    #[test]
+    fn tidy_cuts_on_char_boundaries() {
+        assert_eq!(tidy("  a   b ", 10), "a b");
+        assert_eq!(tidy("ééééé", 3), "ééé…");
+    }
+}
