@@ -49,6 +49,34 @@ try {
   const h1 = await page.innerText('h1');
   if (h1.trim() === 'Refused') { passed++; console.log('ok   click through to Refused'); }
   else { failed++; console.log(`FAIL click through: h1 was ${JSON.stringify(h1)}`); }
+  // The notice flow a person follows on a phone: paste, check, correct, save.
+  {
+    const problems = [];
+    await page.goto(`${base}/cases/${process.env.CASE_ID}/notice`);
+    await page.fill('textarea[name=text]', [
+      'U.S. Embassy Manila', 'Date: June 2, 2025',
+      'Your application is refused under Section 221(g) of the Immigration and Nationality Act.',
+      'Please submit the following:', '[X] Police certificate (NBI clearance)', '[ ] Medical examination',
+    ].join('\n'));
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    const preview = await page.innerText('body');
+    if (!preview.includes('Check what visanav read')) problems.push('no preview page');
+    if (!(await page.isChecked('input[name=doc][value=police_certificate]'))) problems.push('police certificate not pre-ticked');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 1) problems.push(`preview scrolls sideways by ${overflow}px`);
+    await page.screenshot({ path: `${artifacts}/notice-preview.png`, fullPage: true });
+    // Add a document the reader could not know about, then save.
+    await page.click('summary');
+    await page.check('input[name=doc][value=i134_support]');
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    const plan = await page.innerText('body');
+    if (!page.url().endsWith(`/cases/${process.env.CASE_ID}`)) problems.push(`ended on ${page.url()}`);
+    for (const t of ['Gather: Police certificate', 'Your plan']) if (!plan.includes(t)) problems.push(`plan lacks ${t}`);
+    if (!plan.includes('Gather: Form I-134')) problems.push('the added document is missing from the plan');
+    await page.screenshot({ path: `${artifacts}/case-after-notice.png`, fullPage: true });
+    if (problems.length) { failed++; console.log(`FAIL notice flow: ${problems.join('; ')}`); }
+    else { passed++; console.log('ok   notice flow: paste, check, correct, save'); }
+  }
   if (consoleErrors.length) { failed++; console.log(`FAIL console errors: ${consoleErrors.join(' | ')}`); }
   else { passed++; console.log('ok   no console errors'); }
 } finally {

@@ -366,10 +366,7 @@ async fn serve(ctx: &Ctx) -> Result<ExitCode> {
     );
     println!("Press Ctrl-C to stop.");
     tracing::info!(%local, "listening");
-    let state = visanav_server::AppState {
-        store: store.clone(),
-        knowledge: ctx.knowledge.clone(),
-    };
+    let state = visanav_server::AppState::new(store.clone(), ctx.knowledge.clone());
     visanav_server::serve(listener, state, shutdown_signal())
         .await
         .context("the web server failed")?;

@@ -1,18 +1,477 @@
-//! `visanav notice read` (in progress).
+//! `visanav notice read FILE|- [--post CODE] [--json]`: a 221(g) notice to a checklist.
+//!
+//! Text (a `.txt` file or pasted on standard input) is read directly. PDFs go through
+//! `pdftotext` (Debian package poppler-utils), and scanned PDFs and photos through OCR
+//! (`pdftoppm` and `tesseract`, Debian package tesseract-ocr), the same extraction the web
+//! upload uses. The reading itself is `visanav_core::notice`, which is pure. With
+//! `--case ID --apply` the confirmed reading is saved to the case.
 
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Result;
-use clap::Subcommand;
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use visanav_core::NOT_LEGAL_ADVICE;
+use visanav_core::checklist::{Corrections, refusal_from_reading};
+use visanav_core::knowledge::Knowledge;
+use visanav_core::notice::{MAX_NOTICE_BYTES, NoticeKind, NoticeReader, NoticeReading};
+use visanav_server::extract::{self, MAX_UPLOAD_BYTES, Method};
+use visanav_store::{LOCAL_ACCOUNT, NewNotice};
 
 use crate::Ctx;
 
+/// The rule giving the 221(g) reconsideration window (its `years` come from knowledge/).
+const RECONSIDERATION_RULE: &str = "221g_reconsideration_window";
+
 #[derive(Subcommand, Debug)]
 pub enum NoticeCommand {
-    /// Read a notice (text, PDF or image; `-` for standard input).
-    Read { file: String },
+    /// Read a 221(g) notice (text, PDF or photo; `-` reads pasted text from standard input).
+    Read(ReadArgs),
 }
 
-pub async fn run(_command: NoticeCommand, _ctx: &Ctx) -> Result<ExitCode> {
-    anyhow::bail!("visanav notice read is not built yet")
+#[derive(Args, Debug)]
+pub struct ReadArgs {
+    /// The notice: a .txt, .pdf, .png or .jpg file, or `-` for text on standard input.
+    pub file: String,
+    /// The CEAC post code (e.g. MNL), when the notice does not name the embassy.
+    #[arg(long)]
+    pub post: Option<String>,
+    /// Print the reading as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The case the notice belongs to (id or unique prefix); its post is the default --post.
+    #[arg(long, value_name = "ID")]
+    pub case: Option<String>,
+    /// Save the reading to --case: the refusal episode, its checklist and the notice itself.
+    #[arg(long, requires = "case")]
+    pub apply: bool,
+    /// Save without asking for confirmation.
+    #[arg(long, requires = "apply")]
+    pub yes: bool,
+    /// Correct the reading: a document id the notice asks for that the reader missed.
+    #[arg(long, value_name = "DOCUMENT", requires = "apply")]
+    pub add: Vec<String>,
+    /// Correct the reading: a document id the reader got wrong.
+    #[arg(long, value_name = "DOCUMENT", requires = "apply")]
+    pub remove: Vec<String>,
+    /// Correct the reading: the refusal date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = crate::cases::parse_today, requires = "apply")]
+    pub refused_on: Option<jiff::civil::Date>,
+    /// Judge dates against this day instead of today (YYYY-MM-DD).
+    #[arg(long, value_parser = crate::cases::parse_today)]
+    pub today: Option<jiff::civil::Date>,
+}
+
+pub async fn run(command: NoticeCommand, ctx: &Ctx) -> Result<ExitCode> {
+    match command {
+        NoticeCommand::Read(args) => read(args, ctx).await,
+    }
+}
+
+async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
+    let k = &ctx.knowledge;
+    let post = match &args.post {
+        Some(p) => {
+            let code = p.trim().to_ascii_uppercase();
+            if k.post(&code).is_none() {
+                let hints = k.suggest_posts(p);
+                let hint = if hints.is_empty() {
+                    "see `visanav knowledge posts`".to_string()
+                } else {
+                    format!("did you mean {}?", hints.join(", "))
+                };
+                bail!("--post {p:?} is not a CEAC post code visanav knows; {hint}");
+            }
+            Some(code)
+        }
+        None => None,
+    };
+    // With a case, its post is the default and the store is opened once.
+    let case = match &args.case {
+        Some(q) => {
+            let store = ctx.open_store(true).await?;
+            let id = store.resolve_case(LOCAL_ACCOUNT, q).await?;
+            let stored = store
+                .get_case(LOCAL_ACCOUNT, &id)
+                .await?
+                .with_context(|| format!("case {id} disappeared"))?;
+            Some((store, stored))
+        }
+        None => None,
+    };
+    let post = post.or_else(|| case.as_ref().map(|(_, c)| c.case.post.clone()));
+    let file = args.file.clone();
+    let (original, media_type, text, method) = tokio::task::spawn_blocking(move || load(&file))
+        .await
+        .context("reading the notice")??;
+    let reader = NoticeReader::new(k);
+    let reading = reader
+        .read(&text, post.as_deref())
+        .with_context(|| format!("reading {}", args.file))?;
+    let deadline = reconsideration_deadline(k, &reading);
+    if args.json {
+        let mut v = serde_json::to_value(&reading)?;
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("input".into(), json!(method.as_str()));
+            obj.insert(
+                "reconsideration_deadline".into(),
+                serde_json::to_value(&deadline)?,
+            );
+            obj.insert("disclaimer".into(), json!(NOT_LEGAL_ADVICE));
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print!("{}", human(k, &reading, method, deadline.as_ref()));
+    }
+    if !args.apply {
+        if let Some((store, stored)) = case {
+            store.close().await;
+            eprintln!(
+                "Nothing saved. To save this to case {}, run the same command with --apply \
+                 (and --add/--remove DOCUMENT or --refused-on DATE to correct it).",
+                stored.id
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some((store, stored)) = case else {
+        bail!("--apply needs --case ID")
+    };
+    let today = crate::cases::today_or(args.today);
+    let corrections = Corrections {
+        refused_on: args.refused_on,
+        add: args.add.clone(),
+        remove: args.remove.clone(),
+        only: None,
+    };
+    let refusal =
+        match refusal_from_reading(&reading, &corrections, k, stored.case.interview_on, today) {
+            Ok(r) => r,
+            Err(problems) => {
+                store.close().await;
+                bail!("nothing was saved:\n  - {}", problems.join("\n  - "));
+            }
+        };
+    let names: Vec<&str> = refusal
+        .requested
+        .iter()
+        .map(|id| k.document(id).map(|d| d.name.as_str()).unwrap_or(id))
+        .collect();
+    eprintln!(
+        "\nTo save to case {}: refusal on {} under {}; requested: {}.",
+        stored.id,
+        refusal.on,
+        refusal.sections.join(", "),
+        if names.is_empty() {
+            "nothing".to_string()
+        } else {
+            names.join(", ")
+        }
+    );
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            store.close().await;
+            bail!(
+                "not saving without confirmation; check the reading above and run again with --yes"
+            );
+        }
+        eprint!("Save this? Type 'yes' to save: ");
+        std::io::stderr().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if answer.trim() != "yes" {
+            store.close().await;
+            eprintln!("Nothing saved.");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let confirmed = json!({ "reading": reading, "confirmed": { "refused_on": refusal.on, "requested": refusal.requested } });
+    let applied = store
+        .apply_notice(
+            LOCAL_ACCOUNT,
+            &stored.id,
+            &refusal,
+            NewNotice {
+                kind: reading.kind.as_str(),
+                media_type: &media_type,
+                original: &original,
+                reading_json: &confirmed.to_string(),
+            },
+        )
+        .await;
+    store.close().await;
+    let applied = applied?;
+    let added: Vec<&str> = applied
+        .documents_added
+        .iter()
+        .map(|id| k.document(id).map(|d| d.name.as_str()).unwrap_or(id))
+        .collect();
+    eprintln!(
+        "Saved to case {} ({}). {}\nSee the updated plan: visanav plan {}",
+        stored.id,
+        if applied.new_episode {
+            "a new refusal episode"
+        } else {
+            "the current refusal updated"
+        },
+        if added.is_empty() {
+            "No new documents on the checklist.".to_string()
+        } else {
+            format!("Added to the checklist: {}.", added.join(", "))
+        },
+        &stored.id.0[..13]
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Deadline {
+    /// The last day to send what was asked for without a new application (`YYYY-MM-DD`).
+    date: String,
+    /// The refusal (or letter) date it counts from.
+    from: String,
+    rule: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uncertain: Option<String>,
+}
+
+fn reconsideration_deadline(k: &Knowledge, r: &NoticeReading) -> Option<Deadline> {
+    let found = r.refusal_date()?;
+    let rule = k.rule(RECONSIDERATION_RULE)?;
+    let years = rule.years?;
+    let from: jiff::civil::Date = found.date.parse().ok()?;
+    let span = jiff::Span::new().try_years(i64::from(years)).ok()?;
+    let date = from.checked_add(span).ok()?;
+    Some(Deadline {
+        date: date.to_string(),
+        from: found.date.clone(),
+        rule: rule.title.clone(),
+        uncertain: rule.uncertain.clone(),
+    })
+}
+
+fn kind_label(kind: NoticeKind) -> &'static str {
+    match kind {
+        NoticeKind::DocumentsRequested => "documents requested",
+        NoticeKind::AdministrativeProcessing => "administrative processing",
+        NoticeKind::PetitionReturned => "petition returned to USCIS",
+        NoticeKind::InterviewReturn => "return for another interview",
+        NoticeKind::Mixed => "several things at once",
+        NoticeKind::Unknown => "not recognised as a 221(g) notice",
+    }
+}
+
+fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Deadline>) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    let post_name = r
+        .post
+        .as_deref()
+        .and_then(|c| k.post(c))
+        .map(|p| format!("{} ({})", p.code, p.name));
+    let _ = writeln!(o, "Notice read as: {}", kind_label(r.kind));
+    if r.kind == NoticeKind::Mixed {
+        let parts: Vec<&str> = r.parts.iter().map(|p| kind_label(*p)).collect();
+        let _ = writeln!(o, "  ({})", parts.join("; "));
+    }
+    let _ = writeln!(
+        o,
+        "Post: {}",
+        post_name
+            .as_deref()
+            .unwrap_or("not found (use --post CODE)")
+    );
+    if !r.sections.is_empty() {
+        let _ = writeln!(o, "Sections cited: {}", r.sections.join(", "));
+    }
+    if let Some(cn) = &r.case_number {
+        let _ = writeln!(o, "Case number: {cn}");
+    }
+    if source != Method::Text {
+        let _ = writeln!(
+            o,
+            "Text taken from the file by {}: compare the reading with the notice itself.",
+            match source {
+                Method::PdfText => "pdftotext",
+                _ => "OCR",
+            }
+        );
+    }
+    o.push('\n');
+    if r.requests.is_empty() {
+        let _ = writeln!(o, "No document requests were read from the notice.");
+    } else {
+        let _ = writeln!(o, "Checklist: what the consulate asks for");
+        for q in &r.requests {
+            let name = k
+                .document(&q.document)
+                .map(|d| d.name.as_str())
+                .unwrap_or(q.document.as_str());
+            let from = q
+                .country
+                .as_deref()
+                .and_then(|c| k.country(c))
+                .map(|c| format!(" from {}", c.name))
+                .unwrap_or_default();
+            let unsure = if q.confidence < 0.7 { "  (unsure)" } else { "" };
+            let _ = writeln!(o, "  [ ] {name}{from}{unsure}");
+            let _ = writeln!(o, "        notice says: \"{}\"", q.text);
+        }
+    }
+    if !r.unrecognized.is_empty() {
+        o.push('\n');
+        let _ = writeln!(
+            o,
+            "Also asked for, but not matched to a known document (read these yourself):"
+        );
+        for u in &r.unrecognized {
+            let _ = writeln!(o, "  [ ] \"{u}\"");
+        }
+    }
+    if !r.unchecked.is_empty() {
+        let names: Vec<String> = r
+            .unchecked
+            .iter()
+            .map(|u| match u.documents.first().and_then(|d| k.document(d)) {
+                Some(d) => d.name.clone(),
+                None => u.text.clone(),
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "\nLeft unchecked on the notice (not requested): {}",
+            names.join("; ")
+        );
+    }
+    if r.parts.contains(&NoticeKind::AdministrativeProcessing) {
+        let _ = writeln!(
+            o,
+            "\nAdministrative processing: the case is under further review. Send only what the \
+             notice asks for, and check the status page; see `visanav status explain \
+             \"administrative processing\"`."
+        );
+    }
+    if r.parts.contains(&NoticeKind::PetitionReturned) {
+        let _ = writeln!(
+            o,
+            "\nThe petition is going back to USCIS. This is serious and slow: consider talking \
+             to an immigration attorney."
+        );
+    }
+    if r.parts.contains(&NoticeKind::InterviewReturn) {
+        let _ = writeln!(
+            o,
+            "\nThe notice asks you to come back for another interview: book it as the notice says."
+        );
+    }
+    if !r.instructions.is_empty() {
+        let _ = writeln!(o, "\nHow to submit, as the notice says:");
+        for i in &r.instructions {
+            let _ = writeln!(o, "  - {i}");
+        }
+    }
+    if let Some(p) = r.post.as_deref().and_then(|c| k.post(c))
+        && let Some(proc_) = &p.procedure
+    {
+        let _ = writeln!(
+            o,
+            "\nHow {} takes 221(g) documents (visanav's notes, as of {}; the notice wins if it \
+             says otherwise):",
+            p.name, proc_.as_of
+        );
+        let _ = writeln!(o, "  Channel: {}", proc_.channel);
+        if let Some(c) = &proc_.courier {
+            let _ = writeln!(o, "  Courier: {c}");
+        }
+        let _ = writeln!(o, "  Passport kept while pending: {}", proc_.passport_kept);
+        for inc in &proc_.include {
+            let _ = writeln!(o, "  Include: {inc}");
+        }
+        if let Some(n) = &proc_.notes {
+            let _ = writeln!(o, "  Note: {n}");
+        }
+        if let Some(u) = &proc_.uncertain {
+            let _ = writeln!(o, "  Unverified: {u}");
+        }
+    }
+    if let Some(d) = deadline {
+        let _ = writeln!(
+            o,
+            "\nDeadline: send everything by {} ({}: counted from {}, the refusal or letter date \
+             found in the notice).",
+            d.date, d.rule, d.from
+        );
+        if let Some(u) = &d.uncertain {
+            let _ = writeln!(o, "  Unverified: {u}");
+        }
+    } else if !r.requests.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nNo refusal date was found in the notice, so no deadline is shown."
+        );
+    }
+    for w in &r.warnings {
+        let _ = writeln!(o, "\nCheck: {w}");
+    }
+    let _ = writeln!(o, "\n{NOT_LEGAL_ADVICE}");
+    o
+}
+
+/// Reads the notice's text from a file or standard input.
+/// The notice's bytes, media type and text. Files go through the same extraction the web
+/// upload uses (`visanav_server::extract`).
+fn load(file: &str) -> Result<(Vec<u8>, String, String, Method)> {
+    if file == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .take(MAX_NOTICE_BYTES as u64 + 1)
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
+        if buf.len() > MAX_NOTICE_BYTES {
+            bail!(
+                "the pasted text is longer than {MAX_NOTICE_BYTES} bytes; a 221(g) notice is one \
+                 or two pages: paste only the notice's own text"
+            );
+        }
+        let (text, method) = extract::text_of(&buf, "text/plain")
+            .map_err(|e| anyhow::anyhow!("standard input: {e}"))?;
+        return Ok((buf, "text/plain".into(), text, method));
+    }
+    let path = Path::new(file);
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot open {file}"))?;
+    if !meta.is_file() {
+        bail!("{file} is not a file");
+    }
+    if meta.len() > MAX_UPLOAD_BYTES as u64 {
+        bail!(
+            "{file} is {} bytes; visanav reads notice files up to {MAX_UPLOAD_BYTES} bytes (10 MiB). \
+             Save a smaller scan (one page, 300 dpi) or paste the text: `visanav notice read -`",
+            meta.len()
+        );
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if matches!(ext.as_str(), "doc" | "docx" | "odt" | "rtf" | "heic") {
+        bail!(
+            "visanav cannot read .{ext} files. Save the notice as text or PDF, or paste its \
+             text: `visanav notice read -`"
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {file}"))?;
+    let media_type = extract::media_type(file, "", &bytes);
+    let (text, method) =
+        extract::text_of(&bytes, &media_type).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    if method == Method::Text && text.len() > MAX_NOTICE_BYTES {
+        bail!(
+            "{file} has {} bytes of text, more than the {MAX_NOTICE_BYTES} bytes the reader takes; \
+             paste only the notice's own text",
+            text.len()
+        );
+    }
+    Ok((bytes, media_type, text, method))
 }

@@ -3,16 +3,19 @@
 //! Until accounts exist the server acts for the local default account and listens only on
 //! loopback (the CLI enforces that); pages never show personal data.
 
+pub mod extract;
+mod notices;
 mod pages;
 
 use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use visanav_core::knowledge::Knowledge;
 use visanav_store::{LOCAL_ACCOUNT, Store, StoreError};
 
@@ -21,6 +24,19 @@ use visanav_store::{LOCAL_ACCOUNT, Store, StoreError};
 pub struct AppState {
     pub store: Store,
     pub knowledge: Arc<Knowledge>,
+    /// Built once from the knowledge base: indexing its terms takes milliseconds.
+    pub notice_reader: Arc<visanav_core::notice::NoticeReader>,
+}
+
+impl AppState {
+    pub fn new(store: Store, knowledge: Arc<Knowledge>) -> AppState {
+        let notice_reader = Arc::new(visanav_core::notice::NoticeReader::new(&knowledge));
+        AppState {
+            store,
+            knowledge,
+            notice_reader,
+        }
+    }
 }
 
 /// An error shown to the user: a status code and a message that leaks no internals.
@@ -35,6 +51,14 @@ impl AppError {
         AppError {
             status: StatusCode::NOT_FOUND,
             message: message.into(),
+        }
+    }
+
+    fn internal(detail: String) -> AppError {
+        tracing::error!(%detail, "internal error");
+        AppError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "something went wrong; the server log has details".into(),
         }
     }
 }
@@ -75,6 +99,16 @@ pub fn router(state: AppState) -> Router {
         .route("/statuses/{slug}", get(pages::status))
         .route("/posts/{code}", get(pages::post))
         .route("/cases/{id}", get(pages::case))
+        .route(
+            "/cases/{id}/notice",
+            get(notices::new)
+                .post(notices::read)
+                .layer(DefaultBodyLimit::max(extract::MAX_UPLOAD_BYTES + 64 * 1024)),
+        )
+        .route(
+            "/cases/{id}/notice/apply",
+            post(notices::apply).layer(DefaultBodyLimit::max(2 * extract::MAX_UPLOAD_BYTES)),
+        )
         .route("/static/site.css", get(stylesheet))
         .route("/static/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
@@ -82,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases", get(api_cases))
         .route("/api/v1/cases/{id}", get(api_case))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(same_origin_writes))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
@@ -95,6 +130,41 @@ pub async fn serve(
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Refuses state-changing requests that a browser marks as coming from another site, so a
+/// web page elsewhere cannot make the visitor's browser write to their local visanav
+/// (cross-site request forgery). Requests without the browser headers (curl, scripts) are
+/// not cross-site and pass.
+async fn same_origin_writes(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method();
+    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let cross_site = match fetch_site {
+        Some(site) => !matches!(site, "same-origin" | "none"),
+        None => match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+            (Some(origin), Some(host)) => {
+                let origin = origin.to_str().unwrap_or("");
+                let host = host.to_str().unwrap_or("");
+                origin.split_once("://").map(|(_, h)| h) != Some(host)
+            }
+            _ => false,
+        },
+    };
+    if cross_site {
+        return (
+            StatusCode::FORBIDDEN,
+            "cross-site requests cannot change visanav data",
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 async fn security_headers(mut response: Response) -> Response {

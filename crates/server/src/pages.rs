@@ -12,7 +12,7 @@ use visanav_store::LOCAL_ACCOUNT;
 
 use crate::{AppError, AppState};
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -186,6 +186,7 @@ pub struct PlanView<'a> {
 #[template(path = "case.html")]
 struct CasePage<'a> {
     disclaimer: &'static str,
+    case_id: String,
     short_id: String,
     visa: &'static str,
     post_name: String,
@@ -277,6 +278,7 @@ pub async fn case(
     let page = CasePage {
         disclaimer: NOT_LEGAL_ADVICE,
         short_id: stored.id.0.chars().take(13).collect(),
+        case_id: stored.id.0.clone(),
         visa: c.visa.as_str(),
         post_name: post
             .map(|x| format!("{} ({})", x.name, x.code))

@@ -194,6 +194,47 @@ fn http_get(addr: &str, path: &str) -> (u16, String, String) {
     (status, head.to_string(), body)
 }
 
+/// A minimal HTTP/1.1 POST with extra headers: status, headers, body.
+fn http_post(
+    addr: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+    extra: &[(&str, &str)],
+) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in extra {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).expect("send");
+    s.write_all(body).expect("send body");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read");
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    (status, head.to_string(), body)
+}
+
 fn dechunk(mut body: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = body.split_once("\r\n") {
@@ -815,4 +856,258 @@ fn plan_from_a_case_file_and_from_the_database() {
 
     let out = env.run(&["plan", "missing/case.toml"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no case file at missing/case.toml"));
+}
+
+/// Percent-encodes a form value.
+fn form_value(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Pulls `value="..."` of the input named `name` out of a page (values are HTML-escaped).
+fn input_value(page: &str, name: &str) -> String {
+    let at = page
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no input {name}"));
+    let rest = &page[at + name.len() + 15..];
+    rest[..rest.find('"').expect("end quote")]
+        .replace("&#43;", "+")
+        .replace("&#x2B;", "+")
+        .replace("&#61;", "=")
+        .replace("&#x3D;", "=")
+        .replace("&#47;", "/")
+        .replace("&#x2F;", "/")
+}
+
+#[test]
+fn web_notice_paste_preview_correct_and_save() {
+    let env = Env::sqlite();
+    // A case with no refusal yet: interviewed, waiting.
+    let case_file = env.write(
+        "case.toml",
+        "visa = \"K-1\"\npost = \"MNL\"\ninterview_on = 2025-06-02\n",
+    );
+    let out = env.ok(&["case", "import", case_file.to_str().expect("p"), "--json"]);
+    let id = serde_json::from_str::<serde_json::Value>(&out).expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let server = Server::start(&env);
+    let (code, _, form) = server.get(&format!("/cases/{id}/notice"));
+    assert_eq!(code, 200);
+    assert!(form.contains("Paste the text of the notice"));
+
+    let notice = "U.S. Embassy Manila\nDate: June 2, 2025\nYour visa application is refused under Section 221(g).\n\
+                  Please submit the following:\n[X] Police certificate (NBI clearance)\n[ ] Medical examination\n\
+                  <script>alert(1)</script>\n";
+    let boundary = "visanavTESTboundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{notice}\r\n--{boundary}\r\n\
+         Content-Disposition: form-data; name=\"file\"; filename=\"\"\r\nContent-Type: application/octet-stream\r\n\r\n\r\n--{boundary}--\r\n"
+    );
+    let ctype = format!("multipart/form-data; boundary={boundary}");
+    let (code, _, preview) = http_post(
+        &server.addr,
+        &format!("/cases/{id}/notice"),
+        &ctype,
+        body.as_bytes(),
+        &[("Sec-Fetch-Site", "same-origin")],
+    );
+    assert_eq!(code, 200, "{preview}");
+    assert!(
+        preview.contains("Check what visanav read") && preview.contains("Nothing is saved yet")
+    );
+    assert!(
+        preview.contains("value=\"police_certificate\" checked"),
+        "the ticked box is read as a request"
+    );
+    assert!(
+        !preview.contains("value=\"medical_exam\" checked"),
+        "an unticked box is never a request"
+    );
+    assert!(
+        !preview.contains("<script>alert(1)</script>"),
+        "notice text is escaped"
+    );
+    let (_, _, before) = server.get(&format!("/api/v1/cases/{id}"));
+    assert!(
+        !before.contains("police_certificate"),
+        "nothing saved by the preview"
+    );
+
+    // The person corrects the reading: adds the I-134 the reader could not see, saves.
+    let form = format!(
+        "original={}&media_type=text%2Fplain&text={}&refused_on=2025-06-02&doc=police_certificate&doc=i134_support",
+        form_value(&input_value(&preview, "original")),
+        form_value(&input_value(&preview, "text")),
+    );
+    let cross = http_post(
+        &server.addr,
+        &format!("/cases/{id}/notice/apply"),
+        "application/x-www-form-urlencoded",
+        form.as_bytes(),
+        &[("Sec-Fetch-Site", "cross-site")],
+    );
+    assert_eq!(
+        cross.0, 403,
+        "another site cannot write through the visitor's browser"
+    );
+    let (code, headers, _) = http_post(
+        &server.addr,
+        &format!("/cases/{id}/notice/apply"),
+        "application/x-www-form-urlencoded",
+        form.as_bytes(),
+        &[("Origin", &format!("http://{}", server.addr))],
+    );
+    assert_eq!(code, 303, "{headers}");
+    assert!(headers.contains(&format!("/cases/{id}")));
+    let (_, _, api) = server.get(&format!("/api/v1/cases/{id}"));
+    let v: serde_json::Value = serde_json::from_str(&api).expect("json");
+    assert_eq!(v["refusal"]["on"], "2025-06-02");
+    assert_eq!(
+        v["refusal"]["requested"],
+        serde_json::json!(["police_certificate", "i134_support"])
+    );
+    let kinds: Vec<&str> = v["documents"]
+        .as_array()
+        .expect("docs")
+        .iter()
+        .map(|d| d["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(kinds, ["police_certificate", "i134_support"]);
+    let (_, _, page) = server.get(&format!("/cases/{id}"));
+    assert!(
+        page.contains("Gather: Police certificate") && page.contains("2026-06-02"),
+        "the plan now has the checklist and the one-year date"
+    );
+    assert!(server.stop().success());
+}
+
+#[test]
+fn notice_read_and_apply_to_a_case() {
+    let env = Env::sqlite();
+    let notice = repo_root().join("crates/core/tests/notices/mnl-checkbox-police.txt");
+    let notice = notice.to_str().expect("p");
+    // Reading alone changes nothing and needs no case.
+    let v: serde_json::Value =
+        serde_json::from_str(&env.ok(&["notice", "read", notice, "--json"])).expect("json");
+    assert_eq!(v["kind"], "documents_requested");
+    assert_eq!(v["post"], "MNL");
+    let docs: Vec<&str> = v["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .map(|r| r["document"].as_str().expect("id"))
+        .collect();
+    assert_eq!(
+        docs,
+        ["police_certificate", "medical_exam"],
+        "only the ticked boxes"
+    );
+    assert!(
+        v["disclaimer"]
+            .as_str()
+            .is_some_and(|d| d.contains("not legal advice"))
+    );
+
+    let case_file = env.write(
+        "case.toml",
+        "visa = \"K-1\"\npost = \"MNL\"\ninterview_on = 2025-03-14\n",
+    );
+    let out = env.ok(&[
+        "case",
+        "import",
+        case_file.to_str().expect("p"),
+        "--json",
+        "--today",
+        "2025-04-01",
+    ]);
+    let id = serde_json::from_str::<serde_json::Value>(&out).expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    // Without --yes and without a terminal nothing is saved.
+    let out = env.run(&[
+        "notice",
+        "read",
+        notice,
+        "--case",
+        &id,
+        "--apply",
+        "--today",
+        "2025-04-01",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    // A correction naming an unknown document is refused, naming it.
+    let out = env.run(&[
+        "notice", "read", notice, "--case", &id, "--apply", "--yes", "--add", "passprot",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("\"passprot\"") && err.contains("passport"),
+        "{err}"
+    );
+    let shown = env.ok(&["case", "show", &id, "--json"]);
+    assert!(
+        !shown.contains("police_certificate"),
+        "nothing partial was saved"
+    );
+
+    // Corrected and confirmed: the medical exam is dropped (say it was already redone), the
+    // I-134 added.
+    let out = env
+        .cmd(&[
+            "notice",
+            "read",
+            notice,
+            "--case",
+            &id,
+            "--apply",
+            "--yes",
+            "--remove",
+            "medical_exam",
+            "--add",
+            "i134_support",
+            "--today",
+            "2025-04-01",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Saved to case"));
+    let case: serde_json::Value =
+        serde_json::from_str(&env.ok(&["case", "show", &id, "--json"])).expect("json");
+    assert_eq!(case["refusal"]["on"], "2025-03-14");
+    assert_eq!(
+        case["refusal"]["requested"],
+        serde_json::json!(["police_certificate", "i134_support"])
+    );
+    let plan: serde_json::Value =
+        serde_json::from_str(&env.ok(&["plan", &id, "--today", "2025-04-01", "--json"]))
+            .expect("json");
+    let window = plan["deadlines"]
+        .as_array()
+        .expect("d")
+        .iter()
+        .find(|d| d["kind"] == "221g_reconsideration")
+        .expect("window");
+    assert_eq!(window["due"], "2026-03-14");
+
+    let out = env.run(&["notice", "read", "/nonexistent.pdf"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent.pdf"));
+    let big = env.write("big.txt", &"x".repeat(11 * 1024 * 1024));
+    let out = env.run(&["notice", "read", big.to_str().expect("p")]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("10 MiB"));
 }
