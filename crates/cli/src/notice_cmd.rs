@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use visanav_core::NOT_LEGAL_ADVICE;
-use visanav_core::checklist::{Corrections, refusal_from_reading};
+use visanav_core::checklist::{Corrections, confirmed_reading_json, refusal_from_reading};
 use visanav_core::knowledge::Knowledge;
 use visanav_core::notice::{MAX_NOTICE_BYTES, NoticeKind, NoticeReader, NoticeReading};
 use visanav_server::extract::{self, MAX_UPLOAD_BYTES, Method};
@@ -187,7 +187,7 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     }
-    let confirmed = json!({ "reading": reading, "confirmed": { "refused_on": refusal.on, "requested": refusal.requested } });
+    let confirmed = confirmed_reading_json(&reading, &refusal);
     let applied = store
         .apply_notice(
             LOCAL_ACCOUNT,

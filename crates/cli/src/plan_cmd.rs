@@ -138,16 +138,7 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
     if !flagged.is_empty() {
         let _ = writeln!(out, "Documents to renew");
         for e in flagged {
-            let state = if e.status == ExpiryStatus::Expired {
-                "expired"
-            } else {
-                "expires"
-            };
-            let renew = e
-                .renew_by
-                .map(|r| format!("; have a new one by {r}"))
-                .unwrap_or_default();
-            let _ = writeln!(out, "  {}: {state} {}{renew}", e.name, e.expires_on);
+            let _ = writeln!(out, "  {}", e.summary());
         }
         out.push('\n');
     }

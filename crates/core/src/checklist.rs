@@ -98,6 +98,16 @@ pub fn refusal_from_reading(
     }
 }
 
+/// What is kept with a stored notice: the reading as the reader produced it, and what the
+/// person confirmed after correcting it.
+pub fn confirmed_reading_json(reading: &NoticeReading, refusal: &Refusal) -> String {
+    serde_json::json!({
+        "reading": reading,
+        "confirmed": { "refused_on": refusal.on, "requested": refusal.requested },
+    })
+    .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,6 +103,22 @@ pub struct Expiry<'k> {
     pub uncertain: Option<&'k str>,
 }
 
+impl Expiry<'_> {
+    /// One line for people: "Medical exam: expires 2025-07-20; have a new one by 2025-07-20".
+    pub fn summary(&self) -> String {
+        let state = if self.status == ExpiryStatus::Expired {
+            "expired"
+        } else {
+            "expires"
+        };
+        let by = self
+            .renew_by
+            .map(|r| format!("; have a new one by {r}"))
+            .unwrap_or_default();
+        format!("{}: {state} {}{by}", self.name, self.expires_on)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct NextStep {
     /// Stable id, e.g. `gather:police_certificate`.

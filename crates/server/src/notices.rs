@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use visanav_core::NOT_LEGAL_ADVICE;
-use visanav_core::checklist::{Corrections, refusal_from_reading};
+use visanav_core::checklist::{Corrections, confirmed_reading_json, refusal_from_reading};
 use visanav_core::notice::NoticeReading;
 use visanav_store::{CaseId, LOCAL_ACCOUNT, NewNotice, StoredCase};
 
@@ -317,7 +317,7 @@ pub async fn apply(
                 ));
             }
         };
-    let confirmed = serde_json::json!({ "reading": reading, "confirmed": { "refused_on": refusal.on, "requested": refusal.requested } });
+    let confirmed = confirmed_reading_json(&reading, &refusal);
     state
         .store
         .apply_notice(

@@ -247,18 +247,7 @@ pub async fn case(
         .expiries
         .iter()
         .filter(|e| e.status != ExpiryStatus::Ok)
-        .map(|e| {
-            let state = if e.status == ExpiryStatus::Expired {
-                "expired"
-            } else {
-                "expires"
-            };
-            let by = e
-                .renew_by
-                .map(|r| format!("; have a new one by {r}"))
-                .unwrap_or_default();
-            format!("{}: {state} {}{by}", e.name, e.expires_on)
-        })
+        .map(|e| e.summary())
         .collect();
     let history = c
         .status
