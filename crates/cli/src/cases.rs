@@ -118,7 +118,12 @@ pub async fn run(command: CaseCommand, ctx: &Ctx) -> Result<ExitCode> {
                         }
                         _ => "\nNothing was saved.",
                     };
-                    bail!("{} was not imported: {e}{hint}", file.display());
+                    let label = if file.as_os_str() == "-" {
+                        "the case file on standard input".to_string()
+                    } else {
+                        file.display().to_string()
+                    };
+                    bail!("{label} was not imported: {e}{hint}");
                 }
             };
             let store = ctx.open_store(true).await?;
