@@ -45,6 +45,10 @@ struct PreviewPage {
     /// (id, name) of every other catalogue document
     others: Vec<(String, String)>,
     instructions: Vec<String>,
+    /// The one-year window's end, from the date read (or the interview date).
+    deadline: Option<String>,
+    /// The post's published submission channel, when researched.
+    procedure: Option<String>,
 }
 
 async fn load(state: &AppState, id: &str) -> Result<StoredCase, AppError> {
@@ -215,6 +219,16 @@ pub async fn read(
         .map(|d| d.date.clone())
         .or_else(|| stored.case.interview_on.map(|d| d.to_string()))
         .unwrap_or_default();
+    let deadline = visanav_core::date::parse_date(&refused_on)
+        .ok()
+        .and_then(|on| {
+            let rule = k.rule("221g_reconsideration_window")?;
+            visanav_core::plan::add_period(on, rule).map(|d| d.to_string())
+        });
+    let procedure = k
+        .post(&stored.case.post)
+        .and_then(|p| p.procedure.as_ref())
+        .map(|p| p.channel.clone());
     let page = PreviewPage {
         disclaimer: NOT_LEGAL_ADVICE,
         case_id: stored.id.0.clone(),
@@ -240,6 +254,8 @@ pub async fn read(
         unrecognized: reading.unrecognized.clone(),
         others,
         instructions: reading.instructions.clone(),
+        deadline,
+        procedure,
     };
     Ok(render(&page))
 }

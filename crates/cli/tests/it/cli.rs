@@ -935,6 +935,11 @@ fn web_notice_paste_preview_correct_and_save() {
         !preview.contains("<script>alert(1)</script>"),
         "notice text is escaped"
     );
+    assert!(
+        preview.contains("2026-06-02"),
+        "the preview shows the one-year deadline"
+    );
+    assert!(preview.contains("2GO"), "and how Manila takes documents");
     let (_, _, before) = server.get(&format!("/api/v1/cases/{id}"));
     assert!(
         !before.contains("police_certificate"),
