@@ -832,6 +832,34 @@ impl Knowledge {
                 );
             }
         }
+        // A validity period stated both as a rule and on the document must agree: the plan
+        // reads the document's, the explanations quote the rule's.
+        for (rule_id, doc_id) in [
+            ("medical_exam_validity", "medical_exam"),
+            ("police_certificate_validity", "police_certificate"),
+            ("passport_validity", "passport"),
+        ] {
+            let rule_months = self
+                .rule_index
+                .get(rule_id)
+                .and_then(|&i| self.rules[i].months);
+            let validity = self
+                .document_index
+                .get(doc_id)
+                .and_then(|&i| self.documents[i].validity.as_ref());
+            let doc_months = validity.and_then(|v| v.months.or(v.min_remaining_months));
+            if let (Some(r), Some(d)) = (rule_months, doc_months)
+                && r != d
+            {
+                problem(
+                    "documents.toml",
+                    format!("document {doc_id}"),
+                    format!(
+                        "validity is {d} months but rule {rule_id} in rules.toml says {r}; make them agree"
+                    ),
+                );
+            }
+        }
         let mut seen = BTreeSet::new();
         for r in &self.rules {
             let entry = format!("rule {}", r.id);
@@ -1051,6 +1079,16 @@ mod tests {
         );
         assert!(
             err.contains("required rule id \"marriage_90_days\" is missing"),
+            "{err}"
+        );
+        std::fs::write(
+            dir.join("rules.toml"),
+            rules.replace("months = 24", "months = 12"),
+        )
+        .unwrap();
+        let err = Knowledge::from_dir(&dir).unwrap_err().to_string();
+        assert!(
+            err.contains("rule police_certificate_validity in rules.toml says 12"),
             "{err}"
         );
         std::fs::write(dir.join("rules.toml"), "[[rule]]\nid = 1\n").unwrap();
