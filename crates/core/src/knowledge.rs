@@ -83,6 +83,7 @@ pub const REQUIRED_TRIGGER_IDS: &[&str] = &[
     "prior_overstay",
     "petition_returned",
     "relationship_doubted",
+    "relationship_evidence_requested",
     "public_charge",
     "long_administrative_processing",
     "long_administrative_processing_severe",

@@ -658,13 +658,19 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
     if cites(sections, "212(a)(4)") {
         raise(t);
     }
-    let t = b.trigger("relationship_doubted");
-    if open_refusal.is_some_and(|r| {
+    // A request for relationship evidence is common and often cured by sending it; asked
+    // again after a second refusal, it points to real doubt.
+    let asked_relationship = open_refusal.is_some_and(|r| {
         r.requested
             .iter()
             .any(|d| d == "relationship_evidence" || d == "meeting_evidence")
-    }) {
-        raise(t);
+    });
+    let doubted = b.trigger("relationship_doubted");
+    let asked = b.trigger("relationship_evidence_requested");
+    if asked_relationship && history.refused_episodes >= 2 {
+        raise(doubted);
+    } else if asked_relationship {
+        raise(asked);
     }
     // Administrative processing counts from the last submission, or from the refusal when
     // nothing was asked for.
@@ -854,7 +860,7 @@ fn steps(
         let inquiry = b.rule("administrative_processing_inquiry_wait");
         let typical = b.rule("administrative_processing_typical");
         let mut detail =
-            "Check the CEAC status page every week or two; visanav will alert you when it changes."
+            "Check the CEAC status page every week or two and record what it shows; the case keeps the history."
                 .to_string();
         if let (Some(since), Some(t)) = (ap_since, typical)
             && let Some(d) = add_period(since, t)

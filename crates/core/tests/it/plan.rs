@@ -232,6 +232,12 @@ status = "submitted"
     assert_eq!(police.status, ExpiryStatus::Ok);
     assert!(triggers(&p).contains(&"expiring_document"));
     assert!(
+        triggers(&p).contains(&"relationship_evidence_requested")
+            && !triggers(&p).contains(&"relationship_doubted"),
+        "a first request for relationship evidence suggests considering a lawyer, no more: {:?}",
+        triggers(&p)
+    );
+    assert!(
         step(&p, "gather:relationship_evidence").done,
         "submitted on 2025-06-01"
     );
@@ -381,6 +387,17 @@ sections = ["221(g)", "212(a)(6)(C)(i)"]
     let t = triggers(&p);
     assert_eq!(t[0], "misrepresentation");
     assert!(t.contains(&"repeated_221g"), "{t:?}");
+    let asked_again = toml.replace(
+        "sections = [\"221(g)\", \"212(a)(6)(C)(i)\"]",
+        "requested = [\"relationship_evidence\"]",
+    );
+    let p = plan(&case(&asked_again, "2025-05-02"), k(), d("2025-05-02"));
+    let t = triggers(&p);
+    assert!(
+        t.contains(&"relationship_doubted") && !t.contains(&"relationship_evidence_requested"),
+        "{t:?}"
+    );
+    assert_eq!(p.legal_help.urgency, Urgency::Soon);
 }
 
 #[test]
