@@ -43,13 +43,15 @@ fn reader() -> &'static NoticeReader {
     })
 }
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/notices")
+fn corpus_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name)
 }
 
-fn load_corpus() -> Vec<(String, String, Expected)> {
+fn load_corpus(dir: &Path) -> Vec<(String, String, Expected)> {
     let mut out = Vec::new();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("corpus dir")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
@@ -76,19 +78,63 @@ fn read(text: &str) -> NoticeReading {
     reader().read(text, None).expect("reading")
 }
 
-#[test]
-fn corpus() {
+/// How the reader did on one directory of notices.
+struct Score {
+    notices: usize,
+    posts: usize,
+    tp: usize,
+    fp: usize,
+    fn_: usize,
+    /// Requests read from a line the reader itself classed as an unchecked box (structural).
+    from_unchecked_line: usize,
+    /// Documents the notice names but does not request, reported as requested (semantic:
+    /// an unticked box, or a line mapped to the wrong document).
+    named_not_requested: usize,
+    failures: Vec<String>,
+}
+
+impl Score {
+    fn precision(&self) -> f64 {
+        self.tp as f64 / (self.tp + self.fp).max(1) as f64
+    }
+    fn recall(&self) -> f64 {
+        self.tp as f64 / (self.tp + self.fn_).max(1) as f64
+    }
+    fn report(&self, label: &str) {
+        println!(
+            "{label}: {} notices, {} posts; document precision {:.3} ({}/{}), recall {:.3} ({}/{}); \
+             requests from unchecked lines: {}; named-but-not-requested documents reported as requested: {}",
+            self.notices,
+            self.posts,
+            self.precision(),
+            self.tp,
+            self.tp + self.fp,
+            self.recall(),
+            self.tp,
+            self.tp + self.fn_,
+            self.from_unchecked_line,
+            self.named_not_requested
+        );
+        for f in &self.failures {
+            println!("MISMATCH {f}");
+        }
+    }
+    fn misses(&self, what: &str) -> usize {
+        self.failures.iter().filter(|f| f.contains(what)).count()
+    }
+}
+
+fn score(dir: &str) -> Score {
     let k = Knowledge::embedded().expect("knowledge");
-    let notices = load_corpus();
-    assert!(notices.len() >= 25, "the corpus needs at least 25 notices");
+    let notices = load_corpus(&corpus_dir(dir));
     let posts: BTreeSet<&str> = notices
         .iter()
         .filter_map(|(_, _, e)| e.post.as_deref())
         .collect();
-    assert!(posts.len() >= 10, "the corpus needs at least 10 posts");
 
     let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
-    let mut unchecked_requested = 0usize;
+    let mut from_unchecked_line = 0usize;
+    let mut named_not_requested = 0usize;
     let mut failures: Vec<String> = Vec::new();
     for (name, text, exp) in &notices {
         for d in exp.documents.iter().chain(&exp.not_requested) {
@@ -108,14 +154,14 @@ fn corpus() {
         }
         for d in &exp.not_requested {
             if got.contains(d.as_str()) {
-                unchecked_requested += 1;
+                named_not_requested += 1;
                 problems.push(format!("{d} is requested but must not be"));
             }
         }
         // Structurally too: no request comes from an unchecked line.
         for req in &r.requests {
             if r.unchecked.iter().any(|u| u.text == req.text) {
-                unchecked_requested += 1;
+                from_unchecked_line += 1;
                 problems.push(format!("request read from an unchecked box: {}", req.text));
             }
         }
@@ -161,27 +207,49 @@ fn corpus() {
             ));
         }
     }
-    let precision = tp as f64 / (tp + fp).max(1) as f64;
-    let recall = tp as f64 / (tp + fn_).max(1) as f64;
-    println!(
-        "notice corpus: {} notices, {} posts; document precision {precision:.3} ({tp}/{}), \
-         recall {recall:.3} ({tp}/{}); unchecked items requested: {unchecked_requested}",
-        notices.len(),
-        posts.len(),
-        tp + fp,
-        tp + fn_
-    );
-    for f in &failures {
-        println!("MISMATCH {f}");
+    Score {
+        notices: notices.len(),
+        posts: posts.len(),
+        tp,
+        fp,
+        fn_,
+        from_unchecked_line,
+        named_not_requested,
+        failures,
     }
-    assert_eq!(unchecked_requested, 0, "unchecked items were requested");
-    assert!(precision >= 0.95, "precision {precision:.3} < 0.95");
-    assert!(recall >= 0.95, "recall {recall:.3} < 0.95");
+}
+
+#[test]
+fn corpus() {
+    let s = score("notices");
+    s.report("notice corpus");
+    assert!(s.notices >= 25, "the corpus needs at least 25 notices");
+    assert!(s.posts >= 10, "the corpus needs at least 10 posts");
+    assert_eq!(
+        s.from_unchecked_line, 0,
+        "requests were read from unchecked boxes"
+    );
+    assert_eq!(
+        s.named_not_requested, 0,
+        "unchecked or unrequested documents were requested"
+    );
+    assert!(
+        s.precision() >= 0.95,
+        "precision {:.3} < 0.95",
+        s.precision()
+    );
+    assert!(s.recall() >= 0.95, "recall {:.3} < 0.95", s.recall());
     // Kind, post and sections are part of the reading too: allow at most one miss each.
-    let kind_misses = failures.iter().filter(|f| f.contains("kind ")).count();
-    let post_misses = failures.iter().filter(|f| f.contains("post ")).count();
-    assert!(kind_misses <= 1, "{kind_misses} kind mismatches");
-    assert!(post_misses <= 1, "{post_misses} post mismatches");
+    assert!(
+        s.misses("kind ") <= 1,
+        "{} kind mismatches",
+        s.misses("kind ")
+    );
+    assert!(
+        s.misses("post ") <= 1,
+        "{} post mismatches",
+        s.misses("post ")
+    );
 }
 
 #[test]
@@ -343,3 +411,30 @@ proptest! {
         prop_assert!(started.elapsed().as_secs() < 60);
     }
 }
+
+/// The held-out set (crates/core/tests/notices-heldout/): written by someone who never saw the
+/// reader, and never used to tune it. Its figures are the honest estimate; the floors below
+/// guard against regressions and are set under the first measurement, not at a goal.
+#[test]
+fn held_out() {
+    let s = score("notices-heldout");
+    s.report("held-out notices");
+    assert!(s.notices >= 15, "the held-out set has at least 15 notices");
+    assert_eq!(
+        s.from_unchecked_line, 0,
+        "requests were read from unchecked boxes"
+    );
+    assert!(
+        s.precision() >= HELD_OUT_PRECISION_FLOOR,
+        "precision {:.3}",
+        s.precision()
+    );
+    assert!(
+        s.recall() >= HELD_OUT_RECALL_FLOOR,
+        "recall {:.3}",
+        s.recall()
+    );
+}
+
+const HELD_OUT_PRECISION_FLOOR: f64 = 0.75;
+const HELD_OUT_RECALL_FLOOR: f64 = 0.55;
