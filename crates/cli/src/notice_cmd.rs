@@ -29,6 +29,21 @@ const RECONSIDERATION_RULE: &str = "221g_reconsideration_window";
 pub enum NoticeCommand {
     /// Read a 221(g) notice (text, PDF or photo; `-` reads pasted text from standard input).
     Read(ReadArgs),
+    /// List the notices saved with a case.
+    List {
+        /// The case id (or unique prefix).
+        case: String,
+    },
+    /// Write a saved notice's original file to standard output (or --out FILE).
+    Original {
+        /// The case id (or unique prefix).
+        case: String,
+        /// Which notice, as numbered by `visanav notice list` (default: the latest).
+        number: Option<usize>,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -67,7 +82,61 @@ pub struct ReadArgs {
 pub async fn run(command: NoticeCommand, ctx: &Ctx) -> Result<ExitCode> {
     match command {
         NoticeCommand::Read(args) => read(args, ctx).await,
+        NoticeCommand::List { case } => {
+            let (id, notices) = saved(ctx, &case).await?;
+            if notices.is_empty() {
+                println!(
+                    "No notices saved with case {id}. Add one with: visanav notice read FILE --case {} --apply",
+                    &id.0[..13]
+                );
+            }
+            for (i, n) in notices.iter().enumerate() {
+                let when = jiff::Timestamp::from_millisecond(n.created_ms)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default();
+                println!(
+                    "{:>3}  {}  {:<26} {:<16} {} bytes",
+                    i + 1,
+                    &when[..when.len().min(10)],
+                    n.kind,
+                    n.media_type,
+                    n.original.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        NoticeCommand::Original { case, number, out } => {
+            let (id, notices) = saved(ctx, &case).await?;
+            let index = number.unwrap_or(notices.len());
+            let Some(n) = index.checked_sub(1).and_then(|i| notices.get(i)) else {
+                bail!(
+                    "case {id} has {} saved notice(s); `visanav notice list {}` numbers them",
+                    notices.len(),
+                    &id.0[..13]
+                );
+            };
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &n.original)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!("Wrote the {} notice to {}.", n.media_type, path.display());
+                }
+                None => std::io::stdout().write_all(&n.original)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+async fn saved(
+    ctx: &Ctx,
+    case: &str,
+) -> Result<(visanav_store::CaseId, Vec<visanav_store::StoredNotice>)> {
+    let store = ctx.open_store(true).await?;
+    let id = store.resolve_case(LOCAL_ACCOUNT, case).await?;
+    let notices = store.list_notices(LOCAL_ACCOUNT, &id).await;
+    store.close().await;
+    Ok((id, notices?))
 }
 
 async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {

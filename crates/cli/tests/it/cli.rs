@@ -1110,6 +1110,21 @@ fn notice_read_and_apply_to_a_case() {
         .expect("window");
     assert_eq!(window["due"], "2026-03-14");
 
+    let listed = env.ok(&["notice", "list", &id]);
+    assert!(
+        listed.contains("  1  ")
+            && listed.contains("documents_requested")
+            && listed.contains("text/plain"),
+        "{listed}"
+    );
+    let original = env.ok(&["notice", "original", &id]);
+    assert_eq!(
+        original,
+        std::fs::read_to_string(notice).expect("notice"),
+        "the original is kept byte for byte"
+    );
+    let out = env.run(&["notice", "original", &id, "2"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has 1 saved notice"));
     let out = env.run(&["notice", "read", "/nonexistent.pdf"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent.pdf"));
     let big = env.write("big.txt", &"x".repeat(11 * 1024 * 1024));
