@@ -305,6 +305,10 @@ const FLAG_WORDS: &[(u32, &[&str])] = &[
             "each document",
             "documents not in english",
             "si",
+            "puede",
+            "pueden",
+            "podrá",
+            "podría",
             "no es necesario",
             "no se requiere",
             "nếu",
@@ -615,6 +619,8 @@ enum UnitKind {
     Box(Mark),
     ListItem,
     Sentence,
+    /// An e-mail header line ("From:", "Subject:"): says who wrote, never what to send.
+    Header,
 }
 
 #[derive(Debug)]
@@ -849,6 +855,16 @@ impl NoticeReader {
                     open = Some((*indent, false));
                 }
                 Line::Plain { indent, text } => {
+                    if is_mail_header(text) {
+                        self.flush(&mut para, &mut units, &mut list);
+                        units.push(Unit {
+                            kind: UnitKind::Header,
+                            text: text.clone(),
+                        });
+                        open = None;
+                        i += 1;
+                        continue;
+                    }
                     if let Some((open_indent, fill_in)) = open
                         && ((*indent > open_indent && continues(text)) || fill_in)
                         && let Some(last) = units.last_mut()
@@ -909,6 +925,9 @@ impl NoticeReader {
     }
 
     fn analyse(&self, unit: &Unit, acc: &mut Acc) {
+        if matches!(unit.kind, UnitKind::Header) {
+            return;
+        }
         let f = Folded::new(&unit.text);
         if f.is_empty() {
             return;
@@ -941,11 +960,24 @@ impl NoticeReader {
                 (if sure { 0.95 } else { 0.8 }, RequestSource::CheckedBox)
             }
             UnitKind::ListItem => {
+                // An item that names its document first and then qualifies it ("Form
+                // DS-5535 ... write N/A where a question does not apply") is still asked for.
                 if flags & NEG != 0 {
-                    return;
+                    let first_doc = docs.iter().map(|h| h.start).min();
+                    let first_neg = self
+                        .flags
+                        .all(&f)
+                        .iter()
+                        .filter(|h| h.value & NEG != 0)
+                        .map(|h| h.start)
+                        .min();
+                    if !matches!((first_doc, first_neg), (Some(d), Some(n)) if d < n) {
+                        return;
+                    }
                 }
                 (0.85, RequestSource::ListItem)
             }
+            UnitKind::Header => return,
             UnitKind::Sentence => {
                 if flags & CHANNEL != 0 {
                     push_unique(&mut acc.instructions, text.clone(), MAX_INSTRUCTIONS);
@@ -980,6 +1012,11 @@ impl NoticeReader {
                 Target::Disp(_) => None,
             })
             .collect();
+        let named = found.len();
+        self.prune(&mut found, &unit.text, !disps.is_empty());
+        if named > 0 && found.is_empty() {
+            return;
+        }
         if found.is_empty() && disps.is_empty() {
             if flags & CHANNEL != 0 && source != RequestSource::Narrative {
                 // "Send the documents by DHL": how to submit, not what.
@@ -1037,6 +1074,23 @@ impl NoticeReader {
         }
     }
 
+    /// Drops readings the rest of the unit contradicts. "Other" comes from generic words
+    /// ("additional information"): in a unit that states a disposition ("administrative
+    /// processing ... if any additional information is needed") or in a title line
+    /// ("ADDITIONAL INFORMATION REQUIRED") it names nothing to send, and alone in an item
+    /// it would only hide what the item asks for. A passport named with the petitioner's
+    /// citizenship ("the biographic page of his U.S. passport") is the petitioner's.
+    fn prune(&self, found: &mut Vec<(u16, f64)>, text: &str, has_disp: bool) {
+        let id_of = |d: u16| self.doc_ids[usize::from(d)].as_str();
+        let has = |found: &[(u16, f64)], id: &str| found.iter().any(|(d, _)| id_of(*d) == id);
+        if has(found, "other") && (has_disp || is_title(text) || found.len() > 1) {
+            found.retain(|(d, _)| id_of(*d) != "other");
+        }
+        if has(found, "petitioner_citizenship") && has(found, "passport") {
+            found.retain(|(d, _)| id_of(*d) != "passport");
+        }
+    }
+
     fn ids(&self, docs: &[&Hit<Target>]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for h in docs {
@@ -1066,6 +1120,34 @@ impl NoticeReader {
         if let Some(h) = hint {
             let h = h.trim().to_ascii_uppercase();
             return (Some(h), case_number);
+        }
+        // The post that wrote the letter names itself in the letterhead ("U.S. Consulate
+        // General Frankfurt") or the place-and-date line ("Frankfurt am Main, 21.10.2025").
+        // Case numbers keep the post where the case started, which differs when a case was
+        // transferred, so the letterhead wins.
+        let mut non_blank = 0;
+        let mut head: Option<u16> = None;
+        for line in lines {
+            if line.trim().is_empty() {
+                continue;
+            }
+            non_blank += 1;
+            if non_blank > 8 {
+                break;
+            }
+            let f = Folded::new(line);
+            let fl = self.flags_of(&f);
+            let dated = !dates::find_dates(line, 1).is_empty();
+            if fl & EMBASSY == 0 && !dated {
+                continue;
+            }
+            if let Some(h) = self.posts.longest(&f).first() {
+                head = Some(h.value);
+                break;
+            }
+        }
+        if let Some(p) = head {
+            return (Some(self.post_codes[usize::from(p)].clone()), case_number);
         }
         if let Some(cn) = &case_number
             && let Some(code) = self.post_codes.iter().find(|c| cn.starts_with(c.as_str()))
@@ -1197,6 +1279,55 @@ impl NoticeReader {
         }
         out
     }
+}
+
+/// An e-mail header line: "From: ...", "Subject: ...", in English or the languages the
+/// posts write in.
+fn is_mail_header(text: &str) -> bool {
+    let Some((label, _)) = text.split_once(':') else {
+        return false;
+    };
+    matches!(
+        label.trim().to_lowercase().as_str(),
+        "from"
+            | "sent"
+            | "to"
+            | "cc"
+            | "bcc"
+            | "subject"
+            | "attachments"
+            | "attachment"
+            | "reply-to"
+            | "de"
+            | "para"
+            | "enviado"
+            | "asunto"
+            | "adjuntos"
+            | "objet"
+            | "envoyé"
+            | "à"
+            | "assunto"
+            | "từ"
+            | "đến"
+            | "tiêu đề"
+            | "发件人"
+            | "收件人"
+            | "主题"
+    )
+}
+
+/// A title line: written in capitals ("221(g) REFUSAL - ADDITIONAL INFORMATION REQUIRED").
+fn is_title(text: &str) -> bool {
+    let letters = text.chars().filter(|c| c.is_alphabetic());
+    let (mut upper, mut all) = (0, 0);
+    // A lower-case "l" is how OCR often reads a capital I ("ADDlTl0NAL"): it counts for neither.
+    for c in letters.filter(|c| *c != 'l') {
+        all += 1;
+        if !c.is_lowercase() {
+            upper += 1;
+        }
+    }
+    all >= 8 && upper * 10 >= all * 9
 }
 
 fn push_unique(list: &mut Vec<String>, text: String, max: usize) {
@@ -1402,16 +1533,18 @@ fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
     let word: String = s.chars().take_while(|c| !c.is_whitespace()).collect();
     let rest = &s[word.len()..];
     let spaced = rest.starts_with(' ');
-    let next_is_word = rest
-        .trim_start()
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic());
+    let next_is_word = rest.trim_start().chars().next().is_some_and(|c| {
+        // OCR reads a leading O as 0 ("0ther:") after a mark with a stray stroke.
+        c.is_alphabetic() || (word.chars().count() == 2 && c == '0')
+    });
     if !spaced || !next_is_word {
         return None;
     }
     let mark = match word.as_str() {
-        "X" | "x" | "v" | "V" | "/" | "\\" | "XX" => Mark::Checked { sure: false },
+        // A handwritten X often scans with a stray stroke beside it: "X'", "X|", "X,".
+        "X" | "x" | "v" | "V" | "/" | "\\" | "XX" | "X'" | "x'" | "X|" | "x|" | "X," | "x," => {
+            Mark::Checked { sure: false }
+        }
         "O" | "0" | "D" | "LI" | "_" | "__" | "___" | "[]" | "|_|" => Mark::Unchecked,
         _ => return None,
     };

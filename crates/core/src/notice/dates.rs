@@ -10,6 +10,15 @@ enum Tok {
     Punct(char),
 }
 
+/// A letter OCR reads for a digit inside a number ("2O25", "l7"), as that digit.
+fn ocr_digit(c: char) -> Option<char> {
+    match c {
+        'O' | 'o' => Some('0'),
+        'l' | 'I' => Some('1'),
+        _ => None,
+    }
+}
+
 fn tokens(line: &str) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut chars = line.chars().peekable();
@@ -17,8 +26,20 @@ fn tokens(line: &str) -> Vec<Tok> {
         if c.is_ascii_digit() {
             let mut digits = String::new();
             while let Some(&d) = chars.peek() {
-                if d.is_ascii_digit() && digits.len() < 9 {
+                if digits.len() >= 9 {
+                    break;
+                }
+                if d.is_ascii_digit() {
                     digits.push(d);
+                    chars.next();
+                    continue;
+                }
+                // A look-alike letter counts only between digits: "2O25", not "2nd".
+                let Some(od) = ocr_digit(d) else { break };
+                let mut ahead = chars.clone();
+                ahead.next();
+                if ahead.peek().is_some_and(char::is_ascii_digit) {
+                    digits.push(od);
                     chars.next();
                 } else {
                     break;
@@ -71,18 +92,22 @@ fn tokens(line: &str) -> Vec<Tok> {
 
 fn month(word: &str) -> Option<u32> {
     let m = match word {
-        "january" | "jan" | "enero" | "ene" => 1,
-        "february" | "feb" | "febrero" | "pebrero" => 2,
-        "march" | "mar" | "marzo" | "marso" => 3,
-        "april" | "apr" | "abril" | "abr" => 4,
-        "may" | "mayo" => 5,
-        "june" | "jun" | "junio" | "hunyo" => 6,
-        "july" | "jul" | "julio" | "hulyo" => 7,
-        "august" | "aug" | "agosto" | "ago" => 8,
-        "september" | "sep" | "sept" | "septiembre" | "setiembre" | "setyembre" => 9,
-        "october" | "oct" | "octubre" | "oktubre" => 10,
-        "november" | "nov" | "noviembre" | "nobyembre" => 11,
-        "december" | "dec" | "diciembre" | "dic" | "disyembre" => 12,
+        // English, Spanish, Tagalog, French, Portuguese.
+        "january" | "jan" | "enero" | "ene" | "janvier" | "janv" | "janeiro" => 1,
+        "february" | "feb" | "febrero" | "pebrero" | "février" | "fevrier" | "févr"
+        | "fevereiro" | "fev" => 2,
+        "march" | "mar" | "marzo" | "marso" | "mars" | "março" | "marco" => 3,
+        "april" | "apr" | "abril" | "abr" | "avril" | "avr" => 4,
+        "may" | "mayo" | "mai" | "maio" => 5,
+        "june" | "jun" | "junio" | "hunyo" | "juin" | "junho" => 6,
+        "july" | "jul" | "julio" | "hulyo" | "juillet" | "juil" | "julho" => 7,
+        "august" | "aug" | "agosto" | "ago" | "août" | "aout" => 8,
+        "september" | "sep" | "sept" | "septiembre" | "setiembre" | "setyembre" | "septembre"
+        | "setembro" => 9,
+        "october" | "oct" | "octubre" | "oktubre" | "octobre" | "outubro" => 10,
+        "november" | "nov" | "noviembre" | "nobyembre" | "novembre" | "novembro" => 11,
+        "december" | "dec" | "diciembre" | "dic" | "disyembre" | "décembre" | "decembre"
+        | "dezembro" | "dez" => 12,
         _ => return None,
     };
     Some(m)
@@ -358,6 +383,46 @@ pub fn find_sections(text: &str, max: usize) -> Vec<String> {
             out.push(s);
         }
         i = j.max(i + 1);
+    }
+    // Section 205 (revocation of a petition) is cited without sub-paragraphs: only
+    // after a word that says it is a section of the Act.
+    let lower: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    for cue in [
+        "section 205",
+        "sections 205",
+        "ina 205",
+        "ina § 205",
+        "§ 205",
+        "sección 205",
+        "seccion 205",
+        "article 205",
+        "artículo 205",
+        "artigo 205",
+    ] {
+        if out.len() >= max || out.iter().any(|s| s == "205") {
+            break;
+        }
+        let mut from = 0;
+        while let Some(pos) = lower[from..].find(cue) {
+            let end = from + pos + cue.len();
+            let before_ok = lower[..from + pos]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric());
+            let after_ok = lower[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric() && c != '(');
+            if before_ok && after_ok {
+                out.push("205".to_string());
+                break;
+            }
+            from = end;
+        }
     }
     out
 }

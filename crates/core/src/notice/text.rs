@@ -240,9 +240,24 @@ impl Folded {
             && word
                 .iter()
                 .all(|c| !c.is_ascii_digit() || matches!(c, '0' | '1' | '5'));
+        // And digits as letters inside numbers: "DS-5S35", "2O25".
+        let fix_letters = ocr
+            && digits >= 2
+            && letters > 0
+            && letters < digits
+            && word
+                .iter()
+                .all(|c| c.is_ascii_digit() || matches!(c, 'O' | 'o' | 'l' | 'I' | 'S'));
         let mut folded: Vec<char> = Vec::with_capacity(word.len());
         for &c in word.iter() {
-            let c = if fix_digits {
+            let c = if fix_letters {
+                match c {
+                    'O' | 'o' => '0',
+                    'l' | 'I' => '1',
+                    'S' => '5',
+                    c => c,
+                }
+            } else if fix_digits {
                 match c {
                     '0' => 'o',
                     '1' => 'l',
