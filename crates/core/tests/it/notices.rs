@@ -413,8 +413,9 @@ proptest! {
 }
 
 /// The held-out set (crates/core/tests/notices-heldout/): written by someone who never saw the
-/// reader, and never used to tune it. Its figures are the honest estimate; the floors below
-/// guard against regressions and are set under the first measurement, not at a goal.
+/// reader. Its first, blind run (precision 0.778, recall 0.600) is the honest estimate recorded
+/// in docs/notice-reader.md; the reader was then fixed in response, so the set is no longer
+/// blind and the floors below only guard the fixed state against regressions.
 #[test]
 fn held_out() {
     let s = score("notices-heldout");
@@ -436,5 +437,5 @@ fn held_out() {
     );
 }
 
-const HELD_OUT_PRECISION_FLOOR: f64 = 0.75;
-const HELD_OUT_RECALL_FLOOR: f64 = 0.55;
+const HELD_OUT_PRECISION_FLOOR: f64 = 0.95;
+const HELD_OUT_RECALL_FLOOR: f64 = 0.95;
