@@ -266,7 +266,7 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
                 kind: reading.kind.as_str(),
                 media_type: &media_type,
                 original: &original,
-                reading_json: &confirmed.to_string(),
+                reading_json: &confirmed,
             },
         )
         .await;

@@ -83,6 +83,24 @@ pub async fn new(
     Ok(form(&stored, None, StatusCode::OK))
 }
 
+/// Reads a notice for a case (its post as the hint), or the form again with the reason.
+fn read_for(
+    state: &AppState,
+    stored: &StoredCase,
+    text: &str,
+) -> Result<NoticeReading, Box<Response>> {
+    state
+        .notice_reader
+        .read(text, Some(&stored.case.post))
+        .map_err(|e| {
+            Box::new(form(
+                stored,
+                Some(e.to_string()),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ))
+        })
+}
+
 fn kind_label(r: &NoticeReading) -> String {
     r.parts
         .iter()
@@ -180,15 +198,9 @@ pub async fn read(
     };
 
     let k = &state.knowledge;
-    let reading = match state.notice_reader.read(&text, Some(&stored.case.post)) {
+    let reading = match read_for(&state, &stored, &text) {
         Ok(r) => r,
-        Err(e) => {
-            return Ok(form(
-                &stored,
-                Some(e.to_string()),
-                StatusCode::PAYLOAD_TOO_LARGE,
-            ));
-        }
+        Err(page) => return Ok(*page),
     };
     let name = |id: &str| {
         k.document(id)
@@ -295,15 +307,9 @@ pub async fn apply(
         ));
     };
     let k = &state.knowledge;
-    let reading = match state.notice_reader.read(&text, Some(&stored.case.post)) {
+    let reading = match read_for(&state, &stored, &text) {
         Ok(r) => r,
-        Err(e) => {
-            return Ok(form(
-                &stored,
-                Some(e.to_string()),
-                StatusCode::PAYLOAD_TOO_LARGE,
-            ));
-        }
+        Err(page) => return Ok(*page),
     };
     let refused_on = match refused_on.as_deref().map(visanav_core::date::parse_date) {
         Some(Ok(d)) => Some(d),
@@ -344,7 +350,7 @@ pub async fn apply(
                 kind: reading.kind.as_str(),
                 media_type: &media_type,
                 original: &original,
-                reading_json: &confirmed.to_string(),
+                reading_json: &confirmed,
             },
         )
         .await?;
