@@ -118,34 +118,22 @@ pub async fn read(
     let stored = load(&state, &id).await?;
     let mut pasted = String::new();
     let mut upload: Option<(Vec<u8>, String, String)> = None;
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        let message = format!("The upload could not be read: {e}. Files can be up to 10 MB.");
+        form(&stored, Some(message), StatusCode::BAD_REQUEST)
+    };
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => {
-                return Ok(form(
-                    &stored,
-                    Some(format!(
-                        "The upload could not be read: {e}. Files can be up to 10 MB."
-                    )),
-                    StatusCode::BAD_REQUEST,
-                ));
-            }
+            Err(e) => return Ok(unreadable(e)),
         };
         let name = field.name().unwrap_or_default().to_string();
         let file_name = field.file_name().unwrap_or_default().to_string();
         let content_type = field.content_type().unwrap_or_default().to_string();
         let bytes = match field.bytes().await {
             Ok(b) => b,
-            Err(e) => {
-                return Ok(form(
-                    &stored,
-                    Some(format!(
-                        "The upload could not be read: {e}. Files can be up to 10 MB."
-                    )),
-                    StatusCode::BAD_REQUEST,
-                ));
-            }
+            Err(e) => return Ok(unreadable(e)),
         };
         match name.as_str() {
             "text" => pasted = String::from_utf8_lossy(&bytes).into_owned(),

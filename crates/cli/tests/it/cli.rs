@@ -165,33 +165,8 @@ impl Drop for Server {
 
 /// A minimal HTTP/1.1 GET: status, headers, body.
 fn http_get(addr: &str, path: &str) -> (u16, String, String) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("read");
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    // The server sends small bodies; strip chunked framing if present.
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
-    (status, head.to_string(), body)
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    http_exchange(addr, request.as_bytes())
 }
 
 /// A minimal HTTP/1.1 POST with extra headers: status, headers, body.
@@ -202,19 +177,25 @@ fn http_post(
     body: &[u8],
     extra: &[(&str, &str)],
 ) -> (u16, String, String) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
-    let mut head = format!(
+    let mut request = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (k, v) in extra {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        request.push_str(&format!("{k}: {v}\r\n"));
     }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).expect("send");
-    s.write_all(body).expect("send body");
+    request.push_str("\r\n");
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    http_exchange(addr, &bytes)
+}
+
+/// Sends one request on a fresh connection and splits the answer into status, head, body.
+fn http_exchange(addr: &str, request: &[u8]) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    s.write_all(request).expect("send");
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).expect("read");
     let text = String::from_utf8_lossy(&raw).to_string();
@@ -224,6 +205,7 @@ fn http_post(
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
+    // The server sends small bodies; strip chunked framing if present.
     let body = if head
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked")

@@ -58,6 +58,59 @@ impl TestDb {
         }
     }
 
+    /// Stores the example case for the local account.
+    async fn new_case(&self) -> CaseId {
+        self.store
+            .create_case(LOCAL_ACCOUNT, &example())
+            .await
+            .expect("create")
+    }
+
+    /// Runs SQL on a connection of our own, bypassing the store (to prove what the database
+    /// itself enforces).
+    async fn raw_execute(&self, sql: &str) -> Result<(), sqlx::Error> {
+        match self.store.backend() {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                sqlx::query(sql).execute(&mut c).await.map(|_| ())
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                sqlx::query(sql).execute(&mut c).await.map(|_| ())
+            }
+        }
+    }
+
+    /// A count from SQL with one text bind, on a connection of our own.
+    async fn raw_count(&self, sql: &str, bind: &str) -> i64 {
+        match self.store.backend() {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                sqlx::query_scalar(sql)
+                    .bind(bind)
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("count")
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                sqlx::query_scalar(sql)
+                    .bind(bind)
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("count")
+            }
+        }
+    }
+
     async fn cleanup(self) {
         self.store.close().await;
         if let Some((admin_url, name)) = self.pg {
@@ -150,11 +203,7 @@ mod checks {
     }
 
     pub async fn survives_reconnecting(db: &TestDb) {
-        let id = db
-            .store
-            .create_case(LOCAL_ACCOUNT, &example())
-            .await
-            .expect("create");
+        let id = db.new_case().await;
         db.store.close().await;
         let reopened = Store::open(&db.url, crypto()).await.expect("reopen");
         let stored = reopened
@@ -167,11 +216,7 @@ mod checks {
     }
 
     pub async fn other_owners_see_nothing(db: &TestDb) {
-        let id = db
-            .store
-            .create_case(LOCAL_ACCOUNT, &example())
-            .await
-            .expect("create");
+        let id = db.new_case().await;
         assert!(
             db.store
                 .get_case(OTHER_OWNER, &id)
@@ -219,11 +264,7 @@ mod checks {
     }
 
     pub async fn status_history_is_append_only(db: &TestDb) {
-        let id = db
-            .store
-            .create_case(LOCAL_ACCOUNT, &example())
-            .await
-            .expect("create");
+        let id = db.new_case().await;
         let obs = StatusObservation {
             on: "2025-08-01".parse().expect("d"),
             status: "Issued".into(),
@@ -244,33 +285,14 @@ mod checks {
         assert_eq!(stored.case.latest_status(), Some(&obs));
         // Rewriting history is refused by the database itself, whoever tries.
         let update = "UPDATE status_observations SET status = 'Issued'";
-        let refused = match db.store.backend() {
-            Backend::Sqlite => {
-                let mut c = sqlx::SqliteConnection::connect(&db.url)
-                    .await
-                    .expect("connect");
-                sqlx::query(update).execute(&mut c).await.map(|_| ())
-            }
-            Backend::Postgres => {
-                let mut c = sqlx::PgConnection::connect(&db.url).await.expect("connect");
-                sqlx::query(update).execute(&mut c).await.map(|_| ())
-            }
-        };
+        let refused = db.raw_execute(update).await;
         let err = refused.expect_err("update must fail").to_string();
         assert!(err.contains("append-only"), "{err}");
     }
 
     pub async fn delete_removes_the_case_and_its_history(db: &TestDb) {
-        let keep = db
-            .store
-            .create_case(LOCAL_ACCOUNT, &example())
-            .await
-            .expect("create");
-        let gone = db
-            .store
-            .create_case(LOCAL_ACCOUNT, &example())
-            .await
-            .expect("create");
+        let keep = db.new_case().await;
+        let gone = db.new_case().await;
         assert!(
             db.store
                 .delete_case(LOCAL_ACCOUNT, &gone)
@@ -290,41 +312,18 @@ mod checks {
                 .await
                 .expect("delete again")
         );
-        let counts = |table: &'static str| {
-            let url = db.url.clone();
-            let backend = db.store.backend();
-            let gone = gone.0.clone();
-            async move {
-                let q = format!("SELECT COUNT(*) FROM {table} WHERE case_id = $1");
-                match backend {
-                    Backend::Sqlite => {
-                        let mut c = sqlx::SqliteConnection::connect(&url)
-                            .await
-                            .expect("connect");
-                        sqlx::query_scalar::<_, i64>(&q)
-                            .bind(gone)
-                            .fetch_one(&mut c)
-                            .await
-                            .expect("count")
-                    }
-                    Backend::Postgres => {
-                        let mut c = sqlx::PgConnection::connect(&url).await.expect("connect");
-                        sqlx::query_scalar::<_, i64>(&q)
-                            .bind(gone)
-                            .fetch_one(&mut c)
-                            .await
-                            .expect("count")
-                    }
-                }
-            }
-        };
         for table in [
             "notices",
             "status_observations",
             "refusals",
             "case_documents",
         ] {
-            assert_eq!(counts(table).await, 0, "{table} rows left behind");
+            let sql = format!("SELECT COUNT(*) FROM {table} WHERE case_id = $1");
+            assert_eq!(
+                db.raw_count(&sql, &gone.0).await,
+                0,
+                "{table} rows left behind"
+            );
         }
         assert!(
             db.store
@@ -336,16 +335,8 @@ mod checks {
     }
 
     pub async fn ids_resolve_from_unique_prefixes(db: &TestDb) {
-        let a = db
-            .store
-            .create_case(LOCAL_ACCOUNT, &example())
-            .await
-            .expect("create");
-        let b = db
-            .store
-            .create_case(LOCAL_ACCOUNT, &example())
-            .await
-            .expect("create");
+        let a = db.new_case().await;
+        let b = db.new_case().await;
         assert_eq!(
             db.store
                 .resolve_case(LOCAL_ACCOUNT, &a.0)
@@ -392,11 +383,7 @@ mod checks {
     }
 
     pub async fn passport_lookup_uses_keyed_hash(db: &TestDb) {
-        let id = db
-            .store
-            .create_case(LOCAL_ACCOUNT, &example())
-            .await
-            .expect("create");
+        let id = db.new_case().await;
         let found = db
             .store
             .find_by_passport(
@@ -418,11 +405,7 @@ mod checks {
     }
 
     pub async fn wrong_key_is_an_error_not_garbage(db: &TestDb) {
-        let id = db
-            .store
-            .create_case(LOCAL_ACCOUNT, &example())
-            .await
-            .expect("create");
+        let id = db.new_case().await;
         let wrong = Store::open(&db.url, Crypto::from_master_key(&[1; 32]))
             .await
             .expect("open");
@@ -436,11 +419,7 @@ mod checks {
     }
 
     pub async fn notices_update_the_refusal_and_checklist(db: &TestDb) {
-        let id = db
-            .store
-            .create_case(LOCAL_ACCOUNT, &example())
-            .await
-            .expect("create");
+        let id = db.new_case().await;
         let mut refusal = example().refusal.expect("example has a refusal");
         refusal.requested.push("i134_support".into());
         refusal.requested.push("police_certificate".into());
@@ -553,11 +532,19 @@ mod checks {
 #[tokio::test]
 async fn sqlite_file_holds_no_clear_text_pii() {
     let db = TestDb::sqlite(crypto()).await;
-    let id = db
-        .store
-        .create_case(LOCAL_ACCOUNT, &example())
+    let id = db.new_case().await;
+    // A saved notice is personal data too.
+    let refusal = example().refusal.expect("refusal");
+    let notice = NewNotice {
+        kind: "documents_requested",
+        media_type: "text/plain",
+        original: b"Dear Maria Clara, please send your police certificate",
+        reading_json: "{\"note\": \"Dear Maria\"}",
+    };
+    db.store
+        .apply_notice(LOCAL_ACCOUNT, &id, &refusal, notice)
         .await
-        .expect("create");
+        .expect("apply");
     db.store.close().await;
     let dir = db._dir.as_ref().expect("dir").path().to_path_buf();
     let mut bytes = Vec::new();
@@ -573,6 +560,8 @@ async fn sqlite_file_holds_no_clear_text_pii() {
         "P1234567A",
         "SANTOS",
         "Maria Clara",
+        "Dear Maria",
+        "please send your police",
         "Whitfield",
         "1996-04-12",
         "courier",
@@ -582,5 +571,4 @@ async fn sqlite_file_holds_no_clear_text_pii() {
             "{secret} found in clear text in the database files"
         );
     }
-    let _ = CaseId(id.0);
 }
