@@ -11,7 +11,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${1:-${VISANAV_BIN:-$root/target/debug/visanav}}"
-notice="$root/crates/core/tests/notices/mnl-checkbox-police.txt"
+notice="$root/crates/core/tests/notices/corpus/mnl-checkbox-police.txt"
 
 missing=()
 for tool in tesseract pdftoppm pdftotext python3; do

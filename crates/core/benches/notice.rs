@@ -1,4 +1,4 @@
-//! Reading typical text notices (the corpus in tests/notices/), one core.
+//! Reading typical text notices (the corpus in tests/notices/corpus/), one core.
 //! Run: `cargo bench -p visanav-core --bench notice`. Figures go in docs/benchmarks.md.
 
 use std::hint::black_box;
@@ -9,7 +9,7 @@ use visanav_core::knowledge::Knowledge;
 use visanav_core::notice::NoticeReader;
 
 fn corpus() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/notices");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/notices/corpus");
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .expect("corpus dir")
         .map(|e| e.expect("entry").path())

@@ -132,6 +132,7 @@ mod tests {
                 .collect(),
             unrecognized: vec![],
             unchecked: vec![],
+            mentions: vec![],
             dates: date
                 .map(|d| FoundDate {
                     date: d.into(),
@@ -143,6 +144,8 @@ mod tests {
                 .collect(),
             instructions: vec![],
             warnings: vec![],
+            confidence: Default::default(),
+            languages: vec!["en".into()],
         }
     }
 

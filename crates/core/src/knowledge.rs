@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::text::{closest, normalize_key};
 
+mod vocabulary;
+pub use vocabulary::{GAP, NoticeCues, NoticeDispositions, NoticeLanguage};
+
 /// The knowledge files, in load order, with their compiled-in contents.
 pub const FILES: &[(&str, &str)] = &[
     (
@@ -30,6 +33,39 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/restrictions.toml"),
     ),
     ("rules.toml", include_str!("../../../knowledge/rules.toml")),
+];
+
+/// The notice vocabulary, one file per language (`knowledge/notice/`), compiled in. A
+/// knowledge directory given at run time is read for every `notice/*.toml` it holds instead.
+pub const NOTICE_FILES: &[(&str, &str)] = &[
+    (
+        "notice/en.toml",
+        include_str!("../../../knowledge/notice/en.toml"),
+    ),
+    (
+        "notice/es.toml",
+        include_str!("../../../knowledge/notice/es.toml"),
+    ),
+    (
+        "notice/fr.toml",
+        include_str!("../../../knowledge/notice/fr.toml"),
+    ),
+    (
+        "notice/pt.toml",
+        include_str!("../../../knowledge/notice/pt.toml"),
+    ),
+    (
+        "notice/tl.toml",
+        include_str!("../../../knowledge/notice/tl.toml"),
+    ),
+    (
+        "notice/vi.toml",
+        include_str!("../../../knowledge/notice/vi.toml"),
+    ),
+    (
+        "notice/zh.toml",
+        include_str!("../../../knowledge/notice/zh.toml"),
+    ),
 ];
 
 /// Document ids that other parts of visanav (and users' case files) rely on. They may gain
@@ -160,9 +196,6 @@ pub struct Document {
     pub provided_by: Vec<Provider>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validity: Option<Validity>,
-    /// Words and phrases notices use for this document (lower case), for the notice reader.
-    #[serde(default)]
-    pub notice_terms: Vec<String>,
     pub sources: Vec<String>,
     pub as_of: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -466,6 +499,8 @@ pub struct Knowledge {
     pub restrictions: Vec<Restriction>,
     pub rules: Vec<Rule>,
     pub triggers: Vec<LegalHelpTrigger>,
+    /// The words notices use, per language, for the notice reader.
+    pub notice_languages: Vec<NoticeLanguage>,
     country_index: BTreeMap<String, usize>,
     document_index: BTreeMap<String, usize>,
     post_index: BTreeMap<String, usize>,
@@ -482,18 +517,37 @@ impl Knowledge {
         Self::from_sources(
             FILES
                 .iter()
+                .chain(NOTICE_FILES)
                 .map(|(n, t)| (n.to_string(), Ok(t.to_string()))),
         )
     }
 
     /// Loads a knowledge directory holding the same files as `knowledge/`.
     pub fn from_dir(dir: &Path) -> Result<Knowledge, KnowledgeError> {
-        Self::from_sources(FILES.iter().map(|(name, _)| {
-            let path = dir.join(name);
+        let read = |name: String| {
+            let path = dir.join(&name);
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()));
-            (name.to_string(), text)
-        }))
+            (name, text)
+        };
+        let notice_dir = dir.join("notice");
+        let mut notice_files: Vec<String> = std::fs::read_dir(&notice_dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .filter(|n| n.ends_with(".toml"))
+                    .map(|n| format!("notice/{n}"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        notice_files.sort();
+        Self::from_sources(
+            FILES
+                .iter()
+                .map(|(name, _)| name.to_string())
+                .chain(notice_files)
+                .map(read),
+        )
     }
 
     fn from_sources(
@@ -525,6 +579,22 @@ impl Knowledge {
                     k.rules = f.rule;
                     k.triggers = f.trigger;
                 }),
+                notice if notice.starts_with("notice/") => {
+                    parse::<NoticeLanguage>(&text).and_then(|l| {
+                        let stem = notice
+                            .trim_start_matches("notice/")
+                            .trim_end_matches(".toml");
+                        if l.language != stem {
+                            return Err(format!(
+                                "says language = {:?}; a language file must be named after its \
+                                 language ({}.toml)",
+                                l.language, l.language
+                            ));
+                        }
+                        k.notice_languages.push(l);
+                        Ok(())
+                    })
+                }
                 other => Err(format!("unexpected knowledge file {other}")),
             };
             if let Err(message) = parsed {
@@ -876,6 +946,14 @@ impl Knowledge {
             }
             check_provenance("rules.toml", entry, &t.sources, &t.as_of, &mut problem);
         }
+        let document_ids: BTreeSet<&str> = self.documents.iter().map(|d| d.id.as_str()).collect();
+        let post_codes: BTreeSet<&str> = self.posts.iter().map(|p| p.code.as_str()).collect();
+        vocabulary::check(
+            &self.notice_languages,
+            &document_ids,
+            &post_codes,
+            &mut problems,
+        );
         problems
     }
 
@@ -1049,10 +1127,47 @@ mod tests {
     fn broken_directories_are_reported_by_file_and_entry() {
         let dir = std::env::temp_dir().join(format!("visanav-kb-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        for (name, text) in FILES {
+        std::fs::create_dir_all(dir.join("notice")).unwrap();
+        for (name, text) in FILES.iter().chain(NOTICE_FILES) {
             std::fs::write(dir.join(name), text).unwrap();
         }
         assert!(Knowledge::from_dir(&dir).is_ok());
+        // A language file whose name and language disagree, and a term for two documents.
+        std::fs::write(
+            dir.join("notice/xx.toml"),
+            "language = \"es\"\nname = \"X\"\nstopwords = [\"a\", \"b\", \"c\", \"d\", \"e\"]\n\
+             sources = []\nas_of = \"2026-11-30\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("notice/yy.toml"),
+            "language = \"yy\"\nname = \"Y\"\nstopwords = [\"a\", \"b\", \"c\", \"d\", \"e\"]\n\
+             sources = []\nas_of = \"2026-11-30\"\n[documents]\nmedical_exam = [\"Police Certificate\"]\n",
+        )
+        .unwrap();
+        let err = Knowledge::from_dir(&dir).unwrap_err().to_string();
+        assert!(
+            err.contains("notice/xx.toml: says language = \"es\""),
+            "{err}"
+        );
+        std::fs::remove_file(dir.join("notice/xx.toml")).unwrap();
+        let err = Knowledge::from_dir(&dir).unwrap_err().to_string();
+        assert!(
+            err.contains("notice/yy.toml") && err.contains("must be lower case"),
+            "{err}"
+        );
+        std::fs::write(
+            dir.join("notice/yy.toml"),
+            "language = \"yy\"\nname = \"Y\"\nstopwords = [\"a\", \"b\", \"c\", \"d\", \"e\"]\n\
+             sources = []\nas_of = \"2026-11-30\"\n[documents]\nmedical_exam = [\"police certificate\"]\n",
+        )
+        .unwrap();
+        let err = Knowledge::from_dir(&dir).unwrap_err().to_string();
+        assert!(
+            err.contains("\"police certificate\" is also a term for \"police_certificate\""),
+            "{err}"
+        );
+        std::fs::remove_file(dir.join("notice/yy.toml")).unwrap();
         let docs = FILES
             .iter()
             .find(|(n, _)| *n == "documents.toml")

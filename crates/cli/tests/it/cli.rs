@@ -691,16 +691,27 @@ fn unknown_status_exits_2_with_suggestions() {
     );
 }
 
+/// Copies a directory with its subdirectories (the knowledge base has `notice/`).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let p = e.expect("entry").path();
+        let dest = to.join(p.file_name().expect("name"));
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).expect("copy");
+        }
+    }
+}
+
 /// A firm corrects a fact in its own knowledge directory; the server uses it without a rebuild.
 #[test]
 fn knowledge_dir_overrides_and_is_checked() {
     let env = Env::sqlite();
     let kdir = env.dir.path().join("knowledge");
     std::fs::create_dir(&kdir).expect("mkdir");
-    for e in std::fs::read_dir(repo_root().join("knowledge")).expect("knowledge") {
-        let p = e.expect("entry").path();
-        std::fs::copy(&p, kdir.join(p.file_name().expect("name"))).expect("copy");
-    }
+    copy_dir(&repo_root().join("knowledge"), &kdir);
     let ok = env.ok(&["knowledge", "check", kdir.to_str().expect("p")]);
     assert!(ok.contains("is valid"), "{ok}");
 
@@ -979,7 +990,7 @@ fn web_notice_paste_preview_correct_and_save() {
 #[test]
 fn notice_read_and_apply_to_a_case() {
     let env = Env::sqlite();
-    let notice = repo_root().join("crates/core/tests/notices/mnl-checkbox-police.txt");
+    let notice = repo_root().join("crates/core/tests/notices/corpus/mnl-checkbox-police.txt");
     let notice = notice.to_str().expect("p");
     // Reading alone changes nothing and needs no case.
     let v: serde_json::Value =

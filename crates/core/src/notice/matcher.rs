@@ -1,6 +1,6 @@
 //! Phrase matching on folded text: whole words only, longest phrase first.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::text::Folded;
 
@@ -43,11 +43,25 @@ impl<T: Copy + PartialEq> Matcher<T> {
         Matcher::with(phrases, false)
     }
 
+    /// Like [`Matcher::new`], but phrases that fold alike are all kept (each with its value).
+    pub fn all_values(phrases: impl IntoIterator<Item = (String, T)>) -> Matcher<T> {
+        Matcher::build(phrases, true, true)
+    }
+
     fn with(phrases: impl IntoIterator<Item = (String, T)>, ocr: bool) -> Matcher<T> {
+        Matcher::build(phrases, ocr, false)
+    }
+
+    fn build(
+        phrases: impl IntoIterator<Item = (String, T)>,
+        ocr: bool,
+        keep_equal: bool,
+    ) -> Matcher<T> {
         let mut out = Matcher {
             phrases: Vec::new(),
             index: HashMap::new(),
         };
+        let mut seen: HashSet<(Vec<char>, Vec<usize>)> = HashSet::new();
         for (text, value) in phrases {
             let f = if ocr {
                 Folded::new(&text)
@@ -58,11 +72,7 @@ impl<T: Copy + PartialEq> Matcher<T> {
                 continue;
             }
             let breaks: Vec<usize> = f.inner_breaks(0, f.len()).collect();
-            if out
-                .phrases
-                .iter()
-                .any(|p| p.chars == f.chars && p.breaks == breaks)
-            {
+            if !keep_equal && !seen.insert((f.chars.clone(), breaks.clone())) {
                 continue;
             }
             out.phrases.push(Phrase {
@@ -109,7 +119,13 @@ impl<T: Copy + PartialEq> Matcher<T> {
 
     /// Longest phrases first, then left to right; no two hits overlap.
     pub fn longest(&self, f: &Folded) -> Vec<Hit<T>> {
+        self.longest_with(f, Vec::new())
+    }
+
+    /// [`Matcher::longest`], choosing among this matcher's hits and `extra` ones together.
+    pub fn longest_with(&self, f: &Folded, extra: Vec<Hit<T>>) -> Vec<Hit<T>> {
         let mut hits = self.all(f);
+        hits.extend(extra);
         hits.sort_by_key(|h| (std::cmp::Reverse(h.end - h.start), h.start));
         let mut chosen: Vec<Hit<T>> = Vec::new();
         for h in hits {
@@ -186,6 +202,83 @@ impl<T: Copy + PartialEq> Matcher<T> {
             }
         }
         best.map(|(_, h)| h)
+    }
+}
+
+/// At most this many words may stand in a term's gap ("letter from ... employer").
+pub const MAX_GAP_WORDS: usize = 4;
+
+/// Terms with gaps: "letter from ... employer" matches "letter from your current employer".
+/// Each part is a phrase of its own; a match is every part in order, with at most
+/// [`MAX_GAP_WORDS`] words between one part and the next.
+#[derive(Debug, Clone)]
+pub struct GapMatcher<T> {
+    parts: Matcher<(u32, u8)>,
+    patterns: Vec<(u8, T)>,
+}
+
+impl<T: Copy + PartialEq> GapMatcher<T> {
+    /// Builds from terms holding `gap` between parts; terms without it are skipped.
+    pub fn new(terms: impl IntoIterator<Item = (String, T)>, gap: &str) -> GapMatcher<T> {
+        let mut parts = Vec::new();
+        let mut patterns = Vec::new();
+        for (text, value) in terms {
+            if !text.contains(gap) {
+                continue;
+            }
+            let pieces: Vec<&str> = text.split(gap).map(str::trim).collect();
+            let (Ok(id), Ok(n)) = (u32::try_from(patterns.len()), u8::try_from(pieces.len()))
+            else {
+                break;
+            };
+            for (i, piece) in pieces.iter().enumerate() {
+                let Ok(i) = u8::try_from(i) else { break };
+                parts.push((piece.to_string(), (id, i)));
+            }
+            patterns.push((n, value));
+        }
+        GapMatcher {
+            parts: Matcher::all_values(parts),
+            patterns,
+        }
+    }
+
+    /// Every match, as one hit spanning its first part to its last.
+    pub fn all(&self, f: &Folded) -> Vec<Hit<T>> {
+        if self.patterns.is_empty() {
+            return Vec::new();
+        }
+        let hits = self.parts.all(f);
+        let mut out = Vec::new();
+        for first in hits.iter().filter(|h| h.value.1 == 0) {
+            let (id, _) = first.value;
+            let (n, value) = self.patterns[id as usize];
+            let mut end = first.end;
+            let mut complete = true;
+            for part in 1..n {
+                let next = hits
+                    .iter()
+                    .filter(|h| h.value == (id, part) && h.start >= end)
+                    .filter(|h| f.inner_breaks(end, h.start).count() <= MAX_GAP_WORDS)
+                    .map(|h| h.end)
+                    .min();
+                match next {
+                    Some(e) => end = e,
+                    None => {
+                        complete = false;
+                        break;
+                    }
+                }
+            }
+            if complete {
+                out.push(Hit {
+                    start: first.start,
+                    end,
+                    value,
+                });
+            }
+        }
+        out
     }
 }
 

@@ -151,27 +151,110 @@ pub fn tidy(text: &str, max: usize) -> String {
     out
 }
 
-/// True for scripts written without spaces between words: each character is its own token.
+/// Chinese and Japanese characters.
 pub fn is_cjk(c: char) -> bool {
     matches!(c,
         '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'
         | '\u{f900}'..='\u{faff}' | '\u{ff66}'..='\u{ff9f}')
 }
 
+/// True for scripts written without spaces between words (Chinese, Japanese, Thai, Lao,
+/// Khmer, Burmese): each character is its own token, so a term matches wherever it occurs.
+pub fn is_unspaced(c: char) -> bool {
+    (is_cjk(c)
+        || matches!(c,
+            '\u{0e00}'..='\u{0e7f}' | '\u{0e80}'..='\u{0eff}' | '\u{1780}'..='\u{17ff}'
+            | '\u{1000}'..='\u{109f}'))
+        && !is_break_mark(c)
+        && !c.is_numeric()
+}
+
+/// Combining marks and vowel signs of Indic, Southeast Asian, Hebrew and Arabic scripts,
+/// which `char::is_alphanumeric` does not count as letters: they belong to their word.
+fn is_mark(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036f}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05bd}'
+        | '\u{05bf}' | '\u{05c1}'..='\u{05c2}' | '\u{05c4}'..='\u{05c7}'
+        | '\u{0610}'..='\u{061a}' | '\u{064b}'..='\u{065f}' | '\u{0670}'
+        | '\u{06d6}'..='\u{06ed}' | '\u{0900}'..='\u{0dff}' | '\u{0e00}'..='\u{0eff}'
+        | '\u{1000}'..='\u{109f}' | '\u{1780}'..='\u{17ff}' | '\u{135d}'..='\u{135f}')
+        && !is_break_mark(c)
+}
+
+/// Sentence and word marks inside those blocks (Devanagari danda, Thai and Khmer signs).
+fn is_break_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0964}' | '\u{0965}' | '\u{0e2f}' | '\u{0e5a}' | '\u{0e5b}' | '\u{17d4}'..='\u{17da}'
+    )
+}
+
+/// Punctuation that ends a clause inside a sentence; the reader keeps where it stood.
+fn is_clause_mark(c: char) -> bool {
+    matches!(
+        c,
+        ',' | ';'
+            | ':'
+            | '('
+            | ')'
+            | '—'
+            | '–'
+            | '、'
+            | '，'
+            | '；'
+            | '：'
+            | '（'
+            | '）'
+            | '،'
+            | '؛'
+            | '።'
+            | '፣'
+            | '፤'
+            | '।'
+    )
+}
+
 /// Folds a lower-cased letter: Latin accents removed, and OCR look-alikes merged (`i` and
 /// `l` read the same; so do `1`/`l`/`i` inside words, handled by the caller).
-fn fold_char(c: char) -> char {
-    match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => 'a',
-        'ç' => 'c',
-        'è' | 'é' | 'ê' | 'ë' | 'ē' => 'e',
-        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'ı' => 'i',
-        'ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' => 'u',
-        'ý' | 'ÿ' => 'y',
+fn fold_char(c: char) -> Option<char> {
+    Some(match c {
+        // Latin: accents go (Vietnamese written without its marks still matches).
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'ả' | 'ạ' | 'ấ' | 'ầ' | 'ẩ' | 'ẫ'
+        | 'ậ' | 'ắ' | 'ằ' | 'ẳ' | 'ẵ' | 'ặ' => 'a',
+        'ç' | 'ć' | 'č' => 'c',
+        'ď' | 'đ' => 'd',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' | 'ě' | 'ẻ' | 'ẽ' | 'ẹ' | 'ế' | 'ề' | 'ể' | 'ễ' | 'ệ' => {
+            'e'
+        }
+        'ğ' => 'g',
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'ı' | 'ỉ' | 'ĩ' | 'ị' => 'i',
+        'ł' | 'ľ' => 'l',
+        'ñ' | 'ń' | 'ň' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'ơ' | 'ỏ' | 'ọ' | 'ố' | 'ồ' | 'ổ' | 'ỗ'
+        | 'ộ' | 'ớ' | 'ờ' | 'ở' | 'ỡ' | 'ợ' => 'o',
+        'ř' => 'r',
+        'ś' | 'š' | 'ş' | 'ș' => 's',
+        'ť' | 'ţ' | 'ț' => 't',
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ư' | 'ủ' | 'ũ' | 'ụ' | 'ứ' | 'ừ' | 'ử' | 'ữ'
+        | 'ự' => 'u',
+        'ý' | 'ÿ' | 'ỳ' | 'ỷ' | 'ỹ' | 'ỵ' => 'y',
+        'ź' | 'ż' | 'ž' => 'z',
+        // Combining accents (text in decomposed form) go too.
+        '\u{0300}'..='\u{036f}' => return None,
+        // Arabic and Persian: vowel marks and the elongation stroke go; letter variants that
+        // writers and keyboards mix are merged.
+        '\u{064b}'..='\u{065f}' | '\u{0670}' | '\u{0640}' => return None,
+        'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+        'ى' | 'ی' | 'ئ' => 'ي',
+        'ة' => 'ه',
+        'ک' => 'ك',
+        'ؤ' => 'و',
+        // Hebrew points go.
+        '\u{0591}'..='\u{05c7}' => return None,
+        // Cyrillic ё is written е by most.
+        'ё' => 'е',
         c => c,
-    }
+    })
 }
 
 /// Text as one folded character stream with word boundaries marked: punctuation and spaces
@@ -184,6 +267,9 @@ pub struct Folded {
     pub starts: Vec<bool>,
     /// `ends[i]`: a word ends just before `i` (so `ends` has `chars.len() + 1` entries).
     pub ends: Vec<bool>,
+    /// Positions (into `chars`) where a clause mark (comma, semicolon, colon, bracket, dash)
+    /// stood before the next word, in order.
+    pub clause_marks: Vec<usize>,
 }
 
 impl Folded {
@@ -202,6 +288,7 @@ impl Folded {
             chars: Vec::with_capacity(text.len()),
             starts: Vec::with_capacity(text.len()),
             ends: Vec::with_capacity(text.len() + 1),
+            clause_marks: Vec::new(),
         };
         f.ends.push(false);
         let mut word: Vec<char> = Vec::new();
@@ -213,13 +300,16 @@ impl Folded {
                         .get(i.wrapping_sub(1))
                         .is_some_and(|p| p.is_alphabetic())
                         || src.get(i + 1).is_some_and(|n| n.is_alphabetic())));
-            if is_cjk(c) {
+            if is_unspaced(c) {
                 f.push_word(&mut word, ocr);
                 f.push_word(&mut vec![c], ocr);
-            } else if letterish {
+            } else if letterish || is_mark(c) {
                 word.push(if c == '|' { 'l' } else { c });
             } else {
                 f.push_word(&mut word, ocr);
+                if is_clause_mark(c) && f.clause_marks.last() != Some(&f.chars.len()) {
+                    f.clause_marks.push(f.chars.len());
+                }
             }
         }
         f.push_word(&mut word, ocr);
@@ -268,7 +358,7 @@ impl Folded {
                 c
             };
             for lc in c.to_lowercase() {
-                let lc = fold_char(lc);
+                let Some(lc) = fold_char(lc) else { continue };
                 // OCR reads "l" for "I" and "rn" for "m": merge them.
                 let lc = if ocr && lc == 'i' { 'l' } else { lc };
                 if ocr && lc == 'n' && folded.last() == Some(&'r') {

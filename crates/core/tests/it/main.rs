@@ -1,4 +1,5 @@
-//! Integration tests of the pure core: plan scenarios and the notice-reader corpus.
+//! Integration tests of the pure core: plan scenarios and the notice reader's labelled sets.
 
+mod notice_score;
 mod notices;
 mod plan;

@@ -1,0 +1,321 @@
+//! The notice vocabulary: for each language, the words 221(g) notices use for documents,
+//! for asking, for not asking, and for what happens to the case. One file per language in
+//! `knowledge/notice/`. The notice reader is built from these files and nothing else, so a
+//! reviewer (or a translator) can correct how a letter is read without touching code.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::Problem;
+
+/// Words of one language.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeLanguage {
+    /// ISO 639-1 code (`es`), or ISO 639-3 where there is none.
+    pub language: String,
+    /// The language's English name.
+    pub name: String,
+    /// Short, frequent words of the language ("the", "and", "your"). A notice is taken to be
+    /// written in a language when several of them occur; the language's cue words only apply
+    /// then, so a short word of one language ("si") never changes how another is read.
+    /// English cue words always apply.
+    pub stopwords: Vec<String>,
+    #[serde(default)]
+    pub cues: NoticeCues,
+    #[serde(default)]
+    pub dispositions: NoticeDispositions,
+    /// Document id -> the words notices use for it. A term may hold `...` between words to
+    /// allow up to four other words there ("letter from ... employer").
+    #[serde(default)]
+    pub documents: BTreeMap<String, Vec<String>>,
+    /// Post code -> names notices use for the city that differ from its CEAC name
+    /// ("Saigon" for Ho Chi Minh City).
+    #[serde(default)]
+    pub posts: BTreeMap<String, Vec<String>>,
+    /// Where the wording was seen (posts' pages in this language, forms, glossaries).
+    pub sources: Vec<String>,
+    pub as_of: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertain: Option<String>,
+}
+
+/// Words that change what a sentence or an item means. All lower case.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeCues {
+    /// Asking for something: "submit", "provide", "bring", "pending receipt of".
+    #[serde(default)]
+    pub request: Vec<String>,
+    /// Saying something is not needed: "do not need", "not required", "do not send".
+    #[serde(default)]
+    pub negation: Vec<String>,
+    /// A condition the notice does not settle: "if", "unless", "in case".
+    #[serde(default)]
+    pub condition: Vec<String>,
+    /// Optional or possible, not asked: "may", "can", "might".
+    #[serde(default)]
+    pub hedge: Vec<String>,
+    /// Rules for everyone, not a request to this applicant: "all documents", "any document".
+    #[serde(default)]
+    pub general: Vec<String>,
+    /// Already in the post's hands: "we have received", "already submitted".
+    #[serde(default)]
+    pub received: Vec<String>,
+    /// The post keeps something: "will keep your passport", "retain".
+    #[serde(default)]
+    pub kept: Vec<String>,
+    /// A line that opens a list of requested items: "the following documents".
+    #[serde(default)]
+    pub heading: Vec<String>,
+    /// How or where to send: "courier", "e-mail", "upload", "drop box".
+    #[serde(default)]
+    pub channel: Vec<String>,
+    /// "embassy", "consulate": a line naming the post.
+    #[serde(default)]
+    pub embassy: Vec<String>,
+    /// The petitioner or sponsor as the owner of a document: "petitioner's", "your fiancé's".
+    #[serde(default)]
+    pub petitioner: Vec<String>,
+    /// Introduces the thing translated: "translation of", "translated". The document after it
+    /// is the translation's subject, not a request of its own.
+    #[serde(default)]
+    pub translation_of: Vec<String>,
+    /// Makes a photo a photo of the couple: "together", "of you and your fiancé".
+    #[serde(default)]
+    pub together: Vec<String>,
+    /// The notice itself or the visit, in logistics: "this letter", "this notice".
+    #[serde(default)]
+    pub logistics: Vec<String>,
+    /// The interview or refusal, for dating: "interview", "refused".
+    #[serde(default)]
+    pub refusal: Vec<String>,
+    /// A due date follows: "by", "before", "no later than".
+    #[serde(default)]
+    pub deadline: Vec<String>,
+    /// "Date:" labels.
+    #[serde(default)]
+    pub date_label: Vec<String>,
+    /// Generic document nouns ("certificate", "letter", "copy"): a line asking for one of them
+    /// that names nothing known is shown to the user rather than dropped.
+    #[serde(default)]
+    pub doc_noun: Vec<String>,
+    /// Starts a new clause whose meaning stands apart: "but", "however".
+    #[serde(default)]
+    pub contrast: Vec<String>,
+    /// E-mail header labels ("from", "subject"), without the colon.
+    #[serde(default)]
+    pub mail_header: Vec<String>,
+}
+
+/// Phrases that say what happens to the case.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeDispositions {
+    #[serde(default)]
+    pub administrative_processing: Vec<String>,
+    #[serde(default)]
+    pub petition_returned: Vec<String>,
+    #[serde(default)]
+    pub interview_return: Vec<String>,
+}
+
+impl NoticeCues {
+    /// Every cue list with its name, for checks and for building the reader.
+    pub fn lists(&self) -> [(&'static str, &[String]); 20] {
+        [
+            ("request", &self.request),
+            ("negation", &self.negation),
+            ("condition", &self.condition),
+            ("hedge", &self.hedge),
+            ("general", &self.general),
+            ("received", &self.received),
+            ("kept", &self.kept),
+            ("heading", &self.heading),
+            ("channel", &self.channel),
+            ("embassy", &self.embassy),
+            ("petitioner", &self.petitioner),
+            ("translation_of", &self.translation_of),
+            ("together", &self.together),
+            ("logistics", &self.logistics),
+            ("refusal", &self.refusal),
+            ("deadline", &self.deadline),
+            ("date_label", &self.date_label),
+            ("doc_noun", &self.doc_noun),
+            ("contrast", &self.contrast),
+            ("mail_header", &self.mail_header),
+        ]
+    }
+}
+
+impl NoticeDispositions {
+    pub fn lists(&self) -> [(&'static str, &[String]); 3] {
+        [
+            ("administrative_processing", &self.administrative_processing),
+            ("petition_returned", &self.petition_returned),
+            ("interview_return", &self.interview_return),
+        ]
+    }
+}
+
+/// The gap marker inside a document term.
+pub const GAP: &str = "...";
+
+/// Checks the language files against each other and the rest of the knowledge base.
+pub(super) fn check(
+    languages: &[NoticeLanguage],
+    document_ids: &BTreeSet<&str>,
+    post_codes: &BTreeSet<&str>,
+    problems: &mut Vec<Problem>,
+) {
+    let mut problem = |file: String, entry: String, message: String| {
+        problems.push(Problem {
+            file,
+            entry,
+            message,
+        })
+    };
+    if !languages.iter().any(|l| l.language == "en") {
+        problem(
+            "notice/".into(),
+            String::new(),
+            "there is no English vocabulary (notice/en.toml); copy knowledge/notice/ from the \
+             visanav release"
+                .into(),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    // Folded term -> (document, language): one wording names one document only.
+    let mut owners: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for l in languages {
+        let file = format!("notice/{}.toml", l.language);
+        let ok_code = (2..=3).contains(&l.language.len())
+            && l.language.bytes().all(|b| b.is_ascii_lowercase());
+        if !ok_code {
+            problem(
+                file.clone(),
+                String::new(),
+                format!(
+                    "language {:?} is not an ISO 639 code (two or three lower-case letters)",
+                    l.language
+                ),
+            );
+        }
+        if !seen.insert(l.language.clone()) {
+            problem(file.clone(), String::new(), "duplicate language".into());
+        }
+        if l.stopwords.len() < 5 {
+            problem(
+                file.clone(),
+                "stopwords".into(),
+                "needs at least 5 frequent words of the language, to recognise it".into(),
+            );
+        }
+        if l.sources.iter().any(|s| !s.starts_with("http")) {
+            problem(
+                file.clone(),
+                "sources".into(),
+                "every source must be a URL".into(),
+            );
+        }
+        if crate::date::parse_date(&l.as_of).is_err() {
+            problem(
+                file.clone(),
+                String::new(),
+                format!("as_of {:?} is not a YYYY-MM-DD date", l.as_of),
+            );
+        }
+        let all_lists = l
+            .cues
+            .lists()
+            .into_iter()
+            .map(|(n, v)| (format!("cues.{n}"), v))
+            .chain(
+                l.dispositions
+                    .lists()
+                    .into_iter()
+                    .map(|(n, v)| (format!("dispositions.{n}"), v)),
+            )
+            .chain(
+                l.documents
+                    .iter()
+                    .map(|(id, v)| (format!("documents.{id}"), v.as_slice())),
+            )
+            .chain(
+                l.posts
+                    .iter()
+                    .map(|(code, v)| (format!("posts.{code}"), v.as_slice())),
+            )
+            .chain(std::iter::once((
+                "stopwords".to_string(),
+                l.stopwords.as_slice(),
+            )));
+        for (entry, words) in all_lists {
+            for w in words {
+                if w.trim().is_empty() || w.trim() != w {
+                    problem(
+                        file.clone(),
+                        entry.clone(),
+                        format!("{w:?} is empty or has spaces around it"),
+                    );
+                }
+                if w.to_lowercase() != *w {
+                    problem(
+                        file.clone(),
+                        entry.clone(),
+                        format!("{w:?} must be lower case (matching ignores case)"),
+                    );
+                }
+                if w.starts_with(GAP) || w.ends_with(GAP) {
+                    problem(
+                        file.clone(),
+                        entry.clone(),
+                        format!("{w:?}: \"...\" may only stand between words"),
+                    );
+                }
+                if w.contains(GAP) && !entry.starts_with("documents.") {
+                    problem(
+                        file.clone(),
+                        entry.clone(),
+                        format!("{w:?}: \"...\" is only allowed in document terms"),
+                    );
+                }
+            }
+        }
+        for (id, terms) in &l.documents {
+            if !document_ids.contains(id.as_str()) {
+                problem(
+                    file.clone(),
+                    format!("documents.{id}"),
+                    format!("{id:?} is not a document id in documents.toml"),
+                );
+            }
+            for t in terms {
+                let key = crate::notice::fold_key(t);
+                match owners.get(&key) {
+                    Some((other, lang)) if other != id => problem(
+                        file.clone(),
+                        format!("documents.{id}"),
+                        format!(
+                            "{t:?} is also a term for {other:?} (in notice/{lang}.toml); a \
+                             wording must name one document only"
+                        ),
+                    ),
+                    _ => {
+                        owners.insert(key, (id.clone(), l.language.clone()));
+                    }
+                }
+            }
+        }
+        for code in l.posts.keys() {
+            if !post_codes.contains(code.as_str()) {
+                problem(
+                    file.clone(),
+                    format!("posts.{code}"),
+                    format!("{code:?} is not a post code in posts.toml"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The roles of the dates a notice holds: the refusal (interview) date, the letter's date,
+//! a deadline, or another date.
+
+use super::dates;
+use super::text::{Folded, tidy};
+use super::vocab::{Langs, Vocab, cue};
+use super::{DateRole, FoundDate, MAX_TEXT_CHARS};
+
+const MAX_DATES: usize = 40;
+
+/// Every date in the notice with its role, read from its line (or the end of the line above).
+/// A numeric date that reads both ways keeps the other reading in `alternative`.
+pub(super) fn read_dates(
+    v: &Vocab,
+    langs: Langs,
+    lines: &[&str],
+    month_first: Option<bool>,
+    warnings: &mut Vec<String>,
+) -> Vec<FoundDate> {
+    let mut raw: Vec<(dates::RawDate, DateRole, String)> = Vec::new();
+    let mut non_blank = 0;
+    let mut prev_line: Option<&str> = None;
+    for line in lines {
+        if line.trim().is_empty() {
+            prev_line = None;
+            continue;
+        }
+        non_blank += 1;
+        let prev_line = prev_line.replace(line);
+        if raw.len() >= MAX_DATES || !line.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let found = dates::find_dates(line, MAX_DATES - raw.len());
+        if found.is_empty() {
+            continue;
+        }
+        let f = Folded::new(line);
+        let mut fl = v.flags(&f, langs);
+        let first_word_is_label = fl & cue::DATE_LABEL != 0;
+        // "... which was refused on\nMarch 27, 2025": the words may end the line above.
+        if fl & (cue::REFUSAL | cue::DEADLINE) == 0
+            && line
+                .trim_start()
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric)
+            && let Some(prev) = prev_line
+        {
+            let tail: String = {
+                let chars: Vec<char> = prev.chars().collect();
+                chars[chars.len().saturating_sub(40)..].iter().collect()
+            };
+            fl |= v.flags(&Folded::new(&tail), langs) & (cue::REFUSAL | cue::DEADLINE);
+        }
+        let refusal = fl & cue::REFUSAL != 0;
+        let deadline = fl & cue::DEADLINE != 0;
+        let role = match (refusal, deadline) {
+            (true, false) => DateRole::Refusal,
+            (false, true) => DateRole::Deadline,
+            (true, true) => DateRole::Other,
+            (false, false) if first_word_is_label => DateRole::Letter,
+            (false, false) if non_blank <= 10 && found.len() == 1 && line.trim().len() <= 40 => {
+                DateRole::Letter
+            }
+            _ => DateRole::Other,
+        };
+        for d in found {
+            raw.push((d, role, tidy(line, MAX_TEXT_CHARS)));
+        }
+    }
+    // If any numeric date could only be day-first, read the ambiguous ones that way too.
+    // The notice's own unambiguous dates decide first, then the post's country; with
+    // neither, month first (the U.S. government's usual order).
+    let day_first = if raw.iter().any(|(d, _, _)| d.day_first == Some(true)) {
+        true
+    } else if raw.iter().any(|(d, _, _)| d.day_first == Some(false)) {
+        false
+    } else {
+        month_first == Some(false)
+    };
+    let mut ambiguous = false;
+    let out = raw
+        .into_iter()
+        .map(|(d, role, text)| {
+            let (date, alt) = match d.alternative {
+                Some(alt) if day_first => (alt, Some(d.date)),
+                other => (d.date, other),
+            };
+            ambiguous |= alt.is_some();
+            FoundDate {
+                date: date.to_string(),
+                role,
+                text,
+                alternative: alt.map(|a| a.to_string()),
+            }
+        })
+        .collect();
+    if ambiguous {
+        warnings.push(
+            "A date such as 04/03/2025 can be read month-first or day-first; check the \
+             dates against the notice."
+                .to_string(),
+        );
+    }
+    out
+}

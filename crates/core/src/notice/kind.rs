@@ -1,0 +1,102 @@
+//! What the notice says overall, and how sure the reading is.
+
+use std::collections::BTreeSet;
+
+use super::requests::Acc;
+use super::{Confidence, ConfidenceLevel, MentionReason, NoticeKind, RequestSource};
+
+/// The kind and the parts it was made from.
+pub(super) fn decide(
+    acc: &Acc,
+    sections: &[String],
+    refusal_words: bool,
+) -> (NoticeKind, Vec<NoticeKind>, bool) {
+    let mut parts: BTreeSet<NoticeKind> = acc.parts.clone();
+    if !acc.requests.is_empty() || !acc.unrecognized.is_empty() || acc.generic_request {
+        parts.insert(NoticeKind::DocumentsRequested);
+    }
+    let mut guessed = false;
+    if parts.is_empty() && !acc.conditional_parts.is_empty() {
+        // "Follow the officer's instructions ... if you were told your case needs
+        // administrative processing ...": alternatives the text does not settle.
+        parts.insert(NoticeKind::DocumentsRequested);
+        parts.extend(acc.conditional_parts.iter().copied());
+        guessed = true;
+    }
+    if parts.is_empty() && (sections.iter().any(|s| s == "221(g)") || refusal_words) {
+        // A 221(g) refusal that says nothing more: most of them ask for documents.
+        parts.insert(NoticeKind::DocumentsRequested);
+        guessed = true;
+    }
+    let parts: Vec<NoticeKind> = parts.into_iter().collect();
+    let kind = match parts.as_slice() {
+        [] => NoticeKind::Unknown,
+        [one] => *one,
+        _ => NoticeKind::Mixed,
+    };
+    (kind, parts, guessed)
+}
+
+/// How sure the reading is, with the reasons a person should look again.
+pub(super) fn confidence(
+    acc: &Acc,
+    kind: NoticeKind,
+    kind_guessed: bool,
+    warnings: usize,
+) -> Confidence {
+    let mut reasons = Vec::new();
+    if kind == NoticeKind::Unknown {
+        reasons.push("The text does not read as a 221(g) notice.".to_string());
+    } else if kind_guessed {
+        reasons.push(
+            "The notice does not say clearly what happens next; the kind is a best guess."
+                .to_string(),
+        );
+    }
+    let please_check = acc
+        .mentions
+        .iter()
+        .filter(|m| {
+            matches!(
+                m.reason,
+                MentionReason::Conditional | MentionReason::Optional
+            )
+        })
+        .count();
+    if !acc.unrecognized.is_empty() {
+        reasons.push(format!(
+            "{} line(s) look like requests but name no document visanav knows.",
+            acc.unrecognized.len()
+        ));
+    }
+    if please_check > 0 {
+        reasons.push(format!(
+            "{please_check} document(s) are asked for only in some cases or are optional."
+        ));
+    }
+    let weak = acc
+        .requests
+        .iter()
+        .filter(|r| r.source == RequestSource::Narrative || r.confidence < 0.8)
+        .count();
+    if weak > 0 {
+        reasons.push(format!(
+            "{weak} request(s) were read from sentences or from marks that did not scan \
+             cleanly, not from clearly ticked boxes."
+        ));
+    }
+    if warnings > 0 {
+        reasons.push("See the warnings below.".to_string());
+    }
+    let level = if kind == NoticeKind::Unknown
+        || (kind_guessed && acc.requests.is_empty())
+        || acc.unrecognized.len() > acc.requests.len()
+    {
+        ConfidenceLevel::Low
+    } else if reasons.is_empty() {
+        ConfidenceLevel::High
+    } else {
+        ConfidenceLevel::Medium
+    };
+    Confidence { level, reasons }
+}

@@ -1,0 +1,348 @@
+//! The layout of a notice's lines: checkbox items (with their marks), bullet and numbered
+//! items, and plain text. OCR'd marks are read here too.
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Mark {
+    Checked { sure: bool },
+    Unchecked,
+}
+
+#[derive(Debug)]
+pub(super) enum Line {
+    Blank,
+    Marked {
+        indent: usize,
+        segments: Vec<(Mark, String)>,
+    },
+    Bullet {
+        indent: usize,
+        text: String,
+    },
+    Plain {
+        indent: usize,
+        text: String,
+    },
+}
+
+pub(super) fn join_line(para: &mut String, text: &str) {
+    let t = text.trim();
+    if para.ends_with('-')
+        && para.chars().rev().nth(1).is_some_and(|c| c.is_alphabetic())
+        && t.chars().next().is_some_and(|c| c.is_lowercase())
+    {
+        para.pop();
+        para.push_str(t);
+        return;
+    }
+    if !para.is_empty() {
+        para.push(' ');
+    }
+    para.push_str(t);
+}
+
+/// Whether an indented line reads as the rest of the item above it ("from Japan",
+/// "(issued within 12 months)") rather than an item of its own whose box did not scan.
+pub(super) fn continues(text: &str) -> bool {
+    text.trim_start()
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_lowercase() || c.is_ascii_digit() || matches!(c, '(' | '&' | ','))
+}
+
+/// Whether a checked item is only a label waiting for the officer's words on the next line
+/// ("Other:", "Other: ______").
+pub(super) fn wants_fill_in(text: &str) -> bool {
+    let letters: String = text
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .collect::<String>()
+        .to_lowercase();
+    text.trim_end().ends_with(':')
+        || letters.is_empty()
+        || matches!(
+            letters.as_str(),
+            "other" | "others" | "otro" | "otros" | "iba" | "khác"
+        )
+}
+
+/// A title line: written in capitals ("221(g) REFUSAL - ADDITIONAL INFORMATION REQUIRED").
+pub(super) fn is_title(text: &str) -> bool {
+    let letters = text.chars().filter(|c| c.is_alphabetic());
+    let (mut upper, mut all) = (0, 0);
+    // A lower-case "l" is how OCR often reads a capital I ("ADDlTl0NAL"): it counts for neither.
+    for c in letters.filter(|c| *c != 'l') {
+        all += 1;
+        if !c.is_lowercase() {
+            upper += 1;
+        }
+    }
+    all >= 8 && upper * 10 >= all * 9
+}
+
+const CHECKED_GLYPHS: &[char] = &[
+    '☒', '☑', '✔', '✓', '✗', '✘', '■', '▣', '⊠', '☓', '√', '✅', '❎', '●', '◉', '⬛',
+];
+const UNCHECKED_GLYPHS: &[char] = &['☐', '□', '◻', '▢', '○', '◯', '❏', '❑', '⬜', '◽', '▫'];
+const BULLETS: &[char] = &['-', '•', '*', '·', '–', '—', '▪', '►', '»', '‣', '⁃'];
+
+/// Reads a box marker at the start of `s`; returns the mark and the bytes it took.
+pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
+    let mut it = s.char_indices();
+    let (_, first) = it.next()?;
+    if CHECKED_GLYPHS.contains(&first) {
+        return Some((Mark::Checked { sure: true }, first.len_utf8()));
+    }
+    if UNCHECKED_GLYPHS.contains(&first) {
+        return Some((Mark::Unchecked, first.len_utf8()));
+    }
+    if matches!(first, '[' | '(' | '{' | '|') {
+        // Up to four characters, then a closing bracket.
+        let mut inner = String::new();
+        for (pos, c) in it.by_ref().take(5) {
+            if matches!(c, ']' | ')' | '}' | '|') {
+                let t: String = inner.chars().filter(|c| !c.is_whitespace()).collect();
+                let consumed = pos + c.len_utf8();
+                if t.is_empty() || t.chars().all(|c| c == '_' || c == '.') {
+                    if first == '(' && t.is_empty() && inner.is_empty() {
+                        return None; // "()" is not a box
+                    }
+                    return Some((Mark::Unchecked, consumed));
+                }
+                let tick = t.chars().all(|c| {
+                    matches!(c, 'x' | 'X' | '/' | '\\' | '*' | '+' | '#')
+                        || CHECKED_GLYPHS.contains(&c)
+                        || (first != '(' && matches!(c, 'v' | 'V'))
+                });
+                if tick && t.chars().count() <= 2 {
+                    return Some((Mark::Checked { sure: true }, consumed));
+                }
+                return None;
+            }
+            inner.push(c);
+        }
+        return None;
+    }
+    if !allow_bare {
+        return None;
+    }
+    // Marks OCR makes of handwritten ticks and empty boxes: a lone character, then spaces,
+    // then the item's words.
+    let word: String = s.chars().take_while(|c| !c.is_whitespace()).collect();
+    let rest = &s[word.len()..];
+    let spaced = rest.starts_with(' ');
+    let next_is_word = rest.trim_start().chars().next().is_some_and(|c| {
+        // OCR reads a leading O as 0 ("0ther:") after a mark with a stray stroke.
+        c.is_alphabetic() || (word.chars().count() == 2 && c == '0')
+    });
+    if !spaced || !next_is_word {
+        return None;
+    }
+    let mark = match word.as_str() {
+        // A handwritten X often scans with a stray stroke beside it: "X'", "X|", "X,".
+        "X" | "x" | "v" | "V" | "/" | "\\" | "XX" | "X'" | "x'" | "X|" | "x|" | "X," | "x," => {
+            Mark::Checked { sure: false }
+        }
+        "O" | "0" | "D" | "LI" | "_" | "__" | "___" | "[]" | "|_|" => Mark::Unchecked,
+        _ => return None,
+    };
+    Some((mark, word.len()))
+}
+
+/// Strips "1.", "1)", "(1)", "a)", "(a)" from the start of a line.
+fn numbering_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let paren = b.first() == Some(&b'(');
+    if paren {
+        i += 1;
+    }
+    let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits > 0 && digits <= 2 {
+        i += digits;
+    } else if b.get(i).is_some_and(|c| c.is_ascii_lowercase())
+        && b.get(i + 1).is_some_and(|c| matches!(c, b'.' | b')'))
+    {
+        i += 1;
+    } else {
+        return 0;
+    }
+    match b.get(i) {
+        Some(b')') => i += 1,
+        Some(b'.') if !paren => i += 1,
+        _ => return 0,
+    }
+    if b.get(i).is_some_and(|c| *c == b' ') {
+        i
+    } else {
+        0
+    }
+}
+
+pub(super) fn classify(line: &str) -> Line {
+    let trimmed = line.trim_start();
+    if trimmed.trim().is_empty() {
+        return Line::Blank;
+    }
+    let indent = line.chars().count() - trimmed.chars().count();
+    // A line of table rules ("|-----|-----|") carries nothing.
+    if trimmed
+        .chars()
+        .all(|c| matches!(c, '|' | '-' | '=' | '_' | '+' | ' ' | '—' | '─' | '│'))
+    {
+        return Line::Blank;
+    }
+    let num = numbering_len(trimmed);
+    let mut segments: Vec<(Mark, String)> = Vec::new();
+    let marked = marker_at(trimmed, true).map(|m| (m, trimmed)).or_else(|| {
+        let after_num = trimmed[num..].trim_start();
+        (num > 0).then_some(())?;
+        marker_at(after_num, true).map(|m| (m, after_num))
+    });
+    if let Some(((mark, used), after_num)) = marked {
+        let rest = &after_num[used..];
+        split_segments(mark, rest, &mut segments);
+        return Line::Marked { indent, segments };
+    }
+    // A box at the end of the line: "Police certificate ........ [X]".
+    if let Some((mark, text)) = trailing_marker(trimmed) {
+        segments.push((mark, text));
+        return Line::Marked { indent, segments };
+    }
+    let first = trimmed.chars().next();
+    if first.is_some_and(|c| BULLETS.contains(&c))
+        && trimmed.chars().nth(1).is_some_and(char::is_whitespace)
+    {
+        let text = trimmed[first.map_or(0, char::len_utf8)..]
+            .trim()
+            .to_string();
+        return Line::Bullet { indent, text };
+    }
+    if num > 0 {
+        return Line::Bullet {
+            indent,
+            text: trimmed[num..].trim().to_string(),
+        };
+    }
+    Line::Plain {
+        indent,
+        text: trimmed.trim_end().to_string(),
+    }
+}
+
+/// Splits the rest of a marked line at further boxes (two-column forms).
+fn split_segments(mark: Mark, rest: &str, out: &mut Vec<(Mark, String)>) {
+    let mut mark = mark;
+    let mut rest = rest;
+    loop {
+        let mut split: Option<(usize, Mark, usize)> = None;
+        let mut spaces = 0;
+        for (pos, c) in rest.char_indices() {
+            if c == ' ' {
+                spaces += 1;
+                continue;
+            }
+            if spaces >= 2
+                && let Some((m, used)) = marker_at(&rest[pos..], true)
+            {
+                split = Some((pos, m, used));
+                break;
+            }
+            spaces = 0;
+        }
+        match split {
+            Some((pos, m, used)) => {
+                out.push((mark, rest[..pos].trim().to_string()));
+                mark = m;
+                rest = &rest[pos + used..];
+            }
+            None => {
+                out.push((mark, rest.trim().to_string()));
+                return;
+            }
+        }
+        if out.len() >= 8 {
+            out.push((mark, rest.trim().to_string()));
+            return;
+        }
+    }
+}
+
+fn trailing_marker(line: &str) -> Option<(Mark, String)> {
+    let mut t = line.trim_end();
+    // A table cell: "| Police certificate |   [X]    |".
+    if t.ends_with('|') && !t.ends_with("_|") {
+        t = t.trim_end_matches(['|', ' ']);
+    }
+    let last = t.chars().last()?;
+    let start = if CHECKED_GLYPHS.contains(&last) || UNCHECKED_GLYPHS.contains(&last) {
+        t.len() - last.len_utf8()
+    } else if matches!(last, ']' | ')' | '|') {
+        t.char_indices()
+            .rev()
+            .skip(1)
+            .take(5)
+            .find(|(_, c)| matches!(c, '[' | '(' | '|'))?
+            .0
+    } else {
+        return None;
+    };
+    let (mark, used) = marker_at(&t[start..], false)?;
+    if start + used != t.len() {
+        return None;
+    }
+    let before = &t[..start];
+    let gap = before.len() - before.trim_end_matches([' ', '.', '_', '|']).len();
+    if gap < 2 {
+        return None;
+    }
+    let text = before
+        .trim_end_matches([' ', '.', '_', '|'])
+        .trim_start_matches(['|', ' ']);
+    if text.chars().filter(|c| c.is_alphabetic()).count() < 3 {
+        return None;
+    }
+    Some((mark, text.trim().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers() {
+        assert_eq!(
+            marker_at("[X] a", true).map(|m| m.0),
+            Some(Mark::Checked { sure: true })
+        );
+        assert_eq!(marker_at("[ ] a", true).map(|m| m.0), Some(Mark::Unchecked));
+        assert_eq!(
+            marker_at("(x) a", true).map(|m| m.0),
+            Some(Mark::Checked { sure: true })
+        );
+        assert_eq!(marker_at("(a) a", true), None);
+        assert_eq!(
+            marker_at("X Police", true).map(|m| m.0),
+            Some(Mark::Checked { sure: false })
+        );
+        assert_eq!(marker_at("X-ray", true), None);
+        assert_eq!(
+            marker_at("☐ Police", true).map(|m| m.0),
+            Some(Mark::Unchecked)
+        );
+    }
+
+    #[test]
+    fn two_columns_and_trailing_boxes() {
+        match classify("[X] Medical exam        [ ] Police certificate") {
+            Line::Marked { segments, .. } => {
+                assert_eq!(segments.len(), 2);
+                assert_eq!(segments[1].0, Mark::Unchecked);
+            }
+            other => panic!("{other:?}"),
+        }
+        match classify("Police certificate ........ [ ]") {
+            Line::Marked { segments, .. } => assert_eq!(segments[0].0, Mark::Unchecked),
+            other => panic!("{other:?}"),
+        }
+    }
+}

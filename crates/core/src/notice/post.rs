@@ -1,0 +1,123 @@
+//! Which post wrote the notice, and its CEAC case number.
+
+use super::dates;
+use super::text::Folded;
+use super::vocab::{Langs, Vocab, cue};
+
+/// The post that wrote the notice, and the CEAC case number printed on it. `hint` (a post
+/// code the user gave) wins.
+pub(super) fn find_post(
+    v: &Vocab,
+    langs: Langs,
+    lines: &[&str],
+    hint: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    let case_number = lines.iter().find_map(|l| case_number_in(l));
+    if let Some(h) = hint {
+        let h = h.trim().to_ascii_uppercase();
+        return (Some(h), case_number);
+    }
+    // The post that wrote the letter names itself in the letterhead ("U.S. Consulate
+    // General Frankfurt") or the place-and-date line ("Frankfurt am Main, 21.10.2025").
+    // Case numbers keep the post where the case started, which differs when a case was
+    // transferred, so the letterhead wins.
+    let mut non_blank = 0;
+    let mut head: Option<u16> = None;
+    for line in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        non_blank += 1;
+        if non_blank > 8 {
+            break;
+        }
+        let f = Folded::new(line);
+        let fl = v.flags(&f, langs);
+        let dated = !dates::find_dates(line, 1).is_empty();
+        if fl & cue::EMBASSY == 0 && !dated {
+            continue;
+        }
+        if let Some(h) = v.posts.longest(&f).first() {
+            head = Some(h.value);
+            break;
+        }
+    }
+    if let Some(p) = head {
+        return (Some(v.post_codes[usize::from(p)].clone()), case_number);
+    }
+    if let Some(cn) = &case_number
+        && let Some(code) = v.post_codes.iter().find(|c| cn.starts_with(c.as_str()))
+    {
+        return (Some(code.clone()), case_number);
+    }
+    // Names in the letterhead (first lines) or next to "Embassy"/"Consulate".
+    let mut best: Option<(u32, usize, u16)> = None;
+    let mut non_blank = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        non_blank += 1;
+        let f = Folded::new(line);
+        let embassy = v.flags(&f, langs) & cue::EMBASSY != 0;
+        let score = if embassy {
+            3
+        } else if non_blank <= 8 {
+            1
+        } else {
+            continue;
+        };
+        for h in v.posts.longest(&f) {
+            if best.is_none_or(|(s, _, _)| score > s) {
+                best = Some((score, i, h.value));
+            }
+        }
+        if best.is_some_and(|(s, _, _)| s == 3) {
+            break;
+        }
+    }
+    let post = best.map(|(_, _, p)| v.post_codes[usize::from(p)].clone());
+    (post, case_number)
+}
+
+/// A CEAC immigrant-visa case number: three letters then ten digits (`MNL2025512345`),
+/// possibly written with spaces or hyphens.
+fn case_number_in(line: &str) -> Option<String> {
+    let compact: Vec<char> = line.chars().filter(|c| *c != ' ' && *c != '-').collect();
+    if compact.len() < 13 {
+        return None;
+    }
+    for i in 0..=compact.len() - 13 {
+        let w = &compact[i..i + 13];
+        let before_ok = i == 0 || !compact[i - 1].is_ascii_alphanumeric();
+        let after_ok = compact
+            .get(i + 13)
+            .is_none_or(|c| !c.is_ascii_alphanumeric());
+        if before_ok
+            && after_ok
+            && w[..3].iter().all(|c| c.is_ascii_uppercase())
+            && w[3..].iter().all(|c| c.is_ascii_digit())
+        {
+            return Some(w.iter().collect());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_numbers() {
+        assert_eq!(
+            case_number_in("Case number: MNL2025512345.").as_deref(),
+            Some("MNL2025512345")
+        );
+        assert_eq!(
+            case_number_in("Case No. MNL-2025-512345-6").as_deref(),
+            None
+        );
+        assert_eq!(case_number_in("XMNL2025512345"), None);
+    }
+}

@@ -1,0 +1,457 @@
+//! Which documents a unit asks for, with roles: for each document a unit names, the reader
+//! decides whether it is asked of this applicant, or only mentioned, and why (unticked,
+//! negated, conditional, optional, a general rule, already received, kept by the post, the
+//! subject of a translation, or logistics of the visit). Every decision keeps its evidence.
+
+use std::collections::BTreeSet;
+
+use super::layout::{Mark, is_title};
+use super::matcher::Hit;
+use super::text::{Folded, tidy};
+use super::units::{Unit, UnitKind};
+use super::vocab::{Langs, Target, Vocab, cue};
+use super::{
+    MAX_TEXT_CHARS, Mention, MentionReason, NoticeKind, Request, RequestSource, UncheckedItem,
+};
+
+const MAX_LIST: usize = 200;
+const MAX_INSTRUCTIONS: usize = 20;
+/// At most this many units get the (slower) one-edit search for OCR-damaged words.
+pub(super) const MAX_FUZZY_UNITS: usize = 10;
+
+/// What the units have said so far.
+#[derive(Default)]
+pub(super) struct Acc {
+    pub requests: Vec<Request>,
+    pub unrecognized: Vec<String>,
+    pub unchecked: Vec<UncheckedItem>,
+    pub mentions: Vec<Mention>,
+    pub instructions: Vec<String>,
+    pub parts: BTreeSet<NoticeKind>,
+    /// Dispositions stated only under a condition ("if you were told your case needs
+    /// administrative processing ...").
+    pub conditional_parts: BTreeSet<NoticeKind>,
+    /// A sentence asks for documents without naming one ("you failed to present documents").
+    pub generic_request: bool,
+    pub fuzzy_left: usize,
+}
+
+/// A document named in a unit, and where.
+#[derive(Debug, Clone, Copy)]
+struct Named {
+    doc: u16,
+    start: usize,
+    end: usize,
+}
+
+/// Where the cue words of one unit stand, to judge each document by its own clause.
+struct Scope<'a> {
+    f: &'a Folded,
+    cues: &'a [Hit<u32>],
+    /// Clause ranges: a unit splits at contrast words ("but", "however").
+    clauses: Vec<(usize, usize)>,
+}
+
+/// A negation after the document counts only this close ("police certificate: not
+/// required"); before it, anywhere in the clause ("you do not need a new police certificate").
+const NEGATION_AFTER_WORDS: usize = 4;
+/// How close a translation cue must stand before its subject ("translation of your birth
+/// certificate"), and an owner before the owned ("the petitioner's passport").
+const SUBJECT_WORDS: usize = 3;
+const OWNER_WORDS: usize = 2;
+const TOGETHER_WORDS: usize = 6;
+
+impl<'a> Scope<'a> {
+    fn new(f: &'a Folded, cues: &'a [Hit<u32>]) -> Scope<'a> {
+        let mut bounds: Vec<usize> = cues
+            .iter()
+            .filter(|h| h.value & cue::CONTRAST != 0)
+            .map(|h| h.start)
+            .collect();
+        bounds.sort_unstable();
+        let mut clauses = Vec::new();
+        let mut from = 0;
+        for b in bounds {
+            if b > from {
+                clauses.push((from, b));
+                from = b;
+            }
+        }
+        clauses.push((from, f.len()));
+        Scope { f, cues, clauses }
+    }
+
+    fn clause_of(&self, pos: usize) -> (usize, usize) {
+        self.clauses
+            .iter()
+            .copied()
+            .find(|(s, e)| pos >= *s && pos < *e)
+            .unwrap_or((0, self.f.len()))
+    }
+
+    fn in_clause(&self, n: &Named, flag: u32) -> impl Iterator<Item = &Hit<u32>> {
+        let (s, e) = self.clause_of(n.start);
+        self.cues
+            .iter()
+            .filter(move |h| h.value & flag != 0 && h.start >= s && h.start < e)
+    }
+
+    fn words_between(&self, from: usize, to: usize) -> usize {
+        if to <= from {
+            return 0;
+        }
+        self.f.inner_breaks(from, to).count() + usize::from(self.f.starts[from])
+    }
+
+    fn mark_between(&self, from: usize, to: usize) -> bool {
+        self.f.clause_marks.iter().any(|&m| m > from && m <= to)
+    }
+
+    fn negated(&self, n: &Named) -> bool {
+        self.in_clause(n, cue::NEGATION).any(|h| {
+            h.end <= n.start
+                || (h.start >= n.end && self.words_between(n.end, h.start) <= NEGATION_AFTER_WORDS)
+        })
+    }
+
+    /// "If you were married before, submit ..." or "submit ... if you were married before",
+    /// but not "submit your passport and, if applicable, the divorce decree" for the passport.
+    fn conditional(&self, n: &Named) -> bool {
+        self.in_clause(n, cue::CONDITION)
+            .any(|h| h.end <= n.start || (h.start >= n.end && !self.mark_between(n.end, h.start)))
+    }
+
+    /// "You may also send ...": a hedge before the document.
+    fn optional(&self, n: &Named) -> bool {
+        self.in_clause(n, cue::HEDGE).any(|h| h.end <= n.start)
+    }
+
+    fn any_in_clause(&self, n: &Named, flag: u32) -> bool {
+        self.in_clause(n, flag).next().is_some()
+    }
+
+    /// A cue of `flag` ending at most `words` words before `n`.
+    fn right_before(&self, n: &Named, flag: u32, words: usize) -> bool {
+        self.cues.iter().any(|h| {
+            h.value & flag != 0 && h.end <= n.start && self.words_between(h.end, n.start) <= words
+        })
+    }
+
+    fn near(&self, n: &Named, flag: u32, words: usize) -> bool {
+        self.right_before(n, flag, words)
+            || self.cues.iter().any(|h| {
+                h.value & flag != 0
+                    && h.start >= n.end
+                    && self.words_between(n.end, h.start) <= words
+            })
+    }
+}
+
+pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
+    if matches!(unit.kind, UnitKind::Header) {
+        return;
+    }
+    let f = Folded::new(&unit.text);
+    if f.is_empty() {
+        return;
+    }
+    let hits = v.terms(&f);
+    let cues = v.cues(&f, langs);
+    let flags = cues.iter().fold(0, |a, h| a | h.value);
+    let scope = Scope::new(&f, &cues);
+    let text = tidy(&unit.text, MAX_TEXT_CHARS);
+
+    let mut named: Vec<Named> = Vec::new();
+    let mut dispositions = false;
+    for h in &hits {
+        let n = Named {
+            doc: 0,
+            start: h.start,
+            end: h.end,
+        };
+        match h.value {
+            Target::Doc(doc) => named.push(Named { doc, ..n }),
+            Target::Disp(kind) => {
+                dispositions = true;
+                if unit_is_unchecked(unit) || scope.negated(&n) {
+                    continue;
+                }
+                if scope.conditional(&n) {
+                    acc.conditional_parts.insert(kind);
+                } else {
+                    acc.parts.insert(kind);
+                }
+            }
+        }
+    }
+    assign_roles(v, &scope, &mut named);
+
+    if let UnitKind::Box(Mark::Unchecked) = unit.kind {
+        if acc.unchecked.len() < MAX_LIST {
+            acc.unchecked.push(UncheckedItem {
+                text,
+                documents: ids(v, &named),
+            });
+        }
+        return;
+    }
+    let sentence = matches!(unit.kind, UnitKind::Sentence);
+    if sentence && flags & cue::CHANNEL != 0 {
+        push_unique(&mut acc.instructions, text.clone(), MAX_INSTRUCTIONS);
+    }
+    let (confidence, source) = match unit.kind {
+        UnitKind::Box(Mark::Checked { sure }) => {
+            (if sure { 0.95 } else { 0.8 }, RequestSource::CheckedBox)
+        }
+        UnitKind::ListItem => (0.85, RequestSource::ListItem),
+        _ => (0.75, RequestSource::Narrative),
+    };
+    prune(v, &mut named, &unit.text, dispositions);
+
+    if named.is_empty() {
+        unmatched(
+            v,
+            unit,
+            &f,
+            flags,
+            &scope,
+            &text,
+            dispositions,
+            acc,
+            confidence,
+        );
+        return;
+    }
+    let logistics = flags & cue::LOGISTICS != 0;
+    let asks = flags & cue::REQUEST != 0;
+    let countries = v.countries_in(&unit.text);
+    for n in &named {
+        let fate = judge(v, unit, &scope, n, asks, logistics);
+        let document = v.doc_id(n.doc).to_string();
+        match fate {
+            None => add_request(acc, &document, &text, &countries, confidence, source),
+            Some(reason) => {
+                if acc.mentions.len() < MAX_LIST
+                    && !acc
+                        .mentions
+                        .iter()
+                        .any(|m| m.document == document && m.text == text)
+                {
+                    acc.mentions.push(Mention {
+                        document,
+                        text: text.clone(),
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn unit_is_unchecked(unit: &Unit) -> bool {
+    matches!(unit.kind, UnitKind::Box(Mark::Unchecked))
+}
+
+/// Why a named document is not a request here, or `None` when it is one.
+fn judge(
+    v: &Vocab,
+    unit: &Unit,
+    scope: &Scope,
+    n: &Named,
+    asks: bool,
+    logistics: bool,
+) -> Option<MentionReason> {
+    let id = v.doc_id(n.doc);
+    if id != "translation" && scope.right_before(n, cue::TRANSLATION_OF, SUBJECT_WORDS) {
+        return Some(MentionReason::TranslationOf);
+    }
+    if scope.negated(n) {
+        return Some(MentionReason::Negated);
+    }
+    if scope.any_in_clause(n, cue::KEPT) {
+        return Some(MentionReason::KeptByPost);
+    }
+    if scope.any_in_clause(n, cue::RECEIVED) {
+        return Some(MentionReason::AlreadyReceived);
+    }
+    if matches!(unit.kind, UnitKind::Box(_)) {
+        // The officer ticked it: conditions and general wording on the form do not matter.
+        return None;
+    }
+    if logistics && matches!(id, "passport" | "appointment_letter") {
+        return Some(MentionReason::Logistics);
+    }
+    if scope.conditional(n) {
+        return Some(MentionReason::Conditional);
+    }
+    if scope.any_in_clause(n, cue::GENERAL) {
+        return Some(MentionReason::General);
+    }
+    if scope.optional(n) {
+        return Some(MentionReason::Optional);
+    }
+    if matches!(unit.kind, UnitKind::Sentence) && !asks {
+        return Some(MentionReason::NotAsked);
+    }
+    None
+}
+
+/// Documents named in a role: the petitioner's passport or birth certificate proves the
+/// petitioner's citizenship; photos "of you together" are evidence of the relationship.
+fn assign_roles(v: &Vocab, scope: &Scope, named: &mut [Named]) {
+    let citizenship = v.doc_index("petitioner_citizenship");
+    let relationship = v.doc_index("relationship_evidence");
+    for n in named.iter_mut() {
+        let id = v.doc_id(n.doc);
+        if matches!(id, "passport" | "birth_certificate")
+            && scope.right_before(n, cue::PETITIONER, OWNER_WORDS)
+            && let Some(c) = citizenship
+        {
+            n.doc = c;
+        } else if id == "photos"
+            && scope.near(n, cue::TOGETHER, TOGETHER_WORDS)
+            && let Some(r) = relationship
+        {
+            n.doc = r;
+        }
+    }
+}
+
+/// Drops readings the rest of the unit contradicts. "Other" comes from generic words
+/// ("additional information"): in a unit that states a disposition, in a title line, or
+/// beside a real document it names nothing to send. A passport named with the petitioner's
+/// citizenship ("the biographic page of his U.S. passport") is the petitioner's.
+fn prune(v: &Vocab, named: &mut Vec<Named>, text: &str, has_disp: bool) {
+    let has = |named: &[Named], id: &str| named.iter().any(|n| v.doc_id(n.doc) == id);
+    if has(named, "other") && (has_disp || is_title(text) || named.len() > 1) {
+        named.retain(|n| v.doc_id(n.doc) != "other");
+    }
+    if has(named, "petitioner_citizenship") && has(named, "passport") {
+        named.retain(|n| v.doc_id(n.doc) != "passport");
+    }
+}
+
+/// A unit that names no known document: a ticked box or list item may be OCR-damaged (a
+/// one-edit search), or a request the catalogue lacks: shown to the user, never dropped.
+#[allow(clippy::too_many_arguments)]
+fn unmatched(
+    v: &Vocab,
+    unit: &Unit,
+    f: &Folded,
+    flags: u32,
+    scope: &Scope,
+    text: &str,
+    dispositions: bool,
+    acc: &mut Acc,
+    confidence: f64,
+) {
+    let whole = Named {
+        doc: 0,
+        start: 0,
+        end: 0,
+    };
+    let negated = scope.negated(&whole) || scope.conditional(&whole);
+    match unit.kind {
+        UnitKind::Sentence => {
+            if negated || flags & cue::REQUEST == 0 || dispositions {
+                return;
+            }
+            if flags & (cue::DOC_NOUN | cue::HEADING) != 0 && flags & cue::HEDGE == 0 {
+                acc.generic_request = true;
+            }
+            if flags & cue::DOC_NOUN != 0
+                && flags & (cue::GENERAL | cue::CHANNEL | cue::HEADING) == 0
+                && unit.text.split_whitespace().count() >= 4
+            {
+                push_unique(&mut acc.unrecognized, text.to_string(), MAX_LIST);
+            }
+        }
+        UnitKind::Box(_) | UnitKind::ListItem => {
+            if dispositions || negated {
+                return;
+            }
+            if flags & cue::CHANNEL != 0 {
+                // "Send the documents by DHL": how to submit, not what.
+                push_unique(&mut acc.instructions, text.to_string(), MAX_INSTRUCTIONS);
+                if flags & cue::DOC_NOUN == 0 || flags & cue::HEADING != 0 {
+                    return;
+                }
+            }
+            if acc.fuzzy_left > 0 {
+                acc.fuzzy_left -= 1;
+                if let Some(d) = v.fuzzy_doc(f) {
+                    let source = match unit.kind {
+                        UnitKind::ListItem => RequestSource::ListItem,
+                        _ => RequestSource::CheckedBox,
+                    };
+                    add_request(acc, v.doc_id(d), text, &[], confidence * 0.7, source);
+                    return;
+                }
+            }
+            if f.chars.iter().filter(|c| c.is_alphabetic()).count() >= 3 {
+                push_unique(&mut acc.unrecognized, text.to_string(), MAX_LIST);
+            }
+        }
+        UnitKind::Header => {}
+    }
+}
+
+/// Documents that come from a country: the country a notice names with them is kept.
+const COUNTRY_DOCUMENTS: &[&str] = &["police_certificate", "court_records", "military_records"];
+
+fn add_request(
+    acc: &mut Acc,
+    document: &str,
+    text: &str,
+    countries: &[String],
+    confidence: f64,
+    source: RequestSource,
+) {
+    let mut cs: Vec<Option<String>> = Vec::new();
+    if COUNTRY_DOCUMENTS.contains(&document) {
+        cs.extend(countries.iter().cloned().map(Some));
+    }
+    if cs.is_empty() {
+        cs.push(None);
+    }
+    for country in cs {
+        if let Some(existing) = acc
+            .requests
+            .iter_mut()
+            .find(|r| r.document == document && r.country == country)
+        {
+            if confidence > existing.confidence {
+                existing.confidence = confidence;
+                existing.text = text.to_string();
+                existing.source = source;
+            }
+            continue;
+        }
+        if acc.requests.len() < MAX_LIST {
+            acc.requests.push(Request {
+                document: document.to_string(),
+                text: text.to_string(),
+                country,
+                confidence,
+                source,
+            });
+        }
+    }
+}
+
+fn ids(v: &Vocab, named: &[Named]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in named {
+        let id = v.doc_id(n.doc);
+        if !out.iter().any(|o| o == id) {
+            out.push(id.to_string());
+        }
+    }
+    out
+}
+
+pub(super) fn push_unique(list: &mut Vec<String>, text: String, max: usize) {
+    if list.len() < max && !list.contains(&text) {
+        list.push(text);
+    }
+}

@@ -1,0 +1,321 @@
+//! The reader's vocabulary, built once from the knowledge base's `notice/*.toml` files: the
+//! document terms, the cue words that say what a sentence does with them, the disposition
+//! phrases, and the names of posts and countries.
+
+use crate::knowledge::{GAP, Knowledge};
+
+use super::NoticeKind;
+use super::matcher::{GapMatcher, Hit, Matcher};
+use super::text::Folded;
+
+/// What a matched phrase stands for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Target {
+    /// A document, by index into [`Vocab::doc_ids`].
+    Doc(u16),
+    /// What happens to the case.
+    Disp(NoticeKind),
+}
+
+/// Kinds of cue words, as bit flags (a phrase can be several at once).
+pub(super) mod cue {
+    pub const REQUEST: u32 = 1;
+    pub const NEGATION: u32 = 1 << 1;
+    pub const CONDITION: u32 = 1 << 2;
+    pub const HEDGE: u32 = 1 << 3;
+    pub const GENERAL: u32 = 1 << 4;
+    pub const RECEIVED: u32 = 1 << 5;
+    pub const KEPT: u32 = 1 << 6;
+    pub const HEADING: u32 = 1 << 7;
+    pub const CHANNEL: u32 = 1 << 8;
+    pub const EMBASSY: u32 = 1 << 9;
+    pub const PETITIONER: u32 = 1 << 10;
+    pub const TRANSLATION_OF: u32 = 1 << 11;
+    pub const TOGETHER: u32 = 1 << 12;
+    pub const LOGISTICS: u32 = 1 << 13;
+    pub const REFUSAL: u32 = 1 << 14;
+    pub const DEADLINE: u32 = 1 << 15;
+    pub const DATE_LABEL: u32 = 1 << 16;
+    pub const DOC_NOUN: u32 = 1 << 17;
+    pub const CONTRAST: u32 = 1 << 18;
+    pub const MAIL_HEADER: u32 = 1 << 19;
+
+    /// The flag for a cue list's name in the vocabulary files.
+    pub fn of(name: &str) -> u32 {
+        match name {
+            "request" => REQUEST,
+            "negation" => NEGATION,
+            "condition" => CONDITION,
+            "hedge" => HEDGE,
+            "general" => GENERAL,
+            "received" => RECEIVED,
+            "kept" => KEPT,
+            "heading" => HEADING,
+            "channel" => CHANNEL,
+            "embassy" => EMBASSY,
+            "petitioner" => PETITIONER,
+            "translation_of" => TRANSLATION_OF,
+            "together" => TOGETHER,
+            "logistics" => LOGISTICS,
+            "refusal" => REFUSAL,
+            "deadline" => DEADLINE,
+            "date_label" => DATE_LABEL,
+            "doc_noun" => DOC_NOUN,
+            "contrast" => CONTRAST,
+            "mail_header" => MAIL_HEADER,
+            _ => 0,
+        }
+    }
+}
+
+/// The languages a notice is written in, as a bit set over [`Vocab::languages`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Langs(u64);
+
+impl Langs {
+    fn has(self, i: u8) -> bool {
+        i < 64 && self.0 & (1 << i) != 0
+    }
+}
+
+/// A notice is taken to be in a language when it holds this many different stopwords of it.
+const MIN_STOPWORDS: usize = 2;
+
+#[derive(Debug, Clone)]
+pub(super) struct Vocab {
+    pub doc_ids: Vec<String>,
+    /// Document terms and disposition phrases. Dispositions are added first, so where a
+    /// document term says the same ("returned to uscis") the disposition wins.
+    terms: Matcher<Target>,
+    gaps: GapMatcher<Target>,
+    /// Cue words: (flag, language index). A phrase in several lists has several entries.
+    cues: Matcher<(u32, u8)>,
+    stopwords: Matcher<u8>,
+    /// Language codes, in load order.
+    pub languages: Vec<String>,
+    english: u8,
+    pub countries: Matcher<u16>,
+    pub country_codes: Vec<String>,
+    pub posts: Matcher<u16>,
+    pub post_codes: Vec<String>,
+    pub post_countries: Vec<String>,
+}
+
+impl Vocab {
+    pub fn new(k: &Knowledge) -> Vocab {
+        let doc_ids: Vec<String> = k.documents.iter().map(|d| d.id.clone()).collect();
+        let doc_index = |id: &str| {
+            doc_ids
+                .iter()
+                .position(|d| d == id)
+                .and_then(|i| u16::try_from(i).ok())
+        };
+        let mut phrases: Vec<(String, Target)> = Vec::new();
+        for l in &k.notice_languages {
+            for (name, words) in l.dispositions.lists() {
+                let kind = match name {
+                    "administrative_processing" => NoticeKind::AdministrativeProcessing,
+                    "petition_returned" => NoticeKind::PetitionReturned,
+                    _ => NoticeKind::InterviewReturn,
+                };
+                phrases.extend(words.iter().map(|w| (w.clone(), Target::Disp(kind))));
+            }
+        }
+        for l in &k.notice_languages {
+            for (id, words) in &l.documents {
+                let Some(i) = doc_index(id) else { continue };
+                phrases.extend(words.iter().map(|w| (w.clone(), Target::Doc(i))));
+            }
+        }
+        let gaps = GapMatcher::new(phrases.iter().cloned(), GAP);
+        let terms = Matcher::new(phrases.into_iter().filter(|(w, _)| !w.contains(GAP)));
+
+        let mut languages = Vec::new();
+        let mut cue_phrases = Vec::new();
+        let mut stop_phrases = Vec::new();
+        for l in &k.notice_languages {
+            let Ok(li) = u8::try_from(languages.len()) else {
+                break;
+            };
+            languages.push(l.language.clone());
+            for (name, words) in l.cues.lists() {
+                let flag = cue::of(name);
+                cue_phrases.extend(words.iter().map(|w| (w.clone(), (flag, li))));
+            }
+            stop_phrases.extend(l.stopwords.iter().map(|w| (w.clone(), li)));
+        }
+        let english = languages
+            .iter()
+            .position(|l| l == "en")
+            .and_then(|i| u8::try_from(i).ok())
+            .unwrap_or(u8::MAX);
+
+        let mut country_codes = Vec::new();
+        let mut country_phrases = Vec::new();
+        for c in &k.countries {
+            if c.code == "US" {
+                continue;
+            }
+            let Ok(i) = u16::try_from(country_codes.len()) else {
+                break;
+            };
+            country_codes.push(c.code.clone());
+            country_phrases.push((c.name.clone(), i));
+            country_phrases.extend(c.aliases.iter().map(|a| (a.clone(), i)));
+        }
+        let mut post_codes = Vec::new();
+        let mut post_countries = Vec::new();
+        let mut post_phrases = Vec::new();
+        for p in &k.posts {
+            if p.country == "US" {
+                continue;
+            }
+            let Ok(i) = u16::try_from(post_codes.len()) else {
+                break;
+            };
+            post_codes.push(p.code.clone());
+            post_countries.push(p.country.clone());
+            post_phrases.push((p.name.clone(), i));
+        }
+        for l in &k.notice_languages {
+            for (code, names) in &l.posts {
+                if let Some(i) = post_codes.iter().position(|c| c == code)
+                    && let Ok(i) = u16::try_from(i)
+                {
+                    post_phrases.extend(names.iter().map(|n| (n.clone(), i)));
+                }
+            }
+        }
+        Vocab {
+            doc_ids,
+            terms,
+            gaps,
+            cues: Matcher::all_values(cue_phrases),
+            stopwords: Matcher::all_values(stop_phrases),
+            languages,
+            english,
+            countries: Matcher::plain(country_phrases),
+            country_codes,
+            posts: Matcher::new(post_phrases),
+            post_codes,
+            post_countries,
+        }
+    }
+
+    /// The languages `f` (the whole notice) is written in; English always counts.
+    pub fn detect(&self, f: &Folded) -> Langs {
+        let mut seen: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.languages.len()];
+        for h in self.stopwords.all(f) {
+            let span = (h.end - h.start, h.start);
+            let words = &mut seen[usize::from(h.value)];
+            // Distinct stopwords: compare the matched characters.
+            let text = &f.chars[h.start..h.end];
+            if !words
+                .iter()
+                .any(|(len, start)| f.chars[*start..*start + *len] == *text)
+            {
+                words.push(span);
+            }
+        }
+        let mut bits = 0u64;
+        for (i, words) in seen.iter().enumerate() {
+            if words.len() >= MIN_STOPWORDS && i < 64 {
+                bits |= 1 << i;
+            }
+        }
+        if usize::from(self.english) < 64 {
+            bits |= 1 << self.english;
+        }
+        Langs(bits)
+    }
+
+    /// The codes of the languages in `langs`.
+    pub fn language_codes(&self, langs: Langs) -> Vec<String> {
+        (0..self.languages.len())
+            .filter(|&i| u8::try_from(i).is_ok_and(|i| langs.has(i)))
+            .map(|i| self.languages[i].clone())
+            .collect()
+    }
+
+    /// Document and disposition hits, longest first without overlap (gap terms included).
+    pub fn terms(&self, f: &Folded) -> Vec<Hit<Target>> {
+        self.terms.longest_with(f, self.gaps.all(f))
+    }
+
+    /// Cue hits in the notice's languages: one hit per position with every flag it carries.
+    pub fn cues(&self, f: &Folded, langs: Langs) -> Vec<Hit<u32>> {
+        let mut out: Vec<Hit<u32>> = Vec::new();
+        for h in self.cues.all(f) {
+            let (flag, lang) = h.value;
+            if !langs.has(lang) {
+                continue;
+            }
+            match out
+                .iter_mut()
+                .find(|o| o.start == h.start && o.end == h.end)
+            {
+                Some(o) => o.value |= flag,
+                None => out.push(Hit {
+                    start: h.start,
+                    end: h.end,
+                    value: flag,
+                }),
+            }
+        }
+        out
+    }
+
+    /// Every cue flag in `f`.
+    pub fn flags(&self, f: &Folded, langs: Langs) -> u32 {
+        self.cues(f, langs).iter().fold(0, |a, h| a | h.value)
+    }
+
+    /// An e-mail header line ("From: ...", "Asunto: ..."): says who wrote, never what to send.
+    pub fn is_mail_header(&self, text: &str, langs: Langs) -> bool {
+        let Some((label, _)) = text.split_once(':') else {
+            return false;
+        };
+        let f = Folded::new(label);
+        if f.is_empty() || f.len() > 20 {
+            return false;
+        }
+        self.cues(&f, langs)
+            .iter()
+            .any(|h| h.value & cue::MAIL_HEADER != 0 && h.start == 0 && h.end == f.len())
+    }
+
+    pub fn doc_id(&self, d: u16) -> &str {
+        &self.doc_ids[usize::from(d)]
+    }
+
+    pub fn doc_index(&self, id: &str) -> Option<u16> {
+        self.doc_ids
+            .iter()
+            .position(|d| d == id)
+            .and_then(|i| u16::try_from(i).ok())
+    }
+
+    /// A tolerant search for an item that matched nothing (OCR damage): a document term
+    /// within one edit.
+    pub fn fuzzy_doc(&self, f: &Folded) -> Option<u16> {
+        match self.terms.fuzzy(f, 8, 160) {
+            Some(Hit {
+                value: Target::Doc(d),
+                ..
+            }) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// ISO codes of the countries named in `text`.
+    pub fn countries_in(&self, text: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for h in self.countries.longest(&Folded::plain(text)) {
+            let code = &self.country_codes[usize::from(h.value)];
+            if !out.contains(code) {
+                out.push(code.clone());
+            }
+        }
+        out
+    }
+}
