@@ -671,6 +671,41 @@ fn status_explain_answers_refused_plainly() {
     assert_eq!(v["source"], "uscis");
 }
 
+/// The 2025 online-presence (social media) review is confirmed for F, M, J, H-1B and H-4
+/// visas only; for K-1 the explanation must say it is unverified, in the text a person reads.
+#[test]
+fn administrative_processing_explains_online_presence_review_as_unverified_for_k1() {
+    let env = Env::sqlite();
+    for status in ["administrative processing", "refused"] {
+        let text = env.ok(&["status", "explain", status]);
+        let note = text
+            .split("Not fully verified:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{status}: no uncertain note: {text}"));
+        assert!(note.contains("online-presence"), "{status}: {note}");
+        assert!(note.contains("K-1") && note.contains("unverified"), "{status}: {note}");
+        assert!(note.contains("221(g)"), "{status}: {note}");
+        assert!(
+            text.contains("https://www.state.gov/releases/office-of-the-spokesperson/2025/06/"),
+            "{status}: cites the June 2025 announcement"
+        );
+    }
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "status",
+        "explain",
+        "administrative processing",
+        "--json",
+    ]))
+    .expect("json");
+    assert_eq!(v["as_of"], "2026-11-30");
+    assert!(
+        v["causes"].as_array().is_some_and(|c| c
+            .iter()
+            .any(|c| c.as_str().is_some_and(|c| c.contains("online presence")))),
+        "{v}"
+    );
+}
+
 #[test]
 fn unknown_status_exits_2_with_suggestions() {
     let env = Env::sqlite();
