@@ -706,6 +706,29 @@ fn administrative_processing_explains_online_presence_review_as_unverified_for_k
     );
 }
 
+/// The USCIS nationality holds (PM-602-0192, PM-602-0194) may explain a long wait; whether
+/// they reach the I-129F is not stated, and every pending status must say so.
+#[test]
+fn pending_uscis_statuses_mention_the_nationality_hold_as_uncertain_for_i129f() {
+    let env = Env::sqlite();
+    for status in [
+        "case is on hold",
+        "case was received",
+        "case was received and a receipt notice was emailed",
+        "case is being actively reviewed by uscis",
+        "response to uscis' request for evidence was received",
+    ] {
+        let text = env.ok(&["status", "explain", status, "--source", "uscis"]);
+        let note = text
+            .split("Not fully verified:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{status}: no uncertain note: {text}"));
+        for needle in ["PM-602-0192", "PM-602-0194", "Proclamation 10998", "I-129F"] {
+            assert!(note.contains(needle), "{status}: {needle} missing: {note}");
+        }
+    }
+}
+
 #[test]
 fn unknown_status_exits_2_with_suggestions() {
     let env = Env::sqlite();
