@@ -683,7 +683,10 @@ fn administrative_processing_explains_online_presence_review_as_unverified_for_k
             .nth(1)
             .unwrap_or_else(|| panic!("{status}: no uncertain note: {text}"));
         assert!(note.contains("online-presence"), "{status}: {note}");
-        assert!(note.contains("K-1") && note.contains("unverified"), "{status}: {note}");
+        assert!(
+            note.contains("K-1") && note.contains("unverified"),
+            "{status}: {note}"
+        );
         assert!(note.contains("221(g)"), "{status}: {note}");
         assert!(
             text.contains("https://www.state.gov/releases/office-of-the-spokesperson/2025/06/"),
