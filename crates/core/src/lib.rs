@@ -12,6 +12,8 @@ pub mod plan;
 pub mod text;
 
 #[cfg(test)]
+mod knowledge_fact_tests;
+#[cfg(test)]
 mod knowledge_reference_tests;
 
 /// Shown with every piece of guidance visanav gives.

@@ -671,6 +671,67 @@ fn status_explain_answers_refused_plainly() {
     assert_eq!(v["source"], "uscis");
 }
 
+/// The 2025 online-presence (social media) review is confirmed for F, M, J, H-1B and H-4
+/// visas only; for K-1 the explanation must say it is unverified, in the text a person reads.
+#[test]
+fn administrative_processing_explains_online_presence_review_as_unverified_for_k1() {
+    let env = Env::sqlite();
+    for status in ["administrative processing", "refused"] {
+        let text = env.ok(&["status", "explain", status]);
+        let note = text
+            .split("Not fully verified:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{status}: no uncertain note: {text}"));
+        assert!(note.contains("online-presence"), "{status}: {note}");
+        assert!(
+            note.contains("K-1") && note.contains("unverified"),
+            "{status}: {note}"
+        );
+        assert!(note.contains("221(g)"), "{status}: {note}");
+        assert!(
+            text.contains("https://www.state.gov/releases/office-of-the-spokesperson/2025/06/"),
+            "{status}: cites the June 2025 announcement"
+        );
+    }
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "status",
+        "explain",
+        "administrative processing",
+        "--json",
+    ]))
+    .expect("json");
+    assert_eq!(v["as_of"], "2026-11-30");
+    assert!(
+        v["causes"].as_array().is_some_and(|c| c
+            .iter()
+            .any(|c| c.as_str().is_some_and(|c| c.contains("online presence")))),
+        "{v}"
+    );
+}
+
+/// The USCIS nationality holds (PM-602-0192, PM-602-0194) may explain a long wait; whether
+/// they reach the I-129F is not stated, and every pending status must say so.
+#[test]
+fn pending_uscis_statuses_mention_the_nationality_hold_as_uncertain_for_i129f() {
+    let env = Env::sqlite();
+    for status in [
+        "case is on hold",
+        "case was received",
+        "case was received and a receipt notice was emailed",
+        "case is being actively reviewed by uscis",
+        "response to uscis' request for evidence was received",
+    ] {
+        let text = env.ok(&["status", "explain", status, "--source", "uscis"]);
+        let note = text
+            .split("Not fully verified:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{status}: no uncertain note: {text}"));
+        for needle in ["PM-602-0192", "PM-602-0194", "Proclamation 10998", "I-129F"] {
+            assert!(note.contains(needle), "{status}: {needle} missing: {note}");
+        }
+    }
+}
+
 #[test]
 fn unknown_status_exits_2_with_suggestions() {
     let env = Env::sqlite();
