@@ -921,7 +921,7 @@ fn web_notice_paste_preview_correct_and_save() {
         preview.contains("2026-06-02"),
         "the preview shows the one-year deadline"
     );
-    assert!(preview.contains("2GO"), "and how Manila takes documents");
+    assert!(preview.contains("LBC"), "and how Manila takes documents");
     let (_, _, before) = server.get(&format!("/api/v1/cases/{id}"));
     assert!(
         !before.contains("police_certificate"),

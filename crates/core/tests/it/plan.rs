@@ -92,7 +92,7 @@ fn fresh_221g_with_missing_police_certificate() {
             .contains("Philippines")
     );
     assert!(
-        step(&p, "follow_post_instructions").detail.contains("2GO"),
+        step(&p, "follow_post_instructions").detail.contains("LBC"),
         "Manila's procedure is filled in"
     );
     assert!(step(&p, "submit_documents").detail.contains("2026-06-02"));
