@@ -464,6 +464,9 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
         if let Some(u) = &proc_.uncertain {
             let _ = writeln!(o, "  Unverified: {u}");
         }
+        for s in &proc_.sources {
+            let _ = writeln!(o, "  Source: {} ({})", s.url, s.dates());
+        }
     }
     if let Some(d) = deadline {
         let _ = writeln!(

@@ -215,6 +215,78 @@ pub enum KVisaHandling {
     Unknown,
 }
 
+/// One source behind a post's procedure, with the dates that tell an applicant how fresh it is.
+///
+/// In TOML: `{ url = "https://…", published = "2024-09-06", seen = "2026-11-30" }`. A bare URL
+/// string is read too, so that an old knowledge copy loads far enough to be told what to add;
+/// the check then refuses it for its missing `seen` date.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProcedureSource {
+    pub url: String,
+    /// The date the page itself carries (published or last updated), as precisely as the page
+    /// gives it: `YYYY-MM-DD`, `YYYY-MM` or `YYYY`. Absent when the page is undated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    /// The date someone read this copy of the page (`YYYY-MM-DD`). Empty only for a bare-URL
+    /// source, which the check refuses.
+    pub seen: String,
+}
+
+/// The table form of [`ProcedureSource`]; unknown fields are refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProcedureSourceTable {
+    url: String,
+    #[serde(default)]
+    published: Option<String>,
+    seen: String,
+}
+
+impl<'de> Deserialize<'de> for ProcedureSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ProcedureSource;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a source table such as { url = \"https://…\", published = \"2024-09-06\", seen = \"2026-11-30\" }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ProcedureSource, E> {
+                Ok(ProcedureSource {
+                    url: v.to_string(),
+                    published: None,
+                    seen: String::new(),
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ProcedureSource, A::Error> {
+                let t = ProcedureSourceTable::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(ProcedureSource {
+                    url: t.url,
+                    published: t.published,
+                    seen: t.seen,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl ProcedureSource {
+    /// "published 2024-09-06, seen 2026-11-30", or "undated, seen …", for people.
+    pub fn dates(&self) -> String {
+        match &self.published {
+            Some(p) => format!("published {p}, seen {}", self.seen),
+            None => format!("undated, seen {}", self.seen),
+        }
+    }
+}
+
 /// A post's 221(g) document-submission procedure, where researched.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -231,10 +303,28 @@ pub struct SubmissionProcedure {
     pub include: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
-    pub sources: Vec<String>,
+    /// Where the procedure comes from, each with its published and seen dates.
+    pub sources: Vec<ProcedureSource>,
+    /// The date the procedure was last checked against its sources; no source may have been
+    /// seen later. Shown to applicants as "as of".
     pub as_of: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertain: Option<String>,
+}
+
+impl SubmissionProcedure {
+    /// The procedure's sources as plain URLs.
+    pub fn urls(&self) -> Vec<&str> {
+        self.sources.iter().map(|s| s.url.as_str()).collect()
+    }
+
+    /// The newest date any source carries, when at least one is dated.
+    pub fn newest_published(&self) -> Option<&str> {
+        self.sources
+            .iter()
+            .filter_map(|s| s.published.as_deref())
+            .max()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -788,13 +878,28 @@ impl Knowledge {
                 _ => {}
             }
             if let Some(proc_) = &p.procedure {
+                let urls: Vec<String> = proc_.sources.iter().map(|s| s.url.clone()).collect();
                 check_provenance(
                     "posts.toml",
                     format!("{entry} procedure"),
-                    &proc_.sources,
+                    &urls,
                     &proc_.as_of,
                     &mut problem,
                 );
+                let as_of = crate::date::parse_date(&proc_.as_of).ok();
+                let mut seen_urls = BTreeSet::new();
+                for s in &proc_.sources {
+                    for m in check_procedure_source(s, as_of) {
+                        problem("posts.toml", format!("{entry} procedure"), m);
+                    }
+                    if !seen_urls.insert(s.url.as_str()) {
+                        problem(
+                            "posts.toml",
+                            format!("{entry} procedure"),
+                            format!("source {:?} is listed twice", s.url),
+                        );
+                    }
+                }
             }
             check_provenance("posts.toml", entry, &p.sources, &p.as_of, &mut problem);
         }
@@ -1065,6 +1170,65 @@ impl Knowledge {
     }
 }
 
+/// Checks one procedure source's dates; returns the problems, worded for the person editing.
+fn check_procedure_source(s: &ProcedureSource, as_of: Option<jiff::civil::Date>) -> Vec<String> {
+    let mut out = Vec::new();
+    if s.seen.is_empty() {
+        out.push(format!(
+            "source {:?} has no seen date; write it as {{ url = {:?}, seen = \"YYYY-MM-DD\" }} \
+             with the date someone read it, and add published = \"YYYY-MM-DD\" if the page is dated",
+            s.url, s.url
+        ));
+        return out;
+    }
+    let seen = match crate::date::parse_date(&s.seen) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            out.push(format!("source {:?}: seen {e}", s.url));
+            None
+        }
+    };
+    if let (Some(seen), Some(as_of)) = (seen, as_of)
+        && seen > as_of
+    {
+        out.push(format!(
+            "source {:?} was seen on {seen}, after the procedure's as_of {as_of}; \
+             move as_of to the date the procedure was last checked",
+            s.url
+        ));
+    }
+    if let Some(published) = &s.published {
+        match first_day_of(published) {
+            Err(e) => out.push(format!("source {:?}: published {e}", s.url)),
+            Ok(first) => {
+                if let Some(seen) = seen
+                    && first > seen
+                {
+                    out.push(format!(
+                        "source {:?} is published {published}, after it was seen on {seen}",
+                        s.url
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The first day of a `YYYY-MM-DD`, `YYYY-MM` or `YYYY` date, for comparing partial dates.
+fn first_day_of(text: &str) -> Result<jiff::civil::Date, String> {
+    let full = match text.len() {
+        4 => format!("{text}-01-01"),
+        7 => format!("{text}-01"),
+        _ => text.to_string(),
+    };
+    let bad = || format!("{text:?} is not a date; expected YYYY-MM-DD, YYYY-MM or YYYY");
+    if text.len() != 4 && text.len() != 7 && text.len() != 10 {
+        return Err(bad());
+    }
+    crate::date::parse_date(&full).map_err(|_| bad())
+}
+
 fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
     toml::from_str(text).map_err(|e| e.to_string())
 }
@@ -1121,6 +1285,105 @@ mod tests {
             suggestions.first().map(|s| s.slug.as_str()),
             Some("ceac-refused")
         );
+    }
+
+    /// A copy of the embedded files in a fresh directory, with `posts.toml` replaced.
+    fn dir_with_posts(tag: &str, posts: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("visanav-kb-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in FILES {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        std::fs::write(dir.join("posts.toml"), posts).unwrap();
+        dir
+    }
+
+    fn posts_text() -> &'static str {
+        FILES.iter().find(|(n, _)| *n == "posts.toml").unwrap().1
+    }
+
+    /// Manila's first procedure source, as the shipped file spells it.
+    fn manila_first_source() -> String {
+        let text = posts_text();
+        let mnl = text.find("code = \"MNL\"").unwrap();
+        let at = mnl + text[mnl..].find("  { url = ").unwrap();
+        let end = at + text[at..].find('\n').unwrap();
+        text[at..end].to_string()
+    }
+
+    fn load_error(tag: &str, posts: &str) -> String {
+        let dir = dir_with_posts(tag, posts);
+        let err = Knowledge::from_dir(&dir).unwrap_err().to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        err
+    }
+
+    #[test]
+    fn procedure_source_dates_are_checked_with_clear_errors() {
+        let first = manila_first_source();
+        let url = first.split('"').nth(1).unwrap().to_string();
+
+        // A date in words instead of YYYY-MM-DD.
+        let bad = first.replace("seen = ", "published = \"June 2024\", seen = ");
+        let err = load_error("published", &posts_text().replacen(&first, &bad, 1));
+        assert!(
+            err.contains("posts.toml: post MNL procedure")
+                && err.contains(&url)
+                && err.contains("published \"June 2024\" is not a date")
+                && err.contains("YYYY-MM-DD, YYYY-MM or YYYY"),
+            "{err}"
+        );
+
+        // A bare URL: loads far enough to be told what to write instead.
+        let bare = format!("  \"{url}\",");
+        let err = load_error("bare", &posts_text().replacen(&first, &bare, 1));
+        assert!(
+            err.contains("post MNL procedure")
+                && err.contains("has no seen date")
+                && err.contains(&format!("{{ url = \"{url}\", seen = \"YYYY-MM-DD\" }}")),
+            "{err}"
+        );
+
+        // Seen after the procedure's as_of: as_of is stale.
+        let late = first.replace("seen = \"2026-11-30\"", "seen = \"2027-01-05\"");
+        assert_ne!(late, first, "the shipped Manila source is seen 2026-11-30");
+        let err = load_error("late", &posts_text().replacen(&first, &late, 1));
+        assert!(
+            err.contains("was seen on 2027-01-05, after the procedure's as_of"),
+            "{err}"
+        );
+
+        // Published after it was seen, and an impossible seen date.
+        let future = first.replace("seen = ", "published = \"2026-12\", seen = ");
+        let err = load_error("future", &posts_text().replacen(&first, &future, 1));
+        assert!(
+            err.contains("is published 2026-12, after it was seen on 2026-11-30"),
+            "{err}"
+        );
+        let impossible = first.replace("seen = \"2026-11-30\"", "seen = \"2026-02-30\"");
+        let err = load_error("impossible", &posts_text().replacen(&first, &impossible, 1));
+        assert!(
+            err.contains("seen \"2026-02-30\" is not a real calendar date"),
+            "{err}"
+        );
+
+        // A misspelt field is refused, naming the field.
+        let typo = first.replace("seen = ", "seeen = ");
+        let err = load_error("typo", &posts_text().replacen(&first, &typo, 1));
+        assert!(err.contains("posts.toml") && err.contains("seeen"), "{err}");
+    }
+
+    #[test]
+    fn procedure_freshness_is_available_to_every_display() {
+        let k = Knowledge::embedded().unwrap_or_else(|e| panic!("{e}"));
+        let p = k.post("MNL").and_then(|p| p.procedure.as_ref()).unwrap();
+        assert_eq!(p.newest_published(), Some("2024-09-06"));
+        assert!(p.urls().iter().all(|u| u.starts_with("http")));
+        let undated = p.sources.iter().find(|s| s.published.is_none()).unwrap();
+        assert_eq!(undated.dates(), format!("undated, seen {}", undated.seen));
+        let json = serde_json::to_value(p).unwrap();
+        assert_eq!(json["sources"][2]["published"], "2024-09-06");
+        assert!(json["sources"][0].get("published").is_none());
     }
 
     #[test]

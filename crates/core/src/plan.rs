@@ -829,7 +829,13 @@ fn steps(
             let procedure = k.post(&case.post).and_then(|p| p.procedure.as_ref());
             let detail = match procedure {
                 Some(p) => {
-                    let mut d = format!("How this post takes documents: {}", p.channel);
+                    let mut d = format!(
+                        "How this post takes documents (visanav's notes as of {}): {}",
+                        p.as_of, p.channel
+                    );
+                    if !d.ends_with('.') {
+                        d.push('.');
+                    }
                     if let Some(c) = &p.courier {
                         d.push_str(&format!(" Courier: {c}."));
                     }

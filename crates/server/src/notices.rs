@@ -228,7 +228,7 @@ pub async fn read(
     let procedure = k
         .post(&stored.case.post)
         .and_then(|p| p.procedure.as_ref())
-        .map(|p| p.channel.clone());
+        .map(|p| format!("{} (visanav's notes as of {})", p.channel, p.as_of));
     let page = PreviewPage {
         disclaimer: NOT_LEGAL_ADVICE,
         case_id: stored.id.0.clone(),

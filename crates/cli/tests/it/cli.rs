@@ -993,7 +993,11 @@ fn web_notice_paste_preview_correct_and_save() {
         preview.contains("2026-06-02"),
         "the preview shows the one-year deadline"
     );
-    assert!(preview.contains("2GO"), "and how Manila takes documents");
+    let as_of = manila_procedure_as_of();
+    assert!(
+        preview.contains("LBC") && preview.contains(&format!("as of {as_of}")),
+        "and how Manila takes documents, with how fresh that is"
+    );
     let (_, _, before) = server.get(&format!("/api/v1/cases/{id}"));
     assert!(
         !before.contains("police_certificate"),
@@ -1044,6 +1048,64 @@ fn web_notice_paste_preview_correct_and_save() {
     assert!(
         page.contains("Gather: Police certificate") && page.contains("2026-06-02"),
         "the plan now has the checklist and the one-year date"
+    );
+    assert!(
+        page.contains("LBC") && page.contains(&format!("notes as of {as_of}")),
+        "the procedure step says how fresh it is"
+    );
+    assert!(page.contains("not legal advice"));
+    assert!(server.stop().success());
+}
+
+/// The date Manila's procedure was last checked, from the compiled-in knowledge.
+fn manila_procedure_as_of() -> String {
+    visanav_core::knowledge::Knowledge::embedded()
+        .expect("knowledge")
+        .post("MNL")
+        .and_then(|p| p.procedure.as_ref())
+        .expect("MNL procedure")
+        .as_of
+        .clone()
+}
+
+/// Every place that shows a post's procedure shows when it was last checked, and how old
+/// its sources are.
+#[test]
+fn procedure_freshness_is_shown_in_cli_and_pages() {
+    let env = Env::sqlite();
+    let as_of = manila_procedure_as_of();
+    let notice = repo_root().join("crates/core/tests/notices/mnl-checkbox-police.txt");
+    let out = env.ok(&["notice", "read", notice.to_str().expect("p")]);
+    assert!(
+        out.contains(&format!(
+            "How Manila takes 221(g) documents (visanav's notes, as of {as_of}"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("Source: https://globalnation.inquirer.net/")
+            && out.contains("(published 2024-09-06, seen ")
+            && out.contains("(undated, seen "),
+        "{out}"
+    );
+    assert!(out.contains("not legal advice"), "{out}");
+
+    let server = Server::start(&env);
+    let (code, _, page) = server.get("/posts/MNL");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains(&format!("<strong>As of {as_of}</strong>"))
+            && page.contains("newest source dated 2024-09-06")
+            && page.contains("published 2024-09-06, seen "),
+        "{page}"
+    );
+    assert!(page.contains("not legal advice"));
+    // A post whose procedure is "not found" still says how fresh that finding is.
+    let (code, _, page) = server.get("/posts/RDJ");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("not found: follow your letter") && page.contains("<strong>As of "),
+        "{page}"
     );
     assert!(server.stop().success());
 }

@@ -91,9 +91,18 @@ fn fresh_221g_with_missing_police_certificate() {
             .step
             .contains("Philippines")
     );
+    let manila = k()
+        .post("MNL")
+        .and_then(|p| p.procedure.as_ref())
+        .expect("MNL");
+    let follow = &step(&p, "follow_post_instructions").detail;
     assert!(
-        step(&p, "follow_post_instructions").detail.contains("2GO"),
-        "Manila's procedure is filled in"
+        follow.contains("LBC"),
+        "Manila's procedure is filled in: {follow}"
+    );
+    assert!(
+        follow.contains(&format!("as of {}", manila.as_of)),
+        "the step says how fresh the procedure is: {follow}"
     );
     assert!(step(&p, "submit_documents").detail.contains("2026-06-02"));
     assert_eq!(
