@@ -979,6 +979,7 @@ mod tests {
             years,
             consequence: None,
             exceptions: vec![],
+            post_notes: vec![],
             sources: vec![],
             as_of: "2026-01-01".into(),
             uncertain: None,
