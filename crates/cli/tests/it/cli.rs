@@ -315,6 +315,11 @@ fn case_survives_restart(env: &Env, backend: &str) {
         !page.contains("Maria") && !page.contains("P1234567A"),
         "no personal data on pages"
     );
+    assert!(
+        !page.contains("221g_reconsideration_window") && !page.contains("i129f_validity"),
+        "internal rule ids are not shown to people: {page}"
+    );
+    assert!(page.contains(">Source</a>"), "each item links its source");
     let (code, _, _) = server.get("/cases/ffffffff");
     assert_eq!(code, 404);
     assert!(server.stop().success());
@@ -838,6 +843,80 @@ fn plan_from_a_case_file_and_from_the_database() {
 
     let out = env.run(&["plan", "missing/case.toml"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no case file at missing/case.toml"));
+}
+
+/// What a person reads in `visanav plan`: whole sentences (never cut after "U.S."), no
+/// internal ids, nothing another post said, and the main source of every item.
+#[test]
+fn plan_text_keeps_sentences_whole_and_names_its_sources() {
+    let env = Env::sqlite();
+    let refused = env.write(
+        "refused.toml",
+        r#"
+visa = "K-1"
+post = "MNL"
+petition_approved_on = 2025-03-14
+interview_on = 2025-06-02
+[refusal]
+on = 2025-06-02
+sections = ["221(g)", "212(a)(6)(C)(i)"]
+requested = ["police_certificate"]
+"#,
+    );
+    let text = env.ok(&[
+        "plan",
+        refused.to_str().expect("p"),
+        "--today",
+        "2025-06-10",
+    ]);
+    assert!(
+        text.contains("USCIS counts the U.S. citizen fiancé(e)."),
+        "the second sentence of the reason is whole: {text}"
+    );
+    for line in text.lines() {
+        assert!(!line.trim_end().ends_with(" U.S."), "cut at U.S.: {line}");
+    }
+    let issued = env.write(
+        "issued.toml",
+        "visa = \"K-1\"\npost = \"MNL\"\ninterview_on = 2025-08-01\nvisa_issued_on = 2025-08-20\n",
+    );
+    let issued_text = env.ok(&["plan", issued.to_str().expect("p"), "--today", "2025-09-01"]);
+    for text in [&text, &issued_text] {
+        for id in [
+            "k1_visa_validity",
+            "221g_reconsideration_window",
+            "case_termination",
+            "entry_before_visa_expiry",
+            "medical_exam_validity",
+            "i129f_validity",
+        ] {
+            assert!(!text.contains(id), "internal id {id} shown: {text}");
+        }
+        assert!(
+            !text.contains("London"),
+            "a London remark at Manila: {text}"
+        );
+        assert!(text.contains("not legal advice"));
+        // Each deadline, step and reason is followed by its source before the next item.
+        let mut open: Option<&str> = None;
+        for line in text.lines() {
+            let item =
+                line.starts_with("  20") || line.starts_with("  [ ]") || line.starts_with("  - ");
+            if item || line.is_empty() {
+                assert!(open.is_none(), "no source for {open:?}:\n{text}");
+                open = item.then_some(line);
+            }
+            if line.trim_start().starts_with("Source: http") {
+                open = None;
+            }
+        }
+    }
+    let london = env.write(
+        "london.toml",
+        "visa = \"K-1\"\npost = \"LND\"\ninterview_on = 2025-08-01\nvisa_issued_on = 2025-08-20\n",
+    );
+    let london = env.ok(&["plan", london.to_str().expect("p"), "--today", "2025-09-01"]);
+    assert!(london.contains("London asks"), "{london}");
 }
 
 /// Percent-encodes a form value.
