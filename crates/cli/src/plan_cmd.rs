@@ -9,6 +9,7 @@ use jiff::civil::Date;
 use visanav_core::casefile::{CaseFile, Format};
 use visanav_core::knowledge::Knowledge;
 use visanav_core::plan::{DeadlineState, ExpiryStatus, Plan, plan};
+use visanav_core::text::first_sentences;
 use visanav_store::LOCAL_ACCOUNT;
 
 use crate::Ctx;
@@ -69,7 +70,16 @@ async fn load_case(arg: &str, ctx: &Ctx, today: Date) -> Result<CaseFile> {
         .case)
 }
 
-/// A short, readable plan. Long source lists stay in `--json`; each item names its rule.
+/// The main source of an item, as a line ending.
+fn source(sources: &[String]) -> String {
+    sources
+        .first()
+        .map(|s| format!("Source: {s}"))
+        .unwrap_or_default()
+}
+
+/// A short, readable plan. Every item shows its main source; the full source lists and texts
+/// are in `--json`.
 fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
     let mut out = String::new();
     let post = k
@@ -85,6 +95,7 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
 
     for w in &p.warnings {
         let _ = writeln!(out, "!! {}", w.title);
+        let _ = writeln!(out, "   {}", w.why);
         let _ = writeln!(out, "   {}", w.effect);
         if let Some(u) = w.uncertain {
             let _ = writeln!(out, "   Not fully verified: {u}");
@@ -93,8 +104,16 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
             out,
             "   Last verified {}. {}\n",
             w.last_verified,
-            w.sources.first().map(String::as_str).unwrap_or("")
+            source(w.sources)
         );
+    }
+    if !p.set_aside.is_empty() {
+        let _ = writeln!(out, "Checked, and not in the way of this case");
+        for s in &p.set_aside {
+            let _ = writeln!(out, "  - {}: {}", s.title, s.why);
+            let _ = writeln!(out, "    {}", source(s.sources));
+        }
+        out.push('\n');
     }
 
     if !p.deadlines.is_empty() {
@@ -116,16 +135,29 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
             for n in &d.notes {
                 let _ = writeln!(out, "              {n}");
             }
-            if matches!(
-                d.state,
-                DeadlineState::DueSoon | DeadlineState::Passed | DeadlineState::Upcoming
-            ) {
-                let _ = writeln!(
-                    out,
-                    "              If missed: {}",
-                    first_sentence(d.consequence)
-                );
+            if let Some(c) = &d.counted_from
+                && let Some(u) = c.uncertain
+            {
+                let _ = writeln!(out, "              Not certain: {u} {}", source(c.sources));
             }
+            match d.state {
+                DeadlineState::Passed => {
+                    let _ = writeln!(
+                        out,
+                        "              Now that it has passed: {}",
+                        first_sentences(d.consequence, 2)
+                    );
+                }
+                DeadlineState::DueSoon | DeadlineState::Upcoming => {
+                    let _ = writeln!(
+                        out,
+                        "              If missed: {}",
+                        first_sentences(d.consequence, 1)
+                    );
+                }
+                _ => {}
+            }
+            let _ = writeln!(out, "              {}", source(d.sources));
         }
         out.push('\n');
     }
@@ -139,6 +171,10 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
         let _ = writeln!(out, "Documents to renew");
         for e in flagged {
             let _ = writeln!(out, "  {}", e.summary());
+            for n in &e.notes {
+                let _ = writeln!(out, "      {n}");
+            }
+            let _ = writeln!(out, "      {}", source(e.sources));
         }
         out.push('\n');
     }
@@ -147,9 +183,22 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
         let _ = writeln!(out, "Next steps");
         for s in &p.next_steps {
             let mark = if s.done { "[x]" } else { "[ ]" };
-            let _ = writeln!(out, "  {mark} {}", s.step);
+            let by =
+                s.by.as_ref()
+                    .map(|b| format!("  (by {})", b.date))
+                    .unwrap_or_default();
+            let _ = writeln!(out, "  {mark} {}{by}", s.step);
             if !s.done && !s.detail.is_empty() {
-                let _ = writeln!(out, "      {}", first_sentences(&s.detail, 2));
+                // The restriction itself is printed in full above.
+                let detail = if s.id == "policy_restriction" {
+                    first_sentences(&s.detail, 2)
+                } else {
+                    &s.detail
+                };
+                let _ = writeln!(out, "      {detail}");
+            }
+            if !s.done && !s.sources.is_empty() {
+                let _ = writeln!(out, "      {}", source(s.sources));
             }
         }
         out.push('\n');
@@ -158,6 +207,7 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
     let _ = writeln!(out, "Legal help: {}", p.legal_help.urgency.label());
     for r in &p.legal_help.reasons {
         let _ = writeln!(out, "  - {}: {}", r.title, first_sentences(r.reason, 2));
+        let _ = writeln!(out, "    {}", source(r.sources));
     }
     if !p.gaps.is_empty() {
         let _ = writeln!(
@@ -168,24 +218,8 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "\nSources and full texts for every item: visanav plan {arg} --json"
+        "\nEvery source and the full texts: visanav plan {arg} --json"
     );
     let _ = writeln!(out, "{}", p.disclaimer);
     out
-}
-
-fn first_sentence(text: &str) -> &str {
-    first_sentences(text, 1)
-}
-
-/// The first `n` sentences, so the human plan stays short.
-fn first_sentences(text: &str, n: usize) -> &str {
-    let mut count = 0;
-    for (i, _) in text.match_indices(". ") {
-        count += 1;
-        if count == n {
-            return &text[..=i];
-        }
-    }
-    text
 }

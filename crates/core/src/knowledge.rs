@@ -310,6 +310,9 @@ pub struct SubmissionProcedure {
     pub as_of: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertain: Option<String>,
+    /// The sources' URLs, filled in at load, for texts that cite the procedure (the plan).
+    #[serde(skip)]
+    pub source_urls: Vec<String>,
 }
 
 impl SubmissionProcedure {
@@ -424,18 +427,50 @@ pub enum KVisaCoverage {
     Unclear,
 }
 
+/// What a restriction stops. The plan compares it with the stage the case is in: a pause on
+/// issuance cannot touch a visa already issued, and neither reaches someone already admitted.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Restricts {
+    /// Consulates do not issue the visa.
+    VisaIssuance,
+    /// The person is not admitted at the border.
+    Entry,
+    /// USCIS holds its decisions (the I-129F petition, adjustment of status).
+    UscisBenefits,
+}
+
+impl Restricts {
+    pub fn label(self) -> &'static str {
+        match self {
+            Restricts::VisaIssuance => "visa issuance",
+            Restricts::Entry => "entry to the United States",
+            Restricts::UscisBenefits => "decisions at USCIS",
+        }
+    }
+}
+
 /// A refusal that documents cannot cure: a presidential proclamation under INA 212(f), a
-/// pause on issuance for listed nationalities, and the like.
+/// pause on issuance for listed nationalities, a hold on USCIS decisions, and the like.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Restriction {
     pub id: String,
     pub title: String,
-    /// "212f_proclamation", "issuance_pause", ...
+    /// "212f_proclamation", "issuance_pause", "uscis_hold", ...
     pub kind: String,
+    /// The first day it applies.
     pub effective_on: String,
+    /// The last day it applied, once it has ended (lifted, enjoined).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_on: Option<String>,
+    /// What it stops; never empty.
+    pub restricts: Vec<Restricts>,
+    /// True when a visa issued before `effective_on` (and still valid) is outside it, as with
+    /// proclamations that reach only people without a valid visa on the effective date.
+    /// Meaningful only when `restricts` holds `entry`.
+    #[serde(default)]
+    pub exempts_valid_visas: bool,
     /// Nationalities (ISO alpha-2) fully covered.
     #[serde(default)]
     pub countries: Vec<String>,
@@ -451,6 +486,16 @@ pub struct Restriction {
     pub as_of: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertain: Option<String>,
+}
+
+/// A remark that holds at one post only ("London asks for an original letter"). The plan
+/// shows it only for cases at that post.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PostNote {
+    /// CEAC post code.
+    pub post: String,
+    pub text: String,
 }
 
 /// A legal or procedural rule with its parameters. The engine reads numbers only from here.
@@ -472,10 +517,24 @@ pub struct Rule {
     pub consequence: Option<String>,
     #[serde(default)]
     pub exceptions: Vec<String>,
+    /// Remarks that hold at one post only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post_notes: Vec<PostNote>,
     pub sources: Vec<String>,
     pub as_of: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertain: Option<String>,
+}
+
+impl Rule {
+    /// The remarks of this rule that hold at `post`.
+    pub fn notes_for(&self, post: &str) -> Vec<&str> {
+        self.post_notes
+            .iter()
+            .filter(|n| n.post == post)
+            .map(|n| n.text.as_str())
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -707,6 +766,11 @@ impl Knowledge {
     }
 
     fn build_indexes(&mut self) {
+        for p in &mut self.posts {
+            if let Some(proc_) = &mut p.procedure {
+                proc_.source_urls = proc_.sources.iter().map(|s| s.url.clone()).collect();
+            }
+        }
         self.country_index = self
             .countries
             .iter()
@@ -972,6 +1036,35 @@ impl Knowledge {
                     );
                 }
             }
+            if r.restricts.is_empty() {
+                problem(
+                    "restrictions.toml",
+                    entry.clone(),
+                    "restricts is empty; say what it stops: visa_issuance, entry and/or uscis_benefits".into(),
+                );
+            }
+            if r.exempts_valid_visas && !r.restricts.contains(&Restricts::Entry) {
+                problem(
+                    "restrictions.toml",
+                    entry.clone(),
+                    "exempts_valid_visas needs entry in restricts (it says who may still enter)"
+                        .into(),
+                );
+            }
+            let on = crate::date::parse_date(&r.effective_on).ok();
+            let end = r
+                .ends_on
+                .as_deref()
+                .and_then(|e| crate::date::parse_date(e).ok());
+            if let (Some(on), Some(end)) = (on, end)
+                && end < on
+            {
+                problem(
+                    "restrictions.toml",
+                    entry.clone(),
+                    format!("ends_on {end} is before effective_on {on}"),
+                );
+            }
             check_provenance(
                 "restrictions.toml",
                 entry,
@@ -1041,6 +1134,18 @@ impl Knowledge {
             let entry = format!("rule {}", r.id);
             if !seen.insert(r.id.clone()) {
                 problem("rules.toml", entry.clone(), "duplicate id".into());
+            }
+            for n in &r.post_notes {
+                if !self.post_index.contains_key(&n.post) {
+                    problem(
+                        "rules.toml",
+                        entry.clone(),
+                        format!(
+                            "post_notes names post {:?}, which is not in posts.toml",
+                            n.post
+                        ),
+                    );
+                }
             }
             check_provenance("rules.toml", entry, &r.sources, &r.as_of, &mut problem);
         }
@@ -1287,11 +1392,165 @@ mod tests {
         );
     }
 
+    /// Every text a person reads, with where it comes from.
+    fn human_texts(k: &Knowledge) -> Vec<(String, &str)> {
+        let mut out: Vec<(String, &str)> = Vec::new();
+        for r in &k.rules {
+            out.push((format!("rule {}", r.id), &r.title));
+            out.push((format!("rule {}", r.id), &r.text));
+            out.extend(
+                r.consequence
+                    .iter()
+                    .map(|c| (format!("rule {}", r.id), c.as_str())),
+            );
+            out.extend(
+                r.exceptions
+                    .iter()
+                    .map(|c| (format!("rule {}", r.id), c.as_str())),
+            );
+            out.extend(
+                r.uncertain
+                    .iter()
+                    .map(|c| (format!("rule {}", r.id), c.as_str())),
+            );
+            out.extend(
+                r.post_notes
+                    .iter()
+                    .map(|n| (format!("rule {}", r.id), n.text.as_str())),
+            );
+        }
+        for t in &k.triggers {
+            out.push((format!("trigger {}", t.id), &t.title));
+            out.push((format!("trigger {}", t.id), &t.reason));
+            out.extend(
+                t.uncertain
+                    .iter()
+                    .map(|c| (format!("trigger {}", t.id), c.as_str())),
+            );
+        }
+        for r in &k.restrictions {
+            out.push((format!("restriction {}", r.id), &r.title));
+            out.push((format!("restriction {}", r.id), &r.effect));
+            out.extend(
+                r.uncertain
+                    .iter()
+                    .map(|c| (format!("restriction {}", r.id), c.as_str())),
+            );
+        }
+        for d in &k.documents {
+            out.push((format!("document {}", d.id), &d.description));
+        }
+        for s in &k.statuses {
+            out.push((format!("status {}", s.slug), &s.meaning));
+            out.extend(
+                s.next_steps
+                    .iter()
+                    .map(|c| (format!("status {}", s.slug), c.as_str())),
+            );
+        }
+        out
+    }
+
+    /// Internal ids (`k1_visa_validity`) are for the engine, never for the people reading.
+    #[test]
+    fn texts_for_people_name_no_internal_id() {
+        let k = Knowledge::embedded().unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<&str> = k
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(k.triggers.iter().map(|t| t.id.as_str()))
+            .chain(k.restrictions.iter().map(|r| r.id.as_str()))
+            .filter(|id| id.contains('_'))
+            .collect();
+        for (entry, text) in human_texts(&k) {
+            for id in &ids {
+                assert!(!text.contains(id), "{entry} names {id}: {text}");
+            }
+        }
+    }
+
+    /// Texts shown at every post (a rule's text and consequence, a trigger's reason, a
+    /// restriction's effect) do not speak for one post; that goes in `post_notes`.
+    #[test]
+    fn texts_for_every_post_do_not_speak_for_one() {
+        let k = Knowledge::embedded().unwrap_or_else(|e| panic!("{e}"));
+        let cities: Vec<&str> = k
+            .posts
+            .iter()
+            .filter(|p| p.k_visas == KVisaHandling::Processed)
+            .map(|p| p.name.as_str())
+            .filter(|n| !k.countries.iter().any(|c| n.contains(c.name.as_str())))
+            .collect();
+        let general = k
+            .rules
+            .iter()
+            .flat_map(|r| {
+                std::iter::once(&r.text)
+                    .chain(&r.consequence)
+                    .map(move |t| (&r.id, t))
+            })
+            .chain(k.triggers.iter().map(|t| (&t.id, &t.reason)))
+            .chain(k.restrictions.iter().map(|r| (&r.id, &r.effect)));
+        for (id, text) in general {
+            for city in &cities {
+                assert!(
+                    !text.contains(city),
+                    "{id} names {city} in a text shown at every post; move it to post_notes: {text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn restrictions_say_what_they_stop() {
+        let k = Knowledge::embedded().unwrap_or_else(|e| panic!("{e}"));
+        for r in &k.restrictions {
+            assert!(!r.restricts.is_empty(), "{}", r.id);
+        }
+        let dir = std::env::temp_dir().join(format!("visanav-kb-r-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in FILES {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        let restrictions = FILES
+            .iter()
+            .find(|(n, _)| *n == "restrictions.toml")
+            .unwrap()
+            .1;
+        let broken = restrictions
+            .replacen("restricts = [\"visa_issuance\", \"entry\"]", "restricts = []", 1)
+            .replacen(
+                "restricts = [\"visa_issuance\"]",
+                "restricts = [\"visa_issuance\"]\nexempts_valid_visas = true\nends_on = \"2020-01-01\"",
+                1,
+            );
+        std::fs::write(dir.join("restrictions.toml"), broken).unwrap();
+        let rules = FILES.iter().find(|(n, _)| *n == "rules.toml").unwrap().1;
+        std::fs::write(
+            dir.join("rules.toml"),
+            rules.replacen("post = \"LND\"", "post = \"ZZZ\"", 1),
+        )
+        .unwrap();
+        let err = Knowledge::from_dir(&dir).unwrap_err().to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            err.contains("restriction pp10998-full: restricts is empty"),
+            "{err}"
+        );
+        assert!(err.contains("exempts_valid_visas needs entry"), "{err}");
+        assert!(
+            err.contains("ends_on 2020-01-01 is before effective_on"),
+            "{err}"
+        );
+        assert!(err.contains("post_notes names post \"ZZZ\""), "{err}");
+    }
+
     /// A copy of the embedded files in a fresh directory, with `posts.toml` replaced.
     fn dir_with_posts(tag: &str, posts: &str) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("visanav-kb-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        for (name, text) in FILES {
+        std::fs::create_dir_all(dir.join("notice")).unwrap();
+        for (name, text) in FILES.iter().chain(NOTICE_FILES) {
             std::fs::write(dir.join(name), text).unwrap();
         }
         std::fs::write(dir.join("posts.toml"), posts).unwrap();

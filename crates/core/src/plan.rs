@@ -11,14 +11,20 @@
 //!   before that date, in the post's time zone (`due_at` names the zone).
 //! - Adding months or years clamps to the end of a shorter month: a refusal on 2024-02-29
 //!   plus one year is due 2025-02-28; 2025-01-31 plus one month is 2025-02-28.
+//! - Every date a step tells someone to act by is the earliest open deadline among those the
+//!   step serves, and the step names it (`NextStep::by`); once one of them has passed, the step
+//!   says so instead of giving a date.
+
+mod restrictions;
+mod steps;
 
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::casefile::{CaseFile, DocumentStatus, VisaClass};
+use crate::casefile::{CaseFile, VisaClass};
 use crate::knowledge::{
-    KVisaCoverage, Knowledge, LegalHelpTrigger, Restriction, Rule, StatusSource, Urgency,
+    KVisaCoverage, Knowledge, LegalHelpTrigger, Restricts, Rule, StatusSource, Urgency,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -35,6 +41,9 @@ pub enum DeadlineKind {
     Marriage90Days,
     #[serde(rename = "k2_follow_to_join")]
     K2FollowToJoin,
+    /// After the 221(g) window closed unanswered: the last day to ask for reinstatement.
+    #[serde(rename = "221g_reinstatement")]
+    Reinstatement221g,
 }
 
 /// Where a deadline stands on `today`.
@@ -71,9 +80,30 @@ pub struct Deadline<'k> {
     pub sources: &'k [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uncertain: Option<&'k str>,
-    /// Case-specific remarks: a cap that applied, an exception to check.
+    /// Case-specific remarks: a cap that applied, an exception to check, what the case's post
+    /// says (remarks for other posts are never shown).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The event the period runs from, when more than one date could be meant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counted_from: Option<CountedFrom<'k>>,
+}
+
+/// Which event a period is counted from, and the later events it is not counted from.
+#[derive(Debug, Clone, Serialize)]
+pub struct CountedFrom<'k> {
+    /// "the refusal" or "the first refusal".
+    pub event: &'static str,
+    pub on: Date,
+    /// Later events (a second refusal) that might restart the count; visanav does not assume
+    /// they do, so the date above is the earlier, safe one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub later: Vec<Date>,
+    /// Why the choice is uncertain (present when `later` is not empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertain: Option<&'k str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub sources: &'k [String],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -95,12 +125,21 @@ pub struct Expiry<'k> {
     /// document's validity rule and its issue date.
     pub basis: &'static str,
     pub status: ExpiryStatus,
-    /// The date by which to have a new one (present unless the status is ok).
+    /// The date by which to have a new one (present unless the status is ok): the last usable
+    /// day, or an earlier deadline the document is needed for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renew_by: Option<Date>,
+    /// The deadline that set `renew_by`, when it is earlier than the document's own end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renew_for: Option<DeadlineKind>,
     pub rule: &'k str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uncertain: Option<&'k str>,
+    /// What the case's post says about this document.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<&'k str>,
+    /// The document catalogue's sources.
+    pub sources: &'k [String],
 }
 
 impl Expiry<'_> {
@@ -113,19 +152,43 @@ impl Expiry<'_> {
         };
         let by = self
             .renew_by
-            .map(|r| format!("; have a new one by {r}"))
+            .map(|r| {
+                if self.renew_for.is_some() {
+                    format!("; have a new one by {r}, in time to send it")
+                } else {
+                    format!("; have a new one by {r}")
+                }
+            })
             .unwrap_or_default();
         format!("{}: {state} {}{by}", self.name, self.expires_on)
     }
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct NextStep {
+pub struct NextStep<'k> {
     /// Stable id, e.g. `gather:police_certificate`.
     pub id: String,
     pub step: String,
     pub done: bool,
     pub detail: String,
+    /// The date to act by: the earliest open deadline among those in `serves`. Absent when the
+    /// step is done, serves no deadline, or one of them has already passed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<ActBy>,
+    /// The deadlines this step works toward (those present in the plan).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub serves: Vec<DeadlineKind>,
+    /// Where the advice comes from, the main source first.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub sources: &'k [String],
+}
+
+/// A date to act by and the deadline it comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActBy {
+    pub date: Date,
+    pub due_at: String,
+    pub deadline: DeadlineKind,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -146,7 +209,8 @@ pub struct LegalHelp<'k> {
     pub reasons: Vec<HelpReason<'k>>,
 }
 
-/// A policy restriction that covers the beneficiary's nationality.
+/// A policy restriction that covers the beneficiary's nationality, is in force, and stops
+/// something that still lies ahead for this case.
 #[derive(Debug, Clone, Serialize)]
 pub struct RestrictionWarning<'k> {
     pub restriction: &'k str,
@@ -155,10 +219,33 @@ pub struct RestrictionWarning<'k> {
     /// "full" or "partial" coverage of the nationality.
     pub coverage: &'static str,
     pub applies_to_k: KVisaCoverage,
+    /// What it stops.
+    pub restricts: &'k [Restricts],
+    pub effective_on: &'k str,
+    /// Why it reaches this case at its stage, in words.
+    pub why: String,
     pub last_verified: &'k str,
     pub sources: &'k [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uncertain: Option<&'k str>,
+}
+
+impl RestrictionWarning<'_> {
+    /// True when it stops the visa or the journey (not only decisions at USCIS).
+    pub fn stops_visa_or_entry(&self) -> bool {
+        self.restricts
+            .iter()
+            .any(|r| matches!(r, Restricts::VisaIssuance | Restricts::Entry))
+    }
+}
+
+/// A restriction that covers the nationality but does not reach this case, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetAside<'k> {
+    pub restriction: &'k str,
+    pub title: &'k str,
+    pub why: String,
+    pub sources: &'k [String],
 }
 
 /// Where the case stands, in one word, for dashboards and sorting.
@@ -193,9 +280,13 @@ pub struct Plan<'k> {
     pub stage: Stage,
     /// Policy restrictions come first: when one applies, sending documents is not enough.
     pub warnings: Vec<RestrictionWarning<'k>>,
+    /// Restrictions on the nationality that do not reach the case (issued before, already
+    /// entered, not yet in force), with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub set_aside: Vec<SetAside<'k>>,
     pub deadlines: Vec<Deadline<'k>>,
     pub expiries: Vec<Expiry<'k>>,
-    pub next_steps: Vec<NextStep>,
+    pub next_steps: Vec<NextStep<'k>>,
     pub legal_help: LegalHelp<'k>,
     /// Knowledge the plan needed but could not find (an edited knowledge directory).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -271,6 +362,11 @@ impl<'k> Builder<'_, 'k> {
         due: Date,
         state: DeadlineState,
     ) -> Deadline<'k> {
+        let notes = rule
+            .notes_for(&self.case.post)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         Deadline {
             kind,
             title: &rule.title,
@@ -282,7 +378,8 @@ impl<'k> Builder<'_, 'k> {
             rule: &rule.id,
             sources: &rule.sources,
             uncertain: rule.uncertain.as_deref(),
-            notes: Vec::new(),
+            notes,
+            counted_from: None,
         }
     }
 
@@ -310,7 +407,10 @@ impl<'k> Builder<'_, 'k> {
 struct History {
     refused_episodes: usize,
     petition_returned: bool,
-    issued_seen: bool,
+    /// The first day CEAC showed "Issued": the visa was issued on or before it.
+    issued_seen: Option<Date>,
+    /// The days each spell of "Refused" began, since the last "Issued".
+    refusals: Vec<Date>,
 }
 
 fn read_history(case: &CaseFile, k: &Knowledge) -> History {
@@ -331,35 +431,38 @@ fn read_history(case: &CaseFile, k: &Knowledge) -> History {
 
     let mut ordered: Vec<_> = case.status.iter().enumerate().collect();
     ordered.sort_by_key(|(i, s)| (s.on, *i));
-    let mut refused_episodes = 0;
+    let mut h = History {
+        refused_episodes: 0,
+        petition_returned: false,
+        issued_seen: None,
+        refusals: Vec::new(),
+    };
     let mut in_refused = false;
-    let mut petition_returned = false;
-    let mut issued_seen = false;
     for (_, obs) in ordered {
         let s = Some(obs.status.as_str());
         match obs.source {
             StatusSource::Ceac => {
                 let now_refused = s == refused;
                 if now_refused && !in_refused {
-                    refused_episodes += 1;
+                    h.refused_episodes += 1;
+                    h.refusals.push(obs.on);
                 }
                 in_refused = now_refused;
-                issued_seen |= s == issued;
+                if s == issued {
+                    h.issued_seen.get_or_insert(obs.on);
+                    h.refusals.clear();
+                }
             }
             StatusSource::Uscis => {
                 if returned.contains(&obs.status.as_str()) {
-                    petition_returned = true;
+                    h.petition_returned = true;
                 } else if s == reaffirmed {
-                    petition_returned = false;
+                    h.petition_returned = false;
                 }
             }
         }
     }
-    History {
-        refused_episodes,
-        petition_returned,
-        issued_seen,
-    }
+    h
 }
 
 /// True when `section` is the INA provision `prefix` or one of its subdivisions.
@@ -368,6 +471,163 @@ fn cites(sections: &[String], prefix: &str) -> bool {
         s.strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('('))
     })
+}
+
+/// The deadlines that sending the requested documents serves: the 221(g) window and, for a
+/// K-2 child, the date by which the visa must be issued.
+const SUBMIT_SERVES: &[DeadlineKind] = &[
+    DeadlineKind::Reconsideration221g,
+    DeadlineKind::K2FollowToJoin,
+];
+
+/// Where the deadlines a step serves stand.
+#[derive(Debug, Clone, Copy)]
+enum Target<'a, 'k> {
+    /// The earliest one still open: act by its date.
+    Open(&'a Deadline<'k>),
+    /// One of them has passed (the earliest such).
+    Passed(&'a Deadline<'k>),
+    /// None is open (all met, ended, or absent).
+    None,
+}
+
+fn target<'a, 'k>(deadlines: &'a [Deadline<'k>], serves: &[DeadlineKind]) -> Target<'a, 'k> {
+    let served = || deadlines.iter().filter(|d| serves.contains(&d.kind));
+    if let Some(p) = served()
+        .filter(|d| d.state == DeadlineState::Passed)
+        .min_by_key(|d| d.due)
+    {
+        return Target::Passed(p);
+    }
+    match served()
+        .filter(|d| matches!(d.state, DeadlineState::Upcoming | DeadlineState::DueSoon))
+        .min_by_key(|d| d.due)
+    {
+        Some(d) => Target::Open(d),
+        None => Target::None,
+    }
+}
+
+impl Target<'_, '_> {
+    fn act_by(&self) -> Option<ActBy> {
+        match self {
+            Target::Open(d) => Some(ActBy {
+                date: d.due,
+                due_at: d.due_at.clone(),
+                deadline: d.kind,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The 221(g) window, counted from the first refusal of this application, and, once it has
+/// closed unanswered, the reinstatement deadline.
+fn window_deadlines<'k>(
+    b: &mut Builder<'_, 'k>,
+    r: &crate::casefile::Refusal,
+    history: &History,
+    documents_requested: bool,
+    at_uscis: bool,
+    approaching: Option<u32>,
+) -> Vec<Deadline<'k>> {
+    let mut out = Vec::new();
+    let Some(rule) = b.rule("221g_reconsideration_window") else {
+        return out;
+    };
+    let Some(own_due) = add_period(r.on, rule) else {
+        return out;
+    };
+    // An earlier refusal counts only while its own year was still open when this one came;
+    // otherwise the later one belongs to a new application.
+    let first = history
+        .refusals
+        .iter()
+        .copied()
+        .filter(|&d| d < r.on && add_period(d, rule).is_some_and(|due| due > r.on))
+        .min()
+        .unwrap_or(r.on);
+    let Some(due) = add_period(first, rule) else {
+        return out;
+    };
+    let mut later: Vec<Date> = history
+        .refusals
+        .iter()
+        .copied()
+        .chain(std::iter::once(r.on))
+        .filter(|&d| d > first && d < due)
+        .collect();
+    later.sort();
+    later.dedup();
+
+    let state = if !documents_requested {
+        // Administrative processing only: nothing for the applicant to send.
+        b.fact_state(due)
+    } else if r.submitted_on.is_some() {
+        DeadlineState::Met
+    } else {
+        b.open_state(due, approaching)
+    };
+    let mut d = b.deadline(DeadlineKind::Reconsideration221g, rule, due, state);
+    let another = if later.is_empty() {
+        None
+    } else {
+        b.rule("221g_window_after_another_refusal")
+    };
+    d.counted_from = Some(CountedFrom {
+        event: if later.is_empty() {
+            "the refusal"
+        } else {
+            "the first refusal"
+        },
+        on: first,
+        later: later.clone(),
+        uncertain: another.and_then(|a| a.uncertain.as_deref()),
+        sources: another.map(|a| a.sources.as_slice()).unwrap_or(&[]),
+    });
+    if let Some(&last) = later.last() {
+        let would = add_period(last, rule).unwrap_or(own_due);
+        d.notes.push(format!(
+            "Counted from the first refusal, on {first}. A later refusal on {last} would give {would} if the year started again; no source read says it does, so {due}, the earlier date, is the safe one. Ask the post which date it uses."
+        ));
+    } else {
+        d.notes
+            .push(format!("Counted from the refusal on {first}."));
+    }
+    if at_uscis {
+        d.notes.push(
+            "The petition has gone back to USCIS; while USCIS has the file, the consulate is not waiting for documents from you."
+                .to_string(),
+        );
+    } else if !documents_requested {
+        d.notes.push(
+            "Nothing was requested from you, so this looks like administrative processing only; \
+             posts say the one-year limit does not apply then. Check your refusal letter."
+                .to_string(),
+        );
+    }
+    if let Some(s) = r.submitted_on {
+        d.notes.push(format!("Documents sent on {s}."));
+    }
+    let closed = d.state == DeadlineState::Passed;
+    out.push(d);
+
+    if closed
+        && let Some(rule) = b.rule("221g_reinstatement_window")
+        && let Some(last_day) = add_period(first, rule)
+    {
+        let state = b.open_state(last_day, approaching);
+        let mut re = b.deadline(DeadlineKind::Reinstatement221g, rule, last_day, state);
+        re.counted_from = Some(CountedFrom {
+            event: "the first refusal",
+            on: first,
+            later,
+            uncertain: None,
+            sources: &[],
+        });
+        out.push(re);
+    }
+    out
 }
 
 /// Builds the plan for a case on `today`.
@@ -384,7 +644,7 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
     let history = read_history(case, k);
 
     let refusal = case.refusal.as_ref();
-    let visa_issued = case.visa_issued_on.is_some() || history.issued_seen;
+    let visa_issued = case.visa_issued_on.is_some() || history.issued_seen.is_some();
     // A refusal that issuance has overcome no longer drives the plan.
     let open_refusal =
         refusal.filter(|r| !visa_issued || case.visa_issued_on.is_some_and(|d| d < r.on));
@@ -397,7 +657,7 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
         Stage::VisaIssued
     } else if history.petition_returned {
         Stage::PetitionReturned
-    } else if let Some(_r) = open_refusal {
+    } else if open_refusal.is_some() {
         if documents_requested && submitted_on.is_none() {
             Stage::DocumentsRequested
         } else {
@@ -406,6 +666,7 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
     } else {
         Stage::BeforeInterview
     };
+    let at_uscis = stage == Stage::PetitionReturned;
 
     let approaching = b.trigger("deadline_approaching").and_then(|t| t.days);
 
@@ -413,42 +674,41 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
     let mut deadlines = Vec::with_capacity(4);
     if let Some(r) = open_refusal
         && r.sections.iter().any(|s| s == "221(g)")
-        && let Some(rule) = b.rule("221g_reconsideration_window")
-        && let Some(due) = add_period(r.on, rule)
     {
-        let state = if !documents_requested {
-            // Administrative processing only: nothing for the applicant to send.
-            b.fact_state(due)
-        } else if submitted_on.is_some() {
-            DeadlineState::Met
-        } else {
-            b.open_state(due, approaching)
-        };
-        let mut d = b.deadline(DeadlineKind::Reconsideration221g, rule, due, state);
-        if !documents_requested {
-            d.notes.push(
-                "Nothing was requested from you, so this looks like administrative processing only; \
-                 posts say the one-year limit does not apply then. Check your refusal letter."
-                    .to_string(),
-            );
-        }
-        if let Some(s) = submitted_on {
-            d.notes.push(format!("Documents sent on {s}."));
-        }
-        deadlines.push(d);
+        let w = window_deadlines(
+            &mut b,
+            r,
+            &history,
+            documents_requested,
+            at_uscis,
+            approaching,
+        );
+        deadlines.extend(w);
     }
 
     if let Some(approved) = case.petition_approved_on
         && let Some(rule) = b.rule("i129f_validity")
         && let Some(due) = add_period(approved, rule)
     {
-        let state = if visa_issued || case.interview_on.is_some_and(|i| i <= due) {
+        // A petition back at USCIS is not "met" by an earlier interview: its validity can run
+        // out while USCIS holds it.
+        let state = if at_uscis {
+            b.open_state(due, approaching)
+        } else if visa_issued || case.interview_on.is_some_and(|i| i <= due) {
             DeadlineState::Met
         } else {
             b.open_state(due, approaching)
         };
         let mut d = b.deadline(DeadlineKind::PetitionValidity, rule, due, state);
-        if let Some(interview) = case.interview_on
+        if at_uscis {
+            d.notes.push(if due < today {
+                format!(
+                    "The petition's validity ended on {due} while the file was back at USCIS: it must be reaffirmed by USCIS and revalidated by the consulate, or a new I-129F filed."
+                )
+            } else {
+                format!("The petition's validity ends on {due}, and it can run out while USCIS holds the file.")
+            });
+        } else if let Some(interview) = case.interview_on
             && interview > due
             && !visa_issued
         {
@@ -485,7 +745,7 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
         }
         visa_end = Some(due);
         let mut d = b.deadline(DeadlineKind::VisaValidity, rule, due, b.fact_state(due));
-        d.notes = notes;
+        d.notes.splice(0..0, notes);
         deadlines.push(d);
         if case.entered_us_on.is_none()
             && let Some(rule) = b.rule("entry_before_visa_expiry")
@@ -523,8 +783,100 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
         deadlines.push(b.deadline(DeadlineKind::K2FollowToJoin, rule, due, state));
     }
     deadlines.sort_by_key(|d| d.due);
+    let send = if documents_requested && submitted_on.is_none() {
+        target(&deadlines, SUBMIT_SERVES)
+    } else {
+        Target::None
+    };
 
     // ---- expiries ----------------------------------------------------------------------
+    let expiries = expiries(&mut b, stage, submitted_on, open_refusal, send);
+
+    // ---- policy restrictions -----------------------------------------------------------
+    let nationality = case
+        .beneficiary
+        .as_ref()
+        .and_then(|p| p.nationality.as_deref());
+    let phase = if case.entered_us_on.is_some() {
+        restrictions::Phase::Entered
+    } else if stage == Stage::VisaIssued {
+        restrictions::Phase::Issued {
+            on: case.visa_issued_on.or(history.issued_seen),
+        }
+    } else {
+        restrictions::Phase::NotIssued {
+            petition_at_uscis: at_uscis
+                || (stage == Stage::BeforeInterview
+                    && case.petition_approved_on.is_none()
+                    && case.interview_on.is_none()),
+        }
+    };
+    let checked = restrictions::check(k, nationality, phase, today);
+
+    // ---- legal help --------------------------------------------------------------------
+    let legal_help = legal_help(
+        &mut b,
+        &checked.warnings,
+        open_refusal,
+        &history,
+        stage,
+        &deadlines,
+        &expiries,
+        send,
+    );
+    let ap_since = open_refusal.and_then(|r| {
+        if documents_requested {
+            r.submitted_on
+        } else {
+            Some(r.on)
+        }
+    });
+
+    // ---- next steps --------------------------------------------------------------------
+    let next_steps = steps::steps(
+        &mut b,
+        &steps::Input {
+            stage,
+            open_refusal,
+            deadlines: &deadlines,
+            warnings: &checked.warnings,
+            legal_help: &legal_help,
+            ap_since,
+        },
+    );
+
+    Plan {
+        today,
+        stage,
+        warnings: checked.warnings,
+        set_aside: checked.set_aside,
+        deadlines,
+        expiries,
+        next_steps,
+        legal_help,
+        gaps: b.gaps,
+        disclaimer: crate::NOT_LEGAL_ADVICE,
+    }
+}
+
+/// The rule that states a document's validity, for its post-specific remarks.
+fn validity_rule(document: &str) -> Option<&'static str> {
+    match document {
+        "medical_exam" => Some("medical_exam_validity"),
+        "police_certificate" => Some("police_certificate_validity"),
+        "passport" => Some("passport_validity"),
+        _ => None,
+    }
+}
+
+fn expiries<'k>(
+    b: &mut Builder<'_, 'k>,
+    stage: Stage,
+    submitted_on: Option<Date>,
+    open_refusal: Option<&crate::casefile::Refusal>,
+    send: Target<'_, 'k>,
+) -> Vec<Expiry<'k>> {
+    let (case, k, today) = (b.case, b.k, b.today);
     // A case in processing is resolved, at the earliest, the typical AP time after the last
     // submission (or after today, if nothing has been sent yet).
     let typical_ap = b
@@ -535,6 +887,7 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
         .unwrap_or(today);
     // Once the visa is issued, the documents have done their job.
     let still_relevant = !matches!(stage, Stage::InTheUs | Stage::VisaIssued);
+    let requested: &[String] = open_refusal.map(|r| r.requested.as_slice()).unwrap_or(&[]);
     let mut expiries = Vec::new();
     for doc in &case.documents {
         let Some(entry) = k.document(&doc.kind) else {
@@ -568,11 +921,24 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
         } else {
             ExpiryStatus::Ok
         };
-        let renew_by = match status {
+        let mut renew_by = match status {
             ExpiryStatus::Ok => None,
             ExpiryStatus::Expired => Some(today),
             ExpiryStatus::Expiring => Some(usable_until.max(today)),
         };
+        // A requested document must reach the post by the send-by date, not merely be valid.
+        let mut renew_for = None;
+        if let (Some(r), Some(by)) = (renew_by, send.act_by())
+            && requested.contains(&doc.kind)
+            && by.date < r
+        {
+            renew_by = Some(by.date);
+            renew_for = Some(by.deadline);
+        }
+        let notes = validity_rule(&entry.id)
+            .and_then(|id| k.rule(id))
+            .map(|r| r.notes_for(&case.post))
+            .unwrap_or_default();
         expiries.push(Expiry {
             document: &entry.id,
             name: &entry.name,
@@ -580,44 +946,29 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
             basis,
             status,
             renew_by,
+            renew_for,
             rule: validity.map(|v| v.rule.as_str()).unwrap_or(""),
             uncertain: entry.uncertain.as_deref(),
+            notes,
+            sources: &entry.sources,
         });
     }
     expiries.sort_by_key(|e| e.expires_on);
+    expiries
+}
 
-    // ---- policy restrictions -----------------------------------------------------------
-    let nationality = case
-        .beneficiary
-        .as_ref()
-        .and_then(|p| p.nationality.as_deref());
-    let mut warnings = Vec::new();
-    if let Some(nat) = nationality {
-        for r in &k.restrictions {
-            if r.applies_to_k == KVisaCoverage::No || !in_force(r, today) {
-                continue;
-            }
-            let coverage = if r.countries.iter().any(|c| c == nat) {
-                "full"
-            } else if r.partial_countries.iter().any(|c| c == nat) {
-                "partial"
-            } else {
-                continue;
-            };
-            warnings.push(RestrictionWarning {
-                restriction: &r.id,
-                title: &r.title,
-                effect: &r.effect,
-                coverage,
-                applies_to_k: r.applies_to_k,
-                last_verified: &r.last_verified,
-                sources: &r.sources,
-                uncertain: r.uncertain.as_deref(),
-            });
-        }
-    }
-
-    // ---- legal help --------------------------------------------------------------------
+#[allow(clippy::too_many_arguments)]
+fn legal_help<'k>(
+    b: &mut Builder<'_, 'k>,
+    warnings: &[RestrictionWarning<'k>],
+    open_refusal: Option<&crate::casefile::Refusal>,
+    history: &History,
+    stage: Stage,
+    deadlines: &[Deadline<'k>],
+    expiries: &[Expiry<'k>],
+    send: Target<'_, 'k>,
+) -> LegalHelp<'k> {
+    let today = b.today;
     let mut reasons: Vec<HelpReason<'k>> = Vec::new();
     let mut raise = |t: Option<&'k LegalHelpTrigger>| {
         if let Some(t) = t
@@ -634,21 +985,28 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
         }
     };
     let policy = b.trigger("policy_restriction");
-    if !warnings.is_empty() {
+    if warnings.iter().any(|w| w.stops_visa_or_entry()) {
         raise(policy);
     }
-    let sections: &[String] = refusal.map(|r| r.sections.as_slice()).unwrap_or(&[]);
-    let t = b.trigger("misrepresentation");
-    if cites(sections, "212(a)(6)(C)") {
+    if warnings.iter().any(|w| !w.stops_visa_or_entry()) {
+        let t = b.trigger("uscis_benefit_hold");
         raise(t);
     }
-    let t = b.trigger("criminal_grounds");
-    if cites(sections, "212(a)(2)") {
-        raise(t);
-    }
-    let t = b.trigger("prior_overstay");
-    if cites(sections, "212(a)(9)") {
-        raise(t);
+    let sections: &[String] = b
+        .case
+        .refusal
+        .as_ref()
+        .map(|r| r.sections.as_slice())
+        .unwrap_or(&[]);
+    for (id, section) in [
+        ("misrepresentation", "212(a)(6)(C)"),
+        ("criminal_grounds", "212(a)(2)"),
+        ("prior_overstay", "212(a)(9)"),
+    ] {
+        let t = b.trigger(id);
+        if cites(sections, section) {
+            raise(t);
+        }
     }
     let t = b.trigger("petition_returned");
     if history.petition_returned {
@@ -673,14 +1031,16 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
         raise(asked);
     }
     // Administrative processing counts from the last submission, or from the refusal when
-    // nothing was asked for.
-    let ap_since = open_refusal.and_then(|r| {
-        if documents_requested {
-            r.submitted_on
-        } else {
-            Some(r.on)
-        }
-    });
+    // nothing was asked for. It does not run while the petition is back at USCIS.
+    let ap_since = open_refusal
+        .filter(|_| stage != Stage::PetitionReturned)
+        .and_then(|r| {
+            if r.requested.is_empty() {
+                Some(r.on)
+            } else {
+                r.submitted_on
+            }
+        });
     let severe = b.trigger("long_administrative_processing_severe");
     let long = b.trigger("long_administrative_processing");
     if let Some(since) = ap_since {
@@ -698,10 +1058,18 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
         }
     }
     let t = b.trigger("deadline_approaching");
+    if let Target::Open(d) = send
+        && d.state == DeadlineState::DueSoon
+    {
+        raise(t);
+    }
     if deadlines.iter().any(|d| {
-        d.kind == DeadlineKind::Reconsideration221g
-            && matches!(d.state, DeadlineState::DueSoon | DeadlineState::Passed)
+        matches!(
+            d.kind,
+            DeadlineKind::Reconsideration221g | DeadlineKind::K2FollowToJoin
+        ) && d.state == DeadlineState::Passed
     }) {
+        let t = b.trigger("deadline_passed");
         raise(t);
     }
     let t = b.trigger("expiring_document");
@@ -721,253 +1089,15 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
         .map(|r| r.urgency)
         .max()
         .unwrap_or(Urgency::None);
-    let legal_help = LegalHelp {
+    LegalHelp {
         recommended: urgency > Urgency::None,
         urgency,
         reasons,
-    };
-
-    // ---- next steps --------------------------------------------------------------------
-    let next_steps = steps(
-        &mut b,
-        stage,
-        open_refusal.is_some(),
-        &deadlines,
-        &warnings,
-        ap_since,
-    );
-
-    Plan {
-        today,
-        stage,
-        warnings,
-        deadlines,
-        expiries,
-        next_steps,
-        legal_help,
-        gaps: b.gaps,
-        disclaimer: crate::NOT_LEGAL_ADVICE,
     }
-}
-
-fn in_force(r: &Restriction, today: Date) -> bool {
-    let started = crate::date::parse_date(&r.effective_on).is_ok_and(|d| d <= today);
-    let ended = r
-        .ends_on
-        .as_deref()
-        .and_then(|e| crate::date::parse_date(e).ok())
-        .is_some_and(|d| d < today);
-    started && !ended
 }
 
 fn document_name<'k>(k: &'k Knowledge, id: &'k str) -> &'k str {
     k.document(id).map(|d| d.name.as_str()).unwrap_or(id)
-}
-
-fn steps(
-    b: &mut Builder<'_, '_>,
-    stage: Stage,
-    has_open_refusal: bool,
-    deadlines: &[Deadline<'_>],
-    warnings: &[RestrictionWarning<'_>],
-    ap_since: Option<Date>,
-) -> Vec<NextStep> {
-    let case = b.case;
-    let k = b.k;
-    let mut out = Vec::new();
-    let step = |id: &str, step: String, done: bool, detail: String| NextStep {
-        id: id.to_string(),
-        step,
-        done,
-        detail,
-    };
-
-    if let Some(w) = warnings.first() {
-        out.push(step(
-            "policy_restriction",
-            "Talk to an immigration attorney before sending anything".to_string(),
-            false,
-            format!("{}: {}", w.title, w.effect),
-        ));
-    }
-
-    let due_221g = deadlines
-        .iter()
-        .find(|d| d.kind == DeadlineKind::Reconsideration221g);
-    if let (true, Some(r)) = (has_open_refusal, case.refusal.as_ref()) {
-        out.push(step(
-            "understand_refusal",
-            "Understand why the visa was refused".to_string(),
-            !r.sections.is_empty(),
-            format!(
-                "Refused on {} under {}. Read the letter the officer gave you; `visanav status explain refused` explains what this means.",
-                r.on,
-                r.sections.join(", ")
-            ),
-        ));
-        let submitted = r.submitted_on.is_some();
-        for id in &r.requested {
-            let doc = case.documents.iter().find(|d| &d.kind == id);
-            let have = submitted || doc.is_some_and(|d| d.status != DocumentStatus::Needed);
-            let country = doc
-                .and_then(|d| d.country.as_deref())
-                .and_then(|c| k.country(c))
-                .map(|c| format!(" ({})", c.name));
-            let description = k.document(id).map(|d| d.description.as_str()).unwrap_or("");
-            out.push(step(
-                &format!("gather:{id}"),
-                format!(
-                    "Gather: {}{}",
-                    document_name(k, id),
-                    country.unwrap_or_default()
-                ),
-                have,
-                description.to_string(),
-            ));
-        }
-        if !r.requested.is_empty() {
-            let procedure = k.post(&case.post).and_then(|p| p.procedure.as_ref());
-            let detail = match procedure {
-                Some(p) => {
-                    let mut d = format!(
-                        "How this post takes documents (visanav's notes as of {}): {}",
-                        p.as_of, p.channel
-                    );
-                    if !d.ends_with('.') {
-                        d.push('.');
-                    }
-                    if let Some(c) = &p.courier {
-                        d.push_str(&format!(" Courier: {c}."));
-                    }
-                    if !p.include.is_empty() {
-                        d.push_str(&format!(" Include: {}.", p.include.join("; ")));
-                    }
-                    d.push_str(" The instructions on your own refusal letter come first.");
-                    d
-                }
-                None => "Follow the submission instructions on your refusal letter; visanav has no researched procedure for this post yet.".to_string(),
-            };
-            out.push(step(
-                "follow_post_instructions",
-                "Follow the post's submission instructions".to_string(),
-                submitted,
-                detail,
-            ));
-            let when = due_221g
-                .map(|d| format!("Send everything by {} ({}).", d.due, d.due_at))
-                .unwrap_or_else(|| "Send everything as soon as you can.".to_string());
-            out.push(step(
-                "submit_documents",
-                "Send the requested documents before the deadline".to_string(),
-                submitted,
-                when,
-            ));
-        }
-        let inquiry = b.rule("administrative_processing_inquiry_wait");
-        let typical = b.rule("administrative_processing_typical");
-        let mut detail =
-            "Check the CEAC status page every week or two and record what it shows; the case keeps the history."
-                .to_string();
-        if let (Some(since), Some(t)) = (ap_since, typical)
-            && let Some(d) = add_period(since, t)
-        {
-            detail.push_str(&format!(
-                " Most administrative processing ends within {} days, around {d}.",
-                t.days.unwrap_or(0)
-            ));
-        }
-        if let (Some(since), Some(w)) = (ap_since, inquiry)
-            && let Some(d) = add_period(since, w)
-        {
-            detail.push_str(&format!(
-                " If nothing has changed by {d}, you can ask the post about the case."
-            ));
-        }
-        out.push(step(
-            "monitor_status",
-            "Watch the case status".to_string(),
-            false,
-            detail,
-        ));
-    } else if stage == Stage::BeforeInterview {
-        let petition = deadlines
-            .iter()
-            .find(|d| d.kind == DeadlineKind::PetitionValidity);
-        let detail = match petition {
-            Some(d) if !d.notes.is_empty() => d.notes.join(" "),
-            Some(d) => format!("The approved petition is valid until {}.", d.due),
-            None => "Gather the documents on the post's interview checklist.".to_string(),
-        };
-        out.push(step(
-            "prepare_interview",
-            "Prepare for the interview".to_string(),
-            case.interview_on.is_some_and(|i| i < b.today),
-            detail,
-        ));
-    }
-
-    if stage == Stage::PetitionReturned {
-        out.push(step(
-            "petition_returned",
-            "Talk to an attorney about the petition returned to USCIS".to_string(),
-            false,
-            "The consulate sent the petition back to USCIS for review; the reply window to a notice of intent to revoke is short.".to_string(),
-        ));
-    }
-
-    if let Some(entry) = deadlines.iter().find(|d| d.kind == DeadlineKind::Entry) {
-        out.push(step(
-            "enter_us",
-            "Travel to the United States before the visa expires".to_string(),
-            entry.state == DeadlineState::Met,
-            format!("Enter by {} ({}).", entry.due, entry.due_at),
-        ));
-    }
-    if let Some(m) = deadlines
-        .iter()
-        .find(|d| d.kind == DeadlineKind::Marriage90Days)
-    {
-        out.push(step(
-            "marry_within_90_days",
-            "Marry your petitioner within 90 days of entry".to_string(),
-            false,
-            format!("Marry by {}. {}", m.due, m.consequence),
-        ));
-    }
-    if let Some(f) = deadlines
-        .iter()
-        .find(|d| d.kind == DeadlineKind::K2FollowToJoin)
-    {
-        out.push(step(
-            "k2_follow_to_join",
-            "Apply for the K-2 visa within the follow-to-join window".to_string(),
-            f.state == DeadlineState::Met,
-            format!("The K-2 visa must be issued by {}.", f.due),
-        ));
-    }
-    // Documents the user tracks as still needed, beyond what the refusal asked for.
-    let requested: &[String] = case
-        .refusal
-        .as_ref()
-        .filter(|_| has_open_refusal)
-        .map(|r| r.requested.as_slice())
-        .unwrap_or(&[]);
-    for d in &case.documents {
-        if d.status == DocumentStatus::Needed
-            && !requested.contains(&d.kind)
-            && !out.iter().any(|s| s.id == format!("gather:{}", d.kind))
-        {
-            out.push(step(
-                &format!("gather:{}", d.kind),
-                format!("Gather: {}", document_name(k, &d.kind)),
-                false,
-                k.document(&d.kind)
-                    .map(|x| x.description.clone())
-                    .unwrap_or_default(),
-            ));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -985,6 +1115,7 @@ mod tests {
             years,
             consequence: None,
             exceptions: vec![],
+            post_notes: vec![],
             sources: vec![],
             as_of: "2026-01-01".into(),
             uncertain: None,

@@ -1,4 +1,5 @@
-//! Small text helpers shared by lookups: tolerant keys and "did you mean" suggestions.
+//! Small text helpers: tolerant keys, "did you mean" suggestions, and shortening prose to
+//! its first sentences.
 
 /// A key for tolerant matching: lower case, every run of non-alphanumeric characters
 /// collapsed to one space, trimmed. `"  Administrative  Processing."` and
@@ -72,6 +73,61 @@ pub fn closest<'a, T: Copy>(
         .collect()
 }
 
+/// Words that end in a full stop without ending a sentence ("U.S. citizen", "e.g. a letter").
+/// Compared without their final full stop, case-insensitively.
+const ABBREVIATIONS: &[&str] = &[
+    "e.g", "i.e", "etc", "vs", "cf", "mr", "mrs", "ms", "dr", "st", "jr", "sr", "inc", "ltd",
+    "corp", "approx", "sec", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec",
+];
+
+/// True when the full stop at byte `dot` of `text` ends a sentence: it is followed by
+/// whitespace and then a capital letter, a digit, a quote or a bracket, and the word it ends
+/// is not an abbreviation ("U.S.", "D.C.", "e.g.") or a single initial ("J. Smith").
+fn ends_sentence(text: &str, dot: usize) -> bool {
+    let after = &text[dot + 1..];
+    let mut rest = after.chars();
+    if !rest.next().is_some_and(char::is_whitespace) {
+        return false;
+    }
+    let next = after.trim_start().chars().next();
+    if !next.is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || "\"'(“‘[".contains(c)) {
+        return false;
+    }
+    let word = text[..dot]
+        .rsplit(|c: char| c.is_whitespace() || c == '(' || c == '"')
+        .next()
+        .unwrap_or("");
+    let bare = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+    if bare.contains('.') {
+        // "U.S", "D.C", "e.g": letters separated by full stops.
+        return false;
+    }
+    if bare.chars().count() == 1 && bare.chars().all(char::is_alphabetic) {
+        return false;
+    }
+    !ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(bare))
+}
+
+/// The first `n` sentences of `text` (the whole text when it has no more), so short
+/// listings stay short without cutting "U.S. citizen" after "U.S.".
+pub fn first_sentences(text: &str, n: usize) -> &str {
+    let mut count = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '.' | '!' | '?') && (c != '.' || ends_sentence(text, i)) {
+            let after = &text[i + 1..];
+            if !after.starts_with(char::is_whitespace) {
+                continue;
+            }
+            count += 1;
+            if count == n {
+                return &text[..=i];
+            }
+        }
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +147,38 @@ mod tests {
         assert_eq!(edit_distance("refused", "refused"), 0);
         assert_eq!(edit_distance("refsued", "refused"), 2);
         assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn sentences_are_not_cut_at_abbreviations() {
+        let t = "The U.S. citizen files Form I-129F with USCIS. Then the consulate interviews.";
+        assert_eq!(
+            first_sentences(t, 1),
+            "The U.S. citizen files Form I-129F with USCIS."
+        );
+        assert_eq!(first_sentences(t, 2), t);
+        assert_eq!(first_sentences(t, 5), t);
+        // Never cut at an abbreviation, even when it may also end the sentence.
+        let t = "Ask for help in Washington, D.C. The court decides, e.g. on delay. Then wait.";
+        assert_eq!(
+            first_sentences(t, 1),
+            "Ask for help in Washington, D.C. The court decides, e.g. on delay."
+        );
+        assert_eq!(
+            first_sentences("Send it (e.g. by courier). Keep a copy.", 1),
+            "Send it (e.g. by courier)."
+        );
+        assert_eq!(
+            first_sentences("Filed under INA 221(g). Next, wait.", 1),
+            "Filed under INA 221(g)."
+        );
+        assert_eq!(
+            first_sentences("Valid for 6 months. 90 days to marry.", 1),
+            "Valid for 6 months."
+        );
+        assert_eq!(first_sentences("Done! Then more.", 1), "Done!");
+        assert_eq!(first_sentences("no full stop", 1), "no full stop");
+        assert_eq!(first_sentences("Ends at U.S.", 1), "Ends at U.S.");
     }
 
     #[test]

@@ -167,19 +167,35 @@ pub struct DeadlineView<'a> {
     pub when: String,
     pub css: &'static str,
     pub notes: &'a [String],
+    /// "If missed" before the date, "Now that it has passed" after it.
+    pub consequence_label: &'static str,
     pub show_consequence: bool,
     pub consequence: &'a str,
+    /// Why the date it is counted from is uncertain, with its source.
+    pub counted_uncertain: Option<(&'a str, &'a str)>,
     pub due_at: &'a str,
-    pub rule: &'a str,
+    pub source: &'a str,
+}
+
+/// A renewal line and its main source.
+pub struct RenewalView<'a> {
+    pub text: String,
+    pub notes: &'a [&'a str],
     pub source: &'a str,
 }
 
 pub struct PlanView<'a> {
     pub today: String,
     pub warnings: &'a [visanav_core::plan::RestrictionWarning<'a>],
+    pub set_aside: &'a [visanav_core::plan::SetAside<'a>],
     pub deadlines: Vec<DeadlineView<'a>>,
-    pub next_steps: &'a [visanav_core::plan::NextStep],
+    pub next_steps: &'a [visanav_core::plan::NextStep<'a>],
     pub legal_help: &'a visanav_core::plan::LegalHelp<'a>,
+}
+
+/// The main source of an item ("" when it has none).
+pub fn first_source(sources: &[String]) -> &str {
+    sources.first().map(String::as_str).unwrap_or("")
 }
 
 #[derive(Template)]
@@ -194,7 +210,7 @@ struct CasePage<'a> {
     stage: &'static str,
     urgency: &'static str,
     plan: PlanView<'a>,
-    renewals: Vec<String>,
+    renewals: Vec<RenewalView<'a>>,
     /// (date, source, status, slug)
     history: Vec<(String, &'static str, String, String)>,
 }
@@ -215,14 +231,22 @@ fn deadline_view<'a>(d: &'a visanav_core::plan::Deadline<'a>) -> DeadlineView<'a
         when,
         css,
         notes: &d.notes,
+        consequence_label: if d.state == DeadlineState::Passed {
+            "Now that it has passed"
+        } else {
+            "If missed"
+        },
         show_consequence: matches!(
             d.state,
             DeadlineState::DueSoon | DeadlineState::Passed | DeadlineState::Upcoming
         ),
         consequence: d.consequence,
+        counted_uncertain: d
+            .counted_from
+            .as_ref()
+            .and_then(|c| c.uncertain.map(|u| (u, first_source(c.sources)))),
         due_at: &d.due_at,
-        rule: d.rule,
-        source: d.sources.first().map(String::as_str).unwrap_or(""),
+        source: first_source(d.sources),
     }
 }
 
@@ -247,7 +271,11 @@ pub async fn case(
         .expiries
         .iter()
         .filter(|e| e.status != ExpiryStatus::Ok)
-        .map(|e| e.summary())
+        .map(|e| RenewalView {
+            text: e.summary(),
+            notes: &e.notes,
+            source: first_source(e.sources),
+        })
         .collect();
     let history = c
         .status
@@ -280,6 +308,7 @@ pub async fn case(
         plan: PlanView {
             today: p.today.to_string(),
             warnings: &p.warnings,
+            set_aside: &p.set_aside,
             deadlines: p.deadlines.iter().map(deadline_view).collect(),
             next_steps: &p.next_steps,
             legal_help: &p.legal_help,

@@ -315,6 +315,11 @@ fn case_survives_restart(env: &Env, backend: &str) {
         !page.contains("Maria") && !page.contains("P1234567A"),
         "no personal data on pages"
     );
+    assert!(
+        !page.contains("221g_reconsideration_window") && !page.contains("i129f_validity"),
+        "internal rule ids are not shown to people: {page}"
+    );
+    assert!(page.contains(">Source</a>"), "each item links its source");
     let (code, _, _) = server.get("/cases/ffffffff");
     assert_eq!(code, 404);
     assert!(server.stop().success());
@@ -912,6 +917,80 @@ fn plan_from_a_case_file_and_from_the_database() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no case file at missing/case.toml"));
 }
 
+/// What a person reads in `visanav plan`: whole sentences (never cut after "U.S."), no
+/// internal ids, nothing another post said, and the main source of every item.
+#[test]
+fn plan_text_keeps_sentences_whole_and_names_its_sources() {
+    let env = Env::sqlite();
+    let refused = env.write(
+        "refused.toml",
+        r#"
+visa = "K-1"
+post = "MNL"
+petition_approved_on = 2025-03-14
+interview_on = 2025-06-02
+[refusal]
+on = 2025-06-02
+sections = ["221(g)", "212(a)(6)(C)(i)"]
+requested = ["police_certificate"]
+"#,
+    );
+    let text = env.ok(&[
+        "plan",
+        refused.to_str().expect("p"),
+        "--today",
+        "2025-06-10",
+    ]);
+    assert!(
+        text.contains("USCIS counts the U.S. citizen fiancé(e)."),
+        "the second sentence of the reason is whole: {text}"
+    );
+    for line in text.lines() {
+        assert!(!line.trim_end().ends_with(" U.S."), "cut at U.S.: {line}");
+    }
+    let issued = env.write(
+        "issued.toml",
+        "visa = \"K-1\"\npost = \"MNL\"\ninterview_on = 2025-08-01\nvisa_issued_on = 2025-08-20\n",
+    );
+    let issued_text = env.ok(&["plan", issued.to_str().expect("p"), "--today", "2025-09-01"]);
+    for text in [&text, &issued_text] {
+        for id in [
+            "k1_visa_validity",
+            "221g_reconsideration_window",
+            "case_termination",
+            "entry_before_visa_expiry",
+            "medical_exam_validity",
+            "i129f_validity",
+        ] {
+            assert!(!text.contains(id), "internal id {id} shown: {text}");
+        }
+        assert!(
+            !text.contains("London"),
+            "a London remark at Manila: {text}"
+        );
+        assert!(text.contains("not legal advice"));
+        // Each deadline, step and reason is followed by its source before the next item.
+        let mut open: Option<&str> = None;
+        for line in text.lines() {
+            let item =
+                line.starts_with("  20") || line.starts_with("  [ ]") || line.starts_with("  - ");
+            if item || line.is_empty() {
+                assert!(open.is_none(), "no source for {open:?}:\n{text}");
+                open = item.then_some(line);
+            }
+            if line.trim_start().starts_with("Source: http") {
+                open = None;
+            }
+        }
+    }
+    let london = env.write(
+        "london.toml",
+        "visa = \"K-1\"\npost = \"LND\"\ninterview_on = 2025-08-01\nvisa_issued_on = 2025-08-20\n",
+    );
+    let london = env.ok(&["plan", london.to_str().expect("p"), "--today", "2025-09-01"]);
+    assert!(london.contains("London asks"), "{london}");
+}
+
 /// Percent-encodes a form value.
 fn form_value(v: &str) -> String {
     v.bytes()
@@ -942,10 +1021,14 @@ fn input_value(page: &str, name: &str) -> String {
 #[test]
 fn web_notice_paste_preview_correct_and_save() {
     let env = Env::sqlite();
-    // A case with no refusal yet: interviewed, waiting.
+    // A case with no refusal yet: interviewed two months ago, waiting. Dates are relative to
+    // today so the one-year window is still open whenever the test runs.
+    let today = jiff::Zoned::now().date();
+    let refused = today - jiff::Span::new().days(60);
+    let deadline = refused + jiff::Span::new().years(1);
     let case_file = env.write(
         "case.toml",
-        "visa = \"K-1\"\npost = \"MNL\"\ninterview_on = 2025-06-02\n",
+        &format!("visa = \"K-1\"\npost = \"MNL\"\ninterview_on = {refused}\n"),
     );
     let out = env.ok(&["case", "import", case_file.to_str().expect("p"), "--json"]);
     let id = serde_json::from_str::<serde_json::Value>(&out).expect("json")["id"]
@@ -957,9 +1040,11 @@ fn web_notice_paste_preview_correct_and_save() {
     assert_eq!(code, 200);
     assert!(form.contains("Paste the text of the notice"));
 
-    let notice = "U.S. Embassy Manila\nDate: June 2, 2025\nYour visa application is refused under Section 221(g).\n\
-                  Please submit the following:\n[X] Police certificate (NBI clearance)\n[ ] Medical examination\n\
-                  <script>alert(1)</script>\n";
+    let notice = format!(
+        "U.S. Embassy Manila\nDate: {refused}\nYour visa application is refused under Section 221(g).\n\
+         Please submit the following:\n[X] Police certificate (NBI clearance)\n[ ] Medical examination\n\
+         <script>alert(1)</script>\n"
+    );
     let boundary = "visanavTESTboundary";
     let body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{notice}\r\n--{boundary}\r\n\
@@ -990,7 +1075,7 @@ fn web_notice_paste_preview_correct_and_save() {
         "notice text is escaped"
     );
     assert!(
-        preview.contains("2026-06-02"),
+        preview.contains(&deadline.to_string()),
         "the preview shows the one-year deadline"
     );
     let as_of = manila_procedure_as_of();
@@ -1006,7 +1091,7 @@ fn web_notice_paste_preview_correct_and_save() {
 
     // The person corrects the reading: adds the I-134 the reader could not see, saves.
     let form = format!(
-        "original={}&media_type=text%2Fplain&text={}&refused_on=2025-06-02&doc=police_certificate&doc=i134_support",
+        "original={}&media_type=text%2Fplain&text={}&refused_on={refused}&doc=police_certificate&doc=i134_support",
         form_value(&input_value(&preview, "original")),
         form_value(&input_value(&preview, "text")),
     );
@@ -1032,7 +1117,7 @@ fn web_notice_paste_preview_correct_and_save() {
     assert!(headers.contains(&format!("/cases/{id}")));
     let (_, _, api) = server.get(&format!("/api/v1/cases/{id}"));
     let v: serde_json::Value = serde_json::from_str(&api).expect("json");
-    assert_eq!(v["refusal"]["on"], "2025-06-02");
+    assert_eq!(v["refusal"]["on"], refused.to_string());
     assert_eq!(
         v["refusal"]["requested"],
         serde_json::json!(["police_certificate", "i134_support"])
@@ -1046,7 +1131,7 @@ fn web_notice_paste_preview_correct_and_save() {
     assert_eq!(kinds, ["police_certificate", "i134_support"]);
     let (_, _, page) = server.get(&format!("/cases/{id}"));
     assert!(
-        page.contains("Gather: Police certificate") && page.contains("2026-06-02"),
+        page.contains("Gather: Police certificate") && page.contains(&deadline.to_string()),
         "the plan now has the checklist and the one-year date"
     );
     assert!(
@@ -1074,7 +1159,7 @@ fn manila_procedure_as_of() -> String {
 fn procedure_freshness_is_shown_in_cli_and_pages() {
     let env = Env::sqlite();
     let as_of = manila_procedure_as_of();
-    let notice = repo_root().join("crates/core/tests/notices/mnl-checkbox-police.txt");
+    let notice = repo_root().join("crates/core/tests/notices/corpus/mnl-checkbox-police.txt");
     let out = env.ok(&["notice", "read", notice.to_str().expect("p")]);
     assert!(
         out.contains(&format!(
