@@ -27,7 +27,8 @@ pub struct NoticeLanguage {
     #[serde(default)]
     pub dispositions: NoticeDispositions,
     /// Document id -> the words notices use for it. A term may hold `...` between words to
-    /// allow up to four other words there ("letter from ... employer").
+    /// allow up to four other words there ("letter from ... employer"). In every list, a
+    /// word may end in `*` to take any ending ("справк*" for справка, справку, справки).
     #[serde(default)]
     pub documents: BTreeMap<String, Vec<String>>,
     /// Post code -> names notices use for the city that differ from its CEAC name
@@ -272,6 +273,23 @@ pub(super) fn check(
                         file.clone(),
                         entry.clone(),
                         format!("{w:?}: \"...\" may only stand between words"),
+                    );
+                }
+                let bad_wildcard = w.split_whitespace().any(|word| {
+                    let stars = word.matches('*').count();
+                    stars > 1
+                        || (stars == 1
+                            && (!word.ends_with('*')
+                                || word.trim_end_matches('*').chars().count() < 3))
+                });
+                if bad_wildcard || (w.contains('*') && entry == "stopwords") {
+                    problem(
+                        file.clone(),
+                        entry.clone(),
+                        format!(
+                            "{w:?}: \"*\" may only end a word of at least 3 letters (and not \
+                             in stopwords)"
+                        ),
                     );
                 }
                 if w.contains(GAP) && !entry.starts_with("documents.") {

@@ -10,7 +10,44 @@ struct Phrase<T> {
     chars: Vec<char>,
     /// Word boundaries inside the phrase, as offsets from its start.
     breaks: Vec<usize>,
+    /// Offsets after which a word may go on with any letters (a term word ending in `*`,
+    /// for languages that inflect: "справк*" matches "справка", "справку", "справки").
+    wild: Vec<usize>,
     value: T,
+}
+
+/// The most letters a `*` stands for.
+const MAX_WILD_CHARS: usize = 24;
+
+/// Folds a term, noting where its `*` wildcards stand.
+fn fold_term(text: &str, ocr: bool) -> (Folded, Vec<usize>) {
+    if !text.contains('*') {
+        let f = if ocr {
+            Folded::new(text)
+        } else {
+            Folded::plain(text)
+        };
+        return (f, Vec::new());
+    }
+    let mut out = Folded::default();
+    out.ends.push(false);
+    let mut wild = Vec::new();
+    for word in text.split_whitespace() {
+        let w = if ocr {
+            Folded::new(word)
+        } else {
+            Folded::plain(word)
+        };
+        for i in 0..w.len() {
+            out.chars.push(w.chars[i]);
+            out.starts.push(w.starts[i]);
+            out.ends.push(w.ends[i + 1]);
+        }
+        if word.ends_with('*') && !out.chars.is_empty() {
+            wild.push(out.chars.len());
+        }
+    }
+    (out, wild)
 }
 
 /// A match: `start..end` in the folded stream.
@@ -61,23 +98,20 @@ impl<T: Copy + PartialEq> Matcher<T> {
             phrases: Vec::new(),
             index: HashMap::new(),
         };
-        let mut seen: HashSet<(Vec<char>, Vec<usize>)> = HashSet::new();
+        let mut seen: HashSet<(Vec<char>, Vec<usize>, Vec<usize>)> = HashSet::new();
         for (text, value) in phrases {
-            let f = if ocr {
-                Folded::new(&text)
-            } else {
-                Folded::plain(&text)
-            };
+            let (f, wild) = fold_term(&text, ocr);
             if f.is_empty() {
                 continue;
             }
             let breaks: Vec<usize> = f.inner_breaks(0, f.len()).collect();
-            if !keep_equal && !seen.insert((f.chars.clone(), breaks.clone())) {
+            if !keep_equal && !seen.insert((f.chars.clone(), breaks.clone(), wild.clone())) {
                 continue;
             }
             out.phrases.push(Phrase {
                 chars: f.chars,
                 breaks,
+                wild,
                 value,
             });
         }
@@ -138,6 +172,9 @@ impl<T: Copy + PartialEq> Matcher<T> {
     }
 
     fn match_at(&self, f: &Folded, start: usize, p: &Phrase<T>) -> Option<usize> {
+        if !p.wild.is_empty() {
+            return match_wild(f, start, p);
+        }
         let n = p.chars.len();
         let end = start + n;
         if end > f.len() || f.chars[start..end] != p.chars[..] {
@@ -282,6 +319,38 @@ impl<T: Copy + PartialEq> GapMatcher<T> {
     }
 }
 
+/// Matches a phrase with wildcards: each segment in turn, a wildcard running to the end of
+/// the text's word, the next segment starting at the next word.
+fn match_wild<T>(f: &Folded, start: usize, p: &Phrase<T>) -> Option<usize> {
+    let mut pos = start;
+    let mut from = 0;
+    let cuts = p.wild.iter().copied().chain(std::iter::once(p.chars.len()));
+    for cut in cuts {
+        if cut > from {
+            if from > 0 && !f.starts.get(pos).copied().unwrap_or(false) {
+                return None;
+            }
+            let seg = &p.chars[from..cut];
+            if f.chars.get(pos..pos + seg.len())? != seg {
+                return None;
+            }
+            pos += seg.len();
+        }
+        if cut < p.chars.len() || p.wild.last() == Some(&cut) {
+            let mut n = 0;
+            while !f.ends[pos] && n < MAX_WILD_CHARS {
+                pos += 1;
+                n += 1;
+            }
+            if !f.ends[pos] {
+                return None;
+            }
+        }
+        from = cut;
+    }
+    f.ends[pos].then_some(pos)
+}
+
 fn key(chars: &[char]) -> (char, char) {
     (chars[0], chars.get(1).copied().unwrap_or('\0'))
 }
@@ -338,6 +407,20 @@ mod tests {
             vec![5, 5]
         );
         assert!(m.longest(&Folded::new("passports-office")).len() == 1);
+    }
+
+    #[test]
+    fn wildcards_take_the_rest_of_a_word() {
+        let m = Matcher::new([
+            ("справк* о несудимост*".to_string(), 1u8),
+            ("zaświadczeni* o niekaralności".to_string(), 2),
+        ]);
+        let v = |t: &str| values(&m.longest(&Folded::new(t)));
+        assert_eq!(v("предоставьте справку о несудимости"), vec![1]);
+        assert_eq!(v("СПРАВКИ О НЕСУДИМОСТИ"), vec![1]);
+        assert_eq!(v("справ о несудимости"), Vec::<u8>::new());
+        assert_eq!(v("zaświadczenie o niekaralności"), vec![2]);
+        assert_eq!(v("zaświadczenia o niekaralnościach"), Vec::<u8>::new());
     }
 
     #[test]
