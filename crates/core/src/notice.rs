@@ -27,7 +27,7 @@ mod vocab;
 use serde::{Deserialize, Serialize};
 
 use crate::knowledge::Knowledge;
-use layout::{Line, classify};
+use layout::{Line, classify_all};
 use requests::Acc;
 use text::{Folded, sanitize};
 use vocab::Vocab;
@@ -326,14 +326,14 @@ impl NoticeReader {
         }
         let v = &self.vocab;
         let (clean, had_html) = sanitize(input);
-        let lines: Vec<&str> = clean.lines().collect();
+        let lines: Vec<&str> = units::unquote(clean.lines().collect());
         let langs = v.detect(&Folded::new(&clean));
         let mut warnings = Vec::new();
         if had_html {
             warnings.push("The text held HTML markup; it was removed before reading.".to_string());
         }
 
-        let classified: Vec<Line> = lines.iter().map(|l| classify(l)).collect();
+        let classified: Vec<Line> = classify_all(&lines);
         let marked_lines = classified
             .iter()
             .filter(|l| matches!(l, Line::Marked { .. }))
@@ -348,6 +348,7 @@ impl NoticeReader {
         for unit in &units {
             requests::analyse(v, langs, unit, &mut acc);
         }
+        requests::settle(&mut acc);
         // Ho Chi Minh City prints "R2" at the top of the sheet for a return appointment.
         if lines.iter().any(|line| line.trim() == "R2") {
             acc.parts.insert(NoticeKind::InterviewReturn);
@@ -374,7 +375,14 @@ impl NoticeReader {
             Some(MONTH_FIRST_COUNTRIES.contains(&v.post_countries[i].as_str()))
         });
         let dates = date_roles::read_dates(v, langs, &lines, month_first, &mut warnings);
-        let sections = dates::find_sections(&clean, 10);
+        // A ground next to an unticked box ("[ ] Section 212(a)(4)") is not cited.
+        let cited: Vec<&str> = lines
+            .iter()
+            .zip(&classified)
+            .filter(|(_, c)| !c.all_unchecked())
+            .map(|(l, _)| *l)
+            .collect();
+        let sections = dates::find_sections(&cited.join("\n"), 10);
         let refusal_words = v.flags(&Folded::new(&clean), langs) & vocab::cue::REFUSAL != 0;
         let (kind, parts, guessed) = kind::decide(&acc, &sections, refusal_words);
         let confidence = kind::confidence(&acc, kind, guessed, warnings.len());

@@ -67,6 +67,10 @@ pub struct NoticeCues {
     /// The post keeps something: "will keep your passport", "retain".
     #[serde(default)]
     pub kept: Vec<String>,
+    /// Right after a document, says it is named only as a past event or a point in time:
+    /// "before the I-129F was filed", "the decree you presented".
+    #[serde(default)]
+    pub reference: Vec<String>,
     /// A line that opens a list of requested items: "the following documents".
     #[serde(default)]
     pub heading: Vec<String>,
@@ -124,7 +128,7 @@ pub struct NoticeDispositions {
 
 impl NoticeCues {
     /// Every cue list with its name, for checks and for building the reader.
-    pub fn lists(&self) -> [(&'static str, &[String]); 20] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 21] {
         [
             ("request", &self.request),
             ("negation", &self.negation),
@@ -133,6 +137,7 @@ impl NoticeCues {
             ("general", &self.general),
             ("received", &self.received),
             ("kept", &self.kept),
+            ("reference", &self.reference),
             ("heading", &self.heading),
             ("channel", &self.channel),
             ("embassy", &self.embassy),
@@ -292,11 +297,15 @@ pub(super) fn check(
                         ),
                     );
                 }
-                if w.contains(GAP) && !entry.starts_with("documents.") {
+                if w.contains(GAP)
+                    && !(entry.starts_with("documents.") || entry.starts_with("dispositions."))
+                {
                     problem(
                         file.clone(),
                         entry.clone(),
-                        format!("{w:?}: \"...\" is only allowed in document terms"),
+                        format!(
+                            "{w:?}: \"...\" is only allowed in document terms and dispositions"
+                        ),
                     );
                 }
             }

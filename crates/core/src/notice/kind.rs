@@ -15,6 +15,11 @@ pub(super) fn decide(
     if !acc.requests.is_empty() || !acc.unrecognized.is_empty() || acc.generic_request {
         parts.insert(NoticeKind::DocumentsRequested);
     }
+    // Items to bring to a return interview are part of the return, not a second action;
+    // documents to send as well (R1 and R2 on one sheet) make it mixed.
+    if parts.contains(&NoticeKind::InterviewReturn) && !acc.sent {
+        parts.remove(&NoticeKind::DocumentsRequested);
+    }
     let mut guessed = false;
     if parts.is_empty() && !acc.conditional_parts.is_empty() {
         // "Follow the officer's instructions ... if you were told your case needs

@@ -24,6 +24,14 @@ pub(super) enum Line {
     },
 }
 
+impl Line {
+    /// A line of boxes none of which is ticked.
+    pub(super) fn all_unchecked(&self) -> bool {
+        matches!(self, Line::Marked { segments, .. }
+            if segments.iter().all(|(m, _)| *m == Mark::Unchecked))
+    }
+}
+
 pub(super) fn join_line(para: &mut String, text: &str) {
     let t = text.trim();
     if para.ends_with('-')
@@ -95,6 +103,11 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
     if UNCHECKED_GLYPHS.contains(&first) {
         return Some((Mark::Unchecked, first.len_utf8()));
     }
+    // OCR reads an empty square as the Chinese character 口 ("mouth"): a box only when a
+    // space follows, so the words that begin with it (户口, 口岸) stay words.
+    if first == '口' && s[first.len_utf8()..].starts_with([' ', '\u{3000}']) {
+        return Some((Mark::Unchecked, first.len_utf8()));
+    }
     if matches!(first, '[' | '(' | '{' | '|') {
         // Up to four characters, then a closing bracket.
         let mut inner = String::new();
@@ -108,8 +121,9 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
                     }
                     return Some((Mark::Unchecked, consumed));
                 }
+                // A tick mark scans as "J" or "v" as often as as a glyph.
                 let tick = t.chars().all(|c| {
-                    matches!(c, 'x' | 'X' | '/' | '\\' | '*' | '+' | '#')
+                    matches!(c, 'x' | 'X' | '/' | '\\' | '*' | '+' | '#' | 'J')
                         || CHECKED_GLYPHS.contains(&c)
                         || (first != '(' && matches!(c, 'v' | 'V'))
                 });
@@ -141,6 +155,10 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
         // A handwritten X often scans with a stray stroke beside it: "X'", "X|", "X,".
         "X" | "x" | "v" | "V" | "/" | "\\" | "XX" | "X'" | "x'" | "X|" | "x|" | "X," | "x," => {
             Mark::Checked { sure: false }
+        }
+        // "[X]" with its brackets read as letters.
+        "IXI" | "lXl" | "IxI" | "lxl" | "[XI" | "IX]" | "[Xl" | "lX]" => {
+            Mark::Checked { sure: true }
         }
         "O" | "0" | "D" | "LI" | "_" | "__" | "___" | "[]" | "|_|" => Mark::Unchecked,
         _ => return None,
@@ -176,6 +194,27 @@ fn numbering_len(s: &str) -> usize {
     } else {
         0
     }
+}
+
+/// Classifies every line. "(v)" is a roman numeral in a numbered list, but a tick on a form
+/// whose other boxes are "( )" and "(x)": it counts as a tick only there.
+pub(super) fn classify_all(lines: &[&str]) -> Vec<Line> {
+    let paren_boxes = lines.iter().any(|l| {
+        let t = l.trim_start();
+        t.starts_with("( )") || t.starts_with("(x)") || t.starts_with("(X)")
+    });
+    lines
+        .iter()
+        .map(|l| {
+            let t = l.trim_start();
+            if paren_boxes && (t.starts_with("(v) ") || t.starts_with("(V) ")) {
+                let indent = &l[..l.len() - t.len()];
+                classify(&format!("{indent}(x){}", &t[3..]))
+            } else {
+                classify(l)
+            }
+        })
+        .collect()
 }
 
 pub(super) fn classify(line: &str) -> Line {

@@ -33,6 +33,9 @@ pub(super) struct Acc {
     pub conditional_parts: BTreeSet<NoticeKind>,
     /// A sentence asks for documents without naming one ("you failed to present documents").
     pub generic_request: bool,
+    /// A request came with a way to send it (courier, e-mail, upload): documents to send,
+    /// not only to bring to a return interview.
+    pub sent: bool,
     pub fuzzy_left: usize,
 }
 
@@ -60,6 +63,13 @@ const NEGATION_AFTER_WORDS: usize = 4;
 const SUBJECT_WORDS: usize = 3;
 const OWNER_WORDS: usize = 2;
 const TOGETHER_WORDS: usize = 6;
+/// "We have received your birth certificate", "the police certificate you presented", "we
+/// will keep your passport": these bind to the document they stand next to, not to every
+/// document in the clause ("submit a new police certificate; the one you presented expired").
+const RECEIVED_WORDS: usize = 4;
+const KEPT_WORDS: usize = 4;
+/// "Before the Form I-129F was filed": the reference follows the document closely.
+const REFERENCE_WORDS: usize = 2;
 
 impl<'a> Scope<'a> {
     fn new(f: &'a Folded, cues: &'a [Hit<u32>]) -> Scope<'a> {
@@ -137,13 +147,15 @@ impl<'a> Scope<'a> {
         })
     }
 
+    /// A cue of `flag` starting at most `words` words after `n`.
+    fn right_after(&self, n: &Named, flag: u32, words: usize) -> bool {
+        self.cues.iter().any(|h| {
+            h.value & flag != 0 && h.start >= n.end && self.words_between(n.end, h.start) <= words
+        })
+    }
+
     fn near(&self, n: &Named, flag: u32, words: usize) -> bool {
-        self.right_before(n, flag, words)
-            || self.cues.iter().any(|h| {
-                h.value & flag != 0
-                    && h.start >= n.end
-                    && self.words_between(n.end, h.start) <= words
-            })
+        self.right_before(n, flag, words) || self.right_after(n, flag, words)
     }
 }
 
@@ -206,7 +218,7 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         UnitKind::ListItem => (0.85, RequestSource::ListItem),
         _ => (0.75, RequestSource::Narrative),
     };
-    prune(v, &mut named, &unit.text, dispositions);
+    prune(v, &scope, &mut named, &unit.text, dispositions);
 
     if named.is_empty() {
         unmatched(
@@ -229,8 +241,14 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         let fate = judge(v, unit, &scope, n, asks, logistics);
         let document = v.doc_id(n.doc).to_string();
         match fate {
-            None => add_request(acc, &document, &text, &countries, confidence, source),
+            None => {
+                add_request(acc, &document, &text, &countries, confidence, source);
+                acc.sent |= (flags | unit.context) & cue::CHANNEL != 0;
+            }
             Some(reason) => {
+                if document == "other" && sentence && asks && reason == MentionReason::NotAsked {
+                    acc.generic_request = true;
+                }
                 if acc.mentions.len() < MAX_LIST
                     && !acc
                         .mentions
@@ -268,18 +286,40 @@ fn judge(
     if scope.negated(n) {
         return Some(MentionReason::Negated);
     }
-    if scope.any_in_clause(n, cue::KEPT) {
+    if scope.near(n, cue::KEPT, KEPT_WORDS) {
         return Some(MentionReason::KeptByPost);
     }
-    if scope.any_in_clause(n, cue::RECEIVED) {
+    if scope.near(n, cue::RECEIVED, RECEIVED_WORDS) {
         return Some(MentionReason::AlreadyReceived);
     }
     if matches!(unit.kind, UnitKind::Box(_)) {
         // The officer ticked it: conditions and general wording on the form do not matter.
         return None;
     }
+    // A list item means what its heading says: "we have received the following:".
+    for (flag, reason) in [
+        (cue::RECEIVED, MentionReason::AlreadyReceived),
+        (cue::NEGATION, MentionReason::Negated),
+        (cue::CONDITION, MentionReason::Conditional),
+    ] {
+        if unit.context & flag != 0 {
+            return Some(reason);
+        }
+    }
     if logistics && matches!(id, "passport" | "appointment_letter") {
         return Some(MentionReason::Logistics);
+    }
+    if scope.right_after(n, cue::REFERENCE, REFERENCE_WORDS) {
+        return Some(MentionReason::NotAsked);
+    }
+    // A list whose heading asks for translations: "certified translations of:" then items.
+    if unit.context & cue::TRANSLATION_OF != 0 && id != "translation" {
+        return Some(MentionReason::TranslationOf);
+    }
+    // "Other" comes from generic words ("additional documents"): in a sentence it names
+    // nothing to send.
+    if id == "other" && matches!(unit.kind, UnitKind::Sentence) {
+        return Some(MentionReason::NotAsked);
     }
     if scope.conditional(n) {
         return Some(MentionReason::Conditional);
@@ -321,13 +361,29 @@ fn assign_roles(v: &Vocab, scope: &Scope, named: &mut [Named]) {
 /// ("additional information"): in a unit that states a disposition, in a title line, or
 /// beside a real document it names nothing to send. A passport named with the petitioner's
 /// citizenship ("the biographic page of his U.S. passport") is the petitioner's.
-fn prune(v: &Vocab, named: &mut Vec<Named>, text: &str, has_disp: bool) {
+fn prune(v: &Vocab, scope: &Scope, named: &mut Vec<Named>, text: &str, has_disp: bool) {
     let has = |named: &[Named], id: &str| named.iter().any(|n| v.doc_id(n.doc) == id);
     if has(named, "other") && (has_disp || is_title(text) || named.len() > 1) {
         named.retain(|n| v.doc_id(n.doc) != "other");
     }
     if has(named, "petitioner_citizenship") && has(named, "passport") {
         named.retain(|n| v.doc_id(n.doc) != "passport");
+    }
+    // "Copies of the passport pages showing your entry and exit stamps": the passport is
+    // where the proof of the visit is, not a request for the passport.
+    let meeting: Vec<(usize, usize)> = named
+        .iter()
+        .filter(|n| v.doc_id(n.doc) == "meeting_evidence")
+        .map(|n| (n.start, n.end))
+        .collect();
+    if !meeting.is_empty() {
+        named.retain(|n| {
+            v.doc_id(n.doc) != "passport"
+                || !meeting.iter().any(|&(s, e)| {
+                    n.end <= s && scope.words_between(n.end, s) <= 6
+                        || n.start >= e && scope.words_between(e, n.start) <= 6
+                })
+        });
     }
 }
 
@@ -353,14 +409,22 @@ fn unmatched(
     let negated = scope.negated(&whole) || scope.conditional(&whole);
     match unit.kind {
         UnitKind::Sentence => {
-            if negated || flags & cue::REQUEST == 0 || dispositions {
+            if negated || flags & cue::REQUEST == 0 || flags & cue::RECEIVED != 0 {
                 return;
             }
-            if flags & (cue::DOC_NOUN | cue::HEADING) != 0 && flags & cue::HEDGE == 0 {
+            // "You failed to present documents ...": a request that names nothing. Hedged
+            // ("may be overcome once the missing documentation and/or administrative
+            // processing ...") only where it is offered beside a disposition.
+            if flags & cue::DOC_NOUN != 0
+                && flags & cue::HEADING == 0
+                && (flags & cue::HEDGE == 0 || dispositions)
+            {
                 acc.generic_request = true;
             }
-            if flags & cue::DOC_NOUN != 0
-                && flags & (cue::GENERAL | cue::CHANNEL | cue::HEADING) == 0
+            if !dispositions
+                && flags & cue::DOC_NOUN != 0
+                && flags & (cue::GENERAL | cue::CHANNEL | cue::HEADING | cue::HEDGE) == 0
+                && !is_title(&unit.text)
                 && unit.text.split_whitespace().count() >= 4
             {
                 push_unique(&mut acc.unrecognized, text.to_string(), MAX_LIST);
@@ -448,6 +512,24 @@ fn ids(v: &Vocab, named: &[Named]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Settles what only the whole notice shows: a petition going back to USCIS is not a
+/// request for the petition's approval notice, whatever a sentence about it says.
+pub(super) fn settle(acc: &mut Acc) {
+    if acc.parts.contains(&NoticeKind::PetitionReturned) {
+        let (moved, kept): (Vec<Request>, Vec<Request>) = std::mem::take(&mut acc.requests)
+            .into_iter()
+            .partition(|r| r.document == "i129f_approval" && r.source == RequestSource::Narrative);
+        acc.requests = kept;
+        for r in moved {
+            acc.mentions.push(Mention {
+                document: r.document,
+                text: r.text,
+                reason: MentionReason::NotAsked,
+            });
+        }
+    }
 }
 
 pub(super) fn push_unique(list: &mut Vec<String>, text: String, max: usize) {

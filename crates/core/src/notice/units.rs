@@ -19,126 +19,218 @@ pub(super) enum UnitKind {
 pub(super) struct Unit {
     pub kind: UnitKind,
     pub text: String,
+    /// For a list item: the cue flags of the heading that opened its list.
+    pub context: u32,
+}
+
+/// An open list: the heading that opened it ("Please submit the following documents:") and
+/// what its words say, which every item inherits ("We have received the following:").
+#[derive(Debug, Clone, Copy)]
+struct List {
+    /// Cue flags of the heading.
+    flags: u32,
+    /// The heading asks for something or names documents, so plain lines after it are items
+    /// too (not only bullets).
+    cued: bool,
+}
+
+struct Builder<'v> {
+    v: &'v Vocab,
+    langs: Langs,
+    form: bool,
+    units: Vec<Unit>,
+    para: String,
+    list: Option<List>,
+    /// Whether the last unit may take continuation lines, and from which indent.
+    open: Option<(usize, bool)>,
 }
 
 /// Groups lines into units: checkbox items (with their continuation lines), list items,
 /// and the sentences of narrative paragraphs.
 pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<Unit> {
-    let mut units: Vec<Unit> = Vec::new();
-    let mut para = String::new();
-    let mut list = false;
-    // Whether the last unit may take continuation lines, and from which indent.
-    let mut open: Option<(usize, bool)> = None;
-    let mut i = 0;
-    while i < lines.len() {
-        match &lines[i] {
+    let mut b = Builder {
+        v,
+        langs,
+        form,
+        units: Vec::new(),
+        para: String::new(),
+        list: None,
+        open: None,
+    };
+    for (i, line) in lines.iter().enumerate() {
+        match line {
             Line::Blank => {
-                flush(v, langs, &mut para, &mut units, &mut list);
-                open = None;
-                if list {
-                    // A list ends at a blank line unless another item follows.
-                    let next = lines[i + 1..].iter().find(|l| !matches!(l, Line::Blank));
-                    let any_items = units
-                        .last()
-                        .is_some_and(|u| matches!(u.kind, UnitKind::ListItem));
-                    if any_items && !matches!(next, Some(Line::Bullet { .. })) {
-                        list = false;
-                    }
+                b.flush();
+                b.open = None;
+                // A list ends at a blank line unless another item follows.
+                let next = lines[i + 1..].iter().find(|l| !matches!(l, Line::Blank));
+                let any_items = b
+                    .units
+                    .last()
+                    .is_some_and(|u| matches!(u.kind, UnitKind::ListItem));
+                if any_items && !matches!(next, Some(Line::Bullet { .. })) {
+                    b.list = None;
                 }
             }
             Line::Marked { indent, segments } => {
-                flush(v, langs, &mut para, &mut units, &mut list);
-                list = false;
+                b.flush();
+                b.list = None;
                 for (mark, text) in segments {
-                    units.push(Unit {
-                        kind: UnitKind::Box(*mark),
-                        text: text.clone(),
-                    });
+                    b.push(UnitKind::Box(*mark), text, 0);
                 }
                 let last_text = segments.last().map(|s| s.1.as_str()).unwrap_or("");
-                open = Some((*indent, wants_fill_in(last_text)));
+                b.open = Some((*indent, wants_fill_in(last_text)));
             }
             Line::Bullet { indent, text } => {
-                flush(v, langs, &mut para, &mut units, &mut list);
-                let kind = if list && !form {
-                    UnitKind::ListItem
-                } else {
-                    UnitKind::Sentence
-                };
-                units.push(Unit {
-                    kind,
-                    text: text.clone(),
-                });
-                open = Some((*indent, false));
+                b.flush();
+                match b.list {
+                    Some(l) if !b.form => b.push(UnitKind::ListItem, text, l.flags),
+                    _ => b.push(UnitKind::Sentence, text, 0),
+                }
+                b.open = Some((*indent, false));
             }
-            Line::Plain { indent, text } => {
-                if v.is_mail_header(text, langs) {
-                    flush(v, langs, &mut para, &mut units, &mut list);
-                    units.push(Unit {
-                        kind: UnitKind::Header,
-                        text: text.clone(),
-                    });
-                    open = None;
-                    i += 1;
-                    continue;
-                }
-                if let Some((open_indent, fill_in)) = open
-                    && ((*indent > open_indent && continues(text)) || fill_in)
-                    && let Some(last) = units.last_mut()
-                {
-                    last.text.push(' ');
-                    last.text.push_str(text);
-                    open = Some((open_indent, false));
-                    i += 1;
-                    continue;
-                }
-                open = None;
-                if list && !form && para.is_empty() && text.chars().count() <= 120 {
-                    units.push(Unit {
-                        kind: UnitKind::ListItem,
-                        text: text.clone(),
-                    });
-                    i += 1;
-                    continue;
-                }
-                if list && !para.is_empty() {
-                    list = false;
-                }
-                join_line(&mut para, text);
-                if text.trim_end().ends_with(':') {
-                    flush(v, langs, &mut para, &mut units, &mut list);
-                }
-            }
+            Line::Plain { indent, text } => b.plain(*indent, text),
         }
-        i += 1;
     }
-    flush(v, langs, &mut para, &mut units, &mut list);
-    units
+    b.flush();
+    b.units
 }
 
-/// Ends a paragraph: splits it into sentences, and opens a list when it ends with a
-/// heading such as "Please submit the following documents:".
-fn flush(v: &Vocab, langs: Langs, para: &mut String, units: &mut Vec<Unit>, list: &mut bool) {
-    if para.trim().is_empty() {
-        para.clear();
-        return;
-    }
-    let sentences = split_sentences(para);
-    if let Some(last) = sentences.last() {
-        let t = last.trim_end();
-        if t.ends_with(':') {
-            let f = Folded::new(t);
-            let fl = v.flags(&f, langs);
-            *list = fl & (cue::HEADING | cue::REQUEST | cue::DOC_NOUN) != 0;
-        }
-    }
-    for s in sentences {
-        units.push(Unit {
-            kind: UnitKind::Sentence,
-            text: s,
+impl Builder<'_> {
+    fn push(&mut self, kind: UnitKind, text: &str, context: u32) {
+        self.units.push(Unit {
+            kind,
+            text: text.to_string(),
+            context,
         });
     }
-    para.clear();
+
+    fn plain(&mut self, indent: usize, text: &str) {
+        if self.v.is_mail_header(text, self.langs) {
+            self.flush();
+            self.push(UnitKind::Header, text, 0);
+            self.open = None;
+            return;
+        }
+        let glossed = self
+            .units
+            .last()
+            .is_some_and(|u| glosses(&u.text, text) || open_ended(&u.text));
+        if let Some((open_indent, fill_in)) = self.open
+            && ((indent > open_indent && (continues(text) || glossed)) || fill_in)
+            && let Some(last) = self.units.last_mut()
+        {
+            last.text.push(' ');
+            last.text.push_str(text);
+            self.open = Some((open_indent, false));
+            return;
+        }
+        self.open = None;
+        if let Some(l) = self.list
+            && l.cued
+            && !self.form
+            && self.para.is_empty()
+            && text.chars().count() <= 120
+        {
+            self.push(UnitKind::ListItem, text, l.flags);
+            return;
+        }
+        if self.list.is_some() && !self.para.is_empty() {
+            self.list = None;
+        }
+        join_line(&mut self.para, text);
+        if text.trim_end().ends_with(':') {
+            self.flush();
+        }
+    }
+
+    /// Ends a paragraph: splits it into sentences, and opens a list when it ends with a
+    /// colon ("Please submit the following documents:").
+    fn flush(&mut self) {
+        if self.para.trim().is_empty() {
+            self.para.clear();
+            return;
+        }
+        let sentences = split_sentences(&self.para);
+        if let Some(last) = sentences.last() {
+            let t = last.trim_end();
+            if t.ends_with(':') {
+                let flags = self.v.flags(&Folded::new(t), self.langs);
+                self.list = Some(List {
+                    flags,
+                    cued: flags & (cue::HEADING | cue::REQUEST | cue::DOC_NOUN) != 0,
+                });
+            }
+        }
+        for s in sentences {
+            self.push(UnitKind::Sentence, &s, 0);
+        }
+        self.para.clear();
+    }
+}
+
+/// E-mail replies quote earlier messages with "> ". When the notice has text of its own, the
+/// quoted lines (and the "On ... wrote:" line above them) are someone's earlier words, often
+/// the applicant's own, and are left out; when everything is quoted (a forwarded notice), the
+/// marks are taken off and all of it is read.
+pub(super) fn unquote(lines: Vec<&str>) -> Vec<&str> {
+    let quoted = |l: &str| l.trim_start().starts_with('>');
+    let own_words: usize = lines
+        .iter()
+        .filter(|l| !quoted(l))
+        .map(|l| l.split_whitespace().count())
+        .sum();
+    if lines.iter().all(|l| !quoted(l)) {
+        return lines;
+    }
+    if own_words >= 20 {
+        let mut out: Vec<&str> = Vec::with_capacity(lines.len());
+        for (i, l) in lines.iter().enumerate() {
+            let next_quoted = lines[i + 1..]
+                .iter()
+                .find(|n| !n.trim().is_empty())
+                .is_some_and(|n| quoted(n));
+            let attribution = next_quoted && l.trim_end().ends_with(':') && l.len() <= 200;
+            if !quoted(l) && !attribution {
+                out.push(l);
+            }
+        }
+        return out;
+    }
+    lines
+        .into_iter()
+        .map(|l| {
+            let t = l.trim_start();
+            if t.starts_with('>') {
+                t.trim_start_matches(['>', ' '])
+            } else {
+                l
+            }
+        })
+        .collect()
+}
+
+/// An item whose text stops mid-phrase ("... of the petitioner," or "(issued by"): the next
+/// indented line is its continuation, whatever letter it starts with.
+fn open_ended(item: &str) -> bool {
+    item.trim_end().ends_with([',', '(', '-', '–', '&'])
+}
+
+/// Whether `next`, indented under an item, is that item's translation: a bilingual form
+/// prints the English under the local text ("☒ የልደት ምስክር ወረቀት" then "Birth certificate"),
+/// or ends the local text with " /" before it. A capitalised line under an item is otherwise
+/// taken as an item of its own whose box did not scan.
+fn glosses(item: &str, next: &str) -> bool {
+    let latin_share = |t: &str| {
+        let letters: Vec<char> = t.chars().filter(|c| c.is_alphabetic()).collect();
+        let latin = letters.iter().filter(|c| c.is_ascii_alphabetic()).count();
+        (latin, letters.len())
+    };
+    let (item_latin, item_all) = latin_share(item);
+    let (next_latin, next_all) = latin_share(next);
+    let local_item = item_all >= 3 && item_latin * 2 < item_all;
+    let english_next = next_all >= 3 && next_latin * 10 >= next_all * 9;
+    item.trim_end().ends_with('/') || (local_item && english_next)
 }
 
 pub(super) fn split_sentences(para: &str) -> Vec<String> {

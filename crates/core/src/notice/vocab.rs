@@ -39,6 +39,7 @@ pub(super) mod cue {
     pub const DOC_NOUN: u32 = 1 << 17;
     pub const CONTRAST: u32 = 1 << 18;
     pub const MAIL_HEADER: u32 = 1 << 19;
+    pub const REFERENCE: u32 = 1 << 20;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> u32 {
@@ -63,6 +64,7 @@ pub(super) mod cue {
             "doc_noun" => DOC_NOUN,
             "contrast" => CONTRAST,
             "mail_header" => MAIL_HEADER,
+            "reference" => REFERENCE,
             _ => 0,
         }
     }
