@@ -380,7 +380,7 @@ impl NoticeReader {
             .iter()
             .zip(&classified)
             .filter(|(_, c)| !c.all_unchecked())
-            .map(|(l, _)| *l)
+            .map(|(l, _)| layout::cut_unchecked(l))
             .collect();
         let sections = dates::find_sections(&cited.join("\n"), 10);
         let refusal_words = v.flags(&Folded::new(&clean), langs) & vocab::cue::REFUSAL != 0;

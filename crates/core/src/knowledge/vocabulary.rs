@@ -71,6 +71,10 @@ pub struct NoticeCues {
     /// "before the I-129F was filed", "the decree you presented".
     #[serde(default)]
     pub reference: Vec<String>,
+    /// Right before a document, says it is only the place where something was written or
+    /// seen: "listed on his Form I-134", "between your passport and".
+    #[serde(default)]
+    pub reference_before: Vec<String>,
     /// A line that opens a list of requested items: "the following documents".
     #[serde(default)]
     pub heading: Vec<String>,
@@ -128,7 +132,7 @@ pub struct NoticeDispositions {
 
 impl NoticeCues {
     /// Every cue list with its name, for checks and for building the reader.
-    pub fn lists(&self) -> [(&'static str, &[String]); 21] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 22] {
         [
             ("request", &self.request),
             ("negation", &self.negation),
@@ -138,6 +142,7 @@ impl NoticeCues {
             ("received", &self.received),
             ("kept", &self.kept),
             ("reference", &self.reference),
+            ("reference_before", &self.reference_before),
             ("heading", &self.heading),
             ("channel", &self.channel),
             ("embassy", &self.embassy),

@@ -299,7 +299,9 @@ pub fn find_sections(text: &str, max: usize) -> Vec<String> {
         }
     };
     while i + 3 <= chars.len() && out.len() < max {
-        let boundary = i == 0 || !chars[i - 1].is_alphanumeric();
+        // A number glued to a Chinese or Japanese character ("第221(g)条") still starts here.
+        let boundary =
+            i == 0 || !chars[i - 1].is_alphanumeric() || super::text::is_cjk(chars[i - 1]);
         let num: Option<String> = if boundary {
             chars[i..i + 3].iter().map(|&c| digit(c)).collect()
         } else {

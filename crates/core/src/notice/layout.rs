@@ -13,6 +13,9 @@ pub(super) enum Line {
     Marked {
         indent: usize,
         segments: Vec<(Mark, String)>,
+        /// The box stands at the end of the line ("Police certificate ....... [X]"); an item
+        /// that wraps then starts on the lines above.
+        trailing: bool,
     },
     Bullet {
         indent: usize,
@@ -30,6 +33,23 @@ impl Line {
         matches!(self, Line::Marked { segments, .. }
             if segments.iter().all(|(m, _)| *m == Mark::Unchecked))
     }
+}
+
+/// Removes what follows an unticked box in the middle of a line ("... Act.   [ ] Section
+/// 212(a)(4)"), for reading the grounds a notice cites.
+pub(super) fn cut_unchecked(line: &str) -> &str {
+    let mut spaces = 0;
+    for (pos, c) in line.char_indices() {
+        if c == ' ' {
+            spaces += 1;
+            continue;
+        }
+        if spaces >= 2 && matches!(marker_at(&line[pos..], false), Some((Mark::Unchecked, _))) {
+            return &line[..pos];
+        }
+        spaces = 0;
+    }
+    line
 }
 
 pub(super) fn join_line(para: &mut String, text: &str) {
@@ -144,9 +164,13 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
     let word: String = s.chars().take_while(|c| !c.is_whitespace()).collect();
     let rest = &s[word.len()..];
     let spaced = rest.starts_with(' ');
+    let bracket_like = word.chars().count() == 3;
     let next_is_word = rest.trim_start().chars().next().is_some_and(|c| {
-        // OCR reads a leading O as 0 ("0ther:") after a mark with a stray stroke.
-        c.is_alphabetic() || (word.chars().count() == 2 && c == '0')
+        // OCR reads a leading O as 0 ("0ther:") after a mark with a stray stroke; a box read
+        // as letters ("IXI") may be followed by a number ("IXI 2 photos").
+        c.is_alphabetic()
+            || (word.chars().count() == 2 && c == '0')
+            || (bracket_like && c.is_ascii_digit())
     });
     if !spaced || !next_is_word {
         return None;
@@ -240,12 +264,20 @@ pub(super) fn classify(line: &str) -> Line {
     if let Some(((mark, used), after_num)) = marked {
         let rest = &after_num[used..];
         split_segments(mark, rest, &mut segments);
-        return Line::Marked { indent, segments };
+        return Line::Marked {
+            indent,
+            segments,
+            trailing: false,
+        };
     }
     // A box at the end of the line: "Police certificate ........ [X]".
     if let Some((mark, text)) = trailing_marker(trimmed) {
         segments.push((mark, text));
-        return Line::Marked { indent, segments };
+        return Line::Marked {
+            indent,
+            segments,
+            trailing: true,
+        };
     }
     let first = trimmed.chars().next();
     if first.is_some_and(|c| BULLETS.contains(&c))

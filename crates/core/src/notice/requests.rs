@@ -15,6 +15,8 @@ use super::{
 };
 
 const MAX_LIST: usize = 200;
+/// How sure a request for "other" is: the officer asked for something visanav cannot name.
+const OTHER_CONFIDENCE: f64 = 0.5;
 const MAX_INSTRUCTIONS: usize = 20;
 /// At most this many units get the (slower) one-edit search for OCR-damaged words.
 pub(super) const MAX_FUZZY_UNITS: usize = 10;
@@ -68,7 +70,8 @@ const TOGETHER_WORDS: usize = 6;
 /// document in the clause ("submit a new police certificate; the one you presented expired").
 const RECEIVED_WORDS: usize = 4;
 const KEPT_WORDS: usize = 4;
-/// "Before the Form I-129F was filed": the reference follows the document closely.
+/// "Before the Form I-129F was filed", "listed on his Form I-134": a reference stands
+/// right next to the document.
 const REFERENCE_WORDS: usize = 2;
 
 impl<'a> Scope<'a> {
@@ -77,6 +80,7 @@ impl<'a> Scope<'a> {
             .iter()
             .filter(|h| h.value & cue::CONTRAST != 0)
             .map(|h| h.start)
+            .chain(f.stops.iter().copied())
             .collect();
         bounds.sort_unstable();
         let mut clauses = Vec::new();
@@ -157,6 +161,20 @@ impl<'a> Scope<'a> {
     fn near(&self, n: &Named, flag: u32, words: usize) -> bool {
         self.right_before(n, flag, words) || self.right_after(n, flag, words)
     }
+
+    /// [`Scope::near`] without a comma or bracket between: "a new police certificate, as
+    /// the one you presented expired" does not say the new one was received.
+    fn near_in_phrase(&self, n: &Named, flag: u32, words: usize) -> bool {
+        self.cues.iter().any(|h| {
+            h.value & flag != 0
+                && ((h.end <= n.start
+                    && self.words_between(h.end, n.start) <= words
+                    && !self.mark_between(h.end, n.start))
+                    || (h.start >= n.end
+                        && self.words_between(n.end, h.start) <= words
+                        && !self.mark_between(n.end, h.start)))
+        })
+    }
 }
 
 pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
@@ -185,7 +203,13 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
             Target::Doc(doc) => named.push(Named { doc, ..n }),
             Target::Disp(kind) => {
                 dispositions = true;
-                if unit_is_unchecked(unit) || scope.negated(&n) {
+                // "Administrative processing may take up to 120 days": about such cases in
+                // general, not this one.
+                if unit_is_unchecked(unit)
+                    || scope.negated(&n)
+                    || scope.any_in_clause(&n, cue::GENERAL)
+                    || scope.right_after(&n, cue::HEDGE, 1)
+                {
                     continue;
                 }
                 if scope.conditional(&n) {
@@ -249,6 +273,11 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
                 if document == "other" && sentence && asks && reason == MentionReason::NotAsked {
                     acc.generic_request = true;
                 }
+                // "... asking him to complete Form DS-5535. He submitted it on March 20": a
+                // later sentence says the document asked for in an earlier one was sent.
+                if sentence && reason == MentionReason::AlreadyReceived {
+                    withdraw(acc, &document);
+                }
                 if acc.mentions.len() < MAX_LIST
                     && !acc
                         .mentions
@@ -286,10 +315,10 @@ fn judge(
     if scope.negated(n) {
         return Some(MentionReason::Negated);
     }
-    if scope.near(n, cue::KEPT, KEPT_WORDS) {
+    if scope.near_in_phrase(n, cue::KEPT, KEPT_WORDS) {
         return Some(MentionReason::KeptByPost);
     }
-    if scope.near(n, cue::RECEIVED, RECEIVED_WORDS) {
+    if scope.near_in_phrase(n, cue::RECEIVED, RECEIVED_WORDS) {
         return Some(MentionReason::AlreadyReceived);
     }
     if matches!(unit.kind, UnitKind::Box(_)) {
@@ -309,18 +338,16 @@ fn judge(
     if logistics && matches!(id, "passport" | "appointment_letter") {
         return Some(MentionReason::Logistics);
     }
-    if scope.right_after(n, cue::REFERENCE, REFERENCE_WORDS) {
+    if scope.right_after(n, cue::REFERENCE, REFERENCE_WORDS)
+        || scope.right_before(n, cue::REFERENCE_BEFORE, REFERENCE_WORDS)
+    {
         return Some(MentionReason::NotAsked);
     }
     // A list whose heading asks for translations: "certified translations of:" then items.
     if unit.context & cue::TRANSLATION_OF != 0 && id != "translation" {
         return Some(MentionReason::TranslationOf);
     }
-    // "Other" comes from generic words ("additional documents"): in a sentence it names
-    // nothing to send.
-    if id == "other" && matches!(unit.kind, UnitKind::Sentence) {
-        return Some(MentionReason::NotAsked);
-    }
+
     if scope.conditional(n) {
         return Some(MentionReason::Conditional);
     }
@@ -329,6 +356,11 @@ fn judge(
     }
     if scope.optional(n) {
         return Some(MentionReason::Optional);
+    }
+    // "Other" comes from generic words ("additional documents"): in a sentence it names
+    // nothing to send.
+    if id == "other" && matches!(unit.kind, UnitKind::Sentence) {
+        return Some(MentionReason::NotAsked);
     }
     if matches!(unit.kind, UnitKind::Sentence) && !asks {
         return Some(MentionReason::NotAsked);
@@ -368,6 +400,11 @@ fn prune(v: &Vocab, scope: &Scope, named: &mut Vec<Named>, text: &str, has_disp:
     }
     if has(named, "petitioner_citizenship") && has(named, "passport") {
         named.retain(|n| v.doc_id(n.doc) != "passport");
+    }
+    // "A court decision explaining the difference in your name between your passport and
+    // your birth certificate": those are the documents compared, not documents asked for.
+    if has(named, "name_change") {
+        named.retain(|n| !matches!(v.doc_id(n.doc), "passport" | "birth_certificate"));
     }
     // "Copies of the passport pages showing your entry and exit stamps": the passport is
     // where the proof of the visit is, not a request for the passport.
@@ -454,6 +491,16 @@ fn unmatched(
             }
             if f.chars.iter().filter(|c| c.is_alphabetic()).count() >= 3 {
                 push_unique(&mut acc.unrecognized, text.to_string(), MAX_LIST);
+                // A ticked item or listed request visanav cannot name is still a request:
+                // "other", shown with the officer's words and marked for the user to check.
+                let heading = flags & cue::HEADING != 0 || unit.text.trim_end().ends_with(':');
+                if unit.text.split_whitespace().count() >= 2 && !is_title(&unit.text) && !heading {
+                    let source = match unit.kind {
+                        UnitKind::ListItem => RequestSource::ListItem,
+                        _ => RequestSource::CheckedBox,
+                    };
+                    add_request(acc, "other", text, &[], OTHER_CONFIDENCE, source);
+                }
             }
         }
         UnitKind::Header => {}
@@ -512,6 +559,20 @@ fn ids(v: &Vocab, named: &[Named]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Moves narrative requests for `document` back to mentions: a later sentence says it
+/// was already sent.
+fn withdraw(acc: &mut Acc, document: &str) {
+    let (moved, kept): (Vec<Request>, Vec<Request>) = std::mem::take(&mut acc.requests)
+        .into_iter()
+        .partition(|r| r.document == document && r.source == RequestSource::Narrative);
+    acc.requests = kept;
+    acc.mentions.extend(moved.into_iter().map(|r| Mention {
+        document: r.document,
+        text: r.text,
+        reason: MentionReason::AlreadyReceived,
+    }));
 }
 
 /// Settles what only the whole notice shows: a petition going back to USCIS is not a

@@ -189,6 +189,29 @@ fn is_break_mark(c: char) -> bool {
     )
 }
 
+/// Whether the mark at `src[i]` ends a sentence or clause: ";", "!", "?", "。", or a period
+/// after a word of three or more letters that is followed by a space and a capital letter
+/// (or the end of the text).
+fn ends_sentence(src: &[char], i: usize, short_word: bool) -> bool {
+    match src[i] {
+        ';' | '!' | '?' | '。' | '！' | '？' | '；' | '።' | '।' => true,
+        '.' => {
+            if short_word {
+                return false;
+            }
+            let mut rest = src[i + 1..].iter();
+            match rest.next() {
+                None => true,
+                Some(c) if c.is_whitespace() => rest
+                    .find(|c| !c.is_whitespace())
+                    .is_none_or(|c| !c.is_lowercase()),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 /// Punctuation that ends a clause inside a sentence; the reader keeps where it stood.
 fn is_clause_mark(c: char) -> bool {
     matches!(
@@ -270,6 +293,10 @@ pub struct Folded {
     /// Positions (into `chars`) where a clause mark (comma, semicolon, colon, bracket, dash)
     /// stood before the next word, in order.
     pub clause_marks: Vec<usize>,
+    /// Positions where a sentence or clause ended (". ", ";", "!", "?", "。"): a negation or a
+    /// condition does not reach across them. A period after a short word ("U.S.", "e.g.",
+    /// "No.") or before a lower-case word is not one.
+    pub stops: Vec<usize>,
 }
 
 impl Folded {
@@ -289,6 +316,7 @@ impl Folded {
             starts: Vec::with_capacity(text.len()),
             ends: Vec::with_capacity(text.len() + 1),
             clause_marks: Vec::new(),
+            stops: Vec::new(),
         };
         f.ends.push(false);
         let mut word: Vec<char> = Vec::new();
@@ -306,9 +334,13 @@ impl Folded {
             } else if letterish || is_mark(c) {
                 word.push(if c == '|' { 'l' } else { c });
             } else {
+                let short_word = word.len() <= 2;
                 f.push_word(&mut word, ocr);
                 if is_clause_mark(c) && f.clause_marks.last() != Some(&f.chars.len()) {
                     f.clause_marks.push(f.chars.len());
+                }
+                if ends_sentence(&src, i, short_word) && f.stops.last() != Some(&f.chars.len()) {
+                    f.stops.push(f.chars.len());
                 }
             }
         }
@@ -323,13 +355,19 @@ impl Folded {
         let letters = word.iter().filter(|c| c.is_alphabetic()).count();
         let digits = word.iter().filter(|c| c.is_ascii_digit()).count();
         // OCR reads letters as digits inside words: "P0LICE", "certi1icate".
+        // Two-letter words too when the digit is a zero ("H0 CHI MINH", "0F").
         let fix_digits = ocr
-            && letters >= 3
             && digits > 0
-            && digits < letters
-            && word
-                .iter()
-                .all(|c| !c.is_ascii_digit() || matches!(c, '0' | '1' | '5'));
+            && ((letters >= 3
+                && digits < letters
+                && word
+                    .iter()
+                    .all(|c| !c.is_ascii_digit() || matches!(c, '0' | '1' | '5')))
+                || (letters >= 1
+                    && digits == 1
+                    && word.len() == 2
+                    && word.contains(&'0')
+                    && word.iter().all(|c| *c == '0' || c.is_ascii_uppercase())));
         // And digits as letters inside numbers: "DS-5S35", "2O25".
         let fix_letters = ocr
             && digits >= 2

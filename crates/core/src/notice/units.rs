@@ -43,6 +43,9 @@ struct Builder<'v> {
     list: Option<List>,
     /// Whether the last unit may take continuation lines, and from which indent.
     open: Option<(usize, bool)>,
+    /// The plain lines of the paragraph being built: (indent, text, length of the paragraph
+    /// before the line), so an item whose box ends its last line can take them back.
+    pending: Vec<(usize, String, usize)>,
 }
 
 /// Groups lines into units: checkbox items (with their continuation lines), list items,
@@ -56,6 +59,7 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
         para: String::new(),
         list: None,
         open: None,
+        pending: Vec::new(),
     };
     for (i, line) in lines.iter().enumerate() {
         match line {
@@ -72,11 +76,24 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
                     b.list = None;
                 }
             }
-            Line::Marked { indent, segments } => {
+            Line::Marked {
+                indent,
+                segments,
+                trailing,
+            } => {
+                let wrapped = if *trailing {
+                    b.take_wrapped(*indent, segments.first().map_or("", |s| s.1.as_str()))
+                } else {
+                    String::new()
+                };
                 b.flush();
                 b.list = None;
-                for (mark, text) in segments {
-                    b.push(UnitKind::Box(*mark), text, 0);
+                for (k, (mark, text)) in segments.iter().enumerate() {
+                    if k == 0 && !wrapped.is_empty() {
+                        b.push(UnitKind::Box(*mark), &format!("{wrapped} {text}"), 0);
+                    } else {
+                        b.push(UnitKind::Box(*mark), text, 0);
+                    }
                 }
                 let last_text = segments.last().map(|s| s.1.as_str()).unwrap_or("");
                 b.open = Some((*indent, wants_fill_in(last_text)));
@@ -103,6 +120,32 @@ impl Builder<'_> {
             text: text.to_string(),
             context,
         });
+    }
+
+    /// The lines above a box that ends its line, which are the start of that box's item
+    /// ("Libreta militar o certificado ... /" above "  Military card ......... ✔"): each one
+    /// the line below continues (more indented, or starting in lower case). They leave the
+    /// paragraph being built.
+    fn take_wrapped(&mut self, indent: usize, text: &str) -> String {
+        let (mut below_indent, mut below) = (indent, text.to_string());
+        let mut take = 0;
+        for (ind, line, _) in self.pending.iter().rev() {
+            if below_indent > *ind || continues(&below) || open_ended(line) {
+                take += 1;
+                below_indent = *ind;
+                below = line.clone();
+            } else {
+                break;
+            }
+        }
+        if take == 0 {
+            return String::new();
+        }
+        let first = self.pending.len() - take;
+        let cut = self.pending[first].2;
+        let taken: Vec<String> = self.pending.drain(first..).map(|p| p.1).collect();
+        self.para.truncate(cut);
+        taken.join(" ")
     }
 
     fn plain(&mut self, indent: usize, text: &str) {
@@ -138,6 +181,8 @@ impl Builder<'_> {
         if self.list.is_some() && !self.para.is_empty() {
             self.list = None;
         }
+        self.pending
+            .push((indent, text.to_string(), self.para.len()));
         join_line(&mut self.para, text);
         if text.trim_end().ends_with(':') {
             self.flush();
@@ -147,6 +192,7 @@ impl Builder<'_> {
     /// Ends a paragraph: splits it into sentences, and opens a list when it ends with a
     /// colon ("Please submit the following documents:").
     fn flush(&mut self) {
+        self.pending.clear();
         if self.para.trim().is_empty() {
             self.para.clear();
             return;

@@ -40,6 +40,7 @@ pub(super) mod cue {
     pub const CONTRAST: u32 = 1 << 18;
     pub const MAIL_HEADER: u32 = 1 << 19;
     pub const REFERENCE: u32 = 1 << 20;
+    pub const REFERENCE_BEFORE: u32 = 1 << 21;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> u32 {
@@ -65,6 +66,7 @@ pub(super) mod cue {
             "contrast" => CONTRAST,
             "mail_header" => MAIL_HEADER,
             "reference" => REFERENCE,
+            "reference_before" => REFERENCE_BEFORE,
             _ => 0,
         }
     }
