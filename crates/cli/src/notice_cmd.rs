@@ -179,7 +179,8 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
     let reading = reader
         .read(&text, post.as_deref())
         .with_context(|| format!("reading {}", args.file))?;
-    let deadline = reconsideration_deadline(k, &reading);
+    let today = crate::cases::today_or(args.today);
+    let deadline = reconsideration_deadline(k, &reading, today);
     if args.json {
         let mut v = serde_json::to_value(&reading)?;
         if let Some(obj) = v.as_object_mut() {
@@ -208,7 +209,6 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
     let Some((store, stored)) = case else {
         bail!("--apply needs --case ID")
     };
-    let today = crate::cases::today_or(args.today);
     let corrections = Corrections {
         refused_on: args.refused_on,
         add: args.add.clone(),
@@ -302,11 +302,27 @@ struct Deadline {
     /// The refusal (or letter) date it counts from.
     from: String,
     rule: String,
+    /// The date has gone by (judged against today, or `--today`).
+    passed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     uncertain: Option<String>,
 }
 
-fn reconsideration_deadline(k: &Knowledge, r: &NoticeReading) -> Option<Deadline> {
+fn reconsideration_deadline(
+    k: &Knowledge,
+    r: &NoticeReading,
+    today: jiff::civil::Date,
+) -> Option<Deadline> {
+    // Only a notice that asks for something has a window to send it in.
+    let asks = r.parts.iter().any(|p| {
+        matches!(
+            p,
+            NoticeKind::DocumentsRequested | NoticeKind::InterviewReturn
+        )
+    });
+    if !asks {
+        return None;
+    }
     let found = r.refusal_date()?;
     let rule = k.rule(RECONSIDERATION_RULE)?;
     let years = rule.years?;
@@ -317,6 +333,7 @@ fn reconsideration_deadline(k: &Knowledge, r: &NoticeReading) -> Option<Deadline
         date: date.to_string(),
         from: found.date.clone(),
         rule: rule.title.clone(),
+        passed: date < today,
         uncertain: rule.uncertain.clone(),
     })
 }
@@ -368,6 +385,14 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
             }
         );
     }
+    let _ = writeln!(
+        o,
+        "How sure visanav is of this reading: {}",
+        r.confidence.level.as_str()
+    );
+    for reason in &r.confidence.reasons {
+        let _ = writeln!(o, "  - {reason}");
+    }
     o.push('\n');
     if r.requests.is_empty() {
         let _ = writeln!(o, "No document requests were read from the notice.");
@@ -389,14 +414,58 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
             let _ = writeln!(o, "        notice says: \"{}\"", q.text);
         }
     }
+    let requested = r.document_ids();
+    let check: Vec<_> = r
+        .please_check()
+        .filter(|m| !requested.contains(&m.document.as_str()))
+        .collect();
+    if !check.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nPlease check: asked for only in some cases (add the ones that apply to you):"
+        );
+        for m in check {
+            let name = k
+                .document(&m.document)
+                .map(|d| d.name.as_str())
+                .unwrap_or(m.document.as_str());
+            let _ = writeln!(o, "  [?] {name}: {}", m.reason.explain());
+            let _ = writeln!(o, "        notice says: \"{}\"", m.text);
+        }
+    }
     if !r.unrecognized.is_empty() {
         o.push('\n');
         let _ = writeln!(
             o,
-            "Also asked for, but not matched to a known document (read these yourself):"
+            "Lines that look like requests but name no document visanav knows (read these \
+             yourself):"
         );
         for u in &r.unrecognized {
-            let _ = writeln!(o, "  [ ] \"{u}\"");
+            let _ = writeln!(o, "  [?] \"{u}\"");
+        }
+    }
+    let named: Vec<String> = r
+        .mentions
+        .iter()
+        .filter(|m| !m.reason.needs_check() && !requested.contains(&m.document.as_str()))
+        .map(|m| {
+            let name = k
+                .document(&m.document)
+                .map(|d| d.name.as_str())
+                .unwrap_or(m.document.as_str());
+            format!("{name} ({})", m.reason.explain())
+        })
+        .collect();
+    if !named.is_empty() {
+        let mut unique: Vec<&String> = Vec::new();
+        for n in &named {
+            if !unique.contains(&n) {
+                unique.push(n);
+            }
+        }
+        let _ = writeln!(o, "\nNamed in the notice but not asked for:");
+        for n in unique.iter().take(8) {
+            let _ = writeln!(o, "  - {n}");
         }
     }
     if !r.unchecked.is_empty() {
@@ -468,7 +537,21 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
             let _ = writeln!(o, "  Source: {} ({})", s.url, s.dates());
         }
     }
-    if let Some(d) = deadline {
+    if let Some(d) = deadline.filter(|d| d.passed) {
+        let _ = writeln!(
+            o,
+            "\nThe one-year window counted from {} (the refusal or letter date found in the \
+             notice) ended on {}.",
+            d.from, d.date
+        );
+        if let Some(after) = k.rule("221g_after_window_closed") {
+            let _ = writeln!(o, "  {}", after.text);
+        }
+        let _ = writeln!(
+            o,
+            "  Talk to an immigration attorney now; `visanav plan` shows the case's other dates."
+        );
+    } else if let Some(d) = deadline {
         let _ = writeln!(
             o,
             "\nDeadline: send everything by {} ({}: counted from {}, the refusal or letter date \

@@ -241,6 +241,16 @@ pub enum ConfidenceLevel {
     High,
 }
 
+impl ConfidenceLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConfidenceLevel::Low => "low",
+            ConfidenceLevel::Medium => "medium",
+            ConfidenceLevel::High => "high",
+        }
+    }
+}
+
 /// How sure the reader is of a whole reading.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Confidence {

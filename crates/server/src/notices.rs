@@ -40,6 +40,13 @@ struct PreviewPage {
     refused_on: String,
     /// (id, name, the notice's words)
     requests: Vec<(String, String, String)>,
+    /// How sure the reading is ("high", "medium", "low") and why it is not higher.
+    confidence: String,
+    confidence_reasons: Vec<String>,
+    /// Asked for only in some cases, or optional: (id, name, the notice's words, why).
+    please_check: Vec<(String, String, String, String)>,
+    /// Named in the notice but not asked for: (name, why, the notice's words).
+    not_asked: Vec<(String, String, String)>,
     unchecked: Vec<String>,
     unrecognized: Vec<String>,
     /// (id, name) of every other catalogue document
@@ -208,10 +215,35 @@ pub async fn read(
             (id.to_string(), name(id), words)
         })
         .collect();
+    let please_check: Vec<(String, String, String, String)> = reading
+        .please_check()
+        .filter(|m| !requested.contains(&m.document.as_str()))
+        .map(|m| {
+            (
+                m.document.clone(),
+                name(&m.document),
+                m.text.clone(),
+                m.reason.explain().to_string(),
+            )
+        })
+        .collect();
+    let not_asked = reading
+        .mentions
+        .iter()
+        .filter(|m| !m.reason.needs_check() && !requested.contains(&m.document.as_str()))
+        .map(|m| {
+            (
+                name(&m.document),
+                m.reason.explain().to_string(),
+                m.text.clone(),
+            )
+        })
+        .collect();
     let others = k
         .documents
         .iter()
         .filter(|d| !requested.contains(&d.id.as_str()))
+        .filter(|d| !please_check.iter().any(|c| c.0 == d.id))
         .map(|d| (d.id.clone(), d.name.clone()))
         .collect();
     let refused_on = reading
@@ -250,6 +282,10 @@ pub async fn read(
         text_b64: B64.encode(text.as_bytes()),
         refused_on,
         requests,
+        confidence: reading.confidence.level.as_str().to_string(),
+        confidence_reasons: reading.confidence.reasons.clone(),
+        please_check,
+        not_asked,
         unchecked: reading.unchecked.iter().map(|u| u.text.clone()).collect(),
         unrecognized: reading.unrecognized.clone(),
         others,

@@ -1042,8 +1042,9 @@ fn web_notice_paste_preview_correct_and_save() {
 
     let notice = format!(
         "U.S. Embassy Manila\nDate: {refused}\nYour visa application is refused under Section 221(g).\n\
-         Please submit the following:\n[X] Police certificate (NBI clearance)\n[ ] Medical examination\n\
-         <script>alert(1)</script>\n"
+         Please submit the following:\n[X] Police certificate (NBI clearance)\n[ ] Medical examination\n\n\
+         If you were married before, also submit the annulment decree. The Embassy will keep \
+         your passport.\n<script>alert(1)</script>\n"
     );
     let boundary = "visanavTESTboundary";
     let body = format!(
@@ -1070,6 +1071,17 @@ fn web_notice_paste_preview_correct_and_save() {
         !preview.contains("value=\"medical_exam\" checked"),
         "an unticked box is never a request"
     );
+    assert!(
+        preview.contains("Please check: asked for only in some cases")
+            && preview.contains("value=\"prior_marriage_termination\">"),
+        "a conditional request is offered to tick, not ticked: {preview}"
+    );
+    assert!(
+        preview.contains("Named in the notice but not asked for")
+            && preview.contains("the notice says the post keeps it"),
+        "what was left out says why"
+    );
+    assert!(preview.contains("How sure visanav is of this reading"));
     assert!(
         !preview.contains("<script>alert(1)</script>"),
         "notice text is escaped"
@@ -1193,6 +1205,93 @@ fn procedure_freshness_is_shown_in_cli_and_pages() {
         "{page}"
     );
     assert!(server.stop().success());
+}
+
+/// The reading shows its evidence: what must be checked because the notice asks for it only
+/// in some cases, what it names without asking, how sure the reading is; and a window that
+/// has closed is said to have closed, with what can still be done.
+#[test]
+fn notice_read_shows_evidence_and_a_closed_window() {
+    let env = Env::sqlite();
+    let notice = env.write(
+        "notice.txt",
+        "U.S. Embassy Manila\nDate: March 14, 2025\n\
+         Your visa application was refused under Section 221(g).\n\
+         Please submit a new NBI clearance. If you were married before, also submit the \
+         annulment decree. You do not need a new medical examination. The Embassy will keep \
+         your passport.\n",
+    );
+    let notice = notice.to_str().expect("p");
+    let out = env.ok(&["notice", "read", notice, "--today", "2025-04-01"]);
+    assert!(out.contains("Police certificate"), "{out}");
+    assert!(
+        out.contains("Please check") && out.contains("Proof earlier marriages ended"),
+        "the conditional request is shown to check, not counted: {out}"
+    );
+    assert!(
+        out.contains("Medical exam (the notice says it is not needed)")
+            && out.contains("Passport (the notice says the post keeps it)"),
+        "what is named but not asked for says why: {out}"
+    );
+    assert!(out.contains("How sure visanav is of this reading"), "{out}");
+    assert!(out.contains("send everything by 2026-03-14"), "{out}");
+
+    let later = env.ok(&["notice", "read", notice, "--today", "2026-06-01"]);
+    assert!(
+        later.contains("ended on 2026-03-14") && !later.contains("send everything by"),
+        "a passed window is never a date to act by: {later}"
+    );
+    assert!(later.contains("Talk to an immigration attorney"), "{later}");
+
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "notice",
+        "read",
+        notice,
+        "--json",
+        "--today",
+        "2026-06-01",
+    ]))
+    .expect("json");
+    assert_eq!(v["reconsideration_deadline"]["passed"], true);
+    let reasons: Vec<(&str, &str)> = v["mentions"]
+        .as_array()
+        .expect("mentions")
+        .iter()
+        .map(|m| {
+            (
+                m["document"].as_str().expect("d"),
+                m["reason"].as_str().expect("r"),
+            )
+        })
+        .collect();
+    assert!(
+        reasons.contains(&("prior_marriage_termination", "conditional")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(&("medical_exam", "negated")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(&("passport", "kept_by_post")),
+        "{reasons:?}"
+    );
+
+    // A petition sent back to USCIS asks for nothing: no date to send anything by.
+    let returned = env.write(
+        "returned.txt",
+        "Date: March 14, 2025\nYour visa was refused under Section 221(g). The petition will be \
+         returned to USCIS for review and possible revocation. Please do not send documents.\n",
+    );
+    let out = env.ok(&[
+        "notice",
+        "read",
+        returned.to_str().expect("p"),
+        "--today",
+        "2025-04-01",
+    ]);
+    assert!(out.contains("petition returned to USCIS"), "{out}");
+    assert!(!out.contains("send everything by"), "{out}");
 }
 
 #[test]
