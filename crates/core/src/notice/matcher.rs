@@ -131,20 +131,22 @@ impl<T: Copy + PartialEq> Matcher<T> {
             if !f.starts[start] {
                 continue;
             }
-            let k = (
-                f.chars[start],
-                f.chars.get(start + 1).copied().unwrap_or('\0'),
-            );
-            let Some(list) = self.index.get(&k) else {
-                continue;
-            };
-            for &pi in list {
-                if let Some(end) = self.match_at(f, start, &self.phrases[pi]) {
-                    hits.push(Hit {
-                        start,
-                        end,
-                        value: self.phrases[pi].value,
-                    });
+            let first = f.chars[start];
+            let second = f.chars.get(start + 1).copied().unwrap_or('\0');
+            // One-character phrases (a Chinese character) are indexed under (c, '\0').
+            let single = (second != '\0').then_some((first, '\0'));
+            for k in std::iter::once((first, second)).chain(single) {
+                let Some(list) = self.index.get(&k) else {
+                    continue;
+                };
+                for &pi in list {
+                    if let Some(end) = self.match_at(f, start, &self.phrases[pi]) {
+                        hits.push(Hit {
+                            start,
+                            end,
+                            value: self.phrases[pi].value,
+                        });
+                    }
                 }
             }
         }
@@ -421,6 +423,15 @@ mod tests {
         assert_eq!(v("справ о несудимости"), Vec::<u8>::new());
         assert_eq!(v("zaświadczenie o niekaralności"), vec![2]);
         assert_eq!(v("zaświadczenia o niekaralnościach"), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn one_character_phrases_match_anywhere() {
+        let m = Matcher::new([("的".to_string(), 1u8), ("翻译".to_string(), 2)]);
+        assert_eq!(
+            values(&m.all(&Folded::new("出生公证书的翻译件"))),
+            vec![1, 2]
+        );
     }
 
     #[test]

@@ -83,23 +83,40 @@ pub(super) fn find_post(
 /// A CEAC immigrant-visa case number: three letters then ten digits (`MNL2025512345`),
 /// possibly written with spaces or hyphens.
 fn case_number_in(line: &str) -> Option<String> {
-    let compact: Vec<char> = line.chars().filter(|c| *c != ' ' && *c != '-').collect();
-    if compact.len() < 13 {
-        return None;
-    }
-    for i in 0..=compact.len() - 13 {
-        let w = &compact[i..i + 13];
-        let before_ok = i == 0 || !compact[i - 1].is_ascii_alphanumeric();
-        let after_ok = compact
-            .get(i + 13)
-            .is_none_or(|c| !c.is_ascii_alphanumeric());
-        if before_ok
-            && after_ok
-            && w[..3].iter().all(|c| c.is_ascii_uppercase())
-            && w[3..].iter().all(|c| c.is_ascii_digit())
-        {
-            return Some(w.iter().collect());
+    let chars: Vec<char> = line.chars().collect();
+    for i in 0..chars.len() {
+        if i > 0 && chars[i - 1].is_ascii_alphanumeric() {
+            continue;
         }
+        let mut got = String::new();
+        let mut j = i;
+        while j < chars.len() && got.len() < 13 {
+            let c = chars[j];
+            // Spaces and hyphens may split the digits: "MNL 2025-512345".
+            if got.len() >= 3 && matches!(c, ' ' | '-') {
+                j += 1;
+                continue;
+            }
+            let fits = if got.len() < 3 {
+                c.is_ascii_uppercase()
+            } else {
+                c.is_ascii_digit()
+            };
+            if !fits {
+                break;
+            }
+            got.push(c);
+            j += 1;
+        }
+        if got.len() < 13 || chars.get(j).is_some_and(|c| c.is_ascii_alphanumeric()) {
+            continue;
+        }
+        // "MNL-2025-512345-6" has a digit too many: not a case number.
+        let next = chars[j..].iter().find(|c| !matches!(c, ' ' | '-'));
+        if next.is_some_and(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        return Some(got);
     }
     None
 }
@@ -119,5 +136,13 @@ mod tests {
             None
         );
         assert_eq!(case_number_in("XMNL2025512345"), None);
+        assert_eq!(
+            case_number_in("HCM2025079902 - Yêu cầu bổ sung").as_deref(),
+            Some("HCM2025079902")
+        );
+        assert_eq!(
+            case_number_in("Case: MNL 2025 512345").as_deref(),
+            Some("MNL2025512345")
+        );
     }
 }

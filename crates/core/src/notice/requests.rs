@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::layout::{Mark, is_title};
 use super::matcher::Hit;
-use super::text::{Folded, tidy};
+use super::text::{Folded, is_unspaced, tidy};
 use super::units::{Unit, UnitKind};
 use super::vocab::{Langs, Target, Vocab, cue};
 use super::{
@@ -118,7 +118,7 @@ impl<'a> Scope<'a> {
     }
 
     fn mark_between(&self, from: usize, to: usize) -> bool {
-        self.f.clause_marks.iter().any(|&m| m > from && m <= to)
+        self.f.clause_marks.iter().any(|&m| m >= from && m <= to)
     }
 
     fn negated(&self, n: &Named) -> bool {
@@ -245,24 +245,37 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
     prune(v, &scope, &mut named, &unit.text, dispositions);
 
     if named.is_empty() {
-        unmatched(
-            v,
-            unit,
-            &f,
-            flags,
-            &scope,
-            &text,
-            dispositions,
-            acc,
-            confidence,
-        );
+        unmatched(v, unit, &f, flags, &text, dispositions, acc, confidence);
         return;
     }
     let logistics = flags & cue::LOGISTICS != 0;
     let asks = flags & cue::REQUEST != 0;
+    let translated = translated_subjects(v, &scope, &named);
     let countries = v.countries_in(&unit.text);
-    for n in &named {
-        let fate = judge(v, unit, &scope, n, asks, logistics);
+    let mut fates: Vec<Option<MentionReason>> = named
+        .iter()
+        .zip(translated)
+        .map(|(n, translated)| {
+            if translated {
+                Some(MentionReason::TranslationOf)
+            } else {
+                judge(v, unit, &scope, n, asks, logistics)
+            }
+        })
+        .collect();
+    // The same document named twice in one unit ("your birth certificate (Registro Civil de
+    // Nacimiento)") is one item: the subject of a translation stays one.
+    for i in 0..named.len() {
+        let doc = named[i].doc;
+        let subject = named
+            .iter()
+            .zip(&fates)
+            .any(|(m, f)| m.doc == doc && *f == Some(MentionReason::TranslationOf));
+        if subject {
+            fates[i] = Some(MentionReason::TranslationOf);
+        }
+    }
+    for (n, fate) in named.iter().zip(fates) {
         let document = v.doc_id(n.doc).to_string();
         match fate {
             None => {
@@ -368,6 +381,26 @@ fn judge(
     None
 }
 
+/// Documents directly followed by a translation: "birth certificate translation",
+/// "出生公证书的翻译件" (one connecting character allowed in scripts without spaces).
+fn translated_subjects(v: &Vocab, scope: &Scope, named: &[Named]) -> Vec<bool> {
+    named
+        .iter()
+        .map(|n| {
+            v.doc_id(n.doc) != "translation"
+                && named.iter().any(|m| {
+                    v.doc_id(m.doc) == "translation"
+                        && m.start >= n.end
+                        && match scope.words_between(n.end, m.start) {
+                            0 => true,
+                            1 => m.start - n.end == 1 && is_unspaced(scope.f.chars[n.end]),
+                            _ => false,
+                        }
+                })
+        })
+        .collect()
+}
+
 /// Documents named in a role: the petitioner's passport or birth certificate proves the
 /// petitioner's citizenship; photos "of you together" are evidence of the relationship.
 fn assign_roles(v: &Vocab, scope: &Scope, named: &mut [Named]) {
@@ -375,8 +408,12 @@ fn assign_roles(v: &Vocab, scope: &Scope, named: &mut [Named]) {
     let relationship = v.doc_index("relationship_evidence");
     for n in named.iter_mut() {
         let id = v.doc_id(n.doc);
+        // The owner stands before ("the petitioner's passport") or, in many languages,
+        // right after ("el pasaporte del peticionario").
+        let owned = scope.right_before(n, cue::PETITIONER, OWNER_WORDS)
+            || scope.right_after(n, cue::PETITIONER, 0);
         if matches!(id, "passport" | "birth_certificate")
-            && scope.right_before(n, cue::PETITIONER, OWNER_WORDS)
+            && owned
             && let Some(c) = citizenship
         {
             n.doc = c;
@@ -415,7 +452,7 @@ fn prune(v: &Vocab, scope: &Scope, named: &mut Vec<Named>, text: &str, has_disp:
         .collect();
     if !meeting.is_empty() {
         named.retain(|n| {
-            v.doc_id(n.doc) != "passport"
+            !matches!(v.doc_id(n.doc), "passport" | "petitioner_citizenship")
                 || !meeting.iter().any(|&(s, e)| {
                     n.end <= s && scope.words_between(n.end, s) <= 6
                         || n.start >= e && scope.words_between(e, n.start) <= 6
@@ -432,18 +469,12 @@ fn unmatched(
     unit: &Unit,
     f: &Folded,
     flags: u32,
-    scope: &Scope,
     text: &str,
     dispositions: bool,
     acc: &mut Acc,
     confidence: f64,
 ) {
-    let whole = Named {
-        doc: 0,
-        start: 0,
-        end: 0,
-    };
-    let negated = scope.negated(&whole) || scope.conditional(&whole);
+    let negated = flags & (cue::NEGATION | cue::CONDITION) != 0;
     match unit.kind {
         UnitKind::Sentence => {
             if negated || flags & cue::REQUEST == 0 || flags & cue::RECEIVED != 0 {
@@ -494,7 +525,8 @@ fn unmatched(
                 // A ticked item or listed request visanav cannot name is still a request:
                 // "other", shown with the officer's words and marked for the user to check.
                 let heading = flags & cue::HEADING != 0 || unit.text.trim_end().ends_with(':');
-                if unit.text.split_whitespace().count() >= 2 && !is_title(&unit.text) && !heading {
+                let words = f.starts.iter().filter(|s| **s).count();
+                if words >= 2 && !is_title(&unit.text) && !heading {
                     let source = match unit.kind {
                         UnitKind::ListItem => RequestSource::ListItem,
                         _ => RequestSource::CheckedBox,

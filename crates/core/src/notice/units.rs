@@ -23,6 +23,11 @@ pub(super) struct Unit {
     pub context: u32,
 }
 
+/// A line at least this long that stops without punctuation was wrapped, not ended.
+const WRAPPED_LINE: usize = 60;
+/// ... and the rest of a wrapped sentence on the next line is shorter than this.
+const WRAPPED_TAIL: usize = 40;
+
 /// An open list: the heading that opened it ("Please submit the following documents:") and
 /// what its words say, which every item inherits ("We have received the following:").
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +37,8 @@ struct List {
     /// The heading asks for something or names documents, so plain lines after it are items
     /// too (not only bullets).
     cued: bool,
+    /// Items so far came as bullets or numbers: then a plain line is text after the list.
+    bullets: bool,
 }
 
 struct Builder<'v> {
@@ -100,8 +107,12 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
             }
             Line::Bullet { indent, text } => {
                 b.flush();
-                match b.list {
-                    Some(l) if !b.form => b.push(UnitKind::ListItem, text, l.flags),
+                match b.list.as_mut() {
+                    Some(l) if !b.form => {
+                        l.bullets = true;
+                        let flags = l.flags;
+                        b.push(UnitKind::ListItem, text, flags);
+                    }
                     _ => b.push(UnitKind::Sentence, text, 0),
                 }
                 b.open = Some((*indent, false));
@@ -169,8 +180,29 @@ impl Builder<'_> {
             return;
         }
         self.open = None;
+        // The tail of a listed item that wrapped: the line before is long and stops
+        // mid-sentence, this one is short and ends it ("... após a sua chegada aos" /
+        // "Estados Unidos."). Items of a list without punctuation stay apart.
+        let ends = |t: &str| {
+            t.trim_end()
+                .ends_with(['.', ';', ':', '!', '?', '。', '；', '：'])
+        };
+        if self.list.is_some()
+            && self.para.is_empty()
+            && ends(text)
+            && text.chars().count() < WRAPPED_TAIL
+            && let Some(last) = self.units.last_mut()
+            && matches!(last.kind, UnitKind::ListItem)
+            && last.text.chars().count() >= WRAPPED_LINE
+            && !ends(&last.text)
+        {
+            last.text.push(' ');
+            last.text.push_str(text);
+            return;
+        }
         if let Some(l) = self.list
             && l.cued
+            && !l.bullets
             && !self.form
             && self.para.is_empty()
             && text.chars().count() <= 120
@@ -184,7 +216,7 @@ impl Builder<'_> {
         self.pending
             .push((indent, text.to_string(), self.para.len()));
         join_line(&mut self.para, text);
-        if text.trim_end().ends_with(':') {
+        if text.trim_end().ends_with([':', '：']) {
             self.flush();
         }
     }
@@ -200,11 +232,12 @@ impl Builder<'_> {
         let sentences = split_sentences(&self.para);
         if let Some(last) = sentences.last() {
             let t = last.trim_end();
-            if t.ends_with(':') {
+            if t.ends_with([':', '：']) {
                 let flags = self.v.flags(&Folded::new(t), self.langs);
                 self.list = Some(List {
                     flags,
                     cued: flags & (cue::HEADING | cue::REQUEST | cue::DOC_NOUN) != 0,
+                    bullets: false,
                 });
             }
         }
