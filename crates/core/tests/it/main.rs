@@ -3,3 +3,4 @@
 mod notice_score;
 mod notices;
 mod plan;
+mod plan_scenarios;
