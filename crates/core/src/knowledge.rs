@@ -39,6 +39,14 @@ pub const FILES: &[(&str, &str)] = &[
 /// knowledge directory given at run time is read for every `notice/*.toml` it holds instead.
 pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
+        "notice/ar.toml",
+        include_str!("../../../knowledge/notice/ar.toml"),
+    ),
+    (
+        "notice/de.toml",
+        include_str!("../../../knowledge/notice/de.toml"),
+    ),
+    (
         "notice/en.toml",
         include_str!("../../../knowledge/notice/en.toml"),
     ),
@@ -47,16 +55,72 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/es.toml"),
     ),
     (
+        "notice/fa.toml",
+        include_str!("../../../knowledge/notice/fa.toml"),
+    ),
+    (
         "notice/fr.toml",
         include_str!("../../../knowledge/notice/fr.toml"),
+    ),
+    (
+        "notice/he.toml",
+        include_str!("../../../knowledge/notice/he.toml"),
+    ),
+    (
+        "notice/hy.toml",
+        include_str!("../../../knowledge/notice/hy.toml"),
+    ),
+    (
+        "notice/it.toml",
+        include_str!("../../../knowledge/notice/it.toml"),
+    ),
+    (
+        "notice/ka.toml",
+        include_str!("../../../knowledge/notice/ka.toml"),
+    ),
+    (
+        "notice/kk.toml",
+        include_str!("../../../knowledge/notice/kk.toml"),
+    ),
+    (
+        "notice/mn.toml",
+        include_str!("../../../knowledge/notice/mn.toml"),
+    ),
+    (
+        "notice/pl.toml",
+        include_str!("../../../knowledge/notice/pl.toml"),
     ),
     (
         "notice/pt.toml",
         include_str!("../../../knowledge/notice/pt.toml"),
     ),
     (
+        "notice/ro.toml",
+        include_str!("../../../knowledge/notice/ro.toml"),
+    ),
+    (
+        "notice/ru.toml",
+        include_str!("../../../knowledge/notice/ru.toml"),
+    ),
+    (
         "notice/tl.toml",
         include_str!("../../../knowledge/notice/tl.toml"),
+    ),
+    (
+        "notice/tr.toml",
+        include_str!("../../../knowledge/notice/tr.toml"),
+    ),
+    (
+        "notice/uk.toml",
+        include_str!("../../../knowledge/notice/uk.toml"),
+    ),
+    (
+        "notice/ur.toml",
+        include_str!("../../../knowledge/notice/ur.toml"),
+    ),
+    (
+        "notice/uz.toml",
+        include_str!("../../../knowledge/notice/uz.toml"),
     ),
     (
         "notice/vi.toml",
