@@ -39,6 +39,14 @@ pub const FILES: &[(&str, &str)] = &[
 /// knowledge directory given at run time is read for every `notice/*.toml` it holds instead.
 pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
+        "notice/am.toml",
+        include_str!("../../../knowledge/notice/am.toml"),
+    ),
+    (
+        "notice/bn.toml",
+        include_str!("../../../knowledge/notice/bn.toml"),
+    ),
+    (
         "notice/en.toml",
         include_str!("../../../knowledge/notice/en.toml"),
     ),
@@ -51,8 +59,72 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/fr.toml"),
     ),
     (
+        "notice/hi.toml",
+        include_str!("../../../knowledge/notice/hi.toml"),
+    ),
+    (
+        "notice/ht.toml",
+        include_str!("../../../knowledge/notice/ht.toml"),
+    ),
+    (
+        "notice/id.toml",
+        include_str!("../../../knowledge/notice/id.toml"),
+    ),
+    (
+        "notice/ja.toml",
+        include_str!("../../../knowledge/notice/ja.toml"),
+    ),
+    (
+        "notice/km.toml",
+        include_str!("../../../knowledge/notice/km.toml"),
+    ),
+    (
+        "notice/ko.toml",
+        include_str!("../../../knowledge/notice/ko.toml"),
+    ),
+    (
+        "notice/ln.toml",
+        include_str!("../../../knowledge/notice/ln.toml"),
+    ),
+    (
+        "notice/lo.toml",
+        include_str!("../../../knowledge/notice/lo.toml"),
+    ),
+    (
+        "notice/mr.toml",
+        include_str!("../../../knowledge/notice/mr.toml"),
+    ),
+    (
+        "notice/ms.toml",
+        include_str!("../../../knowledge/notice/ms.toml"),
+    ),
+    (
+        "notice/my.toml",
+        include_str!("../../../knowledge/notice/my.toml"),
+    ),
+    (
+        "notice/ne.toml",
+        include_str!("../../../knowledge/notice/ne.toml"),
+    ),
+    (
         "notice/pt.toml",
         include_str!("../../../knowledge/notice/pt.toml"),
+    ),
+    (
+        "notice/si.toml",
+        include_str!("../../../knowledge/notice/si.toml"),
+    ),
+    (
+        "notice/sw.toml",
+        include_str!("../../../knowledge/notice/sw.toml"),
+    ),
+    (
+        "notice/ta.toml",
+        include_str!("../../../knowledge/notice/ta.toml"),
+    ),
+    (
+        "notice/th.toml",
+        include_str!("../../../knowledge/notice/th.toml"),
     ),
     (
         "notice/tl.toml",
