@@ -39,8 +39,16 @@ pub const FILES: &[(&str, &str)] = &[
 /// knowledge directory given at run time is read for every `notice/*.toml` it holds instead.
 pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
+        "notice/am.toml",
+        include_str!("../../../knowledge/notice/am.toml"),
+    ),
+    (
         "notice/ar.toml",
         include_str!("../../../knowledge/notice/ar.toml"),
+    ),
+    (
+        "notice/bn.toml",
+        include_str!("../../../knowledge/notice/bn.toml"),
     ),
     (
         "notice/de.toml",
@@ -67,12 +75,28 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/he.toml"),
     ),
     (
+        "notice/hi.toml",
+        include_str!("../../../knowledge/notice/hi.toml"),
+    ),
+    (
+        "notice/ht.toml",
+        include_str!("../../../knowledge/notice/ht.toml"),
+    ),
+    (
         "notice/hy.toml",
         include_str!("../../../knowledge/notice/hy.toml"),
     ),
     (
+        "notice/id.toml",
+        include_str!("../../../knowledge/notice/id.toml"),
+    ),
+    (
         "notice/it.toml",
         include_str!("../../../knowledge/notice/it.toml"),
+    ),
+    (
+        "notice/ja.toml",
+        include_str!("../../../knowledge/notice/ja.toml"),
     ),
     (
         "notice/ka.toml",
@@ -83,8 +107,40 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/kk.toml"),
     ),
     (
+        "notice/km.toml",
+        include_str!("../../../knowledge/notice/km.toml"),
+    ),
+    (
+        "notice/ko.toml",
+        include_str!("../../../knowledge/notice/ko.toml"),
+    ),
+    (
+        "notice/ln.toml",
+        include_str!("../../../knowledge/notice/ln.toml"),
+    ),
+    (
+        "notice/lo.toml",
+        include_str!("../../../knowledge/notice/lo.toml"),
+    ),
+    (
         "notice/mn.toml",
         include_str!("../../../knowledge/notice/mn.toml"),
+    ),
+    (
+        "notice/mr.toml",
+        include_str!("../../../knowledge/notice/mr.toml"),
+    ),
+    (
+        "notice/ms.toml",
+        include_str!("../../../knowledge/notice/ms.toml"),
+    ),
+    (
+        "notice/my.toml",
+        include_str!("../../../knowledge/notice/my.toml"),
+    ),
+    (
+        "notice/ne.toml",
+        include_str!("../../../knowledge/notice/ne.toml"),
     ),
     (
         "notice/pl.toml",
@@ -101,6 +157,22 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/ru.toml",
         include_str!("../../../knowledge/notice/ru.toml"),
+    ),
+    (
+        "notice/si.toml",
+        include_str!("../../../knowledge/notice/si.toml"),
+    ),
+    (
+        "notice/sw.toml",
+        include_str!("../../../knowledge/notice/sw.toml"),
+    ),
+    (
+        "notice/ta.toml",
+        include_str!("../../../knowledge/notice/ta.toml"),
+    ),
+    (
+        "notice/th.toml",
+        include_str!("../../../knowledge/notice/th.toml"),
     ),
     (
         "notice/tl.toml",
