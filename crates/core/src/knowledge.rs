@@ -1781,6 +1781,20 @@ mod tests {
         assert!(json["sources"][0].get("published").is_none());
     }
 
+    /// Every language file in knowledge/notice/ is compiled in: a new file cannot be forgotten.
+    #[test]
+    fn every_notice_language_file_is_embedded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../knowledge/notice");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| format!("notice/{}", e.unwrap().file_name().to_string_lossy()))
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<String> = NOTICE_FILES.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(on_disk, embedded);
+    }
+
     #[test]
     fn broken_directories_are_reported_by_file_and_entry() {
         let dir = std::env::temp_dir().join(format!("visanav-kb-{}", std::process::id()));

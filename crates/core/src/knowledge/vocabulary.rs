@@ -58,6 +58,10 @@ pub struct NoticeCues {
     /// Optional or possible, not asked: "may", "can", "might".
     #[serde(default)]
     pub hedge: Vec<String>,
+    /// Optional, written after the document in languages that put the verb last: "…を提出
+    /// することができます" (can submit), "… 제출할 수 있습니다".
+    #[serde(default)]
+    pub hedge_after: Vec<String>,
     /// Rules for everyone, not a request to this applicant: "all documents", "any document".
     #[serde(default)]
     pub general: Vec<String>,
@@ -132,12 +136,13 @@ pub struct NoticeDispositions {
 
 impl NoticeCues {
     /// Every cue list with its name, for checks and for building the reader.
-    pub fn lists(&self) -> [(&'static str, &[String]); 22] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 23] {
         [
             ("request", &self.request),
             ("negation", &self.negation),
             ("condition", &self.condition),
             ("hedge", &self.hedge),
+            ("hedge_after", &self.hedge_after),
             ("general", &self.general),
             ("received", &self.received),
             ("kept", &self.kept),
@@ -287,18 +292,20 @@ pub(super) fn check(
                 }
                 let bad_wildcard = w.split_whitespace().any(|word| {
                     let stars = word.matches('*').count();
+                    let stem = word.trim_end_matches('*');
+                    // Three letters of a Latin stem, or two syllables of Hangul, kana or
+                    // another script whose letters carry more.
+                    let min = if stem.is_ascii() { 3 } else { 2 };
                     stars > 1
-                        || (stars == 1
-                            && (!word.ends_with('*')
-                                || word.trim_end_matches('*').chars().count() < 3))
+                        || (stars == 1 && (!word.ends_with('*') || stem.chars().count() < min))
                 });
                 if bad_wildcard || (w.contains('*') && entry == "stopwords") {
                     problem(
                         file.clone(),
                         entry.clone(),
                         format!(
-                            "{w:?}: \"*\" may only end a word of at least 3 letters (and not \
-                             in stopwords)"
+                            "{w:?}: \"*\" may only end a word of at least 3 letters (2 outside \
+                             the Latin alphabet), and not in stopwords"
                         ),
                     );
                 }

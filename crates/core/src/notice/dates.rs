@@ -287,6 +287,11 @@ pub fn find_dates(line: &str, max: usize) -> Vec<RawDate> {
 
 /// INA sections cited in the text, normalised: `221(g)`, `212(a)(6)(C)(i)`, `214(b)`.
 /// OCR variants (`22l(g)`, `221 (9)`, `221g`) are recognised.
+/// A vowel sign or other mark that belongs to the letter before it (জি is জ + ি).
+fn is_sign(c: char) -> bool {
+    matches!(c, '\u{0900}'..='\u{0DFF}') && !c.is_alphanumeric()
+}
+
 pub fn find_sections(text: &str, max: usize) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut out: Vec<String> = Vec::new();
@@ -337,7 +342,16 @@ pub fn find_sections(text: &str, max: usize) -> Vec<String> {
                 .iter()
                 .filter(|c| !c.is_whitespace())
                 .collect();
-            if inner.is_empty() || inner.len() > 4 || !inner.chars().all(|c| c.is_alphanumeric()) {
+            // "221(জি)", "221(ز)", "221(გ)": the (g) written in the notice's own script.
+            let inner = if num == "221" && groups.is_empty() && !inner.is_ascii() {
+                "g".to_string()
+            } else {
+                inner
+            };
+            if inner.is_empty()
+                || inner.chars().count() > 4
+                || !inner.chars().all(|c| c.is_alphanumeric() || is_sign(c))
+            {
                 break;
             }
             groups.push(inner);

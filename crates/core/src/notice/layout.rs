@@ -77,6 +77,15 @@ pub(super) fn continues(text: &str) -> bool {
         .is_some_and(|c| c.is_lowercase() || c.is_ascii_digit() || matches!(c, '(' | '&' | ','))
 }
 
+/// Whether a line starts with a letter of a script without case (Arabic, Hebrew, Indic,
+/// Ethiopic, Thai...), where "starts in lower case" cannot tell a continuation.
+pub(super) fn caseless(text: &str) -> bool {
+    text.trim_start()
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() && !c.is_uppercase() && !c.is_lowercase())
+}
+
 /// Whether a checked item is only a label waiting for the officer's words on the next line
 /// ("Other:", "Other: ______").
 pub(super) fn wants_fill_in(text: &str) -> bool {
@@ -95,7 +104,10 @@ pub(super) fn wants_fill_in(text: &str) -> bool {
 
 /// A title line: written in capitals ("221(g) REFUSAL - ADDITIONAL INFORMATION REQUIRED").
 pub(super) fn is_title(text: &str) -> bool {
-    let letters = text.chars().filter(|c| c.is_alphabetic());
+    // Only letters that have a case count: a line in Arabic or Chinese is never a "title".
+    let letters = text
+        .chars()
+        .filter(|c| c.is_uppercase() || c.is_lowercase());
     let (mut upper, mut all) = (0, 0);
     // A lower-case "l" is how OCR often reads a capital I ("ADDlTl0NAL"): it counts for neither.
     for c in letters.filter(|c| *c != 'l') {

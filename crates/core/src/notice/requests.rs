@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::layout::{Mark, is_title};
 use super::matcher::Hit;
-use super::text::{Folded, is_unspaced, tidy};
+use super::text::{Folded, is_cjk, is_unspaced, tidy};
 use super::units::{Unit, UnitKind};
 use super::vocab::{Langs, Target, Vocab, cue};
 use super::{
@@ -110,11 +110,28 @@ impl<'a> Scope<'a> {
             .filter(move |h| h.value & flag != 0 && h.start >= s && h.start < e)
     }
 
+    /// Words from `from` to `to`. In scripts without spaces every character is a token, so
+    /// characters are counted as words of a typical length: two for Chinese and Japanese,
+    /// four for Thai, Lao, Khmer and Burmese.
     fn words_between(&self, from: usize, to: usize) -> usize {
         if to <= from {
             return 0;
         }
-        self.f.inner_breaks(from, to).count() + usize::from(self.f.starts[from])
+        let (mut words, mut cjk, mut other) = (0usize, 0usize, 0usize);
+        for i in from..to {
+            if !self.f.starts[i] {
+                continue;
+            }
+            let c = self.f.chars[i];
+            if is_cjk(c) {
+                cjk += 1;
+            } else if is_unspaced(c) {
+                other += 1;
+            } else {
+                words += 1;
+            }
+        }
+        words + cjk.div_ceil(2) + other.div_ceil(4)
     }
 
     fn mark_between(&self, from: usize, to: usize) -> bool {
@@ -135,9 +152,13 @@ impl<'a> Scope<'a> {
             .any(|h| h.end <= n.start || (h.start >= n.end && !self.mark_between(n.end, h.start)))
     }
 
-    /// "You may also send ...": a hedge before the document.
+    /// "You may also send ...": a hedge before the document; or, in languages that put the
+    /// verb last, a hedge that follows it ("…を提出することができます").
     fn optional(&self, n: &Named) -> bool {
         self.in_clause(n, cue::HEDGE).any(|h| h.end <= n.start)
+            || self
+                .in_clause(n, cue::HEDGE_AFTER)
+                .any(|h| h.start >= n.end)
     }
 
     fn any_in_clause(&self, n: &Named, flag: u32) -> bool {
@@ -439,9 +460,15 @@ fn prune(v: &Vocab, scope: &Scope, named: &mut Vec<Named>, text: &str, has_disp:
         named.retain(|n| v.doc_id(n.doc) != "passport");
     }
     // "A court decision explaining the difference in your name between your passport and
-    // your birth certificate": those are the documents compared, not documents asked for.
+    // your birth certificate": those are the documents compared, and the court decision is
+    // the proof of the name, not a criminal court record.
     if has(named, "name_change") {
-        named.retain(|n| !matches!(v.doc_id(n.doc), "passport" | "birth_certificate"));
+        named.retain(|n| {
+            !matches!(
+                v.doc_id(n.doc),
+                "passport" | "birth_certificate" | "court_records"
+            )
+        });
     }
     // "Copies of the passport pages showing your entry and exit stamps": the passport is
     // where the proof of the visit is, not a request for the passport.

@@ -1,11 +1,17 @@
 //! Cleaning hostile or noisy text, and the folded character stream the matchers work on.
 
+use unicode_normalization::UnicodeNormalization;
+
 /// Removes what must never reach a terminal or a page unescaped, and what only hides text:
 /// HTML tags (script and style contents dropped), terminal escape sequences, control
 /// characters, bidirectional overrides and zero-width characters. Line structure is kept.
 /// Returns the cleaned text and whether HTML tags were removed.
 pub fn sanitize(input: &str) -> (String, bool) {
     let (text, had_html) = strip_html(input);
+    // One form for every way of writing the same letter: composed Hangul, full-width Latin
+    // and digits, ligatures, decomposed accents. Then local digits as ASCII digits, so dates,
+    // case numbers and "२२१(जी)" read like their Latin forms.
+    let text: String = text.nfkc().map(ascii_digit).collect();
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -151,6 +157,30 @@ pub fn tidy(text: &str, max: usize) -> String {
     out
 }
 
+/// A digit of another script (Arabic-Indic, Persian, Devanagari, Bengali, Thai, ...) as its
+/// ASCII digit; any other character unchanged.
+fn ascii_digit(c: char) -> char {
+    if c.is_ascii() || !c.is_numeric() {
+        return c;
+    }
+    c.to_digit(10)
+        .or_else(|| {
+            // char::to_digit only knows ASCII: find the zero of the script's digit block.
+            const ZEROS: &[u32] = &[
+                0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66,
+                0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810,
+                0x1946, 0x19D0, 0xFF10,
+            ];
+            let u = c as u32;
+            ZEROS
+                .iter()
+                .find(|z| (**z..**z + 10).contains(&u))
+                .map(|z| u - z)
+        })
+        .and_then(|d| char::from_digit(d, 10))
+        .unwrap_or(c)
+}
+
 /// Chinese and Japanese characters.
 pub fn is_cjk(c: char) -> bool {
     matches!(c,
@@ -194,7 +224,8 @@ fn is_break_mark(c: char) -> bool {
 /// (or the end of the text).
 fn ends_sentence(src: &[char], i: usize, short_word: bool) -> bool {
     match src[i] {
-        ';' | '!' | '?' | '。' | '！' | '？' | '；' | '።' | '।' => true,
+        ';' | '!' | '?' | '。' | '！' | '？' | '；' | '።' | '।' | '॥' | '။' | '។' | '۔' | '؟'
+        | '։' | '؛' => true,
         '.' => {
             if short_word {
                 return false;
@@ -311,6 +342,13 @@ impl Folded {
     }
 
     fn with(text: &str, ocr: bool) -> Folded {
+        let normal: String;
+        let text = if text.is_ascii() {
+            text
+        } else {
+            normal = text.nfkc().collect();
+            normal.as_str()
+        };
         let mut f = Folded {
             chars: Vec::with_capacity(text.len()),
             starts: Vec::with_capacity(text.len()),

@@ -2,7 +2,7 @@
 //! continue it), an item of a "please submit the following" list, or one sentence of a
 //! paragraph.
 
-use super::layout::{Line, Mark, continues, join_line, wants_fill_in};
+use super::layout::{Line, Mark, caseless, continues, join_line, wants_fill_in};
 use super::text::Folded;
 use super::vocab::{Langs, Vocab, cue};
 
@@ -22,6 +22,9 @@ pub(super) struct Unit {
     /// For a list item: the cue flags of the heading that opened its list.
     pub context: u32,
 }
+
+/// What ends a line that opens a list: a colon, and the Ethiopic and Khmer colons.
+const LIST_OPENERS: [char; 4] = [':', '：', '፦', '៖'];
 
 /// A line at least this long that stops without punctuation was wrapped, not ended.
 const WRAPPED_LINE: usize = 60;
@@ -170,8 +173,12 @@ impl Builder<'_> {
             .units
             .last()
             .is_some_and(|u| glosses(&u.text, text) || open_ended(&u.text));
+        // In a script without case, a line indented past the box's own text continues it.
+        let deep_caseless = |open_indent: usize| caseless(text) && indent >= open_indent + 3;
         if let Some((open_indent, fill_in)) = self.open
-            && ((indent > open_indent && (continues(text) || glossed)) || fill_in)
+            && ((indent > open_indent && (continues(text) || glossed))
+                || deep_caseless(open_indent)
+                || fill_in)
             && let Some(last) = self.units.last_mut()
         {
             last.text.push(' ');
@@ -216,7 +223,7 @@ impl Builder<'_> {
         self.pending
             .push((indent, text.to_string(), self.para.len()));
         join_line(&mut self.para, text);
-        if text.trim_end().ends_with([':', '：']) {
+        if text.trim_end().ends_with(LIST_OPENERS) {
             self.flush();
         }
     }
@@ -232,7 +239,7 @@ impl Builder<'_> {
         let sentences = split_sentences(&self.para);
         if let Some(last) = sentences.last() {
             let t = last.trim_end();
-            if t.ends_with([':', '：']) {
+            if t.ends_with(LIST_OPENERS) {
                 let flags = self.v.flags(&Folded::new(t), self.langs);
                 self.list = Some(List {
                     flags,
@@ -318,12 +325,30 @@ pub(super) fn split_sentences(para: &str) -> Vec<String> {
     let mut start = 0;
     for i in 0..chars.len() {
         let c = chars[i];
-        let end_mark = matches!(c, '.' | '!' | '?' | '。' | '！' | '？' | ';');
+        let end_mark = matches!(
+            c,
+            '.' | '!'
+                | '?'
+                | '。'
+                | '！'
+                | '？'
+                | ';'
+                | '।'
+                | '॥'
+                | '။'
+                | '។'
+                | '።'
+                | '۔'
+                | '؟'
+                | '։'
+                | '؛'
+        );
         if !end_mark {
             continue;
         }
         let next = chars.get(i + 1).copied();
-        let cjk_end = matches!(c, '。' | '！' | '？');
+        // These marks end a sentence with no space after them.
+        let cjk_end = matches!(c, '。' | '！' | '？' | '।' | '။' | '។' | '።' | '۔');
         if !cjk_end && next.is_some_and(|n| !n.is_whitespace()) {
             continue;
         }

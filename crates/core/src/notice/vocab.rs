@@ -41,6 +41,7 @@ pub(super) mod cue {
     pub const MAIL_HEADER: u32 = 1 << 19;
     pub const REFERENCE: u32 = 1 << 20;
     pub const REFERENCE_BEFORE: u32 = 1 << 21;
+    pub const HEDGE_AFTER: u32 = 1 << 22;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> u32 {
@@ -67,6 +68,7 @@ pub(super) mod cue {
             "mail_header" => MAIL_HEADER,
             "reference" => REFERENCE,
             "reference_before" => REFERENCE_BEFORE,
+            "hedge_after" => HEDGE_AFTER,
             _ => 0,
         }
     }
