@@ -53,8 +53,11 @@ struct Named {
 struct Scope<'a> {
     f: &'a Folded,
     cues: &'a [Hit<u32>],
-    /// Clause ranges: a unit splits at contrast words ("but", "however").
+    /// Clause ranges: a unit splits at contrast words ("but", "however"), sentence ends and
+    /// soft stops (a space in Thai, Lao, Khmer, Burmese).
     clauses: Vec<(usize, usize)>,
+    /// The same without the soft stops.
+    sentences: Vec<(usize, usize)>,
 }
 
 /// A negation after the document counts only this close ("police certificate: not
@@ -74,33 +77,58 @@ const KEPT_WORDS: usize = 4;
 /// right next to the document.
 const REFERENCE_WORDS: usize = 2;
 
+/// Splits `0..len` at `bounds`.
+fn spans(mut bounds: Vec<usize>, len: usize) -> Vec<(usize, usize)> {
+    bounds.sort_unstable();
+    let mut out = Vec::new();
+    let mut from = 0;
+    for b in bounds {
+        if b > from {
+            out.push((from, b));
+            from = b;
+        }
+    }
+    out.push((from, len));
+    out
+}
+
+fn span_of(spans: &[(usize, usize)], pos: usize, len: usize) -> (usize, usize) {
+    spans
+        .iter()
+        .copied()
+        .find(|(s, e)| pos >= *s && pos < *e)
+        .unwrap_or((0, len))
+}
+
 impl<'a> Scope<'a> {
     fn new(f: &'a Folded, cues: &'a [Hit<u32>]) -> Scope<'a> {
-        let mut bounds: Vec<usize> = cues
+        let hard: Vec<usize> = cues
             .iter()
             .filter(|h| h.value & cue::CONTRAST != 0)
             .map(|h| h.start)
             .chain(f.stops.iter().copied())
             .collect();
-        bounds.sort_unstable();
-        let mut clauses = Vec::new();
-        let mut from = 0;
-        for b in bounds {
-            if b > from {
-                clauses.push((from, b));
-                from = b;
-            }
+        let soft = hard.iter().chain(&f.soft_stops).copied().collect();
+        Scope {
+            f,
+            cues,
+            clauses: spans(soft, f.len()),
+            sentences: spans(hard, f.len()),
         }
-        clauses.push((from, f.len()));
-        Scope { f, cues, clauses }
     }
 
     fn clause_of(&self, pos: usize) -> (usize, usize) {
-        self.clauses
+        span_of(&self.clauses, pos, self.f.len())
+    }
+
+    /// Whether a cue of `flag` stands in `n`'s sentence part (clauses joined across soft
+    /// stops): the verb that asks may end a sentence of several phrases ("ဆေးစစ်ချက် ...
+    /// ထပ်မံပြုလုပ်ရန် လိုအပ်ပါသည်").
+    fn in_sentence(&self, n: &Named, flag: u32) -> bool {
+        let (s, e) = span_of(&self.sentences, n.start, self.f.len());
+        self.cues
             .iter()
-            .copied()
-            .find(|(s, e)| pos >= *s && pos < *e)
-            .unwrap_or((0, self.f.len()))
+            .any(|h| h.value & flag != 0 && h.start >= s && h.start < e)
     }
 
     fn in_clause(&self, n: &Named, flag: u32) -> impl Iterator<Item = &Hit<u32>> {
@@ -138,11 +166,28 @@ impl<'a> Scope<'a> {
         self.f.clause_marks.iter().any(|&m| m >= from && m <= to)
     }
 
+    /// A clause mark, a sentence end or a soft stop between `from` and `to`.
+    fn break_between(&self, from: usize, to: usize) -> bool {
+        let inside = |m: &usize| *m >= from && *m <= to;
+        self.f.clause_marks.iter().any(inside)
+            || self.f.stops.iter().any(inside)
+            || self.f.soft_stops.iter().any(inside)
+    }
+
     fn negated(&self, n: &Named) -> bool {
-        self.in_clause(n, cue::NEGATION).any(|h| {
-            h.end <= n.start
-                || (h.start >= n.end && self.words_between(n.end, h.start) <= NEGATION_AFTER_WORDS)
-        })
+        let after = |h: &Hit<u32>| {
+            h.start >= n.end && self.words_between(n.end, h.start) <= NEGATION_AFTER_WORDS
+        };
+        self.in_clause(n, cue::NEGATION)
+            .any(|h| h.end <= n.start || after(h))
+            // A verb-final language ends the sentence with the negation, across soft stops
+            // ("ရဲထောက်ခံစာ ထပ်မံတင်ပြရန်မလိုအပ်ပါ").
+            || self.cues.iter().any(|h| {
+                h.value & cue::NEGATION != 0
+                    && after(h)
+                    && span_of(&self.sentences, h.start, self.f.len())
+                        == span_of(&self.sentences, n.start, self.f.len())
+            })
     }
 
     /// "If you were married before, submit ..." or "submit ... if you were married before",
@@ -150,6 +195,21 @@ impl<'a> Scope<'a> {
     fn conditional(&self, n: &Named) -> bool {
         self.in_clause(n, cue::CONDITION)
             .any(|h| h.end <= n.start || (h.start >= n.end && !self.mark_between(n.end, h.start)))
+            || self.after_soft_condition(n)
+    }
+
+    /// Whether `n`'s clause follows, across a soft stop, a clause that holds a condition
+    /// ("หากท่านเคยสมรส กรุณายื่นใบสำคัญการหย่า": if you were married, submit the decree; in
+    /// Burmese the "if" ends its clause).
+    fn after_soft_condition(&self, n: &Named) -> bool {
+        let (start, _) = self.clause_of(n.start);
+        if start == 0 || !self.f.soft_stops.contains(&start) {
+            return false;
+        }
+        let (prev_start, prev_end) = self.clause_of(start - 1);
+        self.cues
+            .iter()
+            .any(|h| h.value & cue::CONDITION != 0 && h.start >= prev_start && h.start < prev_end)
     }
 
     /// "You may also send ...": a hedge before the document; or, in languages that put the
@@ -190,10 +250,10 @@ impl<'a> Scope<'a> {
             h.value & flag != 0
                 && ((h.end <= n.start
                     && self.words_between(h.end, n.start) <= words
-                    && !self.mark_between(h.end, n.start))
+                    && !self.break_between(h.end, n.start))
                     || (h.start >= n.end
                         && self.words_between(n.end, h.start) <= words
-                        && !self.mark_between(n.end, h.start)))
+                        && !self.break_between(n.end, h.start)))
         })
     }
 }
@@ -270,7 +330,6 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         return;
     }
     let logistics = flags & cue::LOGISTICS != 0;
-    let asks = flags & cue::REQUEST != 0;
     let translated = translated_subjects(v, &scope, &named);
     let countries = v.countries_in(&unit.text);
     let mut fates: Vec<Option<MentionReason>> = named
@@ -280,7 +339,7 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
             if translated {
                 Some(MentionReason::TranslationOf)
             } else {
-                judge(v, unit, &scope, n, asks, logistics)
+                judge(v, unit, &scope, n, logistics)
             }
         })
         .collect();
@@ -304,7 +363,11 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
                 acc.sent |= (flags | unit.context) & cue::CHANNEL != 0;
             }
             Some(reason) => {
-                if document == "other" && sentence && asks && reason == MentionReason::NotAsked {
+                if document == "other"
+                    && sentence
+                    && flags & cue::REQUEST != 0
+                    && reason == MentionReason::NotAsked
+                {
                     acc.generic_request = true;
                 }
                 // "... asking him to complete Form DS-5535. He submitted it on March 20": a
@@ -339,7 +402,6 @@ fn judge(
     unit: &Unit,
     scope: &Scope,
     n: &Named,
-    asks: bool,
     logistics: bool,
 ) -> Option<MentionReason> {
     let id = v.doc_id(n.doc);
@@ -396,7 +458,9 @@ fn judge(
     if id == "other" && matches!(unit.kind, UnitKind::Sentence) {
         return Some(MentionReason::NotAsked);
     }
-    if matches!(unit.kind, UnitKind::Sentence) && !asks {
+    // In a sentence, the asking must be in the document's own clause: "for the birth
+    // certificate, we have the original; please send its translation".
+    if matches!(unit.kind, UnitKind::Sentence) && !scope.in_sentence(n, cue::REQUEST) {
         return Some(MentionReason::NotAsked);
     }
     None

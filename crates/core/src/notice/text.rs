@@ -328,6 +328,9 @@ pub struct Folded {
     /// condition does not reach across them. A period after a short word ("U.S.", "e.g.",
     /// "No.") or before a lower-case word is not one.
     pub stops: Vec<usize>,
+    /// Where a space stood between two letters of Thai, Lao, Khmer or Burmese: a clause ends
+    /// there, but a condition before it ("หากท่านเคยสมรส ...") still governs the next clause.
+    pub soft_stops: Vec<usize>,
 }
 
 impl Folded {
@@ -355,6 +358,7 @@ impl Folded {
             ends: Vec::with_capacity(text.len() + 1),
             clause_marks: Vec::new(),
             stops: Vec::new(),
+            soft_stops: Vec::new(),
         };
         f.ends.push(false);
         let mut word: Vec<char> = Vec::new();
@@ -377,8 +381,19 @@ impl Folded {
                 if is_clause_mark(c) && f.clause_marks.last() != Some(&f.chars.len()) {
                     f.clause_marks.push(f.chars.len());
                 }
+                // Thai, Lao, Khmer and Burmese put a space where other scripts put a comma
+                // or a full stop: between two of their letters it ends a clause.
+                let spaced_unspaced = c == ' '
+                    && i > 0
+                    && is_unspaced(src[i - 1])
+                    && !is_cjk(src[i - 1])
+                    && src
+                        .get(i + 1)
+                        .is_some_and(|n| is_unspaced(*n) && !is_cjk(*n));
                 if ends_sentence(&src, i, short_word) && f.stops.last() != Some(&f.chars.len()) {
                     f.stops.push(f.chars.len());
+                } else if spaced_unspaced && f.soft_stops.last() != Some(&f.chars.len()) {
+                    f.soft_stops.push(f.chars.len());
                 }
             }
         }

@@ -53,6 +53,9 @@ struct Builder<'v> {
     list: Option<List>,
     /// Whether the last unit may take continuation lines, and from which indent.
     open: Option<(usize, bool)>,
+    /// The last physical line of the open unit stopped mid-sentence in a long line: it
+    /// wrapped, so an indented line below continues it whatever its first letter.
+    wrapped: bool,
     /// The plain lines of the paragraph being built: (indent, text, length of the paragraph
     /// before the line), so an item whose box ends its last line can take them back.
     pending: Vec<(usize, String, usize)>,
@@ -69,6 +72,7 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
         para: String::new(),
         list: None,
         open: None,
+        wrapped: false,
         pending: Vec::new(),
     };
     for (i, line) in lines.iter().enumerate() {
@@ -107,6 +111,7 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
                 }
                 let last_text = segments.last().map(|s| s.1.as_str()).unwrap_or("");
                 b.open = Some((*indent, wants_fill_in(last_text)));
+                b.wrapped = wraps(last_text);
             }
             Line::Bullet { indent, text } => {
                 b.flush();
@@ -119,6 +124,7 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
                     _ => b.push(UnitKind::Sentence, text, 0),
                 }
                 b.open = Some((*indent, false));
+                b.wrapped = wraps(text);
             }
             Line::Plain { indent, text } => b.plain(*indent, text),
         }
@@ -176,7 +182,7 @@ impl Builder<'_> {
         // In a script without case, a line indented past the box's own text continues it.
         let deep_caseless = |open_indent: usize| caseless(text) && indent >= open_indent + 3;
         if let Some((open_indent, fill_in)) = self.open
-            && ((indent > open_indent && (continues(text) || glossed))
+            && ((indent > open_indent && (continues(text) || glossed || self.wrapped))
                 || deep_caseless(open_indent)
                 || fill_in)
             && let Some(last) = self.units.last_mut()
@@ -184,6 +190,7 @@ impl Builder<'_> {
             last.text.push(' ');
             last.text.push_str(text);
             self.open = Some((open_indent, false));
+            self.wrapped = wraps(text);
             return;
         }
         self.open = None;
@@ -246,6 +253,21 @@ impl Builder<'_> {
                     cued: flags & (cue::HEADING | cue::REQUEST | cue::DOC_NOUN) != 0,
                     bullets: false,
                 });
+            } else if let Some(flags) = sentences
+                .iter()
+                .map(|s| self.v.flags(&Folded::new(s), self.langs))
+                .find(|f| f & cue::HEADING != 0 && f & cue::REQUEST != 0)
+            {
+                // "... pending receipt of the items below. This e-mail repeats them." then a
+                // numbered list: the numbers are its items, though no colon opened them.
+                // Only the asking carries over: a condition or a "received" elsewhere in the
+                // paragraph is about something else.
+                self.list = Some(List {
+                    flags: flags
+                        & (cue::HEADING | cue::REQUEST | cue::CHANNEL | cue::TRANSLATION_OF),
+                    cued: false,
+                    bullets: false,
+                });
             }
         }
         for s in sentences {
@@ -294,6 +316,16 @@ pub(super) fn unquote(lines: Vec<&str>) -> Vec<&str> {
             }
         })
         .collect()
+}
+
+/// A line this long that stops without closing punctuation was wrapped by the printer.
+const WRAPS_AT: usize = 55;
+
+/// Whether a line of an item was cut by the line length rather than ended: long, and not
+/// closed by punctuation ("... sello de entrada a" / "México, recibos de renta ...").
+fn wraps(line: &str) -> bool {
+    let t = line.trim_end();
+    t.chars().count() >= WRAPS_AT && !t.ends_with(['.', ';', ':', '!', '?', ')', '。', '；', '：'])
 }
 
 /// An item whose text stops mid-phrase ("... of the petitioner," or "(issued by"): the next
