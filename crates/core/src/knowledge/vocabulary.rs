@@ -49,6 +49,10 @@ pub struct NoticeCues {
     /// Asking for something: "submit", "provide", "bring", "pending receipt of".
     #[serde(default)]
     pub request: Vec<String>,
+    /// Opens a sentence that adds to the one before: "also", "and also", "plus". Such a
+    /// sentence with no verb of its own ("Also two new photos.") asks if the one before did.
+    #[serde(default)]
+    pub addition: Vec<String>,
     /// Saying something is not needed: "do not need", "not required", "do not send".
     #[serde(default)]
     pub negation: Vec<String>,
@@ -136,9 +140,10 @@ pub struct NoticeDispositions {
 
 impl NoticeCues {
     /// Every cue list with its name, for checks and for building the reader.
-    pub fn lists(&self) -> [(&'static str, &[String]); 23] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 24] {
         [
             ("request", &self.request),
+            ("addition", &self.addition),
             ("negation", &self.negation),
             ("condition", &self.condition),
             ("hedge", &self.hedge),

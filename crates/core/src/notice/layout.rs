@@ -239,18 +239,44 @@ pub(super) fn classify_all(lines: &[&str]) -> Vec<Line> {
         let t = l.trim_start();
         t.starts_with("( )") || t.starts_with("(x)") || t.starts_with("(X)")
     });
+    // A scanned table ticks its rows with a bare "X" at the end of the line; with two or more
+    // such rows, a lone X there is a tick.
+    let bare_ticks = lines
+        .iter()
+        .filter(|l| bare_trailing_tick(l).is_some())
+        .count()
+        >= 2;
     lines
         .iter()
         .map(|l| {
             let t = l.trim_start();
             if paren_boxes && (t.starts_with("(v) ") || t.starts_with("(V) ")) {
                 let indent = &l[..l.len() - t.len()];
-                classify(&format!("{indent}(x){}", &t[3..]))
-            } else {
-                classify(l)
+                return classify(&format!("{indent}(x){}", &t[3..]));
+            }
+            let line = classify(l);
+            match (bare_ticks, &line, bare_trailing_tick(l)) {
+                (true, Line::Plain { indent, .. }, Some(text)) => Line::Marked {
+                    indent: *indent,
+                    segments: vec![(Mark::Checked { sure: false }, text)],
+                    trailing: true,
+                },
+                _ => line,
             }
         })
         .collect()
+}
+
+/// "Completed Form DS-5535 X": the item's words before a lone X (or ✓) ending the line.
+fn bare_trailing_tick(line: &str) -> Option<String> {
+    let t = line.trim_end();
+    let (before, last) = t.rsplit_once(' ')?;
+    if !matches!(last, "X" | "x" | "✓" | "✔" | "V") {
+        return None;
+    }
+    let text = before.trim_end_matches([' ', '.', '_']).trim();
+    (text.chars().filter(|c| c.is_alphabetic()).count() >= 3 && !text.ends_with('='))
+        .then(|| text.to_string())
 }
 
 pub(super) fn classify(line: &str) -> Line {
@@ -281,6 +307,21 @@ pub(super) fn classify(line: &str) -> Line {
             segments,
             trailing: false,
         };
+    }
+    // A label, then the box: "Traiga/Bring: (x) proof you met in person".
+    if let Some((label, rest)) = trimmed.split_once(": ")
+        && label.chars().count() <= 30
+        && !label.contains(['[', '(', '☐', '☒'])
+    {
+        let rest = rest.trim_start();
+        if let Some((mark, used)) = marker_at(rest, false) {
+            split_segments(mark, &rest[used..], &mut segments);
+            return Line::Marked {
+                indent,
+                segments,
+                trailing: false,
+            };
+        }
     }
     // A box at the end of the line: "Police certificate ........ [X]".
     if let Some((mark, text)) = trailing_marker(trimmed) {

@@ -38,6 +38,8 @@ pub(super) struct Acc {
     /// A request came with a way to send it (courier, e-mail, upload): documents to send,
     /// not only to bring to a return interview.
     pub sent: bool,
+    /// The last sentence read asked for something (for "Also two new photos." after it).
+    pub last_sentence_asked: bool,
     pub fuzzy_left: usize,
 }
 
@@ -68,6 +70,8 @@ const NEGATION_AFTER_WORDS: usize = 4;
 const SUBJECT_WORDS: usize = 3;
 const OWNER_WORDS: usize = 2;
 const TOGETHER_WORDS: usize = 6;
+/// "Also two new photos": what an addition names comes within this many words of it.
+const ADDED_WORDS: usize = 3;
 /// "We have received your birth certificate", "the police certificate you presented", "we
 /// will keep your passport": these bind to the document they stand next to, not to every
 /// document in the clause ("submit a new police certificate; the one you presented expired").
@@ -330,6 +334,15 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         return;
     }
     let logistics = flags & cue::LOGISTICS != 0;
+    // "Also two new photos.": a sentence that opens by adding to one that asked, asks too.
+    let addition = cues
+        .iter()
+        .find(|h| h.value & cue::ADDITION != 0 && h.start == 0)
+        .map(|h| h.end);
+    let adds_to_ask = sentence && acc.last_sentence_asked && addition.is_some();
+    if sentence {
+        acc.last_sentence_asked = flags & cue::REQUEST != 0 || adds_to_ask;
+    }
     let translated = translated_subjects(v, &scope, &named);
     let countries = v.countries_in(&unit.text);
     let mut fates: Vec<Option<MentionReason>> = named
@@ -339,7 +352,11 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
             if translated {
                 Some(MentionReason::TranslationOf)
             } else {
-                judge(v, unit, &scope, n, logistics)
+                // Only what the addition names right away ("also two new photos"), not what a
+                // longer sentence goes on to mention.
+                let added = adds_to_ask
+                    && addition.is_some_and(|end| scope.words_between(end, n.start) <= ADDED_WORDS);
+                judge(v, unit, &scope, n, logistics, added)
             }
         })
         .collect();
@@ -403,6 +420,7 @@ fn judge(
     scope: &Scope,
     n: &Named,
     logistics: bool,
+    adds_to_ask: bool,
 ) -> Option<MentionReason> {
     let id = v.doc_id(n.doc);
     if id != "translation" && scope.right_before(n, cue::TRANSLATION_OF, SUBJECT_WORDS) {
@@ -460,7 +478,10 @@ fn judge(
     }
     // In a sentence, the asking must be in the document's own clause: "for the birth
     // certificate, we have the original; please send its translation".
-    if matches!(unit.kind, UnitKind::Sentence) && !scope.in_sentence(n, cue::REQUEST) {
+    if matches!(unit.kind, UnitKind::Sentence)
+        && !scope.in_sentence(n, cue::REQUEST)
+        && !adds_to_ask
+    {
         return Some(MentionReason::NotAsked);
     }
     None

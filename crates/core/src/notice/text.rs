@@ -38,6 +38,8 @@ pub fn sanitize(input: &str) -> (String, bool) {
                 }
             }
             '\u{a0}' | '\u{2000}'..='\u{200a}' | '\u{202f}' | '\u{3000}' => out.push(' '),
+            // "2 × 2 inch", "5×5 cm": the multiplication sign as the letter people type.
+            '×' => out.push('x'),
             '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' => {}
             '\u{feff}' | '\u{fffe}' | '\u{ffff}' => {}
             c if c.is_control() => {}
@@ -429,8 +431,15 @@ impl Folded {
             && word
                 .iter()
                 .all(|c| c.is_ascii_digit() || matches!(c, 'O' | 'o' | 'l' | 'I' | 'S'));
+        // "5х5" typed with the Cyrillic letter: a size, read as "5x5".
+        let size = digits >= 2 && letters == 1 && word.iter().any(|c| matches!(c, 'х' | 'Х'));
         let mut folded: Vec<char> = Vec::with_capacity(word.len());
         for &c in word.iter() {
+            let c = if size && matches!(c, 'х' | 'Х') {
+                'x'
+            } else {
+                c
+            };
             let c = if fix_letters {
                 match c {
                     'O' | 'o' => '0',

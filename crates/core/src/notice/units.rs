@@ -56,6 +56,8 @@ struct Builder<'v> {
     /// The last physical line of the open unit stopped mid-sentence in a long line: it
     /// wrapped, so an indented line below continues it whatever its first letter.
     wrapped: bool,
+    /// The line above was a row of the checklist (a box, or a row without one).
+    in_rows: bool,
     /// The plain lines of the paragraph being built: (indent, text, length of the paragraph
     /// before the line), so an item whose box ends its last line can take them back.
     pending: Vec<(usize, String, usize)>,
@@ -73,9 +75,12 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
         list: None,
         open: None,
         wrapped: false,
+        in_rows: false,
         pending: Vec::new(),
     };
     for (i, line) in lines.iter().enumerate() {
+        let was_rows = b.in_rows;
+        b.in_rows = matches!(line, Line::Marked { .. });
         match line {
             Line::Blank => {
                 b.flush();
@@ -126,7 +131,7 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
                 b.open = Some((*indent, false));
                 b.wrapped = wraps(text);
             }
-            Line::Plain { indent, text } => b.plain(*indent, text),
+            Line::Plain { indent, text } => b.plain(*indent, text, was_rows),
         }
     }
     b.flush();
@@ -168,7 +173,7 @@ impl Builder<'_> {
         taken.join(" ")
     }
 
-    fn plain(&mut self, indent: usize, text: &str) {
+    fn plain(&mut self, indent: usize, text: &str, after_row: bool) {
         if self.v.is_mail_header(text, self.langs) {
             self.flush();
             self.push(UnitKind::Header, text, 0);
@@ -194,6 +199,15 @@ impl Builder<'_> {
             return;
         }
         self.open = None;
+        // In a checklist, a line between rows that is not a sentence is a row whose box is
+        // blank or did not scan: never a request.
+        let sentence_like = text.trim_end().ends_with(['.', '!', '?', '。', ':', '：']);
+        if self.form && after_row && !sentence_like {
+            self.flush();
+            self.push(UnitKind::Box(Mark::Unchecked), text, 0);
+            self.in_rows = true;
+            return;
+        }
         // The tail of a listed item that wrapped: the line before is long and stops
         // mid-sentence, this one is short and ends it ("... após a sua chegada aos" /
         // "Estados Unidos."). Items of a list without punctuation stay apart.

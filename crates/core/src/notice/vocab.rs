@@ -42,6 +42,7 @@ pub(super) mod cue {
     pub const REFERENCE: u32 = 1 << 20;
     pub const REFERENCE_BEFORE: u32 = 1 << 21;
     pub const HEDGE_AFTER: u32 = 1 << 22;
+    pub const ADDITION: u32 = 1 << 23;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> u32 {
@@ -69,6 +70,7 @@ pub(super) mod cue {
             "reference" => REFERENCE,
             "reference_before" => REFERENCE_BEFORE,
             "hedge_after" => HEDGE_AFTER,
+            "addition" => ADDITION,
             _ => 0,
         }
     }
