@@ -278,6 +278,7 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
 
     let mut named: Vec<Named> = Vec::new();
     let mut dispositions = false;
+    let mut returned = false;
     for h in &hits {
         let n = Named {
             doc: 0,
@@ -301,6 +302,7 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
                     acc.conditional_parts.insert(kind);
                 } else {
                     acc.parts.insert(kind);
+                    returned |= kind == NoticeKind::PetitionReturned;
                 }
             }
         }
@@ -370,6 +372,15 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
             .any(|(m, f)| m.doc == doc && *f == Some(MentionReason::TranslationOf));
         if subject {
             fates[i] = Some(MentionReason::TranslationOf);
+        }
+    }
+    // "[X] Your petition (Form I-129F) is being returned to USCIS": the petition is what
+    // goes back, not a document to send.
+    if returned {
+        for (n, fate) in named.iter().zip(fates.iter_mut()) {
+            if v.doc_id(n.doc) == "i129f_approval" {
+                *fate = Some(MentionReason::NotAsked);
+            }
         }
     }
     for (n, fate) in named.iter().zip(fates) {

@@ -378,8 +378,9 @@ impl Folded {
             } else if letterish || is_mark(c) {
                 word.push(if c == '|' { 'l' } else { c });
             } else {
-                let short_word = word.len() <= 2;
                 f.push_word(&mut word, ocr);
+                // The word the mark follows ("U.S.", "No.": short; "Amerika Serikat".": long).
+                let short_word = f.last_word_len() <= 2;
                 if is_clause_mark(c) && f.clause_marks.last() != Some(&f.chars.len()) {
                     f.clause_marks.push(f.chars.len());
                 }
@@ -482,6 +483,15 @@ impl Folded {
 
     pub fn len(&self) -> usize {
         self.chars.len()
+    }
+
+    /// The length of the last word in the stream.
+    fn last_word_len(&self) -> usize {
+        self.starts
+            .iter()
+            .rev()
+            .position(|s| *s)
+            .map_or(0, |p| p + 1)
     }
 
     pub fn is_empty(&self) -> bool {
