@@ -120,7 +120,7 @@ pub(super) fn is_title(text: &str) -> bool {
 }
 
 const CHECKED_GLYPHS: &[char] = &[
-    '☒', '☑', '✔', '✓', '✗', '✘', '■', '▣', '⊠', '☓', '√', '✅', '❎', '●', '◉', '⬛',
+    '☒', '☑', '✔', '✓', '✗', '✘', '■', '▣', '⊠', '☓', '√', '✅', '❎', '●', '◉', '⬛', '█',
 ];
 const UNCHECKED_GLYPHS: &[char] = &['☐', '□', '◻', '▢', '○', '◯', '❏', '❑', '⬜', '◽', '▫'];
 const BULLETS: &[char] = &['-', '•', '*', '·', '–', '—', '▪', '►', '»', '‣', '⁃'];
@@ -223,9 +223,14 @@ fn numbering_len(s: &str) -> usize {
     match b.get(i) {
         Some(b')') => i += 1,
         Some(b'.') if !paren => i += 1,
+        // "1۔" (Urdu full stop), "1、" and "1．" (Chinese and Japanese).
+        _ if !paren => match s[i..].chars().next() {
+            Some(c @ ('۔' | '、' | '．' | '।')) => i += c.len_utf8(),
+            _ => return 0,
+        },
         _ => return 0,
     }
-    if b.get(i).is_some_and(|c| *c == b' ') {
+    if s[i..].starts_with(' ') || s[i..].starts_with(|c: char| !c.is_ascii() && c.is_alphabetic()) {
         i
     } else {
         0
