@@ -251,6 +251,9 @@ pub(super) fn classify_all(lines: &[&str]) -> Vec<Line> {
         .filter(|l| bare_trailing_tick(l).is_some())
         .count()
         >= 2;
+    // A form whose rows end in a dot leader ("Police certificate ........ v'"): what follows
+    // the dots is the box; dots running to the end of the line are an empty one.
+    let leader_rows = lines.iter().filter(|l| leader_row(l).is_some()).count() >= 2;
     lines
         .iter()
         .map(|l| {
@@ -260,16 +263,45 @@ pub(super) fn classify_all(lines: &[&str]) -> Vec<Line> {
                 return classify(&format!("{indent}(x){}", &t[3..]));
             }
             let line = classify(l);
-            match (bare_ticks, &line, bare_trailing_tick(l)) {
-                (true, Line::Plain { indent, .. }, Some(text)) => Line::Marked {
+            let Line::Plain { indent, .. } = &line else {
+                return line;
+            };
+            let row = if leader_rows { leader_row(l) } else { None };
+            let tick = if bare_ticks {
+                bare_trailing_tick(l).map(|t| (Mark::Checked { sure: false }, t))
+            } else {
+                None
+            };
+            match row.or(tick) {
+                Some((mark, text)) => Line::Marked {
                     indent: *indent,
-                    segments: vec![(Mark::Checked { sure: false }, text)],
+                    segments: vec![(mark, text)],
                     trailing: true,
                 },
-                _ => line,
+                None => line,
             }
         })
         .collect()
+}
+
+/// A row with a dot (or underscore) leader: the item's words, and the box after the leader:
+/// an OCR'd tick ("v'", "J", "/", "X", "✓") is ticked, nothing is an empty box.
+fn leader_row(line: &str) -> Option<(Mark, String)> {
+    let t = line.trim_end();
+    let start = t.find("....").or_else(|| t.find("____"))?;
+    let text = t[..start].trim();
+    if text.chars().filter(|c| c.is_alphabetic()).count() < 3 {
+        return None;
+    }
+    let after = t[start..].trim_start_matches(['.', '_', ' ', '…']);
+    let mark = match after {
+        "" => Mark::Unchecked,
+        "v'" | "v" | "V" | "J" | "/" | "X" | "x" | "✓" | "✔" | "√" | "V'" | "x'" | "X'" => {
+            Mark::Checked { sure: false }
+        }
+        _ => return None,
+    };
+    Some((mark, text.to_string()))
 }
 
 /// "Completed Form DS-5535 X": the item's words before a lone X (or ✓) ending the line.
