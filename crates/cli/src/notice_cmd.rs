@@ -407,7 +407,13 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
                 .country
                 .as_deref()
                 .and_then(|c| k.country(c))
-                .map(|c| format!(" from {}", c.name))
+                .map(|c| {
+                    if q.country_inferred {
+                        format!(" from {} (the notice names no country: check)", c.name)
+                    } else {
+                        format!(" from {}", c.name)
+                    }
+                })
                 .unwrap_or_default();
             let unsure = if q.confidence < 0.7 { "  (unsure)" } else { "" };
             let _ = writeln!(o, "  [ ] {name}{from}{unsure}");

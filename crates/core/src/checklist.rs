@@ -126,6 +126,7 @@ mod tests {
                     document: d.to_string(),
                     text: d.to_string(),
                     country: None,
+                    country_inferred: false,
                     confidence: 1.0,
                     source: RequestSource::CheckedBox,
                 })

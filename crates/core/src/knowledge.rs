@@ -1294,10 +1294,13 @@ impl Knowledge {
         }
         let document_ids: BTreeSet<&str> = self.documents.iter().map(|d| d.id.as_str()).collect();
         let post_codes: BTreeSet<&str> = self.posts.iter().map(|p| p.code.as_str()).collect();
+        let country_codes: BTreeSet<&str> =
+            self.countries.iter().map(|c| c.code.as_str()).collect();
         vocabulary::check(
             &self.notice_languages,
             &document_ids,
             &post_codes,
+            &country_codes,
             &mut problems,
         );
         problems

@@ -97,9 +97,13 @@ pub struct Request {
     pub document: String,
     /// The notice's own words for it (the item or sentence), cleaned.
     pub text: String,
-    /// ISO code of the country the document is from, when the notice names one.
+    /// ISO code of the country the document is from, when the notice names one (or, for a
+    /// police certificate that names none, the post's country: see `country_inferred`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// The notice names no country: `country` is the country of the post that wrote it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub country_inferred: bool,
     /// 0 to 1: how sure the reader is (a clearly checked box is surer than a sentence).
     pub confidence: f64,
     pub source: RequestSource,
@@ -380,6 +384,22 @@ impl NoticeReader {
         }
 
         let (post, case_number) = post::find_post(v, langs, &lines, post_hint);
+        // A police certificate with no country named is, by default, the one from the country
+        // the applicant is interviewed in; the reading says it was inferred.
+        let post_country = post.as_ref().and_then(|code| {
+            let i = v.post_codes.iter().position(|c| c == code)?;
+            Some(v.post_countries[i].clone())
+        });
+        if let Some(country) = post_country {
+            for r in acc
+                .requests
+                .iter_mut()
+                .filter(|r| r.document == "police_certificate" && r.country.is_none())
+            {
+                r.country = Some(country.clone());
+                r.country_inferred = true;
+            }
+        }
         let month_first = post.as_ref().and_then(|code| {
             let i = v.post_codes.iter().position(|c| c == code)?;
             Some(MONTH_FIRST_COUNTRIES.contains(&v.post_countries[i].as_str()))

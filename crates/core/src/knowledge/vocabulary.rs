@@ -35,6 +35,10 @@ pub struct NoticeLanguage {
     /// ("Saigon" for Ho Chi Minh City).
     #[serde(default)]
     pub posts: BTreeMap<String, Vec<String>>,
+    /// ISO country code -> the country's names and adjectives in this language ("Australian",
+    /// "España", "России"), for "a police certificate from ...".
+    #[serde(default)]
+    pub countries: BTreeMap<String, Vec<String>>,
     /// Where the wording was seen (posts' pages in this language, forms, glossaries).
     pub sources: Vec<String>,
     pub as_of: String,
@@ -188,6 +192,7 @@ pub(super) fn check(
     languages: &[NoticeLanguage],
     document_ids: &BTreeSet<&str>,
     post_codes: &BTreeSet<&str>,
+    country_codes: &BTreeSet<&str>,
     problems: &mut Vec<Problem>,
 ) {
     let mut problem = |file: String, entry: String, message: String| {
@@ -267,6 +272,11 @@ pub(super) fn check(
                 l.posts
                     .iter()
                     .map(|(code, v)| (format!("posts.{code}"), v.as_slice())),
+            )
+            .chain(
+                l.countries
+                    .iter()
+                    .map(|(code, v)| (format!("countries.{code}"), v.as_slice())),
             )
             .chain(std::iter::once((
                 "stopwords".to_string(),
@@ -350,6 +360,15 @@ pub(super) fn check(
                         owners.insert(key, (id.clone(), l.language.clone()));
                     }
                 }
+            }
+        }
+        for code in l.countries.keys() {
+            if !country_codes.contains(code.as_str()) {
+                problem(
+                    file.clone(),
+                    format!("countries.{code}"),
+                    format!("{code:?} is not a country code in countries.toml"),
+                );
             }
         }
         for code in l.posts.keys() {

@@ -698,6 +698,7 @@ fn add_request(
                 document: document.to_string(),
                 text: text.to_string(),
                 country,
+                country_inferred: false,
                 confidence,
                 source,
             });

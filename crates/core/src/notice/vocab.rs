@@ -170,6 +170,11 @@ impl Vocab {
             country_codes.push(c.code.clone());
             country_phrases.push((c.name.clone(), i));
             country_phrases.extend(c.aliases.iter().map(|a| (a.clone(), i)));
+            for l in &k.notice_languages {
+                if let Some(names) = l.countries.get(&c.code) {
+                    country_phrases.extend(names.iter().map(|n| (n.clone(), i)));
+                }
+            }
         }
         let mut post_codes = Vec::new();
         let mut post_countries = Vec::new();

@@ -101,6 +101,9 @@ pub struct Score {
     pub conditional_requested: usize,
     pub conditional_shown: usize,
     pub conditional_total: usize,
+    /// Country labels (document, country) of requested documents, and how many were read.
+    pub countries_total: usize,
+    pub countries_right: usize,
     pub failures: Vec<String>,
 }
 
@@ -119,7 +122,7 @@ impl Score {
             "{label}: {} notices, {} posts; precision {:.3} ({}/{}), recall {:.3} ({}/{}); \
              kind {:.3} ({}/{}); post {}/{}; unticked read as requested: {}; requests from \
              unchecked lines: {}; named-not-requested reported: {}; conditional: {} requested, \
-             {} of {} shown to check",
+             {} of {} shown to check; countries {}/{}",
             self.notices,
             self.posts,
             self.precision(),
@@ -139,6 +142,8 @@ impl Score {
             self.conditional_requested,
             self.conditional_shown,
             self.conditional_total,
+            self.countries_right,
+            self.countries_total,
         )
     }
     pub fn report(&self, label: &str) {
@@ -260,11 +265,13 @@ fn compare(r: &NoticeReading, exp: &Expected, s: &mut Score) -> Vec<String> {
             continue;
         }
         for country in countries {
-            if !r
-                .requests
+            s.countries_total += 1;
+            if r.requests
                 .iter()
                 .any(|q| &q.document == doc && q.country.as_deref() == Some(country.as_str()))
             {
+                s.countries_right += 1;
+            } else {
                 problems.push(format!("no request for {doc} from {country}"));
             }
         }
