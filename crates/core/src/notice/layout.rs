@@ -153,10 +153,13 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
                     }
                     return Some((Mark::Unchecked, consumed));
                 }
-                // A tick mark scans as "J" or "v" as often as as a glyph.
+                // A tick mark scans as "J" or "v" as often as as a glyph; a cross in a Cyrillic
+                // form may come out as the letter Х.
                 let tick = t.chars().all(|c| {
-                    matches!(c, 'x' | 'X' | '/' | '\\' | '*' | '+' | '#' | 'J')
-                        || CHECKED_GLYPHS.contains(&c)
+                    matches!(
+                        c,
+                        'x' | 'X' | '/' | '\\' | '*' | '+' | '#' | 'J' | 'Х' | 'х'
+                    ) || CHECKED_GLYPHS.contains(&c)
                         || (first != '(' && matches!(c, 'v' | 'V'))
                 });
                 if tick && t.chars().count() <= 2 {
@@ -189,9 +192,8 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
     }
     let mark = match word.as_str() {
         // A handwritten X often scans with a stray stroke beside it: "X'", "X|", "X,".
-        "X" | "x" | "v" | "V" | "/" | "\\" | "XX" | "X'" | "x'" | "X|" | "x|" | "X," | "x," => {
-            Mark::Checked { sure: false }
-        }
+        "X" | "x" | "v" | "V" | "/" | "\\" | "XX" | "X'" | "x'" | "X|" | "x|" | "X," | "x,"
+        | "v'" | "V'" | "\\/" => Mark::Checked { sure: false },
         // "[X]" with its brackets read as letters.
         "IXI" | "lXl" | "IxI" | "lxl" | "[XI" | "IX]" | "[Xl" | "lX]" => {
             Mark::Checked { sure: true }

@@ -159,6 +159,31 @@ pub fn tidy(text: &str, max: usize) -> String {
     out
 }
 
+/// The Cyrillic letter a Latin one looks like (for OCR that mixes them), or the letter itself.
+fn cyrillic_twin(c: char) -> char {
+    match c {
+        'a' => 'а',
+        'A' => 'А',
+        'c' => 'с',
+        'C' => 'С',
+        'e' => 'е',
+        'E' => 'Е',
+        'o' => 'о',
+        'O' => 'О',
+        'p' => 'р',
+        'P' => 'Р',
+        'x' => 'х',
+        'X' => 'Х',
+        'y' => 'у',
+        'K' => 'К',
+        'M' => 'М',
+        'T' => 'Т',
+        'H' => 'Н',
+        'B' => 'В',
+        c => c,
+    }
+}
+
 /// A digit of another script (Arabic-Indic, Persian, Devanagari, Bengali, Thai, ...) as its
 /// ASCII digit; any other character unchanged.
 fn ascii_digit(c: char) -> char {
@@ -434,6 +459,13 @@ impl Folded {
                 .all(|c| c.is_ascii_digit() || matches!(c, 'O' | 'o' | 'l' | 'I' | 'S'));
         // "5х5" typed with the Cyrillic letter: a size, read as "5x5".
         let size = digits >= 2 && letters == 1 && word.iter().any(|c| matches!(c, 'х' | 'Х'));
+        // OCR mixes Latin letters into Cyrillic words ("cогласие", "pешение"): in a word that is
+        // mostly Cyrillic, a Latin look-alike is read as its Cyrillic twin.
+        let cyrillic = word
+            .iter()
+            .filter(|c| matches!(c, '\u{0400}'..='\u{04FF}'))
+            .count();
+        let mixed = ocr && cyrillic > 0 && cyrillic * 2 > letters;
         let mut folded: Vec<char> = Vec::with_capacity(word.len());
         for &c in word.iter() {
             let c = if size && matches!(c, 'х' | 'Х') {
@@ -441,6 +473,7 @@ impl Folded {
             } else {
                 c
             };
+            let c = if mixed { cyrillic_twin(c) } else { c };
             let c = if fix_letters {
                 match c {
                     'O' | 'o' => '0',
