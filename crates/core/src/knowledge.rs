@@ -39,6 +39,10 @@ pub const FILES: &[(&str, &str)] = &[
 /// knowledge directory given at run time is read for every `notice/*.toml` it holds instead.
 pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
+        "notice/af.toml",
+        include_str!("../../../knowledge/notice/af.toml"),
+    ),
+    (
         "notice/am.toml",
         include_str!("../../../knowledge/notice/am.toml"),
     ),

@@ -128,7 +128,7 @@ impl<T: Copy + PartialEq> Matcher<T> {
     pub fn all(&self, f: &Folded) -> Vec<Hit<T>> {
         let mut hits = Vec::new();
         for start in 0..f.len() {
-            if !f.starts[start] {
+            if !f.starts[start] && !after_proclitic(f, start) {
                 continue;
             }
             let first = f.chars[start];
@@ -242,6 +242,21 @@ impl<T: Copy + PartialEq> Matcher<T> {
         }
         best.map(|(_, h)| h)
     }
+}
+
+/// Arabic and Hebrew write "and", "in", "to", "the" as one letter joined to the next word
+/// ("بالدار البيضاء" is "in" + "الدار البيضاء"; "והדרכון" is "and the passport"). A match may
+/// start right after such a letter at the start of a word, if the word goes on.
+fn after_proclitic(f: &Folded, pos: usize) -> bool {
+    if pos == 0 || !f.starts[pos - 1] || f.ends.get(pos + 1) != Some(&false) {
+        return false;
+    }
+    let (prefix, next) = (f.chars[pos - 1], f.chars[pos]);
+    let arabic =
+        matches!(prefix, 'و' | 'ب' | 'ل' | 'ف' | 'ك') && ('\u{0600}'..='\u{06FF}').contains(&next);
+    let hebrew = matches!(prefix, 'ו' | 'ה' | 'ב' | 'ל' | 'מ' | 'ש' | 'כ')
+        && ('\u{05D0}'..='\u{05EA}').contains(&next);
+    arabic || hebrew
 }
 
 /// At most this many words may stand in a term's gap ("letter from ... employer").

@@ -88,6 +88,53 @@ impl Langs {
 
 /// A notice is taken to be in a language when it holds this many different stopwords of it.
 const MIN_STOPWORDS: usize = 2;
+/// ... or this many letters of the language's own script (for scripts other than Latin).
+const MIN_SCRIPT_CHARS: usize = 6;
+
+/// Scripts that tell a language (or a few) apart from Latin-script text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Cyrillic,
+    Arabic,
+    Hebrew,
+    Armenian,
+    Georgian,
+    Devanagari,
+    Bengali,
+    Tamil,
+    Sinhala,
+    Thai,
+    Lao,
+    Myanmar,
+    Khmer,
+    Ethiopic,
+    Hangul,
+    Kana,
+    Han,
+}
+
+fn script_of(c: char) -> Option<Script> {
+    Some(match c {
+        '\u{0400}'..='\u{04FF}' => Script::Cyrillic,
+        '\u{0530}'..='\u{058F}' => Script::Armenian,
+        '\u{0590}'..='\u{05FF}' => Script::Hebrew,
+        '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' => Script::Arabic,
+        '\u{0900}'..='\u{097F}' => Script::Devanagari,
+        '\u{0980}'..='\u{09FF}' => Script::Bengali,
+        '\u{0B80}'..='\u{0BFF}' => Script::Tamil,
+        '\u{0D80}'..='\u{0DFF}' => Script::Sinhala,
+        '\u{0E00}'..='\u{0E7F}' => Script::Thai,
+        '\u{0E80}'..='\u{0EFF}' => Script::Lao,
+        '\u{1000}'..='\u{109F}' => Script::Myanmar,
+        '\u{10A0}'..='\u{10FF}' => Script::Georgian,
+        '\u{1200}'..='\u{137F}' => Script::Ethiopic,
+        '\u{1780}'..='\u{17FF}' => Script::Khmer,
+        '\u{1100}'..='\u{11FF}' | '\u{AC00}'..='\u{D7AF}' => Script::Hangul,
+        '\u{3040}'..='\u{30FF}' => Script::Kana,
+        '\u{4E00}'..='\u{9FFF}' => Script::Han,
+        _ => return None,
+    })
+}
 
 #[derive(Debug, Clone)]
 pub(super) struct Vocab {
@@ -101,6 +148,9 @@ pub(super) struct Vocab {
     stopwords: Matcher<u8>,
     /// Language codes, in load order.
     pub languages: Vec<String>,
+    /// The script each language is written in (of its stopwords), for languages whose script
+    /// alone tells them apart from Latin-script text.
+    scripts: Vec<Option<Script>>,
     english: u8,
     pub countries: Matcher<u16>,
     pub country_codes: Vec<String>,
@@ -152,6 +202,16 @@ impl Vocab {
             }
             stop_phrases.extend(l.stopwords.iter().map(|w| (w.clone(), li)));
         }
+        let scripts = k
+            .notice_languages
+            .iter()
+            .map(|l| {
+                l.stopwords
+                    .iter()
+                    .flat_map(|w| w.chars())
+                    .find_map(script_of)
+            })
+            .collect();
         let english = languages
             .iter()
             .position(|l| l == "en")
@@ -206,6 +266,7 @@ impl Vocab {
             cues: Matcher::all_values(cue_phrases),
             stopwords: Matcher::all_values(stop_phrases),
             languages,
+            scripts,
             english,
             countries: Matcher::plain(country_phrases),
             country_codes,
@@ -233,6 +294,27 @@ impl Vocab {
         let mut bits = 0u64;
         for (i, words) in seen.iter().enumerate() {
             if words.len() >= MIN_STOPWORDS && i < 64 {
+                bits |= 1 << i;
+            }
+        }
+        // A short text in Cyrillic or Thai may hold too few stopwords; its script is enough
+        // to wake the languages written in it.
+        let mut counts: Vec<(Script, usize)> = Vec::new();
+        for c in &f.chars {
+            if let Some(sc) = script_of(*c) {
+                match counts.iter_mut().find(|(s, _)| *s == sc) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((sc, 1)),
+                }
+            }
+        }
+        for (i, sc) in self.scripts.iter().enumerate() {
+            if let Some(sc) = sc
+                && counts
+                    .iter()
+                    .any(|(s, n)| s == sc && *n >= MIN_SCRIPT_CHARS)
+                && i < 64
+            {
                 bits |= 1 << i;
             }
         }
