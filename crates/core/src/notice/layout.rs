@@ -495,6 +495,67 @@ mod tests {
     }
 
     #[test]
+    fn ocr_marks_of_many_forms() {
+        let mark = |l: &str| match classify(l) {
+            Line::Marked { segments, .. } => Some(segments[0].0),
+            _ => None,
+        };
+        assert_eq!(mark("口 出生公证书"), Some(Mark::Unchecked));
+        assert_eq!(
+            mark("户口簿原件"),
+            None,
+            "a word that starts with 口 stays a word"
+        );
+        assert_eq!(mark("IXI 2 photos"), Some(Mark::Checked { sure: true }));
+        assert_eq!(mark("[Х] Справка"), Some(Mark::Checked { sure: true }));
+        assert_eq!(
+            mark("v'  Police report"),
+            Some(Mark::Checked { sure: false })
+        );
+        assert_eq!(
+            mark("Traiga/Bring: (x) proof you met"),
+            Some(Mark::Checked { sure: true })
+        );
+        assert_eq!(
+            mark("█ Military service certificate"),
+            Some(Mark::Checked { sure: true })
+        );
+    }
+
+    #[test]
+    fn dot_leader_rows_and_bare_ticks_in_tables() {
+        let lines = [
+            "Police certificate ........ v'",
+            "Birth certificate ......... J",
+            "Medical exam ...............",
+        ];
+        let marks: Vec<Option<Mark>> = classify_all(&lines)
+            .iter()
+            .map(|l| match l {
+                Line::Marked { segments, .. } => Some(segments[0].0),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            marks,
+            vec![
+                Some(Mark::Checked { sure: false }),
+                Some(Mark::Checked { sure: false }),
+                Some(Mark::Unchecked)
+            ]
+        );
+        // One line ending in X is not a table; two are.
+        let one = classify_all(&["Case number MNL2024 class K1 X"]);
+        assert!(matches!(one[0], Line::Plain { .. }));
+        let two = classify_all(&[
+            "Completed Form DS-5535 X",
+            "Bank statements",
+            "Proof of departure X",
+        ]);
+        assert!(matches!(two[0], Line::Marked { .. }) && matches!(two[1], Line::Plain { .. }));
+    }
+
+    #[test]
     fn two_columns_and_trailing_boxes() {
         match classify("[X] Medical exam        [ ] Police certificate") {
             Line::Marked { segments, .. } => {
