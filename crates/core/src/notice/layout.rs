@@ -144,7 +144,12 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
         // Up to four characters, then a closing bracket.
         let mut inner = String::new();
         for (pos, c) in it.by_ref().take(5) {
-            if matches!(c, ']' | ')' | '}' | '|') {
+            // OCR reads a closing bracket as "l" ("[Xl", "[ l"): after a tick or a blank.
+            let ocr_close = first == '['
+                && matches!(c, 'l' | 'I')
+                && inner.chars().all(|i| i == ' ' || matches!(i, 'x' | 'X'))
+                && s[pos + c.len_utf8()..].starts_with(' ');
+            if matches!(c, ']' | ')' | '}' | '|') || ocr_close {
                 let t: String = inner.chars().filter(|c| !c.is_whitespace()).collect();
                 let consumed = pos + c.len_utf8();
                 if t.is_empty() || t.chars().all(|c| c == '_' || c == '.') {

@@ -291,8 +291,12 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
                 dispositions = true;
                 // "Administrative processing may take up to 120 days": about such cases in
                 // general, not this one.
+                // Only a negation before it unsays a disposition ("no further processing is
+                // needed"); one after it is about the documents ("administrative processing;
+                // you need not send anything").
+                let negated_before = scope.in_clause(&n, cue::NEGATION).any(|h| h.end <= n.start);
                 if unit_is_unchecked(unit)
-                    || scope.negated(&n)
+                    || negated_before
                     || scope.any_in_clause(&n, cue::GENERAL)
                     || scope.right_after(&n, cue::HEDGE, 1)
                 {
@@ -388,7 +392,9 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         match fate {
             None => {
                 add_request(acc, &document, &text, &countries, confidence, source);
-                acc.sent |= (flags | unit.context) & cue::CHANNEL != 0;
+                // A way to send, in the request's own words (a heading's "schedule through
+                // ustraveldocs" is how to book the return, not how to send).
+                acc.sent |= flags & cue::CHANNEL != 0;
             }
             Some(reason) => {
                 if document == "other"
