@@ -93,6 +93,14 @@ pub struct NoticeCues {
     /// How or where to send: "courier", "e-mail", "upload", "drop box".
     #[serde(default)]
     pub channel: Vec<String>,
+    /// When things are due, for the notice's submission instructions: "within", "no later
+    /// than", "one year". (Unlike `channel`, it does not say the documents are to be sent.)
+    #[serde(default)]
+    pub timeframe: Vec<String>,
+    /// Makes a condition no condition: "if you were issued this handout" is true of everyone
+    /// reading it.
+    #[serde(default)]
+    pub given: Vec<String>,
     /// "embassy", "consulate": a line naming the post.
     #[serde(default)]
     pub embassy: Vec<String>,
@@ -144,7 +152,7 @@ pub struct NoticeDispositions {
 
 impl NoticeCues {
     /// Every cue list with its name, for checks and for building the reader.
-    pub fn lists(&self) -> [(&'static str, &[String]); 24] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 26] {
         [
             ("request", &self.request),
             ("addition", &self.addition),
@@ -159,6 +167,8 @@ impl NoticeCues {
             ("reference_before", &self.reference_before),
             ("heading", &self.heading),
             ("channel", &self.channel),
+            ("timeframe", &self.timeframe),
+            ("given", &self.given),
             ("embassy", &self.embassy),
             ("petitioner", &self.petitioner),
             ("translation_of", &self.translation_of),

@@ -198,8 +198,16 @@ impl<'a> Scope<'a> {
     /// but not "submit your passport and, if applicable, the divorce decree" for the passport.
     fn conditional(&self, n: &Named) -> bool {
         self.in_clause(n, cue::CONDITION)
+            .filter(|h| !self.given(h))
             .any(|h| h.end <= n.start || (h.start >= n.end && !self.mark_between(n.end, h.start)))
             || self.after_soft_condition(n)
+    }
+
+    /// A condition that is no condition: "if you were issued this handout".
+    fn given(&self, h: &Hit<u32>) -> bool {
+        self.cues
+            .iter()
+            .any(|g| g.value & cue::GIVEN != 0 && g.start == h.start)
     }
 
     /// Whether `n`'s clause follows, across a soft stop, a clause that holds a condition
@@ -323,7 +331,7 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         return;
     }
     let sentence = matches!(unit.kind, UnitKind::Sentence);
-    if sentence && flags & cue::CHANNEL != 0 {
+    if sentence && flags & (cue::CHANNEL | cue::TIMEFRAME) != 0 {
         push_unique(&mut acc.instructions, text.clone(), MAX_INSTRUCTIONS);
     }
     let (confidence, source) = match unit.kind {
@@ -571,6 +579,11 @@ fn prune(v: &Vocab, scope: &Scope, named: &mut Vec<Named>, text: &str, has_disp:
                 "passport" | "birth_certificate" | "court_records"
             )
         });
+    }
+    // "Evidence of your departure from the United States (I-94 record, boarding pass or exit
+    // stamp)": the boarding pass proves the departure, not a meeting.
+    if has(named, "immigration_history") {
+        named.retain(|n| v.doc_id(n.doc) != "meeting_evidence");
     }
     // "Copies of the passport pages showing your entry and exit stamps": the passport is
     // where the proof of the visit is, not a request for the passport.

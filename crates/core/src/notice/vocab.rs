@@ -43,6 +43,8 @@ pub(super) mod cue {
     pub const REFERENCE_BEFORE: u32 = 1 << 21;
     pub const HEDGE_AFTER: u32 = 1 << 22;
     pub const ADDITION: u32 = 1 << 23;
+    pub const TIMEFRAME: u32 = 1 << 24;
+    pub const GIVEN: u32 = 1 << 25;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> u32 {
@@ -71,6 +73,8 @@ pub(super) mod cue {
             "reference_before" => REFERENCE_BEFORE,
             "hedge_after" => HEDGE_AFTER,
             "addition" => ADDITION,
+            "timeframe" => TIMEFRAME,
+            "given" => GIVEN,
             _ => 0,
         }
     }
