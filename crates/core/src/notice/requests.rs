@@ -287,6 +287,7 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
     let mut named: Vec<Named> = Vec::new();
     let mut dispositions = false;
     let mut returned = false;
+    let mut comes_back = false;
     for h in &hits {
         let n = Named {
             doc: 0,
@@ -315,6 +316,7 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
                 } else {
                     acc.parts.insert(kind);
                     returned |= kind == NoticeKind::PetitionReturned;
+                    comes_back |= kind == NoticeKind::InterviewReturn;
                 }
             }
         }
@@ -347,7 +349,10 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         unmatched(v, unit, &f, flags, &text, dispositions, acc, confidence);
         return;
     }
-    let logistics = flags & cue::LOGISTICS != 0;
+    // "Return to the Consulate with this handout, your passport and the documents": in a
+    // sentence about the return visit that sends nothing, the passport is what to carry.
+    let logistics =
+        flags & cue::LOGISTICS != 0 || (comes_back && sentence && flags & cue::CHANNEL == 0);
     // "Also two new photos.": a sentence that opens by adding to one that asked, asks too.
     let addition = cues
         .iter()

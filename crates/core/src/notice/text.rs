@@ -11,6 +11,7 @@ pub fn sanitize(input: &str) -> (String, bool) {
     // One form for every way of writing the same letter: composed Hangul, full-width Latin
     // and digits, ligatures, decomposed accents. Then local digits as ASCII digits, so dates,
     // case numbers and "२२१(जी)" read like their Latin forms.
+    let text = repair_mojibake(&text);
     let text: String = text.nfkc().map(ascii_digit).collect();
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -182,6 +183,39 @@ fn cyrillic_twin(c: char) -> char {
         'B' => 'В',
         c => c,
     }
+}
+
+/// Text that went through a wrong encoding ("amÃ©ricain" for "américain", "â€™" for "’"):
+/// each word made only of Latin-1 characters that holds such a pair is read back as the
+/// UTF-8 it was.
+fn repair_mojibake(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['Ã', 'Â', 'â']) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let latin1 = word.chars().all(|c| (c as u32) < 0x100);
+        let suspicious = word.contains(['Ã', 'Â', 'â']);
+        let repaired = (latin1 && suspicious)
+            .then(|| {
+                let bytes: Vec<u8> = word.chars().map(|c| c as u32 as u8).collect();
+                String::from_utf8(bytes).ok()
+            })
+            .flatten();
+        out.push_str(repaired.as_deref().unwrap_or(word));
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    std::borrow::Cow::Owned(out)
 }
 
 /// A digit of another script (Arabic-Indic, Persian, Devanagari, Bengali, Thai, ...) as its
@@ -557,6 +591,14 @@ mod tests {
         assert!(html);
         assert!(!t.contains("script") && !t.contains('\x1b') && !t.contains('\u{202e}'));
         assert!(t.contains("Hi") && t.contains("red"));
+    }
+
+    #[test]
+    fn mojibake_is_read_back() {
+        let (t, _) = sanitize("Copie du passeport amÃ©ricain du pÃ©titionnaire / جواز");
+        assert!(t.contains("américain du pétitionnaire"), "{t}");
+        let (t, _) = sanitize("Ãrea (a word that is just Latin-1)");
+        assert!(t.contains("Ãrea"), "{t}");
     }
 
     #[test]
