@@ -159,14 +159,16 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
                     return Some((Mark::Unchecked, consumed));
                 }
                 // A tick mark scans as "J" or "v" as often as as a glyph; a cross in a Cyrillic
-                // form may come out as the letter Х.
-                let tick = t.chars().all(|c| {
-                    matches!(
-                        c,
-                        'x' | 'X' | '/' | '\\' | '*' | '+' | '#' | 'J' | 'Х' | 'х'
-                    ) || CHECKED_GLYPHS.contains(&c)
-                        || (first != '(' && matches!(c, 'v' | 'V'))
-                });
+                // form may come out as the letter Х, a ☒ as "K", a drawn cross as "><".
+                let tick = t == "><"
+                    || t.chars().all(|c| {
+                        matches!(
+                            c,
+                            'x' | 'X' | '/' | '\\' | '*' | '+' | '#' | 'J' | 'Х' | 'х'
+                        ) || CHECKED_GLYPHS.contains(&c)
+                            || (first != '(' && matches!(c, 'v' | 'V'))
+                            || (first == '[' && c == 'K')
+                    });
                 if tick && t.chars().count() <= 2 {
                     return Some((Mark::Checked { sure: true }, consumed));
                 }
@@ -203,7 +205,7 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
         "IXI" | "lXl" | "IxI" | "lxl" | "[XI" | "IX]" | "[Xl" | "lX]" => {
             Mark::Checked { sure: true }
         }
-        "O" | "0" | "D" | "LI" | "_" | "__" | "___" | "[]" | "|_|" => Mark::Unchecked,
+        "O" | "0" | "D" | "LI" | "_" | "__" | "___" | "[]" | "|_|" | "|]" | "[|" => Mark::Unchecked,
         _ => return None,
     };
     Some((mark, word.len()))
@@ -302,7 +304,10 @@ fn leader_row(line: &str) -> Option<(Mark, String)> {
     }
     let after = t[start..].trim_start_matches(['.', '_', ' ', '…']);
     let mark = match after {
-        "" => Mark::Unchecked,
+        "" | "口" | "□" | "☐" | "[ ]" | "[]" | "( )" => Mark::Unchecked,
+        "☑" | "☒" | "✅" | "■" | "[X]" | "[x]" | "(x)" | "(X)" => {
+            Mark::Checked { sure: true }
+        }
         "v'" | "v" | "V" | "J" | "/" | "X" | "x" | "✓" | "✔" | "√" | "V'" | "x'" | "X'" => {
             Mark::Checked { sure: false }
         }
