@@ -465,6 +465,13 @@ fn judge(
     if scope.near_in_phrase(n, cue::RECEIVED, RECEIVED_WORDS) {
         return Some(MentionReason::AlreadyReceived);
     }
+    // "Before the I-129F was filed", "issued in the name on your passport", "passport
+    // number": named only as a reference, even inside a ticked item.
+    if scope.right_after(n, cue::REFERENCE, REFERENCE_WORDS)
+        || scope.right_before(n, cue::REFERENCE_BEFORE, REFERENCE_WORDS)
+    {
+        return Some(MentionReason::NotAsked);
+    }
     if matches!(unit.kind, UnitKind::Box(_)) {
         // The officer ticked it: conditions and general wording on the form do not matter.
         return None;
@@ -482,11 +489,7 @@ fn judge(
     if logistics && matches!(id, "passport" | "appointment_letter") {
         return Some(MentionReason::Logistics);
     }
-    if scope.right_after(n, cue::REFERENCE, REFERENCE_WORDS)
-        || scope.right_before(n, cue::REFERENCE_BEFORE, REFERENCE_WORDS)
-    {
-        return Some(MentionReason::NotAsked);
-    }
+
     // A list whose heading asks for translations: "certified translations of:" then items.
     if unit.context & cue::TRANSLATION_OF != 0 && id != "translation" {
         return Some(MentionReason::TranslationOf);

@@ -108,6 +108,7 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
                 b.flush();
                 b.list = None;
                 for (k, (mark, text)) in segments.iter().enumerate() {
+                    let text = if b.form { left_column(text) } else { text };
                     if k == 0 && !wrapped.is_empty() {
                         b.push(UnitKind::Box(*mark), &format!("{wrapped} {text}"), 0);
                     } else {
@@ -131,7 +132,10 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
                 b.open = Some((*indent, false));
                 b.wrapped = wraps(text);
             }
-            Line::Plain { indent, text } => b.plain(*indent, text, was_rows),
+            Line::Plain { indent, text } => {
+                let text = if b.form { left_column(text) } else { text };
+                b.plain(*indent, text, was_rows)
+            }
         }
     }
     b.flush();
@@ -330,6 +334,25 @@ pub(super) fn unquote(lines: Vec<&str>) -> Vec<&str> {
             }
         })
         .collect()
+}
+
+/// A form printed in two columns ("[X] Police clearance ...    Deliver all items in ONE
+/// envelope ..."): the items are on the left; what stands after a gap of four spaces is the
+/// other column, and is left out of the item.
+fn left_column(text: &str) -> &str {
+    match text.find("    ") {
+        Some(i)
+            if text[..i]
+                .trim()
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .count()
+                >= 3 =>
+        {
+            text[..i].trim_end()
+        }
+        _ => text,
+    }
 }
 
 /// A line this long that stops without closing punctuation was wrapped by the printer.
