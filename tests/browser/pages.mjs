@@ -57,16 +57,19 @@ try {
       'U.S. Embassy Manila', 'Date: June 2, 2025',
       'Your application is refused under Section 221(g) of the Immigration and Nationality Act.',
       'Please submit the following:', '[X] Police certificate (NBI clearance)', '[ ] Medical examination',
+      '', 'If you were married before, also submit the annulment decree.',
     ].join('\n'));
     await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
     const preview = await page.innerText('body');
     if (!preview.includes('Check what visanav read')) problems.push('no preview page');
     if (!(await page.isChecked('input[name=doc][value=police_certificate]'))) problems.push('police certificate not pre-ticked');
+    if (!preview.includes('Please check')) problems.push('no please-check section for the conditional request');
+    if (await page.isChecked('input[name=doc][value=prior_marriage_termination]')) problems.push('a conditional request was pre-ticked');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 1) problems.push(`preview scrolls sideways by ${overflow}px`);
     await page.screenshot({ path: `${artifacts}/notice-preview.png`, fullPage: true });
     // Add a document the reader could not know about, then save.
-    await page.click('summary');
+    await page.click('summary:has-text("Add a document")');
     await page.check('input[name=doc][value=i134_support]');
     await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
     const plan = await page.innerText('body');

@@ -10,6 +10,8 @@ pub(super) enum Mark {
 #[derive(Debug)]
 pub(super) enum Line {
     Blank,
+    /// A table's rule ("|------|------|"): below a header row, above the rows.
+    Rule,
     Marked {
         indent: usize,
         segments: Vec<(Mark, String)>,
@@ -334,12 +336,12 @@ pub(super) fn classify(line: &str) -> Line {
         return Line::Blank;
     }
     let indent = line.chars().count() - trimmed.chars().count();
-    // A line of table rules ("|-----|-----|") carries nothing.
+    // A line of table rules ("|-----|-----|") carries nothing, but it does not end a table.
     if trimmed
         .chars()
-        .all(|c| matches!(c, '|' | '-' | '=' | '_' | '+' | ' ' | '—' | '─' | '│'))
+        .all(|c| matches!(c, '|' | '-' | '=' | '_' | '+' | ' ' | '—' | '─' | '│' | ':'))
     {
-        return Line::Blank;
+        return Line::Rule;
     }
     let num = numbering_len(trimmed);
     let mut segments: Vec<(Mark, String)> = Vec::new();

@@ -203,11 +203,12 @@ impl<'a> Scope<'a> {
             || self.after_soft_condition(n)
     }
 
-    /// A condition that is no condition: "if you were issued this handout".
+    /// A condition that is no condition: "if you were issued this handout", "to determine
+    /// whether": a `given` phrase that covers the condition word.
     fn given(&self, h: &Hit<u32>) -> bool {
         self.cues
             .iter()
-            .any(|g| g.value & cue::GIVEN != 0 && g.start == h.start)
+            .any(|g| g.value & cue::GIVEN != 0 && g.start <= h.start && g.end >= h.end)
     }
 
     /// Whether `n`'s clause follows, across a soft stop, a clause that holds a condition
@@ -379,6 +380,16 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
             }
         })
         .collect();
+    // "A translation of the police certificate and (of) the birth certificate": a document
+    // joined to a translated one by a word or two is translated too.
+    for i in 1..named.len() {
+        if fates[i - 1] == Some(MentionReason::TranslationOf)
+            && v.doc_id(named[i].doc) != "translation"
+            && scope.words_between(named[i - 1].end, named[i].start) <= 2
+        {
+            fates[i] = Some(MentionReason::TranslationOf);
+        }
+    }
     // The same document named twice in one unit ("your birth certificate (Registro Civil de
     // Nacimiento)") is one item: the subject of a translation stays one.
     for i in 0..named.len() {

@@ -82,6 +82,18 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
         let was_rows = b.in_rows;
         b.in_rows = matches!(line, Line::Marked { .. });
         match line {
+            Line::Rule => {
+                // The row above a table's rule is its header ("| No. | Document | Note |"):
+                // labels, not a request.
+                if let Some(last) = b.units.last_mut()
+                    && last.text.trim_start().starts_with('|')
+                    && !matches!(last.kind, UnitKind::Box(_))
+                {
+                    last.kind = UnitKind::Header;
+                }
+                b.flush();
+                b.open = None;
+            }
             Line::Blank => {
                 b.flush();
                 b.open = None;
@@ -184,10 +196,9 @@ impl Builder<'_> {
             self.open = None;
             return;
         }
-        let glossed = self
-            .units
-            .last()
-            .is_some_and(|u| glosses(&u.text, text) || open_ended(&u.text));
+        let glossed = self.units.last().is_some_and(|u| {
+            glosses(&u.text, text) || open_ended(&u.text) || self.v.glosses(&u.text, text)
+        });
         // In a script without case, a line indented past the box's own text continues it.
         let deep_caseless = |open_indent: usize| caseless(text) && indent >= open_indent + 3;
         if let Some((open_indent, fill_in)) = self.open
@@ -198,6 +209,7 @@ impl Builder<'_> {
         {
             last.text.push(' ');
             last.text.push_str(text);
+            self.in_rows = matches!(last.kind, UnitKind::Box(_));
             self.open = Some((open_indent, false));
             self.wrapped = wraps(text);
             return;

@@ -336,6 +336,29 @@ impl Vocab {
             .collect()
     }
 
+    /// Whether `line` is the English gloss of `item` in a bilingual form written in a Latin
+    /// script ("☒ Ban sao trang thong tin ho chieu ..." then "Copy of the bio-data page ..."):
+    /// the item reads as another language, the line as English only.
+    pub fn glosses(&self, item: &str, line: &str) -> bool {
+        let english = usize::from(self.english);
+        let langs_of = |t: &str| {
+            let mut counts = vec![0usize; self.languages.len()];
+            for h in self.stopwords.all(&Folded::new(t)) {
+                counts[usize::from(h.value)] += 1;
+            }
+            counts
+        };
+        let (item_counts, line_counts) = (langs_of(item), langs_of(line));
+        let item_other = item_counts
+            .iter()
+            .enumerate()
+            .any(|(i, n)| i != english && *n >= MIN_STOPWORDS && line_counts[i] == 0);
+        let line_english = line_counts
+            .get(english)
+            .is_some_and(|n| *n >= MIN_STOPWORDS);
+        item_other && line_english
+    }
+
     /// Document and disposition hits, longest first without overlap (gap terms included).
     pub fn terms(&self, f: &Folded) -> Vec<Hit<Target>> {
         self.terms.longest_with(f, self.gaps.all(f))
