@@ -67,6 +67,8 @@ pub struct Matcher<T> {
     phrases: Vec<Phrase<T>>,
     /// First two folded characters -> phrase indexes, longest first.
     index: HashMap<(char, char), Vec<usize>>,
+    /// First folded character -> phrase indexes, for the tolerant search.
+    by_first: HashMap<char, Vec<usize>>,
 }
 
 impl<T: Copy + PartialEq> Matcher<T> {
@@ -97,6 +99,7 @@ impl<T: Copy + PartialEq> Matcher<T> {
         let mut out = Matcher {
             phrases: Vec::new(),
             index: HashMap::new(),
+            by_first: HashMap::new(),
         };
         let mut seen: HashSet<(Vec<char>, Vec<usize>, Vec<usize>)> = HashSet::new();
         for (text, value) in phrases {
@@ -117,6 +120,7 @@ impl<T: Copy + PartialEq> Matcher<T> {
         }
         for (i, p) in out.phrases.iter().enumerate() {
             out.index.entry(key(&p.chars)).or_default().push(i);
+            out.by_first.entry(p.chars[0]).or_default().push(i);
         }
         for list in out.index.values_mut() {
             list.sort_by_key(|&i| std::cmp::Reverse(out.phrases[i].chars.len()));
@@ -214,9 +218,12 @@ impl<T: Copy + PartialEq> Matcher<T> {
             if !f.starts[start] {
                 continue;
             }
-            for p in &self.phrases {
+            let Some(list) = self.by_first.get(&f.chars[start]) else {
+                continue;
+            };
+            for p in list.iter().map(|&i| &self.phrases[i]) {
                 let n = p.chars.len();
-                if n < min_len || p.chars[0] != f.chars[start] {
+                if n < min_len {
                     continue;
                 }
                 for len in [n, n - 1, n + 1] {

@@ -196,13 +196,16 @@ impl Builder<'_> {
             self.open = None;
             return;
         }
-        let glossed = self.units.last().is_some_and(|u| {
-            glosses(&u.text, text) || open_ended(&u.text) || self.v.glosses(&u.text, text)
-        });
+        // Only asked when an item is open: the vocabulary check reads both lines again.
+        let glossed = || {
+            self.units.last().is_some_and(|u| {
+                glosses(&u.text, text) || open_ended(&u.text) || self.v.glosses(&u.text, text)
+            })
+        };
         // In a script without case, a line indented past the box's own text continues it.
         let deep_caseless = |open_indent: usize| caseless(text) && indent >= open_indent + 3;
         if let Some((open_indent, fill_in)) = self.open
-            && ((indent > open_indent && (continues(text) || glossed || self.wrapped))
+            && ((indent > open_indent && (continues(text) || self.wrapped || glossed()))
                 || deep_caseless(open_indent)
                 || fill_in)
             && let Some(last) = self.units.last_mut()

@@ -366,22 +366,25 @@ impl Vocab {
 
     /// Cue hits in the notice's languages: one hit per position with every flag it carries.
     pub fn cues(&self, f: &Folded, langs: Langs) -> Vec<Hit<u32>> {
-        let mut out: Vec<Hit<u32>> = Vec::new();
-        for h in self.cues.all(f) {
-            let (flag, lang) = h.value;
-            if !langs.has(lang) {
-                continue;
-            }
-            match out
-                .iter_mut()
-                .find(|o| o.start == h.start && o.end == h.end)
-            {
-                Some(o) => o.value |= flag,
-                None => out.push(Hit {
-                    start: h.start,
-                    end: h.end,
-                    value: flag,
-                }),
+        let mut hits: Vec<Hit<u32>> = self
+            .cues
+            .all(f)
+            .into_iter()
+            .filter(|h| langs.has(h.value.1))
+            .map(|h| Hit {
+                start: h.start,
+                end: h.end,
+                value: h.value.0,
+            })
+            .collect();
+        // Left to right, longest first at each start (the matcher's own order), with equal
+        // spans brought together to merge their flags.
+        hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        let mut out: Vec<Hit<u32>> = Vec::with_capacity(hits.len());
+        for h in hits {
+            match out.last_mut() {
+                Some(o) if o.start == h.start && o.end == h.end => o.value |= h.value,
+                _ => out.push(h),
             }
         }
         out
