@@ -65,8 +65,8 @@ const EXACT_BELOW: usize = 5;
 #[derive(Debug, Clone)]
 pub struct Matcher<T> {
     phrases: Vec<Phrase<T>>,
-    /// First two folded characters -> phrase indexes, longest first.
-    index: HashMap<(char, char), Vec<usize>>,
+    /// First folded characters (see [`key`]) -> phrase indexes, longest first.
+    index: HashMap<[char; KEY_CHARS], Vec<usize>>,
     /// First folded character -> phrase indexes, for the tolerant search.
     by_first: HashMap<char, Vec<usize>>,
 }
@@ -119,7 +119,11 @@ impl<T: Copy + PartialEq> Matcher<T> {
             });
         }
         for (i, p) in out.phrases.iter().enumerate() {
-            out.index.entry(key(&p.chars)).or_default().push(i);
+            let keyed = p.wild.first().map_or(p.chars.len(), |&w| w.min(p.chars.len()));
+            out.index
+                .entry(key(&p.chars[..keyed.min(KEY_CHARS)]))
+                .or_default()
+                .push(i);
             out.by_first.entry(p.chars[0]).or_default().push(i);
         }
         for list in out.index.values_mut() {
@@ -135,12 +139,11 @@ impl<T: Copy + PartialEq> Matcher<T> {
             if !f.starts[start] && !after_proclitic(f, start) {
                 continue;
             }
-            let first = f.chars[start];
-            let second = f.chars.get(start + 1).copied().unwrap_or('\0');
-            // One-character phrases (a Chinese character) are indexed under (c, '\0').
-            let single = (second != '\0').then_some((first, '\0'));
-            for k in std::iter::once((first, second)).chain(single) {
-                let Some(list) = self.index.get(&k) else {
+            // Phrases are indexed under their first KEY_CHARS characters (fewer when shorter
+            // or when a wildcard comes sooner): look up each prefix of the text here.
+            let most = KEY_CHARS.min(f.len() - start);
+            for len in (1..=most).rev() {
+                let Some(list) = self.index.get(&key(&f.chars[start..start + len])) else {
                     continue;
                 };
                 for &pi in list {
@@ -375,8 +378,17 @@ fn match_wild<T>(f: &Folded, start: usize, p: &Phrase<T>) -> Option<usize> {
     f.ends[pos].then_some(pos)
 }
 
-fn key(chars: &[char]) -> (char, char) {
-    (chars[0], chars.get(1).copied().unwrap_or('\0'))
+/// How many leading characters index a phrase: enough that a lookup tries a handful of
+/// phrases, not every phrase sharing two letters with thousands of others.
+const KEY_CHARS: usize = 4;
+
+/// The index key of up to [`KEY_CHARS`] characters, padded with NUL.
+fn key(chars: &[char]) -> [char; KEY_CHARS] {
+    let mut k = ['\0'; KEY_CHARS];
+    for (slot, c) in k.iter_mut().zip(chars) {
+        *slot = *c;
+    }
+    k
 }
 
 /// True when `a` and `b` differ by at most one insertion, deletion or substitution.
