@@ -204,11 +204,12 @@ impl<'a> Scope<'a> {
     }
 
     /// A condition that is no condition: "if you were issued this handout", "to determine
-    /// whether": a `given` phrase that covers the condition word.
+    /// whether", "para determinar si usted es...": a `given` phrase that covers the
+    /// condition's first word.
     fn given(&self, h: &Hit<u32>) -> bool {
         self.cues
             .iter()
-            .any(|g| g.value & cue::GIVEN != 0 && g.start <= h.start && g.end >= h.end)
+            .any(|g| g.value & cue::GIVEN != 0 && g.start <= h.start && g.end > h.start)
     }
 
     /// Whether `n`'s clause follows, across a soft stop, a clause that holds a condition

@@ -387,6 +387,20 @@ impl Vocab {
                 _ => out.push(h),
             }
         }
+        // A condition word inside a `given` phrase is no condition ("to determine whether",
+        // "para determinar si usted es inadmisible"): drop the flag here, so that headings
+        // and lists built on these flags do not pass it on.
+        let given: Vec<(usize, usize)> = out
+            .iter()
+            .filter(|g| g.value & cue::GIVEN != 0)
+            .map(|g| (g.start, g.end))
+            .collect();
+        for h in out.iter_mut().filter(|h| h.value & cue::CONDITION != 0) {
+            if given.iter().any(|&(s, e)| s <= h.start && h.start < e) {
+                h.value &= !cue::CONDITION;
+            }
+        }
+        out.retain(|h| h.value != 0);
         out
     }
 
