@@ -54,10 +54,24 @@ pub fn sanitize(input: &str) -> (String, bool) {
 /// a `<` with no `>` within 2,000 bytes is kept as text.
 fn strip_html(input: &str) -> (String, bool) {
     let bytes = input.as_bytes();
+    // An e-mail header's "<IVMexicoCity@state.gov>" or a pasted "<https://...>" is an
+    // address in angle brackets, not markup.
+    let address = |i: usize| {
+        let limit = (i + 320).min(bytes.len());
+        bytes[i + 1..limit]
+            .iter()
+            .position(|&b| b == b'>')
+            .map(|rel| &input[i + 1..i + 1 + rel])
+            .is_some_and(|inner| {
+                !inner.contains(char::is_whitespace)
+                    && (inner.contains('@') || inner.contains("://"))
+            })
+    };
     let looks_like_tag = |i: usize| {
         bytes
             .get(i + 1)
             .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'/' || *b == b'!')
+            && !address(i)
     };
     if !(0..bytes.len()).any(|i| bytes[i] == b'<' && looks_like_tag(i)) {
         return (input.to_string(), false);
@@ -583,6 +597,16 @@ mod tests {
         assert_eq!(Folded::new("I-134").chars, Folded::new("l-134").chars);
         assert_eq!(Folded::new("rnedical").chars, Folded::new("medical").chars);
         assert_eq!(Folded::new("Résumé").chars, Folded::new("resume").chars);
+    }
+
+    #[test]
+    fn addresses_in_angle_brackets_are_not_markup() {
+        let (out, html) = strip_html("De: Visas <IVMexicoCity@state.gov>\nSee <https://ceac.state.gov/x>");
+        assert!(!html);
+        assert!(out.contains("<IVMexicoCity@state.gov>"));
+        let (out, html) = strip_html("<p>Dear applicant,</p> write to <a@b.org>");
+        assert!(html);
+        assert_eq!(out.trim(), "Dear applicant,\n write to <a@b.org>");
     }
 
     #[test]
