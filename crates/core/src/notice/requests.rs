@@ -65,6 +65,8 @@ struct Scope<'a> {
 /// A negation after the document counts only this close ("police certificate: not
 /// required"); before it, anywhere in the clause ("you do not need a new police certificate").
 const NEGATION_AFTER_WORDS: usize = 4;
+/// At most this many words join a document to a translated one before it.
+const COORDINATED_WORDS: usize = 4;
 /// How close a translation cue must stand before its subject ("translation of your birth
 /// certificate"), and an owner before the owned ("the petitioner's passport").
 const SUBJECT_WORDS: usize = 3;
@@ -382,11 +384,13 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         })
         .collect();
     // "A translation of the police certificate and (of) the birth certificate": a document
-    // joined to a translated one by a word or two is translated too.
+    // joined to a translated one in the same clause by a few words ("of the Judicial Record
+    // No. 2 and of the birth certificate") is translated too.
     for i in 1..named.len() {
         if fates[i - 1] == Some(MentionReason::TranslationOf)
             && v.doc_id(named[i].doc) != "translation"
-            && scope.words_between(named[i - 1].end, named[i].start) <= 2
+            && scope.words_between(named[i - 1].end, named[i].start) <= COORDINATED_WORDS
+            && scope.clause_of(named[i - 1].start) == scope.clause_of(named[i].start)
         {
             fates[i] = Some(MentionReason::TranslationOf);
         }
