@@ -119,7 +119,10 @@ impl<T: Copy + PartialEq> Matcher<T> {
             });
         }
         for (i, p) in out.phrases.iter().enumerate() {
-            let keyed = p.wild.first().map_or(p.chars.len(), |&w| w.min(p.chars.len()));
+            let keyed = p
+                .wild
+                .first()
+                .map_or(p.chars.len(), |&w| w.min(p.chars.len()));
             out.index
                 .entry(key(&p.chars[..keyed.min(KEY_CHARS)]))
                 .or_default()

@@ -68,6 +68,14 @@ pub(super) fn find_post(
             continue;
         };
         for h in v.posts.longest(&f) {
+            // Without "Embassy" beside it, a short one-word name must be written as a name:
+            // "dili" is Cebuano for "not", "Dili" the capital of Timor-Leste; "lima" is a file
+            // in Spanish. Longer names ("manila") are names however they are written.
+            let short =
+                h.end - h.start <= SHORT_NAME && !f.inner_breaks(h.start, h.end).any(|_| true);
+            if !embassy && short && !written_as_name(line, &f, h.start) {
+                continue;
+            }
             if best.is_none_or(|(s, _, _)| score > s) {
                 best = Some((score, i, h.value));
             }
@@ -78,6 +86,21 @@ pub(super) fn find_post(
     }
     let post = best.map(|(_, _, p)| v.post_codes[usize::from(p)].clone());
     (post, case_number)
+}
+
+/// Post names this short may be ordinary words in some language.
+const SHORT_NAME: usize = 5;
+
+/// Whether the word of `line` that folds to the word at `start` of `f` begins with a
+/// capital (or a letter of a script without case).
+fn written_as_name(line: &str, f: &Folded, start: usize) -> bool {
+    let end = (start + 1..=f.len())
+        .find(|&i| f.ends[i])
+        .unwrap_or(f.len());
+    let word = &f.chars[start..end];
+    line.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| Folded::new(w).chars == word)
+        .any(|w| w.chars().next().is_some_and(|c| !c.is_lowercase()))
 }
 
 /// A CEAC immigrant-visa case number: three letters then ten digits (`MNL2025512345`),
@@ -124,6 +147,18 @@ fn case_number_in(line: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_post_name_in_lower_case_is_a_word() {
+        let line = "Babe 221g ko, dili pa approved.";
+        let f = Folded::new(line);
+        let at = f.chars.iter().collect::<String>().find("dili").unwrap_or(0);
+        assert!(!written_as_name(line, &f, at));
+        let line = "Interview in Dili today";
+        let f = Folded::new(line);
+        let at = f.chars.iter().collect::<String>().find("dili").unwrap_or(0);
+        assert!(written_as_name(line, &f, at));
+    }
 
     #[test]
     fn case_numbers() {

@@ -601,7 +601,8 @@ mod tests {
 
     #[test]
     fn addresses_in_angle_brackets_are_not_markup() {
-        let (out, html) = strip_html("De: Visas <IVMexicoCity@state.gov>\nSee <https://ceac.state.gov/x>");
+        let (out, html) =
+            strip_html("De: Visas <IVMexicoCity@state.gov>\nSee <https://ceac.state.gov/x>");
         assert!(!html);
         assert!(out.contains("<IVMexicoCity@state.gov>"));
         let (out, html) = strip_html("<p>Dear applicant,</p> write to <a@b.org>");
