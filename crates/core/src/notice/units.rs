@@ -403,6 +403,20 @@ fn glosses(item: &str, next: &str) -> bool {
     item.trim_end().ends_with('/') || (local_item && english_next)
 }
 
+/// Whether the text ends with a court's citation word, written as courts write it ("Id.",
+/// "Ex.", "Compl."): "ID." at the end of a sentence is an identity card.
+fn court_citation(before: &[char]) -> bool {
+    let word: String = before
+        .iter()
+        .rev()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    matches!(word.as_str(), "Id" | "Ex" | "Compl")
+}
+
 pub(super) fn split_sentences(para: &str) -> Vec<String> {
     let chars: Vec<char> = para.chars().collect();
     let mut out = Vec::new();
@@ -447,7 +461,11 @@ pub(super) fn split_sentences(para: &str) -> Vec<String> {
                 .rev()
                 .collect::<String>()
                 .to_lowercase();
+            // A single capital is an initial ("Laura J. Whitcomb"); court quotes cite
+            // "Id.", "Ex. D", "Compl. ¶ 14".
+            let initial = word.chars().count() == 1 && chars[i - 1].is_uppercase();
             let abbreviation = word.contains('.')
+                || initial
                 || matches!(
                     word.as_str(),
                     "mr" | "mrs"
@@ -467,7 +485,10 @@ pub(super) fn split_sentences(para: &str) -> Vec<String> {
                         | "tel"
                         | "ref"
                         | "attn"
-                );
+                        | "cf"
+                        | "al"
+                )
+                || court_citation(&chars[..i]);
             if abbreviation {
                 continue;
             }
@@ -488,6 +509,23 @@ pub(super) fn split_sentences(para: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn initials_and_court_citations_do_not_end_sentences() {
+        let s = split_sentences(
+            "She must submit the decree ending his marriage to Laura J. Whitcomb. Id. Ex. 4. \
+             Bring your photo ID. Then wait.",
+        );
+        assert_eq!(
+            s,
+            vec![
+                "She must submit the decree ending his marriage to Laura J. Whitcomb.",
+                "Id. Ex. 4.",
+                "Bring your photo ID.",
+                "Then wait."
+            ]
+        );
+    }
 
     #[test]
     fn sentences_split() {
