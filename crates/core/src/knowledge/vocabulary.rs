@@ -101,6 +101,10 @@ pub struct NoticeCues {
     /// reading it.
     #[serde(default)]
     pub given: Vec<String>,
+    /// Opens a list of the officer's reasons, not of things to send: "reasons:", "grounds
+    /// for the decision:". Documents named under it are not requests.
+    #[serde(default)]
+    pub reason: Vec<String>,
     /// "embassy", "consulate": a line naming the post.
     #[serde(default)]
     pub embassy: Vec<String>,
@@ -152,7 +156,7 @@ pub struct NoticeDispositions {
 
 impl NoticeCues {
     /// Every cue list with its name, for checks and for building the reader.
-    pub fn lists(&self) -> [(&'static str, &[String]); 26] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 27] {
         [
             ("request", &self.request),
             ("addition", &self.addition),
@@ -169,6 +173,7 @@ impl NoticeCues {
             ("channel", &self.channel),
             ("timeframe", &self.timeframe),
             ("given", &self.given),
+            ("reason", &self.reason),
             ("embassy", &self.embassy),
             ("petitioner", &self.petitioner),
             ("translation_of", &self.translation_of),

@@ -497,8 +497,13 @@ fn judge(
         (cue::RECEIVED, MentionReason::AlreadyReceived),
         (cue::NEGATION, MentionReason::Negated),
         (cue::CONDITION, MentionReason::Conditional),
+        (cue::GENERAL, MentionReason::General),
+        (cue::REASON, MentionReason::NotAsked),
     ] {
-        if unit.context & flag != 0 {
+        // "Please note, the following are required:" asks all the same; "General
+        // reminders:" and "Reasons:" do not.
+        let unsaid = matches!(flag, cue::GENERAL | cue::REASON) && unit.context & cue::REQUEST != 0;
+        if unit.context & flag != 0 && !unsaid {
             return Some(reason);
         }
     }
@@ -666,6 +671,15 @@ fn unmatched(
         }
         UnitKind::Box(_) | UnitKind::ListItem => {
             if dispositions || negated {
+                return;
+            }
+            // A reminder or a reason in a list ("Todos los documentos deben presentarse en
+            // original", an item under "Reasons:") asks for nothing.
+            let listed_aside = matches!(unit.kind, UnitKind::ListItem)
+                && (flags & cue::GENERAL != 0
+                    || (unit.context & (cue::GENERAL | cue::REASON | cue::RECEIVED) != 0
+                        && unit.context & cue::REQUEST == 0));
+            if listed_aside {
                 return;
             }
             if flags & cue::CHANNEL != 0 {

@@ -45,6 +45,7 @@ pub(super) mod cue {
     pub const ADDITION: u32 = 1 << 23;
     pub const TIMEFRAME: u32 = 1 << 24;
     pub const GIVEN: u32 = 1 << 25;
+    pub const REASON: u32 = 1 << 26;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> u32 {
@@ -75,6 +76,7 @@ pub(super) mod cue {
             "addition" => ADDITION,
             "timeframe" => TIMEFRAME,
             "given" => GIVEN,
+            "reason" => REASON,
             _ => 0,
         }
     }
