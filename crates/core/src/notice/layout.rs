@@ -146,11 +146,14 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
         // Up to four characters, then a closing bracket.
         let mut inner = String::new();
         for (pos, c) in it.by_ref().take(5) {
-            // OCR reads a closing bracket as "l" ("[Xl", "[ l"): after a tick or a blank.
-            let ocr_close = first == '['
-                && matches!(c, 'l' | 'I')
-                && inner.chars().all(|i| i == ' ' || matches!(i, 'x' | 'X'))
-                && s[pos + c.len_utf8()..].starts_with(' ');
+            // OCR reads a closing bracket as "l" ("[Xl", "[ l"): after a tick or a blank; and
+            // after a tick as "J" or "1" too ("(xJ", "[x1").
+            let spaced = s[pos + c.len_utf8()..].starts_with(' ');
+            let crosses = |t: &str| t.chars().all(|i| i == ' ' || matches!(i, 'x' | 'X'));
+            let ticked = !inner.trim().is_empty() && crosses(&inner);
+            let ocr_close = spaced
+                && ((first == '[' && matches!(c, 'l' | 'I') && crosses(&inner))
+                    || (matches!(first, '[' | '(') && matches!(c, 'l' | 'I' | 'J' | '1') && ticked));
             if matches!(c, ']' | ')' | '}' | '|') || ocr_close {
                 let t: String = inner.chars().filter(|c| !c.is_whitespace()).collect();
                 let consumed = pos + c.len_utf8();
@@ -532,6 +535,9 @@ mod tests {
             mark("█ Military service certificate"),
             Some(Mark::Checked { sure: true })
         );
+        assert_eq!(mark("(xJ Giay xac nhan"), Some(Mark::Checked { sure: true }));
+        assert_eq!(mark("[x1 Birth record"), Some(Mark::Checked { sure: true }));
+        assert_eq!(mark("(1 year) visa"), None);
     }
 
     #[test]
