@@ -381,7 +381,8 @@ pub fn find_sections(text: &str, max: usize) -> Vec<String> {
         let mut s = num.clone();
         for (level, g) in groups.iter().enumerate() {
             let g = match (num.as_str(), level) {
-                ("221", 0) if g == "9" || g.eq_ignore_ascii_case("g") => "g".to_string(),
+                // OCR reads the g as 9 or q.
+                ("221", 0) if matches!(g.as_str(), "9" | "q" | "g" | "G") => "g".to_string(),
                 (_, 0) | (_, 3) => g.to_lowercase(),
                 (_, 2) | (_, 4) => g.to_uppercase(),
                 _ => g.clone(),
@@ -483,6 +484,7 @@ mod tests {
             vec!["221(g)", "212(a)(6)(C)(i)"]
         );
         assert_eq!(find_sections("22l (9) ... 221g", 10), vec!["221(g)"]);
+        assert_eq!(find_sections("роздiлу 221(q) Закону", 10), vec!["221(g)"]);
         assert_eq!(
             find_sections("212(a)(9)(B)(i)(II)", 10),
             vec!["212(a)(9)(B)(i)(II)"]

@@ -195,6 +195,9 @@ fn cyrillic_twin(c: char) -> char {
         'T' => 'Т',
         'H' => 'Н',
         'B' => 'В',
+        // Ukrainian, Belarusian and Kazakh і.
+        'i' => 'і',
+        'I' => 'І',
         c => c,
     }
 }

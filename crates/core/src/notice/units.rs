@@ -202,8 +202,17 @@ impl Builder<'_> {
                 glosses(&u.text, text) || open_ended(&u.text) || self.v.glosses(&u.text, text)
             })
         };
-        // In a script without case, a line indented past the box's own text continues it.
-        let deep_caseless = |open_indent: usize| caseless(text) && indent >= open_indent + 3;
+        // In a script without case, a line indented past the box's own text continues it, and
+        // so does an indented line that closes the item's unfinished sentence ("... የልደት
+        // ምስክር" then "ወረቀት (...)።").
+        let closes = |t: &str| t.trim_end().ends_with(SENTENCE_ENDS);
+        let deep_caseless = |open_indent: usize| {
+            caseless(text)
+                && (indent >= open_indent + 3
+                    || (indent > open_indent
+                        && closes(text)
+                        && self.units.last().is_some_and(|u| !closes(&u.text))))
+        };
         if let Some((open_indent, fill_in)) = self.open
             && ((indent > open_indent && (continues(text) || self.wrapped || glossed()))
                 || deep_caseless(open_indent)
@@ -215,6 +224,16 @@ impl Builder<'_> {
             self.in_rows = matches!(last.kind, UnitKind::Box(_));
             self.open = Some((open_indent, false));
             self.wrapped = wraps(text);
+            return;
+        }
+        // A word broken at the line's end ("перевiр-" / "ки.") goes on, whatever the indent.
+        if let Some(last) = self.units.last_mut()
+            && self.para.is_empty()
+            && broken_word(&last.text)
+            && continues(text)
+        {
+            last.text.pop();
+            last.text.push_str(text.trim_start());
             return;
         }
         self.open = None;
@@ -378,6 +397,15 @@ const WRAPS_AT: usize = 55;
 fn wraps(line: &str) -> bool {
     let t = line.trim_end();
     t.chars().count() >= WRAPS_AT && !t.ends_with(['.', ';', ':', '!', '?', ')', '。', '；', '：'])
+}
+
+/// Marks that close a sentence, in the scripts of the vocabulary.
+const SENTENCE_ENDS: &[char] = &['.', '!', '?', '。', '።', '।', '۔', '។', '။', '؟'];
+
+/// Whether an item's text ends with a word cut by a hyphen: a letter, then "-".
+fn broken_word(text: &str) -> bool {
+    let mut rev = text.chars().rev();
+    rev.next() == Some('-') && rev.next().is_some_and(char::is_alphabetic)
 }
 
 /// An item whose text stops mid-phrase ("... of the petitioner," or "(issued by"): the next

@@ -209,6 +209,45 @@ fn unchecked_boxes_in_every_style_are_never_requests() {
     }
 }
 
+/// Classes found on the blind batches, each in a small made-up notice.
+#[test]
+fn items_broken_across_lines_and_lists_that_ask_for_nothing() {
+    // A ticked item whose word is cut by a hyphen at the line's end, in OCR'd Ukrainian
+    // with Latin "i" mixed in.
+    let r = read(
+        "Вашу заяву вiдмовлено вiдповiдно до роздiлу 221(q).\n\
+         [Х] Ваша справа потребує додаткової адмiнiстративної перевiр-\n\
+         ки. Ми повiдомимо вас.\n\
+         [ ] Медичний огляд\n",
+    );
+    assert_eq!(r.sections, vec!["221(g)"], "{r:?}");
+    assert!(r.document_ids().is_empty(), "{r:?}");
+    assert!(r.unrecognized.is_empty(), "{r:?}");
+
+    // Reasons are not requests, nor are general reminders; the request list still is.
+    let r = read(
+        "Your application was refused under Section 221(g).\n\
+         Reasons:\n\
+         - The photos of you together were all taken on one trip.\n\
+         - The petitioner has not visited you for a year.\n\n\
+         Please submit the following:\n\
+         1. A new police certificate.\n\n\
+         General reminders:\n\
+         - All documents must be originals or certified copies.\n",
+    );
+    assert_eq!(r.document_ids(), vec!["police_certificate"], "{r:?}");
+
+    // A caseless item that wraps before its sentence ends, then its English gloss.
+    let r = read(
+        "221(g)\n\
+         ■ ከአዲስ አበባ ከተማ አስተዳደር የወሳኝ ኩነቶች ምዝገባ ኤጀንሲ የተሰጠ የልደት ምስክር\n  \
+         ወረቀት።\n  \
+         Birth certificate issued by the Vital Events Registration Agency.\n\
+         □ የሕክምና ምርመራ / Medical examination\n",
+    );
+    assert_eq!(r.document_ids(), vec!["birth_certificate"], "{r:?}");
+}
+
 fn arbitrary_notice() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         Just("[X] ".to_string()),
