@@ -65,6 +65,8 @@ struct Scope<'a> {
 /// A negation after the document counts only this close ("police certificate: not
 /// required"); before it, anywhere in the clause ("you do not need a new police certificate").
 const NEGATION_AFTER_WORDS: usize = 4;
+/// An item's head noun stands within this many words of its start ("An English ...").
+const HEAD_WORDS: usize = 4;
 /// At most this many words join a document to a translated one before it.
 const COORDINATED_WORDS: usize = 4;
 /// How close a translation cue must stand before its subject ("translation of your birth
@@ -393,6 +395,21 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
             && scope.clause_of(named[i - 1].start) == scope.clause_of(named[i].start)
         {
             fates[i] = Some(MentionReason::TranslationOf);
+        }
+    }
+    // An item that opens with a translation asks for that translation; the documents it
+    // names later are what is translated ("Yon tradiksyon an angle, ak deklarasyon siyen
+    // tradiktè a, pou ekstrè achiv ou a ak pou jijman divòs ou a").
+    let item = matches!(unit.kind, UnitKind::ListItem | UnitKind::Box(_));
+    if item
+        && named.first().is_some_and(|n| {
+            v.doc_id(n.doc) == "translation" && scope.words_between(0, n.start) <= HEAD_WORDS
+        })
+    {
+        for (n, fate) in named.iter().zip(fates.iter_mut()).skip(1) {
+            if v.doc_id(n.doc) != "translation" && fate.is_none() {
+                *fate = Some(MentionReason::TranslationOf);
+            }
         }
     }
     // The same document named twice in one unit ("your birth certificate (Registro Civil de

@@ -246,6 +246,19 @@ fn items_broken_across_lines_and_lists_that_ask_for_nothing() {
          □ የሕክምና ምርመራ / Medical examination\n",
     );
     assert_eq!(r.document_ids(), vec!["birth_certificate"], "{r:?}");
+
+    // An item whose head is a translation asks for the translation only.
+    let r = read(
+        "Please submit:\n\
+         1. An English translation, with the translator's signed statement, for your birth \
+         certificate and for your divorce judgment.\n\
+         2. A police certificate.\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["translation", "police_certificate"],
+        "{r:?}"
+    );
 }
 
 fn arbitrary_notice() -> impl Strategy<Value = String> {
