@@ -55,6 +55,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/bn.toml"),
     ),
     (
+        "notice/ceb.toml",
+        include_str!("../../../knowledge/notice/ceb.toml"),
+    ),
+    (
         "notice/de.toml",
         include_str!("../../../knowledge/notice/de.toml"),
     ),

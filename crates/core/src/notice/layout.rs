@@ -153,7 +153,9 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
             let ticked = !inner.trim().is_empty() && crosses(&inner);
             let ocr_close = spaced
                 && ((first == '[' && matches!(c, 'l' | 'I') && crosses(&inner))
-                    || (matches!(first, '[' | '(') && matches!(c, 'l' | 'I' | 'J' | '1') && ticked));
+                    || (matches!(first, '[' | '(')
+                        && matches!(c, 'l' | 'I' | 'J' | '1')
+                        && ticked));
             if matches!(c, ']' | ')' | '}' | '|') || ocr_close {
                 let t: String = inner.chars().filter(|c| !c.is_whitespace()).collect();
                 let consumed = pos + c.len_utf8();
@@ -535,7 +537,10 @@ mod tests {
             mark("█ Military service certificate"),
             Some(Mark::Checked { sure: true })
         );
-        assert_eq!(mark("(xJ Giay xac nhan"), Some(Mark::Checked { sure: true }));
+        assert_eq!(
+            mark("(xJ Giay xac nhan"),
+            Some(Mark::Checked { sure: true })
+        );
         assert_eq!(mark("[x1 Birth record"), Some(Mark::Checked { sure: true }));
         assert_eq!(mark("(1 year) visa"), None);
     }

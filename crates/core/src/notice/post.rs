@@ -1,6 +1,7 @@
 //! Which post wrote the notice, and its CEAC case number.
 
 use super::dates;
+use super::matcher::Hit;
 use super::text::Folded;
 use super::vocab::{Langs, Vocab, cue};
 
@@ -37,7 +38,7 @@ pub(super) fn find_post(
         if fl & cue::EMBASSY == 0 && !dated {
             continue;
         }
-        if let Some(h) = v.posts.longest(&f).first() {
+        if let Some(h) = post_names(v, line, &f).first() {
             head = Some(h.value);
             break;
         }
@@ -67,15 +68,7 @@ pub(super) fn find_post(
         } else {
             continue;
         };
-        for h in v.posts.longest(&f) {
-            // Without "Embassy" beside it, a short one-word name must be written as a name:
-            // "dili" is Cebuano for "not", "Dili" the capital of Timor-Leste; "lima" is a file
-            // in Spanish. Longer names ("manila") are names however they are written.
-            let short =
-                h.end - h.start <= SHORT_NAME && !f.inner_breaks(h.start, h.end).any(|_| true);
-            if !embassy && short && !written_as_name(line, &f, h.start) {
-                continue;
-            }
+        for h in post_names(v, line, &f) {
             if best.is_none_or(|(s, _, _)| score > s) {
                 best = Some((score, i, h.value));
             }
@@ -86,6 +79,20 @@ pub(super) fn find_post(
     }
     let post = best.map(|(_, _, p)| v.post_codes[usize::from(p)].clone());
     (post, case_number)
+}
+
+/// The post names in `line`. A short one-word name must be written as a name, even on a
+/// line that names the Embassy (a chat is often one long line): "dili" is Cebuano for "not",
+/// "Dili" the capital of Timor-Leste; "lima" is a file in Spanish. Longer names ("manila")
+/// are names however they are written.
+fn post_names(v: &Vocab, line: &str, f: &Folded) -> Vec<Hit<u16>> {
+    let mut hits = v.posts.longest(f);
+    hits.retain(|h| {
+        let short =
+            h.end - h.start <= SHORT_NAME && f.inner_breaks(h.start, h.end).next().is_none();
+        !short || written_as_name(line, f, h.start)
+    });
+    hits
 }
 
 /// Post names this short may be ordinary words in some language.

@@ -360,8 +360,7 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
     // A logistics word inside a document's own name ("suhbatga taklif xati": the letter
     // inviting to the interview) is that name, not the visit.
     let logistics_cue = cues.iter().any(|h| {
-        h.value & cue::LOGISTICS != 0
-            && !named.iter().any(|n| h.start >= n.start && h.end <= n.end)
+        h.value & cue::LOGISTICS != 0 && !named.iter().any(|n| h.start >= n.start && h.end <= n.end)
     });
     let logistics = logistics_cue || (comes_back && sentence && flags & cue::CHANNEL == 0);
     // "Also two new photos.": a sentence that opens by adding to one that asked, asks too.
