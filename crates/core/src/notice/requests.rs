@@ -285,7 +285,14 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         return;
     }
     let hits = v.terms(&f);
-    let cues = v.cues(&f, langs);
+    // A cue word inside a disposition's own phrase is that phrase ("hồ sơ được gửi trả về
+    // USCIS": the "gửi" (send) of "sent back to USCIS" asks for nothing).
+    let mut cues = v.cues(&f, langs);
+    cues.retain(|c| {
+        !hits.iter().any(|h| {
+            matches!(h.value, Target::Disp(_)) && c.start >= h.start && c.end <= h.end
+        })
+    });
     let flags = cues.iter().fold(0, |a, h| a | h.value);
     let scope = Scope::new(&f, &cues);
     let text = tidy(&unit.text, MAX_TEXT_CHARS);
