@@ -68,6 +68,12 @@ try {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 1) problems.push(`preview scrolls sideways by ${overflow}px`);
     await page.screenshot({ path: `${artifacts}/notice-preview.png`, fullPage: true });
+    // The same page on a desktop screen: an attorney or paralegal checking a client's notice.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (wide > 1) problems.push(`preview scrolls sideways by ${wide}px on a desktop`);
+    await page.screenshot({ path: `${artifacts}/notice-preview-desktop.png`, fullPage: true });
+    await page.setViewportSize({ width: 375, height: 740 });
     // Add a document the reader could not know about, then save.
     await page.click('summary:has-text("Add a document")');
     await page.check('input[name=doc][value=i134_support]');

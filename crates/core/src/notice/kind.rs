@@ -69,15 +69,16 @@ pub(super) fn confidence(
         })
         .count();
     if !acc.unrecognized.is_empty() {
-        reasons.push(format!(
-            "{} line(s) look like requests but name no document visanav knows.",
-            acc.unrecognized.len()
-        ));
+        reasons.push(match acc.unrecognized.len() {
+            1 => "1 line looks like a request but names no document visanav knows.".to_string(),
+            n => format!("{n} lines look like requests but name no document visanav knows."),
+        });
     }
     if please_check > 0 {
-        reasons.push(format!(
-            "{please_check} document(s) are asked for only in some cases or are optional."
-        ));
+        reasons.push(match please_check {
+            1 => "1 document is asked for only in some cases or is optional.".to_string(),
+            n => format!("{n} documents are asked for only in some cases or are optional."),
+        });
     }
     let weak = acc
         .requests
@@ -85,10 +86,15 @@ pub(super) fn confidence(
         .filter(|r| r.source == RequestSource::Narrative || r.confidence < 0.8)
         .count();
     if weak > 0 {
-        reasons.push(format!(
-            "{weak} request(s) were read from sentences or from marks that did not scan \
-             cleanly, not from clearly ticked boxes."
-        ));
+        reasons.push(match weak {
+            1 => "1 request was read from a sentence or from a mark that did not scan cleanly, \
+                  not from a clearly ticked box."
+                .to_string(),
+            n => format!(
+                "{n} requests were read from sentences or from marks that did not scan \
+                 cleanly, not from clearly ticked boxes."
+            ),
+        });
     }
     if warnings > 0 {
         reasons.push("See the warnings below.".to_string());

@@ -289,9 +289,9 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
     // USCIS": the "gửi" (send) of "sent back to USCIS" asks for nothing).
     let mut cues = v.cues(&f, langs);
     cues.retain(|c| {
-        !hits.iter().any(|h| {
-            matches!(h.value, Target::Disp(_)) && c.start >= h.start && c.end <= h.end
-        })
+        !hits
+            .iter()
+            .any(|h| matches!(h.value, Target::Disp(_)) && c.start >= h.start && c.end <= h.end)
     });
     let flags = cues.iter().fold(0, |a, h| a | h.value);
     let scope = Scope::new(&f, &cues);
