@@ -76,6 +76,8 @@ const OWNER_WORDS: usize = 2;
 const TOGETHER_WORDS: usize = 6;
 /// "Also two new photos": what an addition names comes within this many words of it.
 const ADDED_WORDS: usize = 3;
+/// An addition this short before a colon opens a list ("y de tu parte:").
+const COLON_LIST_WORDS: usize = 5;
 /// "We have received your birth certificate", "the police certificate you presented", "we
 /// will keep your passport": these bind to the document they stand next to, not to every
 /// document in the clause ("submit a new police certificate; the one you presented expired").
@@ -379,6 +381,11 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
     if sentence {
         acc.last_sentence_asked = flags & cue::REQUEST != 0 || adds_to_ask;
     }
+    // "y de tu parte: ...": a few words, then a colon that opens the addition's list.
+    let colon_list = unit
+        .text
+        .find(':')
+        .is_some_and(|i| unit.text[..i].split_whitespace().count() <= COLON_LIST_WORDS);
     let translated = translated_subjects(v, &scope, &named);
     let countries = v.countries_in(&unit.text);
     let mut fates: Vec<Option<MentionReason>> = named
@@ -389,9 +396,12 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
                 Some(MentionReason::TranslationOf)
             } else {
                 // Only what the addition names right away ("also two new photos"), not what a
-                // longer sentence goes on to mention.
+                // longer sentence goes on to mention; unless a colon makes the rest its list
+                // ("y de tu parte: el I-134, una carta de tu trabajo y tus taxes").
                 let added = adds_to_ask
-                    && addition.is_some_and(|end| scope.words_between(end, n.start) <= ADDED_WORDS);
+                    && (colon_list
+                        || addition
+                            .is_some_and(|end| scope.words_between(end, n.start) <= ADDED_WORDS));
                 judge(v, unit, &scope, n, logistics, added)
             }
         })

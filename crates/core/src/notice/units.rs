@@ -61,6 +61,9 @@ struct Builder<'v> {
     /// The plain lines of the paragraph being built: (indent, text, length of the paragraph
     /// before the line), so an item whose box ends its last line can take them back.
     pending: Vec<(usize, String, usize)>,
+    /// A copied chat or message thread (message timestamps): each line is a message of its
+    /// own, punctuated or not, so a line break ends a sentence.
+    chat: bool,
 }
 
 /// Groups lines into units: checkbox items (with their continuation lines), list items,
@@ -77,6 +80,7 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
         wrapped: false,
         in_rows: false,
         pending: Vec::new(),
+        chat: !form && is_chat(lines),
     };
     for (i, line) in lines.iter().enumerate() {
         let was_rows = b.in_rows;
@@ -281,6 +285,15 @@ impl Builder<'_> {
         }
         self.pending
             .push((indent, text.to_string(), self.para.len()));
+        if self.chat {
+            // One message: without its "[time] Name:" so that it starts with its own words.
+            let message = strip_message_prefix(text);
+            if !message.is_empty() {
+                join_line(&mut self.para, message);
+            }
+            self.flush();
+            return;
+        }
         join_line(&mut self.para, text);
         if text.trim_end().ends_with(LIST_OPENERS) {
             self.flush();
@@ -397,6 +410,79 @@ const WRAPS_AT: usize = 55;
 fn wraps(line: &str) -> bool {
     let t = line.trim_end();
     t.chars().count() >= WRAPS_AT && !t.ends_with(['.', ';', ':', '!', '?', ')', '。', '；', '：'])
+}
+
+/// Whether the text is a copied chat or message thread: some of its lines are message
+/// timestamps ("Tue 10:42 AM", "[11/07/24, 4:18 pm] Priya: ..."). (An emoji alone is no
+/// sign: forum posts that quote a whole slip have them too.)
+fn is_chat(lines: &[Line]) -> bool {
+    lines.iter().any(|l| match l {
+        Line::Plain { text, .. } | Line::Bullet { text, .. } => starts_with_message_time(text),
+        _ => false,
+    })
+}
+
+/// "[11/07/24, 4:18 pm]", "Tue 10:42 AM", "10:42": a time of day near the line's start,
+/// before any word of the message.
+fn starts_with_message_time(text: &str) -> bool {
+    let head: String = text.trim_start().chars().take(24).collect();
+    let Some(colon) = head.find(':') else {
+        return false;
+    };
+    let before = &head[..colon];
+    let after = &head[colon + 1..];
+    let hour = before
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()
+        .is_some_and(|h| (1..=2).contains(&h.len()));
+    let minutes = after.len() >= 2 && after.as_bytes()[..2].iter().all(u8::is_ascii_digit);
+    // Only dates, weekday names and brackets may come before the time.
+    let prefix_ok = before
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .all(|w| w.chars().all(|c| c.is_ascii_digit()) || w.len() <= 3);
+    hour && minutes && prefix_ok
+}
+
+/// A chat line without its timestamp and sender: "[11/07/24, 4:18 pm] Priya: officer ne
+/// bola ..." is "officer ne bola ...", and "Tue 10:42 AM" alone is nothing.
+fn strip_message_prefix(text: &str) -> &str {
+    let t = text.trim();
+    if !starts_with_message_time(t) {
+        return t;
+    }
+    // The time ends at "]" when bracketed, else after the time and an AM/PM.
+    let rest = match t.find(']') {
+        Some(i) if i < 30 => &t[i + 1..],
+        _ => {
+            let words: Vec<&str> = t.split_whitespace().collect();
+            let time = words.iter().position(|w| w.contains(':')).unwrap_or(0);
+            let mut skip = time + 1;
+            if words.get(skip).is_some_and(|w| {
+                matches!(
+                    w.to_ascii_lowercase().as_str(),
+                    "am" | "pm" | "a.m." | "p.m."
+                )
+            }) {
+                skip += 1;
+            }
+            let cut = words[..skip.min(words.len())]
+                .iter()
+                .map(|w| w.len() + 1)
+                .sum::<usize>();
+            t.get(cut.min(t.len())..).unwrap_or("")
+        }
+    };
+    let rest = rest.trim_start_matches([' ', '-', '–']).trim();
+    // A sender's name of a few words, then a colon.
+    match rest.split_once(':') {
+        Some((name, message))
+            if name.split_whitespace().count() <= 3 && name.chars().count() <= 30 =>
+        {
+            message.trim()
+        }
+        _ => rest,
+    }
 }
 
 /// Marks that close a sentence, in the scripts of the vocabulary.
@@ -553,6 +639,29 @@ mod tests {
                 "Then wait."
             ]
         );
+    }
+
+    #[test]
+    fn chat_lines_lose_their_time_and_sender() {
+        assert_eq!(
+            strip_message_prefix("[11/07/24, 4:18 pm] Priya: officer ne bola"),
+            "officer ne bola"
+        );
+        assert_eq!(strip_message_prefix("Tue 10:42 AM"), "");
+        assert_eq!(strip_message_prefix("[10:43] Sreyneang: គេថា"), "គេថា");
+        assert_eq!(strip_message_prefix("sis tapos na"), "sis tapos na");
+    }
+
+    #[test]
+    fn message_times_mark_a_chat() {
+        assert!(starts_with_message_time("Tue 10:42 AM"));
+        assert!(starts_with_message_time(
+            "[11/07/24, 4:18 pm] Priya: officer ne bola"
+        ));
+        assert!(starts_with_message_time("10:42"));
+        assert!(!starts_with_message_time("Note: bring your passport"));
+        assert!(!starts_with_message_time("Section 221(g): refused"));
+        assert!(!starts_with_message_time("Office hours 8:00 to 11:00"));
     }
 
     #[test]
