@@ -200,6 +200,40 @@ impl<'a> Scope<'a> {
             })
     }
 
+    /// What a sentence that opens with the document goes on to say of it, when it asks for
+    /// nothing first: "El acta de nacimiento ... fue aceptada y no debe enviarla de nuevo",
+    /// "my fiancée's acta de nacimiento ... were ok". The first cue after the document that
+    /// receives, negates or asks, in the document's own phrase, decides; one that asks, or
+    /// one before the document that asks, leaves it to the other rules.
+    fn said_of_subject(&self, n: &Named) -> Option<MentionReason> {
+        let (s, e) = span_of(&self.sentences, n.start, self.f.len());
+        let in_sentence = |h: &&Hit<u32>| h.start >= s && h.start < e;
+        let asks_before = self
+            .cues
+            .iter()
+            .filter(in_sentence)
+            .any(|h| h.value & cue::REQUEST != 0 && h.end <= n.start);
+        if asks_before {
+            return None;
+        }
+        // In the document's own phrase, with no comma between: "..., said the rest was not
+        // necessary" is about something else.
+        let first = self
+            .cues
+            .iter()
+            .filter(in_sentence)
+            .filter(|h| h.start >= n.end)
+            .find(|h| h.value & (cue::REQUEST | cue::RECEIVED | cue::NEGATION) != 0)
+            .filter(|h| !self.break_between(n.end, h.start))?;
+        if first.value & cue::REQUEST != 0 {
+            None
+        } else if first.value & cue::RECEIVED != 0 {
+            Some(MentionReason::AlreadyReceived)
+        } else {
+            Some(MentionReason::Negated)
+        }
+    }
+
     /// "If you were married before, submit ..." or "submit ... if you were married before",
     /// but not "submit your passport and, if applicable, the divorce decree" for the passport.
     fn conditional(&self, n: &Named) -> bool {
@@ -529,6 +563,11 @@ fn judge(
     if matches!(unit.kind, UnitKind::Box(_)) {
         // The officer ticked it: conditions and general wording on the form do not matter.
         return None;
+    }
+    if matches!(unit.kind, UnitKind::Sentence)
+        && let Some(reason) = scope.said_of_subject(n)
+    {
+        return Some(reason);
     }
     // A list item means what its heading says: "we have received the following:".
     for (flag, reason) in [

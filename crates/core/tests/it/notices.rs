@@ -249,6 +249,20 @@ fn items_broken_across_lines_and_lists_that_ask_for_nothing() {
     );
     assert_eq!(r.document_ids(), vec!["birth_certificate"], "{r:?}");
 
+    // A sentence that opens with the document and says it was accepted or is not needed.
+    let r = read(
+        "Your application was refused under Section 221(g).\n\
+         Please send a new police certificate.\n\
+         The birth certificate you presented was accepted and you do not need to send it again.\n\
+         The officer asked for our photos together and our phone records, said the rest was \
+         not necessary.\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["police_certificate", "relationship_evidence"],
+        "{r:?}"
+    );
+
     // An item whose head is a translation asks for the translation only.
     let r = read(
         "Please submit:\n\
