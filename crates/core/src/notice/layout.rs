@@ -152,7 +152,7 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
             let crosses = |t: &str| t.chars().all(|i| i == ' ' || matches!(i, 'x' | 'X'));
             let ticked = !inner.trim().is_empty() && crosses(&inner);
             let ocr_close = spaced
-                && ((first == '[' && matches!(c, 'l' | 'I') && crosses(&inner))
+                && ((first == '[' && matches!(c, 'l' | 'I' | '1') && crosses(&inner))
                     || (matches!(first, '[' | '(')
                         && matches!(c, 'l' | 'I' | 'J' | '1')
                         && ticked));
@@ -183,7 +183,7 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
             }
             inner.push(c);
         }
-        return None;
+        // No closing bracket: perhaps "[X" with its "]" lost, read below as a bare mark.
     }
     if !allow_bare {
         return None;
@@ -212,6 +212,8 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
         "IXI" | "lXl" | "IxI" | "lxl" | "[XI" | "IX]" | "[Xl" | "lX]" => {
             Mark::Checked { sure: true }
         }
+        // "[X]" with one bracket lost.
+        "[X" | "[x" | "X]" | "x]" => Mark::Checked { sure: false },
         "O" | "0" | "D" | "LI" | "_" | "__" | "___" | "[]" | "|_|" | "|]" | "[|" => Mark::Unchecked,
         _ => return None,
     };
@@ -543,6 +545,9 @@ mod tests {
         );
         assert_eq!(mark("[x1 Birth record"), Some(Mark::Checked { sure: true }));
         assert_eq!(mark("(1 year) visa"), None);
+        assert_eq!(mark("[X Dogum kaydi"), Some(Mark::Checked { sure: false }));
+        assert_eq!(mark("X] Bosanma karari"), Some(Mark::Checked { sure: false }));
+        assert_eq!(mark("[ 1 Adli sicil"), Some(Mark::Unchecked));
     }
 
     #[test]
