@@ -546,7 +546,10 @@ mod tests {
         assert_eq!(mark("[x1 Birth record"), Some(Mark::Checked { sure: true }));
         assert_eq!(mark("(1 year) visa"), None);
         assert_eq!(mark("[X Dogum kaydi"), Some(Mark::Checked { sure: false }));
-        assert_eq!(mark("X] Bosanma karari"), Some(Mark::Checked { sure: false }));
+        assert_eq!(
+            mark("X] Bosanma karari"),
+            Some(Mark::Checked { sure: false })
+        );
         assert_eq!(mark("[ 1 Adli sicil"), Some(Mark::Unchecked));
     }
 
