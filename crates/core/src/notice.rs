@@ -20,6 +20,7 @@ mod layout;
 mod matcher;
 mod post;
 mod requests;
+mod scope;
 mod text;
 mod units;
 mod vocab;
