@@ -218,7 +218,9 @@ impl MentionReason {
             }
             MentionReason::Optional => "the notice says you may send it: it is optional",
             MentionReason::General => "a general rule, not a request for this document",
-            MentionReason::AlreadyReceived => "the notice says it was already received",
+            MentionReason::AlreadyReceived => {
+                "the notice says the post already has it, or that yours is still valid"
+            }
             MentionReason::KeptByPost => "the notice says the post keeps it",
             MentionReason::TranslationOf => {
                 "a translation of it is asked for, not the document itself"
