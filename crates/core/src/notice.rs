@@ -344,7 +344,9 @@ impl NoticeReader {
         let v = &self.vocab;
         let (clean, had_html) = sanitize(input);
         let lines: Vec<&str> = units::unquote(clean.lines().collect());
-        let langs = v.detect(&Folded::new(&clean));
+        // The whole text, folded once: for its languages and its refusal words.
+        let whole = Folded::new(&clean);
+        let langs = v.detect(&whole);
         let mut warnings = Vec::new();
         if had_html {
             warnings.push("The text held HTML markup; it was removed before reading.".to_string());
@@ -389,24 +391,18 @@ impl NoticeReader {
         let (post, case_number) = post::find_post(v, langs, &lines, post_hint);
         // A police certificate with no country named is, by default, the one from the country
         // the applicant is interviewed in; the reading says it was inferred.
-        let post_country = post.as_ref().and_then(|code| {
-            let i = v.post_codes.iter().position(|c| c == code)?;
-            Some(v.post_countries[i].clone())
-        });
+        let post_country = post.as_deref().and_then(|code| v.post_country(code));
         if let Some(country) = post_country {
             for r in acc
                 .requests
                 .iter_mut()
                 .filter(|r| r.document == "police_certificate" && r.country.is_none())
             {
-                r.country = Some(country.clone());
+                r.country = Some(country.to_string());
                 r.country_inferred = true;
             }
         }
-        let month_first = post.as_ref().and_then(|code| {
-            let i = v.post_codes.iter().position(|c| c == code)?;
-            Some(MONTH_FIRST_COUNTRIES.contains(&v.post_countries[i].as_str()))
-        });
+        let month_first = post_country.map(|c| MONTH_FIRST_COUNTRIES.contains(&c));
         let dates = date_roles::read_dates(v, langs, &lines, month_first, &mut warnings);
         // A ground next to an unticked box ("[ ] Section 212(a)(4)") is not cited.
         let cited: Vec<&str> = lines
@@ -416,7 +412,7 @@ impl NoticeReader {
             .map(|(l, _)| layout::cut_unchecked(l))
             .collect();
         let sections = dates::find_sections(&cited.join("\n"), 10);
-        let refusal_words = v.flags(&Folded::new(&clean), langs) & vocab::cue::REFUSAL != 0;
+        let refusal_words = v.flags(&whole, langs) & vocab::cue::REFUSAL != 0;
         let (kind, parts, guessed) = kind::decide(&acc, &sections, refusal_words);
         let confidence = kind::confidence(&acc, kind, guessed, warnings.len());
         Ok(NoticeReading {

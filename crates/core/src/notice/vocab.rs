@@ -162,18 +162,19 @@ pub(super) struct Vocab {
     pub country_codes: Vec<String>,
     pub posts: Matcher<u16>,
     pub post_codes: Vec<String>,
-    pub post_countries: Vec<String>,
+    post_countries: Vec<String>,
+}
+
+/// Where `key` stands in `list`, as the compact index the matchers carry.
+fn index_of(list: &[String], key: &str) -> Option<u16> {
+    let i = list.iter().position(|x| x == key)?;
+    u16::try_from(i).ok()
 }
 
 impl Vocab {
     pub fn new(k: &Knowledge) -> Vocab {
         let doc_ids: Vec<String> = k.documents.iter().map(|d| d.id.clone()).collect();
-        let doc_index = |id: &str| {
-            doc_ids
-                .iter()
-                .position(|d| d == id)
-                .and_then(|i| u16::try_from(i).ok())
-        };
+        let doc_index = |id: &str| index_of(&doc_ids, id);
         let mut phrases: Vec<(String, Target)> = Vec::new();
         for l in &k.notice_languages {
             for (name, words) in l.dispositions.lists() {
@@ -258,9 +259,7 @@ impl Vocab {
         }
         for l in &k.notice_languages {
             for (code, names) in &l.posts {
-                if let Some(i) = post_codes.iter().position(|c| c == code)
-                    && let Ok(i) = u16::try_from(i)
-                {
+                if let Some(i) = index_of(&post_codes, code) {
                     post_phrases.extend(names.iter().map(|n| (n.clone(), i)));
                 }
             }
@@ -425,15 +424,18 @@ impl Vocab {
             .any(|h| h.value & cue::MAIL_HEADER != 0 && h.start == 0 && h.end == f.len())
     }
 
+    /// The country (ISO code) of the post with this CEAC code.
+    pub fn post_country(&self, code: &str) -> Option<&str> {
+        let i = self.post_codes.iter().position(|c| c == code)?;
+        Some(self.post_countries[i].as_str())
+    }
+
     pub fn doc_id(&self, d: u16) -> &str {
         &self.doc_ids[usize::from(d)]
     }
 
     pub fn doc_index(&self, id: &str) -> Option<u16> {
-        self.doc_ids
-            .iter()
-            .position(|d| d == id)
-            .and_then(|i| u16::try_from(i).ok())
+        index_of(&self.doc_ids, id)
     }
 
     /// A tolerant search for an item that matched nothing (OCR damage): a document term
