@@ -73,13 +73,23 @@ pub fn closest<'a, T: Copy>(
         .collect()
 }
 
-/// Words that end in a full stop without ending a sentence ("U.S. citizen", "e.g. a letter").
-/// Compared without their final full stop, case-insensitively.
+/// Words that end in a full stop without ending a sentence ("U.S. citizen", "e.g. a letter",
+/// "No. 2", "et al."). Compared without their final full stop, case-insensitively.
 const ABBREVIATIONS: &[&str] = &[
-    "e.g", "i.e", "etc", "vs", "cf", "mr", "mrs", "ms", "dr", "st", "jr", "sr", "inc", "ltd",
-    "corp", "approx", "sec", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-    "nov", "dec",
+    "e.g", "i.e", "etc", "v", "vs", "cf", "al", "mr", "mrs", "ms", "dr", "st", "jr", "sr", "inc",
+    "ltd", "corp", "approx", "sec", "no", "nos", "ave", "blvd", "tel", "ref", "attn", "jan", "feb",
+    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 ];
+
+/// Whether `word`, the letters just before a full stop, makes that stop an abbreviation's
+/// rather than a sentence's end: letters separated by full stops ("U.S", "D.C", "e.g"), a
+/// single capital (an initial: "J. Smith"; a lower-case "a" is a word, as in Haitian Creole's
+/// "K1 a."), or a known abbreviation ("No", "Mr", "etc").
+pub fn is_abbreviation(word: &str) -> bool {
+    word.contains('.')
+        || (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
+        || ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
+}
 
 /// True when the full stop at byte `dot` of `text` ends a sentence: it is followed by
 /// whitespace and then a capital letter, a digit, a quote or a bracket, and the word it ends
@@ -99,14 +109,7 @@ fn ends_sentence(text: &str, dot: usize) -> bool {
         .next()
         .unwrap_or("");
     let bare = word.trim_start_matches(|c: char| !c.is_alphanumeric());
-    if bare.contains('.') {
-        // "U.S", "D.C", "e.g": letters separated by full stops.
-        return false;
-    }
-    if bare.chars().count() == 1 && bare.chars().all(char::is_alphabetic) {
-        return false;
-    }
-    !ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(bare))
+    !is_abbreviation(bare)
 }
 
 /// The first `n` sentences of `text` (the whole text when it has no more), so short
@@ -179,6 +182,11 @@ mod tests {
         assert_eq!(first_sentences("Done! Then more.", 1), "Done!");
         assert_eq!(first_sentences("no full stop", 1), "no full stop");
         assert_eq!(first_sentences("Ends at U.S.", 1), "Ends at U.S.");
+        assert_eq!(
+            first_sentences("CLINIC v. Rubio was filed. It is pending.", 1),
+            "CLINIC v. Rubio was filed."
+        );
+        assert!(is_abbreviation("No") && is_abbreviation("J") && !is_abbreviation("a"));
     }
 
     #[test]

@@ -154,7 +154,8 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
     // "Return to the Consulate with this handout, your passport and the documents": in a
     // sentence about the return visit that sends nothing, the passport is what to carry.
     // A logistics word inside a document's own name ("suhbatga taklif xati": the letter
-    // inviting to the interview) is that name, not the visit.
+    // inviting to the interview) is that name, not the visit. (Only logistics: other cues
+    // inside a document's name, "คำแปล" (translation of) in "คำแปลสูติบัตร", do their work.)
     let logistics_cue = cues.iter().any(|h| {
         h.value & cue::LOGISTICS != 0 && !named.iter().any(|n| h.start >= n.start && h.end <= n.end)
     });

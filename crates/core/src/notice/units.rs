@@ -565,7 +565,8 @@ pub(super) fn split_sentences(para: &str) -> Vec<String> {
             continue;
         }
         if c == '.' {
-            // Abbreviations: "U.S.", "e.g.", "No.", "Mr." stay inside the sentence.
+            // Abbreviations ("U.S.", "e.g.", "No.", "Mr."), initials ("Laura J. Whitcomb") and
+            // court citations ("Id.", "Ex. D", "Compl. ¶ 14") stay inside the sentence.
             let word: String = chars[..i]
                 .iter()
                 .rev()
@@ -573,36 +574,8 @@ pub(super) fn split_sentences(para: &str) -> Vec<String> {
                 .collect::<Vec<_>>()
                 .into_iter()
                 .rev()
-                .collect::<String>()
-                .to_lowercase();
-            // A single capital is an initial ("Laura J. Whitcomb"); court quotes cite
-            // "Id.", "Ex. D", "Compl. ¶ 14".
-            let initial = word.chars().count() == 1 && chars[i - 1].is_uppercase();
-            let abbreviation = word.contains('.')
-                || initial
-                || matches!(
-                    word.as_str(),
-                    "mr" | "mrs"
-                        | "ms"
-                        | "dr"
-                        | "no"
-                        | "nos"
-                        | "st"
-                        | "vs"
-                        | "etc"
-                        | "inc"
-                        | "jr"
-                        | "sr"
-                        | "sec"
-                        | "ave"
-                        | "blvd"
-                        | "tel"
-                        | "ref"
-                        | "attn"
-                        | "cf"
-                        | "al"
-                )
-                || court_citation(&chars[..i]);
+                .collect();
+            let abbreviation = crate::text::is_abbreviation(&word) || court_citation(&chars[..i]);
             if abbreviation {
                 continue;
             }
