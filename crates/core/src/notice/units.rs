@@ -485,8 +485,11 @@ fn strip_message_prefix(text: &str) -> &str {
     }
 }
 
-/// Marks that close a sentence, in the scripts of the vocabulary.
-const SENTENCE_ENDS: &[char] = &['.', '!', '?', '。', '።', '।', '۔', '។', '။', '؟'];
+/// Marks that close a sentence (or a clause as strong as one, ";"), in the scripts of the
+/// vocabulary.
+const SENTENCE_ENDS: &[char] = &[
+    '.', '!', '?', '。', '！', '？', ';', '।', '॥', '။', '។', '።', '۔', '؟', '։', '؛',
+];
 
 /// Whether an item's text ends with a word cut by a hyphen: a letter, then "-".
 fn broken_word(text: &str) -> bool {
@@ -537,24 +540,7 @@ pub(super) fn split_sentences(para: &str) -> Vec<String> {
     let mut start = 0;
     for i in 0..chars.len() {
         let c = chars[i];
-        let end_mark = matches!(
-            c,
-            '.' | '!'
-                | '?'
-                | '。'
-                | '！'
-                | '？'
-                | ';'
-                | '।'
-                | '॥'
-                | '။'
-                | '។'
-                | '።'
-                | '۔'
-                | '؟'
-                | '։'
-                | '؛'
-        );
+        let end_mark = SENTENCE_ENDS.contains(&c);
         if !end_mark {
             continue;
         }
