@@ -451,27 +451,24 @@ fn strip_message_prefix(text: &str) -> &str {
     if !starts_with_message_time(t) {
         return t;
     }
-    // The time ends at "]" when bracketed, else after the time and an AM/PM.
-    let rest = match t.find(']') {
-        Some(i) if i < 30 => &t[i + 1..],
-        _ => {
-            let words: Vec<&str> = t.split_whitespace().collect();
-            let time = words.iter().position(|w| w.contains(':')).unwrap_or(0);
-            let mut skip = time + 1;
-            if words.get(skip).is_some_and(|w| {
-                matches!(
-                    w.to_ascii_lowercase().as_str(),
-                    "am" | "pm" | "a.m." | "p.m."
-                )
-            }) {
-                skip += 1;
-            }
-            let cut = words[..skip.min(words.len())]
+    // The time ends at "]" when bracketed, else after its minutes and an AM/PM.
+    let rest = match (t.find(']'), t.find(':')) {
+        (Some(i), _) if i < 30 => &t[i + 1..],
+        (_, Some(colon)) => {
+            let after = t[colon + 1..]
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .trim_start();
+            ["a.m.", "p.m.", "am", "pm"]
                 .iter()
-                .map(|w| w.len() + 1)
-                .sum::<usize>();
-            t.get(cut.min(t.len())..).unwrap_or("")
+                .find_map(|m| {
+                    let head = after.get(..m.len())?;
+                    let tail = &after[m.len()..];
+                    (head.eq_ignore_ascii_case(m) && !tail.starts_with(char::is_alphabetic))
+                        .then_some(tail)
+                })
+                .unwrap_or(after)
         }
+        _ => t,
     };
     let rest = rest.trim_start_matches([' ', '-', '–']).trim();
     // A sender's name of a few words, then a colon.
@@ -609,6 +606,11 @@ mod tests {
         assert_eq!(strip_message_prefix("Tue 10:42 AM"), "");
         assert_eq!(strip_message_prefix("[10:43] Sreyneang: គេថា"), "គេថា");
         assert_eq!(strip_message_prefix("sis tapos na"), "sis tapos na");
+        assert_eq!(
+            strip_message_prefix("Tue  10:42  pm   ขอบคุณ ค่ะ"),
+            "ขอบคุณ ค่ะ"
+        );
+        assert_eq!(strip_message_prefix("10:42 amor ya salí"), "amor ya salí");
     }
 
     #[test]
