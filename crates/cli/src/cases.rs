@@ -324,7 +324,7 @@ fn describe(s: &StoredCase, ctx: &Ctx) -> String {
     if let Some(r) = &c.refusal {
         let _ = writeln!(out, "\nRefusal on {} under {}", r.on, r.sections.join(", "));
         for id in &r.requested {
-            let name = k.document(id).map(|d| d.name.as_str()).unwrap_or(id);
+            let name = k.document_name(id);
             let _ = writeln!(out, "  requested: {name}");
         }
         match r.submitted_on {
@@ -342,10 +342,7 @@ fn describe(s: &StoredCase, ctx: &Ctx) -> String {
     if !c.documents.is_empty() {
         let _ = writeln!(out, "\nDocuments");
         for d in &c.documents {
-            let name = k
-                .document(&d.kind)
-                .map(|x| x.name.as_str())
-                .unwrap_or(&d.kind);
+            let name = k.document_name(&d.kind);
             let mut extra = Vec::new();
             if let Some(i) = d.issued_on {
                 extra.push(format!("issued {i}"));

@@ -226,7 +226,7 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
     let names: Vec<&str> = refusal
         .requested
         .iter()
-        .map(|id| k.document(id).map(|d| d.name.as_str()).unwrap_or(id))
+        .map(|id| k.document_name(id))
         .collect();
     eprintln!(
         "\nTo save to case {}: refusal on {} under {}; requested: {}.",
@@ -275,7 +275,7 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
     let added: Vec<&str> = applied
         .documents_added
         .iter()
-        .map(|id| k.document(id).map(|d| d.name.as_str()).unwrap_or(id))
+        .map(|id| k.document_name(id))
         .collect();
     eprintln!(
         "Saved to case {} ({}). {}\nSee the updated plan: visanav plan {}",
@@ -399,10 +399,7 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
     } else {
         let _ = writeln!(o, "Checklist: what the consulate asks for");
         for q in &r.requests {
-            let name = k
-                .document(&q.document)
-                .map(|d| d.name.as_str())
-                .unwrap_or(q.document.as_str());
+            let name = k.document_name(&q.document);
             let from = q
                 .country
                 .as_deref()
@@ -431,10 +428,7 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
             "\nPlease check: asked for only in some cases (add the ones that apply to you):"
         );
         for m in check {
-            let name = k
-                .document(&m.document)
-                .map(|d| d.name.as_str())
-                .unwrap_or(m.document.as_str());
+            let name = k.document_name(&m.document);
             let _ = writeln!(o, "  [?] {name}: {}", m.reason.explain());
             let _ = writeln!(o, "        notice says: \"{}\"", m.text);
         }
@@ -455,10 +449,7 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
         .iter()
         .filter(|m| !m.reason.needs_check() && !requested.contains(&m.document.as_str()))
         .map(|m| {
-            let name = k
-                .document(&m.document)
-                .map(|d| d.name.as_str())
-                .unwrap_or(m.document.as_str());
+            let name = k.document_name(&m.document);
             format!("{name} ({})", m.reason.explain())
         })
         .collect();

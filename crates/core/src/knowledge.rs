@@ -1334,6 +1334,11 @@ impl Knowledge {
         self.document_index.get(id).map(|&i| &self.documents[i])
     }
 
+    /// The document's name for people, or its id when the catalogue does not know it.
+    pub fn document_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.document(id).map(|d| d.name.as_str()).unwrap_or(id)
+    }
+
     pub fn post(&self, code: &str) -> Option<&Post> {
         self.post_index.get(code).map(|&i| &self.posts[i])
     }

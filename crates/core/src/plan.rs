@@ -1096,10 +1096,6 @@ fn legal_help<'k>(
     }
 }
 
-fn document_name<'k>(k: &'k Knowledge, id: &'k str) -> &'k str {
-    k.document(id).map(|d| d.name.as_str()).unwrap_or(id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -197,11 +197,7 @@ pub async fn read(
         Ok(r) => r,
         Err(page) => return Ok(*page),
     };
-    let name = |id: &str| {
-        k.document(id)
-            .map(|d| d.name.clone())
-            .unwrap_or_else(|| id.to_string())
-    };
+    let name = |id: &str| k.document_name(id).to_string();
     let requested = reading.document_ids();
     let requests = requested
         .iter()

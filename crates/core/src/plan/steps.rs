@@ -6,7 +6,7 @@
 
 use super::{
     Builder, Deadline, DeadlineKind, DeadlineState, LegalHelp, NextStep, RestrictionWarning,
-    SUBMIT_SERVES, Stage, Target, add_period, document_name, target,
+    SUBMIT_SERVES, Stage, Target, add_period, target,
 };
 use crate::casefile::{DocumentStatus, Refusal};
 use crate::knowledge::Urgency;
@@ -213,7 +213,7 @@ pub(super) fn steps<'k>(b: &mut Builder<'_, 'k>, input: &Input<'_, 'k>) -> Vec<N
             let entry = k.document(&d.kind);
             let mut s = step(
                 &format!("gather:{}", d.kind),
-                format!("Gather: {}", document_name(k, &d.kind)),
+                format!("Gather: {}", k.document_name(&d.kind)),
                 false,
                 entry.map(|x| x.description.clone()).unwrap_or_default(),
             );
@@ -268,7 +268,7 @@ fn refusal_steps<'k>(
             &format!("gather:{id}"),
             format!(
                 "Gather: {}{}",
-                document_name(k, id),
+                k.document_name(id),
                 country.unwrap_or_default()
             ),
             have,
