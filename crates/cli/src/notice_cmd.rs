@@ -444,24 +444,21 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
             let _ = writeln!(o, "  [?] \"{u}\"");
         }
     }
-    let named: Vec<String> = r
+    // One line per document and reason, however often the notice names it.
+    let mut named: Vec<String> = Vec::new();
+    for m in r
         .mentions
         .iter()
         .filter(|m| !m.reason.needs_check() && !requested.contains(&m.document.as_str()))
-        .map(|m| {
-            let name = k.document_name(&m.document);
-            format!("{name} ({})", m.reason.explain())
-        })
-        .collect();
-    if !named.is_empty() {
-        let mut unique: Vec<&String> = Vec::new();
-        for n in &named {
-            if !unique.contains(&n) {
-                unique.push(n);
-            }
+    {
+        let line = format!("{} ({})", k.document_name(&m.document), m.reason.explain());
+        if !named.contains(&line) {
+            named.push(line);
         }
+    }
+    if !named.is_empty() {
         let _ = writeln!(o, "\nNamed in the notice but not asked for:");
-        for n in unique.iter().take(8) {
+        for n in named.iter().take(8) {
             let _ = writeln!(o, "  - {n}");
         }
     }
