@@ -417,11 +417,7 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
             let _ = writeln!(o, "        notice says: \"{}\"", q.text);
         }
     }
-    let requested = r.document_ids();
-    let check: Vec<_> = r
-        .please_check()
-        .filter(|m| !requested.contains(&m.document.as_str()))
-        .collect();
+    let check: Vec<_> = r.to_check().collect();
     if !check.is_empty() {
         let _ = writeln!(
             o,
@@ -446,11 +442,7 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
     }
     // One line per document and reason, however often the notice names it.
     let mut named: Vec<String> = Vec::new();
-    for m in r
-        .mentions
-        .iter()
-        .filter(|m| !m.reason.needs_check() && !requested.contains(&m.document.as_str()))
-    {
+    for m in r.not_asked() {
         let line = format!("{} ({})", k.document_name(&m.document), m.reason.explain());
         if !named.contains(&line) {
             named.push(line);

@@ -278,10 +278,28 @@ impl NoticeReading {
         out
     }
 
-    /// What the user must check: lines that look like requests but name nothing known, and
-    /// documents asked for only in some cases.
+    /// Documents asked for only in some cases, or optional: for the user to check.
     pub fn please_check(&self) -> impl Iterator<Item = &Mention> {
         self.mentions.iter().filter(|m| m.reason.needs_check())
+    }
+
+    /// [`NoticeReading::please_check`] without the documents the notice also asks for
+    /// outright: what a person is shown to tick or not.
+    pub fn to_check(&self) -> impl Iterator<Item = &Mention> {
+        self.please_check()
+            .filter(|m| !self.is_requested(&m.document))
+    }
+
+    /// Documents named but not asked for, with why, leaving out those the notice asks for
+    /// elsewhere and those the user is to check.
+    pub fn not_asked(&self) -> impl Iterator<Item = &Mention> {
+        self.mentions
+            .iter()
+            .filter(|m| !m.reason.needs_check() && !self.is_requested(&m.document))
+    }
+
+    fn is_requested(&self, document: &str) -> bool {
+        self.requests.iter().any(|r| r.document == document)
     }
 
     /// The date of the interview/refusal, or failing that the date of the letter.

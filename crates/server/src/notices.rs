@@ -212,8 +212,7 @@ pub async fn read(
         })
         .collect();
     let please_check: Vec<(String, String, String, String)> = reading
-        .please_check()
-        .filter(|m| !requested.contains(&m.document.as_str()))
+        .to_check()
         .map(|m| {
             (
                 m.document.clone(),
@@ -224,9 +223,7 @@ pub async fn read(
         })
         .collect();
     let not_asked = reading
-        .mentions
-        .iter()
-        .filter(|m| !m.reason.needs_check() && !requested.contains(&m.document.as_str()))
+        .not_asked()
         .map(|m| {
             (
                 name(&m.document),
