@@ -476,6 +476,22 @@ mod tests {
     }
 
     #[test]
+    fn what_to_check_and_what_was_left_out_skip_requested_documents() {
+        let r = read_notice(
+            &k(),
+            "Refused under Section 221(g).\n[X] Police certificate\n\n\
+             If you were married before, also submit the divorce decree. You do not need a new \
+             medical exam. A police certificate is not needed from Canada.\n",
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let check: Vec<&str> = r.to_check().map(|m| m.document.as_str()).collect();
+        assert_eq!(check, vec!["prior_marriage_termination"]);
+        let left: Vec<&str> = r.not_asked().map(|m| m.document.as_str()).collect();
+        assert_eq!(left, vec!["medical_exam"], "{:?}", r.mentions);
+    }
+
+    #[test]
     fn oversize_is_refused() {
         let big = "a".repeat(MAX_NOTICE_BYTES + 1);
         assert!(matches!(
