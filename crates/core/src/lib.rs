@@ -2,6 +2,7 @@
 //!
 //! Nothing here touches a database, the network or the clock: callers pass `today` in.
 
+pub mod account;
 pub mod casefile;
 pub mod checklist;
 pub mod date;

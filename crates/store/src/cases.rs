@@ -1,35 +1,27 @@
 //! Cases: the case row (identifiers, dates, encrypted personal data), its append-only status
 //! history, its refusal episodes and its documents.
+//!
+//! Each operation is a [`Tx`] method taking the actor and the time from its caller; the
+//! [`Store`] methods at the end run one operation in a transaction of its own.
 
-use std::fmt;
-
+use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use visanav_core::account::{AccountId, Actor, CaseId};
 use visanav_core::casefile::{
     CaseDocument, CaseFile, DocumentStatus, Person, Refusal, StatusObservation, VisaClass,
 };
 use visanav_core::ids::{CeacCaseNumber, Ds160Id, PassportNumber, ReceiptNumber};
 use visanav_core::knowledge::StatusSource;
 
-use crate::db::on_pool;
-use crate::{Store, StoreError};
-
-/// A case id: a UUIDv7, shown in its hyphenated form.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CaseId(pub String);
-
-impl fmt::Display for CaseId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+use crate::db::{TxMode, on_tx};
+use crate::{Store, StoreError, Tx, in_tx};
 
 /// A case as stored, with its personal data decrypted for its owner.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredCase {
     pub id: CaseId,
-    pub owner: String,
+    pub owner: AccountId,
     pub created_ms: i64,
     pub updated_ms: i64,
     pub case: CaseFile,
@@ -49,8 +41,17 @@ pub struct CaseSummary {
     pub created_ms: i64,
 }
 
+/// What to do when a new case has the case number of one the actor already has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicatePolicy {
+    /// Refuse with [`StoreError::DuplicateCase`] (the default: importing twice is a mistake).
+    Refuse,
+    /// Store a second case anyway.
+    Allow,
+}
+
 /// The personal data of a case, stored as one encrypted JSON document.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 struct Pii {
     passport_number: Option<PassportNumber>,
     surname: Option<String>,
@@ -58,84 +59,146 @@ struct Pii {
     petitioner: Option<Person>,
 }
 
-fn aad(table: &str, column: &str, id: &str) -> String {
+pub(crate) fn aad(table: &str, column: &str, id: &str) -> String {
     format!("{table}.{column}:{id}")
 }
 
-fn date_text(d: Option<Date>) -> Option<String> {
+pub(crate) fn date_text(d: Option<Date>) -> Option<String> {
     d.map(|d| d.to_string())
 }
 
 fn parse_stored_date(field: &str, text: Option<String>) -> Result<Option<Date>, StoreError> {
     text.map(|t| {
         t.parse::<Date>()
-            .map_err(|_| StoreError::Corrupt(format!("{field} holds {t:?}, not a date")))
+            .map_err(|_| StoreError::Corrupt(format!("{field} holds a value that is not a date")))
     })
     .transpose()
 }
 
-type CaseRow = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Vec<u8>,
-    i64,
-    i64,
-    Option<String>,
-);
-type StatusRow = (String, String, Option<String>, String);
-type RefusalRow = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<Vec<u8>>,
-);
-type DocumentRow = (
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-);
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    id: String,
+    owner_id: String,
+    visa: String,
+    post: String,
+    ceac_case_number: Option<String>,
+    ds160_id: Option<String>,
+    uscis_receipt: Option<String>,
+    petition_approved_on: Option<String>,
+    interview_on: Option<String>,
+    visa_issued_on: Option<String>,
+    entered_us_on: Option<String>,
+    pii_enc: Vec<u8>,
+    created_ms: i64,
+    updated_ms: i64,
+    principal_visa_issued_on: Option<String>,
+}
 
-impl Store {
-    /// Stores a validated case file as a new case owned by `owner`, all in one transaction.
-    pub async fn create_case(&self, owner: &str, case: &CaseFile) -> Result<CaseId, StoreError> {
-        let id = uuid::Uuid::now_v7().to_string();
-        let now = jiff::Timestamp::now().as_millisecond();
+const CASE_COLUMNS: &str = "id, owner_id, visa, post, ceac_case_number, ds160_id, uscis_receipt,
+    petition_approved_on, interview_on, visa_issued_on, entered_us_on, pii_enc,
+    created_ms, updated_ms, principal_visa_issued_on";
+
+#[derive(sqlx::FromRow)]
+struct StatusRow {
+    observed_on: String,
+    status: String,
+    last_updated: Option<String>,
+    source: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RefusalRow {
+    pub(crate) id: String,
+    pub(crate) refused_on: String,
+    sections: String,
+    requested: String,
+    submitted_on: Option<String>,
+    notes_enc: Option<Vec<u8>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DocumentRow {
+    kind: String,
+    country: Option<String>,
+    issued_on: Option<String>,
+    expires_on: Option<String>,
+    status: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: String,
+    visa: String,
+    post: String,
+    ceac_case_number: Option<String>,
+    pii_enc: Vec<u8>,
+    created_ms: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct LatestStatusRow {
+    case_id: String,
+    status: String,
+    observed_on: String,
+}
+
+/// The latest refusal episode of a case: the one the case file describes.
+pub(crate) const LATEST_REFUSAL: &str = "SELECT id, refused_on, sections, requested, submitted_on, notes_enc
+     FROM refusals WHERE case_id = $1 ORDER BY refused_on DESC, id DESC LIMIT 1";
+
+impl Tx<'_> {
+    fn encrypt_pii(&self, id: &str, case: &CaseFile) -> Result<Vec<u8>, StoreError> {
         let pii = Pii {
             passport_number: case.passport_number.clone(),
             surname: case.surname.clone(),
             beneficiary: case.beneficiary.clone(),
             petitioner: case.petitioner.clone(),
         };
-        let pii_json = serde_json::to_vec(&pii).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let pii_enc = self.crypto.encrypt(&pii_json, &aad("cases", "pii", &id));
+        // serde_json's messages can quote values: keep only the category.
+        let json = serde_json::to_vec(&pii)
+            .map_err(|e| StoreError::Corrupt(format!("personal data: {:?}", e.classify())))?;
+        Ok(self.crypto.encrypt(&json, &aad("cases", "pii", id)))
+    }
+
+    fn decrypt_pii(&self, id: &str, pii_enc: &[u8]) -> Result<Pii, StoreError> {
+        let json = self.crypto.decrypt(pii_enc, &aad("cases", "pii", id))?;
+        serde_json::from_slice(&json).map_err(|e| {
+            StoreError::Corrupt(format!("case {id}: personal data ({:?})", e.classify()))
+        })
+    }
+
+    /// Stores a validated case file as a new case owned by the actor.
+    pub async fn create_case(
+        &mut self,
+        actor: &Actor,
+        case: &CaseFile,
+        now: Timestamp,
+        duplicates: DuplicatePolicy,
+    ) -> Result<CaseId, StoreError> {
+        let owner = actor.account_id().as_str();
+        if let (DuplicatePolicy::Refuse, Some(number)) = (duplicates, &case.ceac_case_number) {
+            let existing: Option<String> = on_tx!(self, c => sqlx::query_scalar(
+                "SELECT id FROM cases WHERE owner_id = $1 AND ceac_case_number = $2 ORDER BY id LIMIT 1"
+            )
+            .bind(owner)
+            .bind(number.as_str())
+            .fetch_optional(&mut *c)
+            .await?);
+            if let Some(existing) = existing {
+                return Err(StoreError::DuplicateCase {
+                    case_number: number.to_string(),
+                    existing: CaseId::from_stored(existing),
+                });
+            }
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = now.as_millisecond();
+        let pii_enc = self.encrypt_pii(&id, case)?;
         let passport_hash = case
             .passport_number
             .as_ref()
             .map(|p| self.crypto.keyed_hash("passport_number", p.as_str()));
-        let refusal = case.refusal.as_ref().map(|r| {
-            let rid = uuid::Uuid::now_v7().to_string();
-            let notes = r.notes.as_ref().map(|n| {
-                self.crypto
-                    .encrypt(n.as_bytes(), &aad("refusals", "notes", &rid))
-            });
-            (rid, r, notes)
-        });
-
-        on_pool!(&self.db, p => {
-            let mut tx = p.begin().await?;
+        on_tx!(self, c => {
             sqlx::query(
                 "INSERT INTO cases (id, owner_id, visa, post, ceac_case_number, ds160_id, uscis_receipt,
                     petition_approved_on, interview_on, visa_issued_on, entered_us_on, pii_enc,
@@ -157,26 +220,10 @@ impl Store {
             .bind(&passport_hash)
             .bind(now)
             .bind(date_text(case.principal_visa_issued_on))
-            .execute(&mut *tx)
+            .execute(&mut *c)
             .await?;
             for obs in &case.status {
-                insert_status(&mut *tx, &id, obs, now).await?;
-            }
-            if let Some((rid, r, notes)) = &refusal {
-                sqlx::query(
-                    "INSERT INTO refusals (id, case_id, refused_on, sections, requested, submitted_on, notes_enc, created_ms)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(rid)
-                .bind(&id)
-                .bind(r.on.to_string())
-                .bind(serde_json::to_string(&r.sections).unwrap_or_default())
-                .bind(serde_json::to_string(&r.requested).unwrap_or_default())
-                .bind(date_text(r.submitted_on))
-                .bind(notes)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                insert_status(&mut *c, &id, obs, now).await?;
             }
             for (position, d) in case.documents.iter().enumerate() {
                 sqlx::query(
@@ -191,118 +238,180 @@ impl Store {
                 .bind(date_text(d.issued_on))
                 .bind(date_text(d.expires_on))
                 .bind(d.status.as_str())
-                .execute(&mut *tx)
+                .execute(&mut *c)
                 .await?;
             }
-            tx.commit().await?;
         });
+        if let Some(r) = &case.refusal {
+            self.insert_refusal(&id, r, now).await?;
+        }
         tracing::info!(case_id = %id, "case created");
-        Ok(CaseId(id))
+        Ok(CaseId::from_stored(id))
+    }
+
+    /// Starts a refusal episode (with its notes, encrypted). Returns its id.
+    pub(crate) async fn insert_refusal(
+        &mut self,
+        case_id: &str,
+        r: &Refusal,
+        now_ms: i64,
+    ) -> Result<String, StoreError> {
+        let rid = uuid::Uuid::now_v7().to_string();
+        let notes = r.notes.as_ref().map(|n| {
+            self.crypto
+                .encrypt(n.as_bytes(), &aad("refusals", "notes", &rid))
+        });
+        let sections = json_list(&r.sections)?;
+        let requested = json_list(&r.requested)?;
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO refusals (id, case_id, refused_on, sections, requested, submitted_on, notes_enc, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&rid)
+        .bind(case_id)
+        .bind(r.on.to_string())
+        .bind(sections)
+        .bind(requested)
+        .bind(date_text(r.submitted_on))
+        .bind(notes)
+        .bind(now_ms)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rid)
+    }
+
+    /// Marks the actor's case as changed at `now`; [`StoreError::CaseNotFound`] if the actor
+    /// has no such case. Every write to a case's children starts here: it is the ownership
+    /// check.
+    pub(crate) async fn touch_case(
+        &mut self,
+        actor: &Actor,
+        id: &CaseId,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let touched = on_tx!(self, c => sqlx::query(
+            "UPDATE cases SET updated_ms = $1 WHERE id = $2 AND owner_id = $3"
+        )
+        .bind(now.as_millisecond())
+        .bind(id.as_str())
+        .bind(actor.account_id().as_str())
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        if touched == 0 {
+            return Err(StoreError::CaseNotFound(id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// [`StoreError::CaseNotFound`] unless the actor has this case (for reads of children).
+    pub(crate) async fn ensure_case(&mut self, actor: &Actor, id: &CaseId) -> Result<(), StoreError> {
+        let owned: i64 = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases WHERE id = $1 AND owner_id = $2"
+        )
+        .bind(id.as_str())
+        .bind(actor.account_id().as_str())
+        .fetch_one(&mut *c)
+        .await?);
+        if owned == 0 {
+            return Err(StoreError::CaseNotFound(id.to_string()));
+        }
+        Ok(())
     }
 
     /// Records a new status reading. History is append-only: nothing is ever updated.
     pub async fn append_status(
-        &self,
-        owner: &str,
+        &mut self,
+        actor: &Actor,
         id: &CaseId,
         obs: &StatusObservation,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
-        let now = jiff::Timestamp::now().as_millisecond();
-        on_pool!(&self.db, p => {
-            let mut tx = p.begin().await?;
-            let touched = sqlx::query("UPDATE cases SET updated_ms = $1 WHERE id = $2 AND owner_id = $3")
-                .bind(now)
-                .bind(&id.0)
-                .bind(owner)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if touched == 0 {
-                // Roll back now: a dropped transaction would keep SQLite's write lock until
-                // its pooled connection is next used, blocking every other writer.
-                tx.rollback().await?;
-                return Err(StoreError::CaseNotFound(id.0.clone()));
-            }
-            insert_status(&mut *tx, &id.0, obs, now).await?;
-            tx.commit().await?;
-        });
-        Ok(())
+        self.touch_case(actor, id, now).await?;
+        on_tx!(self, c => insert_status(&mut *c, id.as_str(), obs, now.as_millisecond()).await)
     }
 
-    /// Turns what a user typed (a full id or a unique prefix of at least 4 characters) into a
-    /// case id among the owner's cases.
-    pub async fn resolve_case(&self, owner: &str, query: &str) -> Result<CaseId, StoreError> {
+    /// Turns what a person typed into one of the actor's case ids: a full id, a unique
+    /// prefix of at least 4 characters (the short id is one), or the CEAC case number.
+    pub async fn resolve_case(&mut self, actor: &Actor, query: &str) -> Result<CaseId, StoreError> {
+        let owner = actor.account_id().as_str();
+        if let Ok(number) = CeacCaseNumber::parse(query) {
+            let ids: Vec<String> = on_tx!(self, c => sqlx::query_scalar(
+                "SELECT id FROM cases WHERE owner_id = $1 AND ceac_case_number = $2 ORDER BY id"
+            )
+            .bind(owner)
+            .bind(number.as_str())
+            .fetch_all(&mut *c)
+            .await?);
+            match ids.len() {
+                0 => {} // maybe an id prefix that happens to look like a case number
+                1 => return Ok(CaseId::from_stored(ids[0].clone())),
+                count => {
+                    return Err(StoreError::AmbiguousCase {
+                        query: query.to_string(),
+                        count,
+                    });
+                }
+            }
+        }
         let q = query.trim().to_ascii_lowercase();
         let valid = q.len() >= 4 && q.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
         if !valid {
             return Err(StoreError::CaseNotFound(query.to_string()));
         }
         let pattern = format!("{q}%");
-        let ids: Vec<String> = on_pool!(&self.db, p => sqlx::query_scalar(
-            "SELECT id FROM cases WHERE owner_id = $1 AND id LIKE $2 ORDER BY id LIMIT 2"
+        let ids: Vec<String> = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT id FROM cases WHERE owner_id = $1 AND id LIKE $2 ORDER BY id"
         )
         .bind(owner)
         .bind(&pattern)
-        .fetch_all(p)
+        .fetch_all(&mut *c)
         .await?);
         match ids.as_slice() {
-            [one] => Ok(CaseId(one.clone())),
+            [one] => Ok(CaseId::from_stored(one.clone())),
             [] => Err(StoreError::CaseNotFound(query.to_string())),
-            _ => {
-                let count: i64 = on_pool!(&self.db, p => sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM cases WHERE owner_id = $1 AND id LIKE $2"
-                )
-                .bind(owner)
-                .bind(&pattern)
-                .fetch_one(p)
-                .await?);
-                Err(StoreError::AmbiguousCase {
-                    query: query.to_string(),
-                    count: count as usize,
-                })
-            }
+            many => Err(StoreError::AmbiguousCase {
+                query: query.to_string(),
+                count: many.len(),
+            }),
         }
     }
 
-    /// Loads a case with everything in it, or `None` if the owner has no such case.
+    /// Loads a case with everything in it, or `None` if the actor has no such case.
     pub async fn get_case(
-        &self,
-        owner: &str,
+        &mut self,
+        actor: &Actor,
         id: &CaseId,
     ) -> Result<Option<StoredCase>, StoreError> {
-        let row: Option<CaseRow> = on_pool!(&self.db, p => sqlx::query_as(
-            "SELECT id, owner_id, visa, post, ceac_case_number, ds160_id, uscis_receipt,
-                    petition_approved_on, interview_on, visa_issued_on, entered_us_on, pii_enc,
-                    created_ms, updated_ms, principal_visa_issued_on
-             FROM cases WHERE id = $1 AND owner_id = $2"
-        )
-        .bind(&id.0)
-        .bind(owner)
-        .fetch_optional(p)
-        .await?);
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1 AND owner_id = $2");
+        let row: Option<CaseRow> = on_tx!(self, c => sqlx::query_as(&sql)
+            .bind(id.as_str())
+            .bind(actor.account_id().as_str())
+            .fetch_optional(&mut *c)
+            .await?);
         let Some(row) = row else { return Ok(None) };
-        let statuses: Vec<StatusRow> = on_pool!(&self.db, p => sqlx::query_as(
-            "SELECT observed_on, status, last_updated, source FROM status_observations
-             WHERE case_id = $1 ORDER BY observed_on, recorded_ms, id"
-        )
-        .bind(&id.0)
-        .fetch_all(p)
-        .await?);
-        // The latest refusal episode is the one the case file describes.
-        let refusal: Option<RefusalRow> = on_pool!(&self.db, p => sqlx::query_as(
-            "SELECT id, refused_on, sections, requested, submitted_on, notes_enc FROM refusals
-             WHERE case_id = $1 ORDER BY refused_on DESC, id DESC LIMIT 1"
-        )
-        .bind(&id.0)
-        .fetch_optional(p)
-        .await?);
-        let documents: Vec<DocumentRow> = on_pool!(&self.db, p => sqlx::query_as(
-            "SELECT kind, country, issued_on, expires_on, status FROM case_documents
-             WHERE case_id = $1 ORDER BY position"
-        )
-        .bind(&id.0)
-        .fetch_all(p)
-        .await?);
+        let (statuses, refusal, documents): (Vec<StatusRow>, Option<RefusalRow>, Vec<DocumentRow>) =
+            on_tx!(self, c => (
+                sqlx::query_as(
+                    "SELECT observed_on, status, last_updated, source FROM status_observations
+                     WHERE case_id = $1 ORDER BY observed_on, recorded_ms, id",
+                )
+                .bind(id.as_str())
+                .fetch_all(&mut *c)
+                .await?,
+                sqlx::query_as(LATEST_REFUSAL)
+                    .bind(id.as_str())
+                    .fetch_optional(&mut *c)
+                    .await?,
+                sqlx::query_as(
+                    "SELECT kind, country, issued_on, expires_on, status FROM case_documents
+                     WHERE case_id = $1 ORDER BY position",
+                )
+                .bind(id.as_str())
+                .fetch_all(&mut *c)
+                .await?,
+            ));
         self.assemble(row, statuses, refusal, documents).map(Some)
     }
 
@@ -313,219 +422,277 @@ impl Store {
         refusal: Option<RefusalRow>,
         documents: Vec<DocumentRow>,
     ) -> Result<StoredCase, StoreError> {
-        let (
-            id,
-            owner,
-            visa,
-            post,
-            ceac,
-            ds160,
-            receipt,
-            approved,
-            interview,
-            issued,
-            entered,
-            pii_enc,
-            created_ms,
-            updated_ms,
-            principal_issued,
-        ) = row;
+        let id = row.id.clone();
         let corrupt =
             |what: &str, e: String| StoreError::Corrupt(format!("case {id}: {what}: {e}"));
-        let pii_json = self.crypto.decrypt(&pii_enc, &aad("cases", "pii", &id))?;
-        let pii: Pii = serde_json::from_slice(&pii_json)
-            .map_err(|e| corrupt("personal data", e.to_string()))?;
-
-        let mut status = Vec::with_capacity(statuses.len());
-        for (on, name, last_updated, source) in statuses {
-            status.push(StatusObservation {
-                on: parse_stored_date("observed_on", Some(on))?
-                    .ok_or_else(|| corrupt("status", "no date".into()))?,
-                status: name,
-                last_updated: parse_stored_date("last_updated", last_updated)?,
-                source: StatusSource::parse(&source)
-                    .ok_or_else(|| corrupt("status source", source.clone()))?,
-            });
-        }
-        let refusal = match refusal {
-            None => None,
-            Some((rid, on, sections, requested, submitted_on, notes_enc)) => {
-                let notes = match notes_enc {
-                    None => None,
-                    Some(ct) => {
-                        let bytes = self.crypto.decrypt(&ct, &aad("refusals", "notes", &rid))?;
-                        Some(
-                            String::from_utf8(bytes)
-                                .map_err(|e| corrupt("refusal notes", e.to_string()))?,
-                        )
-                    }
-                };
-                Some(Refusal {
-                    on: parse_stored_date("refused_on", Some(on))?
-                        .ok_or_else(|| corrupt("refusal", "no date".into()))?,
-                    sections: serde_json::from_str(&sections)
-                        .map_err(|e| corrupt("refusal sections", e.to_string()))?,
-                    requested: serde_json::from_str(&requested)
-                        .map_err(|e| corrupt("refusal requests", e.to_string()))?,
-                    submitted_on: parse_stored_date("submitted_on", submitted_on)?,
-                    notes,
+        let pii = self.decrypt_pii(&row.id, &row.pii_enc)?;
+        let status = statuses
+            .into_iter()
+            .map(|s| {
+                Ok(StatusObservation {
+                    on: parse_stored_date("observed_on", Some(s.observed_on))?
+                        .ok_or_else(|| corrupt("status", "no date".into()))?,
+                    status: s.status,
+                    last_updated: parse_stored_date("last_updated", s.last_updated)?,
+                    source: StatusSource::parse(&s.source)
+                        .ok_or_else(|| corrupt("status source", s.source.clone()))?,
                 })
-            }
-        };
-        let mut docs = Vec::with_capacity(documents.len());
-        for (kind, country, issued_on, expires_on, st) in documents {
-            docs.push(CaseDocument {
-                kind,
-                country,
-                issued_on: parse_stored_date("issued_on", issued_on)?,
-                expires_on: parse_stored_date("expires_on", expires_on)?,
-                status: DocumentStatus::parse(&st).map_err(|e| corrupt("document status", e))?,
-            });
-        }
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let refusal = refusal.map(|r| self.refusal_of(&id, r)).transpose()?;
+        let documents = documents
+            .into_iter()
+            .map(|d| {
+                Ok(CaseDocument {
+                    kind: d.kind,
+                    country: d.country,
+                    issued_on: parse_stored_date("issued_on", d.issued_on)?,
+                    expires_on: parse_stored_date("expires_on", d.expires_on)?,
+                    status: DocumentStatus::parse(&d.status)
+                        .map_err(|e| corrupt("document status", e))?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // Identifiers were validated before they were stored; a failure here is damage, and
+        // the message leaves the value out.
+        let bad_id = |what: &'static str| move |_| corrupt(what, "not valid".into());
         let case = CaseFile {
-            visa: VisaClass::parse(&visa).map_err(|e| corrupt("visa", e))?,
-            post,
-            ceac_case_number: ceac
+            visa: VisaClass::parse(&row.visa).map_err(|e| corrupt("visa", e))?,
+            post: row.post,
+            ceac_case_number: row
+                .ceac_case_number
                 .map(|c| CeacCaseNumber::parse(&c))
                 .transpose()
-                .map_err(|e| corrupt("case number", e))?,
-            ds160_id: ds160
+                .map_err(bad_id("case number"))?,
+            ds160_id: row
+                .ds160_id
                 .map(|c| Ds160Id::parse(&c))
                 .transpose()
-                .map_err(|e| corrupt("DS-160 id", e))?,
-            uscis_receipt: receipt
+                .map_err(bad_id("DS-160 id"))?,
+            uscis_receipt: row
+                .uscis_receipt
                 .map(|c| ReceiptNumber::parse(&c))
                 .transpose()
-                .map_err(|e| corrupt("receipt", e))?,
+                .map_err(bad_id("receipt"))?,
             passport_number: pii.passport_number,
             surname: pii.surname,
-            petition_approved_on: parse_stored_date("petition_approved_on", approved)?,
-            interview_on: parse_stored_date("interview_on", interview)?,
-            visa_issued_on: parse_stored_date("visa_issued_on", issued)?,
-            entered_us_on: parse_stored_date("entered_us_on", entered)?,
+            petition_approved_on: parse_stored_date(
+                "petition_approved_on",
+                row.petition_approved_on,
+            )?,
+            interview_on: parse_stored_date("interview_on", row.interview_on)?,
+            visa_issued_on: parse_stored_date("visa_issued_on", row.visa_issued_on)?,
+            entered_us_on: parse_stored_date("entered_us_on", row.entered_us_on)?,
             principal_visa_issued_on: parse_stored_date(
                 "principal_visa_issued_on",
-                principal_issued,
+                row.principal_visa_issued_on,
             )?,
             beneficiary: pii.beneficiary,
             petitioner: pii.petitioner,
             status,
             refusal,
-            documents: docs,
+            documents,
         };
         Ok(StoredCase {
-            id: CaseId(id),
-            owner,
-            created_ms,
-            updated_ms,
+            id: CaseId::from_stored(row.id),
+            owner: AccountId::from_stored(row.owner_id),
+            created_ms: row.created_ms,
+            updated_ms: row.updated_ms,
             case,
         })
     }
 
-    /// The owner's cases, oldest first.
-    pub async fn list_cases(&self, owner: &str) -> Result<Vec<CaseSummary>, StoreError> {
-        type Row = (String, String, String, Option<String>, Vec<u8>, i64);
-        let rows: Vec<Row> = on_pool!(&self.db, p => sqlx::query_as(
-            "SELECT id, visa, post, ceac_case_number, pii_enc, created_ms FROM cases
-             WHERE owner_id = $1 ORDER BY created_ms, id"
-        )
-        .bind(owner)
-        .fetch_all(p)
-        .await?);
-        // Latest status per case, in one query rather than one per case.
-        let latest: Vec<(String, String, String)> = on_pool!(&self.db, p => sqlx::query_as(
-            "SELECT s.case_id, s.status, s.observed_on FROM status_observations s
-             JOIN cases c ON c.id = s.case_id
-             WHERE c.owner_id = $1
-             ORDER BY s.case_id, s.observed_on, s.recorded_ms, s.id"
-        )
-        .bind(owner)
-        .fetch_all(p)
-        .await?);
+    pub(crate) fn refusal_of(&self, case_id: &str, r: RefusalRow) -> Result<Refusal, StoreError> {
+        let corrupt =
+            |what: &str, e: String| StoreError::Corrupt(format!("case {case_id}: {what}: {e}"));
+        let notes = match r.notes_enc {
+            None => None,
+            Some(ct) => {
+                let bytes = self.crypto.decrypt(&ct, &aad("refusals", "notes", &r.id))?;
+                Some(String::from_utf8(bytes).map_err(|_| corrupt("refusal notes", "not UTF-8".into()))?)
+            }
+        };
+        Ok(Refusal {
+            on: parse_stored_date("refused_on", Some(r.refused_on))?
+                .ok_or_else(|| corrupt("refusal", "no date".into()))?,
+            sections: serde_json::from_str(&r.sections)
+                .map_err(|e| corrupt("refusal sections", e.to_string()))?,
+            requested: serde_json::from_str(&r.requested)
+                .map_err(|e| corrupt("refusal requests", e.to_string()))?,
+            submitted_on: parse_stored_date("submitted_on", r.submitted_on)?,
+            notes,
+        })
+    }
+
+    /// The actor's cases, oldest first.
+    pub async fn list_cases(&mut self, actor: &Actor) -> Result<Vec<CaseSummary>, StoreError> {
+        let owner = actor.account_id().as_str();
+        let (rows, latest): (Vec<SummaryRow>, Vec<LatestStatusRow>) = on_tx!(self, c => (
+            sqlx::query_as(
+                "SELECT id, visa, post, ceac_case_number, pii_enc, created_ms FROM cases
+                 WHERE owner_id = $1 ORDER BY created_ms, id",
+            )
+            .bind(owner)
+            .fetch_all(&mut *c)
+            .await?,
+            // Latest status per case, in one query rather than one per case.
+            sqlx::query_as(
+                "SELECT s.case_id, s.status, s.observed_on FROM status_observations s
+                 JOIN cases c ON c.id = s.case_id
+                 WHERE c.owner_id = $1
+                 ORDER BY s.case_id, s.observed_on, s.recorded_ms, s.id",
+            )
+            .bind(owner)
+            .fetch_all(&mut *c)
+            .await?,
+        ));
         let mut latest_by_case = std::collections::HashMap::new();
-        for (case_id, status, on) in latest {
-            latest_by_case.insert(case_id, (status, on));
+        for l in latest {
+            latest_by_case.insert(l.case_id, (l.status, l.observed_on));
         }
         let mut out = Vec::with_capacity(rows.len());
-        for (id, visa, post, ceac, pii_enc, created_ms) in rows {
-            let pii_json = self.crypto.decrypt(&pii_enc, &aad("cases", "pii", &id))?;
-            let pii: Pii = serde_json::from_slice(&pii_json)
-                .map_err(|e| StoreError::Corrupt(format!("case {id}: personal data: {e}")))?;
+        for row in rows {
+            let pii = self.decrypt_pii(&row.id, &row.pii_enc)?;
             let beneficiary = pii
                 .beneficiary
                 .map(|b| b.display_name())
                 .filter(|n| !n.is_empty());
-            let (latest_status, latest_status_on) = match latest_by_case.remove(&id) {
-                Some((s, on)) => (Some(s), Some(on)),
-                None => (None, None),
-            };
+            let (latest_status, latest_status_on) = latest_by_case
+                .remove(&row.id)
+                .map_or((None, None), |(s, on)| (Some(s), Some(on)));
             out.push(CaseSummary {
-                id: CaseId(id),
-                visa,
-                post,
-                ceac_case_number: ceac,
+                id: CaseId::from_stored(row.id),
+                visa: row.visa,
+                post: row.post,
+                ceac_case_number: row.ceac_case_number,
                 beneficiary,
                 latest_status,
                 latest_status_on,
-                created_ms,
+                created_ms: row.created_ms,
             });
         }
         Ok(out)
     }
 
-    /// Finds the owner's cases whose beneficiary has this passport number, via the keyed hash.
+    /// Finds the actor's cases whose beneficiary has this passport number, via the keyed hash.
     pub async fn find_by_passport(
-        &self,
-        owner: &str,
+        &mut self,
+        actor: &Actor,
         passport: &PassportNumber,
     ) -> Result<Vec<CaseId>, StoreError> {
         let hash = self.crypto.keyed_hash("passport_number", passport.as_str());
-        let ids: Vec<String> = on_pool!(&self.db, p => sqlx::query_scalar(
+        let ids: Vec<String> = on_tx!(self, c => sqlx::query_scalar(
             "SELECT id FROM cases WHERE owner_id = $1 AND passport_hash = $2 ORDER BY id"
         )
-        .bind(owner)
+        .bind(actor.account_id().as_str())
         .bind(&hash)
-        .fetch_all(p)
+        .fetch_all(&mut *c)
         .await?);
-        Ok(ids.into_iter().map(CaseId).collect())
+        Ok(ids.into_iter().map(CaseId::from_stored).collect())
     }
 
-    /// Deletes a case and everything recorded about it. Returns false if the owner has no
-    /// such case.
-    pub async fn delete_case(&self, owner: &str, id: &CaseId) -> Result<bool, StoreError> {
-        let deleted = on_pool!(&self.db, p => {
-            let mut tx = p.begin().await?;
+    /// Deletes a case and everything recorded about it (its notices and their encrypted
+    /// originals, its drafts too). Returns false if the actor has no such case.
+    pub async fn delete_case(&mut self, actor: &Actor, id: &CaseId) -> Result<bool, StoreError> {
+        let owner = actor.account_id().as_str();
+        let owned: i64 = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases WHERE id = $1 AND owner_id = $2"
+        )
+        .bind(id.as_str())
+        .bind(owner)
+        .fetch_one(&mut *c)
+        .await?);
+        if owned == 0 {
+            return Ok(false);
+        }
+        on_tx!(self, c => {
             // Children first: not every SQLite connection is guaranteed to enforce cascades.
-            let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE id = $1 AND owner_id = $2")
-                .bind(&id.0)
-                .bind(owner)
-                .fetch_one(&mut *tx)
-                .await?;
-            if owned == 0 {
-                // Roll back now: a dropped transaction would keep SQLite's write lock until
-                // its pooled connection is next used, blocking every other writer.
-                tx.rollback().await?;
-                return Ok(false);
-            }
-            for table in ["notices", "status_observations", "refusals", "case_documents"] {
+            for table in ["notices", "notice_drafts", "status_observations", "refusals", "case_documents"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
-                    .bind(&id.0)
-                    .execute(&mut *tx)
+                    .bind(id.as_str())
+                    .execute(&mut *c)
                     .await?;
             }
-            let n = sqlx::query("DELETE FROM cases WHERE id = $1 AND owner_id = $2")
-                .bind(&id.0)
+            sqlx::query("DELETE FROM cases WHERE id = $1 AND owner_id = $2")
+                .bind(id.as_str())
                 .bind(owner)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            tx.commit().await?;
-            n
+                .execute(&mut *c)
+                .await?;
         });
-        if deleted > 0 {
-            tracing::info!(case_id = %id, "case deleted");
-        }
-        Ok(deleted > 0)
+        tracing::info!(case_id = %id, "case deleted");
+        Ok(true)
+    }
+}
+
+pub(crate) fn json_list(items: &[String]) -> Result<String, StoreError> {
+    serde_json::to_string(items).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// One-transaction wrappers for callers that make a single change.
+impl Store {
+    pub async fn create_case(
+        &self,
+        actor: &Actor,
+        case: &CaseFile,
+        now: Timestamp,
+        duplicates: DuplicatePolicy,
+    ) -> Result<CaseId, StoreError> {
+        in_tx!(self, TxMode::Write, |tx| tx
+            .create_case(actor, case, now, duplicates)
+            .await)
+    }
+
+    pub async fn append_status(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        obs: &StatusObservation,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, TxMode::Write, |tx| tx.append_status(actor, id, obs, now).await)
+    }
+
+    pub async fn resolve_case(&self, actor: &Actor, query: &str) -> Result<CaseId, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| tx.resolve_case(actor, query).await)
+    }
+
+    /// Loads a case in one read transaction, so its parts are from one moment.
+    pub async fn get_case(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+    ) -> Result<Option<StoredCase>, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| tx.get_case(actor, id).await)
+    }
+
+    /// Resolves what a person typed and loads that case: [`StoreError::CaseNotFound`] when
+    /// the actor has none that matches.
+    pub async fn find_case(&self, actor: &Actor, query: &str) -> Result<StoredCase, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| {
+            match tx.resolve_case(actor, query).await {
+                Ok(id) => tx
+                    .get_case(actor, &id)
+                    .await?
+                    .ok_or_else(|| StoreError::CaseNotFound(query.to_string())),
+                Err(e) => Err(e),
+            }
+        })
+    }
+
+    pub async fn list_cases(&self, actor: &Actor) -> Result<Vec<CaseSummary>, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| tx.list_cases(actor).await)
+    }
+
+    pub async fn find_by_passport(
+        &self,
+        actor: &Actor,
+        passport: &PassportNumber,
+    ) -> Result<Vec<CaseId>, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| tx.find_by_passport(actor, passport).await)
+    }
+
+    pub async fn delete_case(&self, actor: &Actor, id: &CaseId) -> Result<bool, StoreError> {
+        in_tx!(self, TxMode::Write, |tx| tx.delete_case(actor, id).await)
     }
 }
 

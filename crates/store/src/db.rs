@@ -48,7 +48,41 @@ macro_rules! on_pool {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use on_pool;
+
+/// An open transaction on whichever backend is in use.
+pub(crate) enum TxConn {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Pg(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs the same body inside a [`crate::Tx`]. `$c` is bound to `&mut` the connection; use
+/// `&mut *$c` for each statement.
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match &mut $tx.conn {
+            $crate::db::TxConn::Sqlite(t) => {
+                let $c: &mut sqlx::SqliteConnection = &mut **t;
+                $body
+            }
+            $crate::db::TxConn::Pg(t) => {
+                let $c: &mut sqlx::PgConnection = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
+
+/// What a transaction will do, which decides how it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxMode {
+    /// Reads that must see one consistent state of the database.
+    Read,
+    /// Reads and writes.
+    Write,
+}
 
 /// What `visanav db check` reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +136,22 @@ impl Db {
                 reason: "the database URL must start with sqlite: or postgres:".into(),
             })
         }
+    }
+
+    /// Begins a transaction. SQLite write transactions take the write lock up front
+    /// (`BEGIN IMMEDIATE`): a deferred one that reads and then writes fails outright when
+    /// another writer got in between, instead of waiting its turn. PostgreSQL reads run at
+    /// REPEATABLE READ so every statement sees the same snapshot.
+    pub(crate) async fn begin(&self, mode: TxMode) -> Result<TxConn, StoreError> {
+        Ok(match (self, mode) {
+            (Db::Sqlite(p), TxMode::Read) => TxConn::Sqlite(p.begin().await?),
+            (Db::Sqlite(p), TxMode::Write) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            (Db::Pg(p), TxMode::Read) => TxConn::Pg(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
+            (Db::Pg(p), TxMode::Write) => TxConn::Pg(p.begin().await?),
+        })
     }
 
     pub(crate) fn backend(&self) -> Backend {

@@ -7,15 +7,20 @@
 mod cases;
 pub mod crypto;
 mod db;
+mod drafts;
 mod notices;
+mod tx;
 
-pub use cases::{CaseId, CaseSummary, StoredCase};
+pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
 pub use crypto::{Crypto, CryptoError};
-pub use db::{Backend, SchemaStatus};
-pub use notices::{AppliedNotice, NewNotice, StoredNotice};
+pub use db::{Backend, SchemaStatus, TxMode};
+pub use drafts::{DraftId, NewDraft, NoticeDraft};
+pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, StoredNotice};
+pub use tx::Tx;
+pub use visanav_core::account::{AccountId, Actor, CaseId};
 
 /// The account that owns cases created from the command line until real accounts exist.
-pub const LOCAL_ACCOUNT: &str = "00000000-0000-7000-8000-000000000001";
+pub const LOCAL_ACCOUNT: &str = AccountId::LOCAL;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -29,15 +34,59 @@ pub enum StoreError {
     #[error("applying database migrations failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
-    Sql(#[from] sqlx::Error),
+    Sql(sqlx::Error),
     #[error(transparent)]
     Crypto(#[from] CryptoError),
     #[error("no case matches {0:?}; `visanav case list` shows your cases")]
     CaseNotFound(String),
     #[error("{query:?} matches {count} cases; give more characters of the id")]
     AmbiguousCase { query: String, count: usize },
+    /// A write that a uniqueness rule of the database refused. `constraint` is the name of
+    /// the constraint or index (the same on both backends).
+    #[error("this would duplicate something already stored ({constraint})")]
+    Conflict { constraint: String },
+    #[error(
+        "you already have a case with case number {case_number} ({existing}); \
+         import it again only if you mean to keep two copies (--force)"
+    )]
+    DuplicateCase {
+        case_number: String,
+        existing: CaseId,
+    },
+    #[error("this notice was already saved to the case (notice {existing}); nothing changed")]
+    DuplicateNotice { existing: String },
+    #[error("the notice you read has expired or was already saved; read it again")]
+    DraftNotFound,
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+}
+
+/// Unique constraints by name. PostgreSQL reports the name; SQLite reports the columns
+/// ("UNIQUE constraint failed: notices.case_id, notices.original_hash"), so each name is
+/// listed with its columns.
+const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[(
+    "notices_case_original_key",
+    "notices.case_id, notices.original_hash",
+)];
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        if let Some(db) = e.as_database_error()
+            && db.kind() == sqlx::error::ErrorKind::UniqueViolation
+        {
+            let message = db.message();
+            let named = db.constraint().map(str::to_string).or_else(|| {
+                UNIQUE_CONSTRAINTS
+                    .iter()
+                    .find(|(_, columns)| message.ends_with(columns))
+                    .map(|(name, _)| name.to_string())
+            });
+            return StoreError::Conflict {
+                constraint: named.unwrap_or_else(|| "unique".to_string()),
+            };
+        }
+        StoreError::Sql(e)
+    }
 }
 
 /// The store: a database plus the keys for the personal data in it.
@@ -75,13 +124,33 @@ impl Store {
         self.db.backend()
     }
 
+    /// Begins a transaction to pass to repository functions (see [`Tx`]). Nothing it writes
+    /// is visible to others until [`Tx::commit`]; dropping it or [`Tx::rollback`] undoes it.
+    pub async fn begin(&self, mode: TxMode) -> Result<Tx<'_>, StoreError> {
+        Ok(Tx::new(self.db.begin(mode).await?, &self.crypto))
+    }
+
     /// Closes the pool, letting SQLite checkpoint its write-ahead log.
     pub async fn close(&self) {
         self.db.close().await
     }
 }
 
-/// Milliseconds since the Unix epoch, from a timestamp the caller read at the edge.
-pub fn to_ms(t: jiff::Timestamp) -> i64 {
-    t.as_millisecond()
+/// Runs `f` in a transaction of `mode`, committing when it succeeds and rolling back when it
+/// fails, so a convenience method on [`Store`] is one line around the [`Tx`] method.
+macro_rules! in_tx {
+    ($store:expr, $mode:expr, |$tx:ident| $body:expr) => {{
+        let mut $tx = $store.begin($mode).await?;
+        match $body {
+            Ok(value) => {
+                $tx.commit().await?;
+                Ok(value)
+            }
+            Err(e) => {
+                $tx.rollback().await?;
+                Err(e)
+            }
+        }
+    }};
 }
+pub(crate) use in_tx;

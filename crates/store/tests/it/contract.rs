@@ -6,10 +6,29 @@ use sqlx::Connection;
 use visanav_core::casefile::{CaseFile, Format, Refusal, StatusObservation};
 use visanav_core::ids::PassportNumber;
 use visanav_core::knowledge::{Knowledge, StatusSource};
-use visanav_store::{Backend, CaseId, Crypto, LOCAL_ACCOUNT, NewNotice, Store, StoreError};
+use jiff::Timestamp;
+use visanav_store::{
+    AccountId, Actor, Backend, CaseId, Crypto, DuplicatePolicy, EpisodeChoice, NewNotice, Store,
+    StoreError, TxMode,
+};
 
 const EXAMPLE: &str = include_str!("../../../../examples/k1-manila-221g.toml");
-const OTHER_OWNER: &str = "00000000-0000-7000-8000-0000000000ff";
+
+fn local() -> Actor {
+    Actor::local()
+}
+
+/// Someone else: an account id no case belongs to.
+fn other() -> Actor {
+    Actor::account(AccountId::from_stored(
+        "00000000-0000-7000-8000-0000000000ff".into(),
+    ))
+}
+
+/// The clock, injected: the store never reads it.
+fn now() -> Timestamp {
+    "2026-01-15T10:00:00Z".parse().expect("timestamp")
+}
 
 struct TestDb {
     label: &'static str,
@@ -61,7 +80,7 @@ impl TestDb {
     /// Stores the example case for the local account.
     async fn new_case(&self) -> CaseId {
         self.store
-            .create_case(LOCAL_ACCOUNT, &example())
+            .create_case(&local(), &example(), now(), DuplicatePolicy::Allow)
             .await
             .expect("create")
     }
@@ -109,6 +128,14 @@ impl TestDb {
                     .expect("count")
             }
         }
+    }
+
+    /// One text value from SQL, on a connection of our own (PostgreSQL only).
+    async fn raw_text(&self, sql: &str) -> String {
+        let mut c = sqlx::PgConnection::connect(&self.url)
+            .await
+            .expect("connect");
+        sqlx::query_scalar(sql).fetch_one(&mut c).await.expect("text")
     }
 
     async fn cleanup(self) {
@@ -169,6 +196,15 @@ contract!(
     wrong_key_is_an_error_not_garbage,
     schema_is_current_after_open,
     notices_update_the_refusal_and_checklist,
+    importing_a_case_twice_is_refused_unless_forced,
+    case_numbers_resolve_like_ids,
+    a_notice_saved_twice_is_refused_or_replaced,
+    unique_violations_become_named_conflicts,
+    a_failing_statement_rolls_back_the_whole_notice,
+    same_refusal_keeps_notes_and_takes_the_chosen_date,
+    drafts_are_private_expire_and_go_with_their_case,
+    deleting_a_case_leaves_none_of_its_bytes,
+    transactions_compose_across_repository_calls,
 );
 
 mod checks {
@@ -178,24 +214,24 @@ mod checks {
         let case = example();
         let id = db
             .store
-            .create_case(LOCAL_ACCOUNT, &case)
+            .create_case(&local(), &case, now(), DuplicatePolicy::Refuse)
             .await
             .expect("create");
         let stored = db
             .store
-            .get_case(LOCAL_ACCOUNT, &id)
+            .get_case(&local(), &id)
             .await
             .expect("get")
             .expect("found");
         assert_eq!(stored.case, case);
-        assert_eq!(stored.owner, LOCAL_ACCOUNT);
+        assert_eq!(stored.owner, AccountId::local());
         assert_eq!(
-            uuid::Uuid::parse_str(&id.0)
+            uuid::Uuid::parse_str(id.as_str())
                 .expect("uuid")
                 .get_version_num(),
             7
         );
-        let list = db.store.list_cases(LOCAL_ACCOUNT).await.expect("list");
+        let list = db.store.list_cases(&local()).await.expect("list");
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].beneficiary.as_deref(), Some("Maria Clara Santos"));
         assert_eq!(list[0].latest_status.as_deref(), Some("Refused"));
@@ -207,7 +243,7 @@ mod checks {
         db.store.close().await;
         let reopened = Store::open(&db.url, crypto()).await.expect("reopen");
         let stored = reopened
-            .get_case(LOCAL_ACCOUNT, &id)
+            .get_case(&local(), &id)
             .await
             .expect("get")
             .expect("found");
@@ -219,25 +255,25 @@ mod checks {
         let id = db.new_case().await;
         assert!(
             db.store
-                .get_case(OTHER_OWNER, &id)
+                .get_case(&other(), &id)
                 .await
                 .expect("get")
                 .is_none()
         );
         assert!(
             db.store
-                .list_cases(OTHER_OWNER)
+                .list_cases(&other())
                 .await
                 .expect("list")
                 .is_empty()
         );
         assert!(matches!(
-            db.store.resolve_case(OTHER_OWNER, &id.0).await,
+            db.store.resolve_case(&other(), id.as_str()).await,
             Err(StoreError::CaseNotFound(_))
         ));
         assert!(
             !db.store
-                .delete_case(OTHER_OWNER, &id)
+                .delete_case(&other(), &id)
                 .await
                 .expect("delete")
         );
@@ -248,13 +284,13 @@ mod checks {
             source: StatusSource::Ceac,
         };
         assert!(matches!(
-            db.store.append_status(OTHER_OWNER, &id, &obs).await,
+            db.store.append_status(&other(), &id, &obs, now()).await,
             Err(StoreError::CaseNotFound(_))
         ));
         // The owner's case is untouched by all of that.
         assert_eq!(
             db.store
-                .get_case(LOCAL_ACCOUNT, &id)
+                .get_case(&local(), &id)
                 .await
                 .expect("get")
                 .expect("found")
@@ -272,12 +308,12 @@ mod checks {
             source: StatusSource::Ceac,
         };
         db.store
-            .append_status(LOCAL_ACCOUNT, &id, &obs)
+            .append_status(&local(), &id, &obs, now())
             .await
             .expect("append");
         let stored = db
             .store
-            .get_case(LOCAL_ACCOUNT, &id)
+            .get_case(&local(), &id)
             .await
             .expect("get")
             .expect("found");
@@ -295,20 +331,20 @@ mod checks {
         let gone = db.new_case().await;
         assert!(
             db.store
-                .delete_case(LOCAL_ACCOUNT, &gone)
+                .delete_case(&local(), &gone)
                 .await
                 .expect("delete")
         );
         assert!(
             db.store
-                .get_case(LOCAL_ACCOUNT, &gone)
+                .get_case(&local(), &gone)
                 .await
                 .expect("get")
                 .is_none()
         );
         assert!(
             !db.store
-                .delete_case(LOCAL_ACCOUNT, &gone)
+                .delete_case(&local(), &gone)
                 .await
                 .expect("delete again")
         );
@@ -320,14 +356,14 @@ mod checks {
         ] {
             let sql = format!("SELECT COUNT(*) FROM {table} WHERE case_id = $1");
             assert_eq!(
-                db.raw_count(&sql, &gone.0).await,
+                db.raw_count(&sql, gone.as_str()).await,
                 0,
                 "{table} rows left behind"
             );
         }
         assert!(
             db.store
-                .get_case(LOCAL_ACCOUNT, &keep)
+                .get_case(&local(), &keep)
                 .await
                 .expect("get")
                 .is_some()
@@ -339,45 +375,45 @@ mod checks {
         let b = db.new_case().await;
         assert_eq!(
             db.store
-                .resolve_case(LOCAL_ACCOUNT, &a.0)
+                .resolve_case(&local(), a.as_str())
                 .await
                 .expect("full"),
             a
         );
         assert_eq!(
             db.store
-                .resolve_case(LOCAL_ACCOUNT, &b.0.to_uppercase())
+                .resolve_case(&local(), &b.as_str().to_uppercase())
                 .await
                 .expect("upper"),
             b
         );
         // UUIDv7s made in the same millisecond share a long prefix; find where they differ.
         let common =
-            a.0.chars()
-                .zip(b.0.chars())
+            a.as_str().chars()
+                .zip(b.as_str().chars())
                 .take_while(|(x, y)| x == y)
                 .count();
-        let shared = &a.0[..common.max(4)];
+        let shared = &a.as_str()[..common.max(4)];
         if common >= 4 {
             assert!(matches!(
-                db.store.resolve_case(LOCAL_ACCOUNT, shared).await,
+                db.store.resolve_case(&local(), shared).await,
                 Err(StoreError::AmbiguousCase { count: 2, .. })
             ));
         }
-        let unique = &a.0[..(common + 1).max(4)];
+        let unique = &a.as_str()[..(common + 1).max(4)];
         assert_eq!(
             db.store
-                .resolve_case(LOCAL_ACCOUNT, unique)
+                .resolve_case(&local(), unique)
                 .await
                 .expect("unique prefix"),
             a
         );
         assert!(matches!(
-            db.store.resolve_case(LOCAL_ACCOUNT, "abc").await,
+            db.store.resolve_case(&local(), "abc").await,
             Err(StoreError::CaseNotFound(_))
         ));
         assert!(matches!(
-            db.store.resolve_case(LOCAL_ACCOUNT, "%").await,
+            db.store.resolve_case(&local(), "%").await,
             Err(StoreError::CaseNotFound(_))
         ));
     }
@@ -387,7 +423,7 @@ mod checks {
         let found = db
             .store
             .find_by_passport(
-                LOCAL_ACCOUNT,
+                &local(),
                 &PassportNumber::parse("p1234567a").expect("p"),
             )
             .await
@@ -396,7 +432,7 @@ mod checks {
         let none = db
             .store
             .find_by_passport(
-                LOCAL_ACCOUNT,
+                &local(),
                 &PassportNumber::parse("X9999999").expect("p"),
             )
             .await
@@ -410,7 +446,7 @@ mod checks {
             .await
             .expect("open");
         let err = wrong
-            .get_case(LOCAL_ACCOUNT, &id)
+            .get_case(&local(), &id)
             .await
             .expect_err("must not decrypt");
         assert!(matches!(err, StoreError::Crypto(_)), "{err}");
@@ -428,11 +464,14 @@ mod checks {
             media_type: "text/plain",
             original: b"221(g) [X] Police certificate [X] I-134 for Maria Clara Santos",
             reading_json: r#"{"requests":["police_certificate","i134_support"]}"#,
+            from_draft: None,
+            episode: EpisodeChoice::Latest,
+            duplicates: DuplicatePolicy::Refuse,
         };
         // Same refusal date: the current episode is updated, not duplicated.
         let applied = db
             .store
-            .apply_notice(LOCAL_ACCOUNT, &id, &refusal, notice)
+            .apply_notice(&local(), &id, &refusal, notice, now())
             .await
             .expect("apply");
         assert!(!applied.new_episode);
@@ -443,7 +482,7 @@ mod checks {
         );
         let case = db
             .store
-            .get_case(LOCAL_ACCOUNT, &id)
+            .get_case(&local(), &id)
             .await
             .expect("get")
             .expect("found")
@@ -468,20 +507,22 @@ mod checks {
         let applied = db
             .store
             .apply_notice(
-                LOCAL_ACCOUNT,
+                &local(),
                 &id,
                 &second,
                 NewNotice {
-                    kind: "documents_requested",
+                    original: b"221(g) second letter: DS-5535",
+                    episode: EpisodeChoice::New,
                     ..notice
                 },
+                now(),
             )
             .await
             .expect("apply");
         assert!(applied.new_episode);
         let case = db
             .store
-            .get_case(LOCAL_ACCOUNT, &id)
+            .get_case(&local(), &id)
             .await
             .expect("get")
             .expect("found")
@@ -493,29 +534,388 @@ mod checks {
 
         let notices = db
             .store
-            .list_notices(LOCAL_ACCOUNT, &id)
+            .list_notices(&local(), &id)
             .await
             .expect("list");
         assert_eq!(notices.len(), 2);
         assert_eq!(notices[0].original, notice.original);
-        assert!(
-            db.store
-                .list_notices(OTHER_OWNER, &id)
-                .await
-                .expect("list")
-                .is_empty()
-        );
+        assert!(matches!(
+            db.store.list_notices(&other(), &id).await,
+            Err(StoreError::CaseNotFound(_))
+        ));
         assert!(matches!(
             db.store
-                .apply_notice(OTHER_OWNER, &id, &second, notice)
+                .apply_notice(&other(), &id, &second, notice, now())
                 .await,
             Err(StoreError::CaseNotFound(_))
         ));
         assert!(
             db.store
-                .delete_case(LOCAL_ACCOUNT, &id)
+                .delete_case(&local(), &id)
                 .await
                 .expect("delete")
+        );
+    }
+
+    fn notice<'a>(original: &'a [u8]) -> NewNotice<'a> {
+        NewNotice {
+            kind: "documents_requested",
+            media_type: "text/plain",
+            original,
+            reading_json: r#"{"requests":["police_certificate"]}"#,
+            from_draft: None,
+            episode: EpisodeChoice::Latest,
+            duplicates: DuplicatePolicy::Refuse,
+        }
+    }
+
+    fn refusal() -> Refusal {
+        example().refusal.expect("example has a refusal")
+    }
+
+    async fn case_of(db: &TestDb, id: &CaseId) -> CaseFile {
+        db.store
+            .get_case(&local(), id)
+            .await
+            .expect("get")
+            .expect("found")
+            .case
+    }
+
+    pub async fn importing_a_case_twice_is_refused_unless_forced(db: &TestDb) {
+        let case = example();
+        let first = db
+            .store
+            .create_case(&local(), &case, now(), DuplicatePolicy::Refuse)
+            .await
+            .expect("first");
+        let again = db
+            .store
+            .create_case(&local(), &case, now(), DuplicatePolicy::Refuse)
+            .await;
+        match again {
+            Err(StoreError::DuplicateCase {
+                case_number,
+                existing,
+            }) => {
+                assert_eq!(case_number, "MNL2025512345");
+                assert_eq!(existing, first);
+            }
+            other => panic!("expected DuplicateCase, got {other:?}"),
+        }
+        assert_eq!(db.store.list_cases(&local()).await.expect("list").len(), 1);
+        // Someone else may have a case with the same number (a firm and the applicant).
+        db.raw_execute(
+            "INSERT INTO accounts (id, name, kind, created_ms)
+             VALUES ('00000000-0000-7000-8000-0000000000ff', 'other', 'applicant', 0)",
+        )
+        .await
+        .expect("other account");
+        db.store
+            .create_case(&other(), &case, now(), DuplicatePolicy::Refuse)
+            .await
+            .expect("another owner");
+        db.store
+            .create_case(&local(), &case, now(), DuplicatePolicy::Allow)
+            .await
+            .expect("forced");
+        assert_eq!(db.store.list_cases(&local()).await.expect("list").len(), 2);
+    }
+
+    pub async fn case_numbers_resolve_like_ids(db: &TestDb) {
+        let id = db.new_case().await;
+        for typed in ["MNL2025512345", "mnl-2025512345", " MNL 2025512345 "] {
+            assert_eq!(
+                db.store.resolve_case(&local(), typed).await.expect(typed),
+                id
+            );
+        }
+        assert!(matches!(
+            db.store.resolve_case(&other(), "MNL2025512345").await,
+            Err(StoreError::CaseNotFound(_))
+        ));
+        assert_eq!(
+            db.store.resolve_case(&local(), id.short()).await.expect("short id"),
+            id
+        );
+        db.new_case().await;
+        assert!(matches!(
+            db.store.resolve_case(&local(), "MNL2025512345").await,
+            Err(StoreError::AmbiguousCase { count: 2, .. })
+        ));
+    }
+
+    pub async fn a_notice_saved_twice_is_refused_or_replaced(db: &TestDb) {
+        let id = db.new_case().await;
+        let first = db
+            .store
+            .apply_notice(&local(), &id, &refusal(), notice(b"letter one"), now())
+            .await
+            .expect("first");
+        let again = db
+            .store
+            .apply_notice(&local(), &id, &refusal(), notice(b"letter one"), now())
+            .await;
+        match again {
+            Err(StoreError::DuplicateNotice { existing }) => assert_eq!(existing, first.notice_id),
+            other => panic!("expected DuplicateNotice, got {other:?}"),
+        }
+        let forced = db
+            .store
+            .apply_notice(
+                &local(),
+                &id,
+                &refusal(),
+                NewNotice {
+                    reading_json: r#"{"requests":["ds5535"]}"#,
+                    duplicates: DuplicatePolicy::Allow,
+                    ..notice(b"letter one")
+                },
+                now(),
+            )
+            .await
+            .expect("forced");
+        assert!(forced.replaced);
+        assert_eq!(forced.notice_id, first.notice_id);
+        let notices = db.store.list_notices(&local(), &id).await.expect("list");
+        assert_eq!(notices.len(), 1, "one copy of the file");
+        assert!(notices[0].reading_json.contains("ds5535"), "reading replaced");
+        // The same file on another case is not a duplicate.
+        let other_case = db.new_case().await;
+        db.store
+            .apply_notice(&local(), &other_case, &refusal(), notice(b"letter one"), now())
+            .await
+            .expect("other case");
+    }
+
+    pub async fn unique_violations_become_named_conflicts(db: &TestDb) {
+        let id = db.new_case().await;
+        db.store
+            .apply_notice(&local(), &id, &refusal(), notice(b"letter"), now())
+            .await
+            .expect("apply");
+        // Copy the stored row under a new id: the unique index on (case, file hash) refuses.
+        let copy = "INSERT INTO notices (id, case_id, refusal_id, kind, media_type, original_enc, reading_enc, created_ms, original_hash)
+             SELECT 'copy', case_id, refusal_id, kind, media_type, original_enc, reading_enc, created_ms, original_hash FROM notices";
+        let err = StoreError::from(db.raw_execute(copy).await.expect_err("duplicate"));
+        match err {
+            StoreError::Conflict { constraint } => {
+                assert_eq!(constraint, "notices_case_original_key")
+            }
+            other => panic!("expected Conflict, got {other:?}"),
+        }
+    }
+
+    pub async fn a_failing_statement_rolls_back_the_whole_notice(db: &TestDb) {
+        let id = db.new_case().await;
+        let before = case_of(db, &id).await;
+        // The notice row is the last statement of applying a notice: make the database
+        // refuse it, after the refusal and the checklist were already written.
+        let trigger = match db.store.backend() {
+            Backend::Sqlite => vec![
+                "CREATE TRIGGER fail_notice BEFORE INSERT ON notices BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+            ],
+            Backend::Postgres => vec![
+                "CREATE FUNCTION fail_notice() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER fail_notice BEFORE INSERT ON notices FOR EACH ROW EXECUTE FUNCTION fail_notice()",
+            ],
+        };
+        for sql in trigger {
+            db.raw_execute(sql).await.expect("trigger");
+        }
+        let mut changed = refusal();
+        changed.on = "2025-09-01".parse().expect("d");
+        changed.requested = vec!["ds5535".into(), "i134_support".into()];
+        let err = db
+            .store
+            .apply_notice(&local(), &id, &changed, notice(b"letter"), now())
+            .await
+            .expect_err("the injected failure");
+        assert!(err.to_string().contains("injected failure"), "{err}");
+        assert_eq!(case_of(db, &id).await, before, "nothing changed");
+        let stored = db.store.get_case(&local(), &id).await.expect("get").expect("found");
+        assert_eq!(
+            stored.updated_ms,
+            stored.created_ms,
+            "not even the case's change time"
+        );
+    }
+
+    pub async fn same_refusal_keeps_notes_and_takes_the_chosen_date(db: &TestDb) {
+        let mut case = example();
+        let original = Refusal {
+            notes: Some("Asked the courier about the police certificate".into()),
+            submitted_on: Some("2025-06-20".parse().expect("d")),
+            ..refusal()
+        };
+        case.refusal = Some(original.clone());
+        let id = db
+            .store
+            .create_case(&local(), &case, now(), DuplicatePolicy::Refuse)
+            .await
+            .expect("create");
+        let mut corrected = original.clone();
+        corrected.on = "2025-06-03".parse().expect("d");
+        corrected.notes = None;
+        corrected.submitted_on = None;
+        let applied = db
+            .store
+            .apply_notice(&local(), &id, &corrected, notice(b"letter"), now())
+            .await
+            .expect("apply");
+        assert!(!applied.new_episode);
+        let r = case_of(db, &id).await.refusal.expect("refusal");
+        assert_eq!(r.on, corrected.on, "the date the person chose");
+        assert_eq!(r.notes, original.notes, "notes kept");
+        assert_eq!(r.submitted_on, original.submitted_on, "submission kept");
+    }
+
+    pub async fn drafts_are_private_expire_and_go_with_their_case(db: &TestDb) {
+        use visanav_store::NewDraft;
+        let id = db.new_case().await;
+        let draft = NewDraft {
+            media_type: "image/png",
+            original: b"\x89PNG fake photo of Maria Clara's letter",
+            text: "Dear Maria Clara, send your police certificate",
+        };
+        let did = db
+            .store
+            .create_draft(&local(), &id, draft, now())
+            .await
+            .expect("draft");
+        let got = db.store.draft(&local(), &id, &did, now()).await.expect("read");
+        assert_eq!(got.original, draft.original);
+        assert_eq!(got.text, draft.text);
+        assert!(!format!("{got:?}").contains("Maria"), "Debug hides the contents");
+        assert!(matches!(
+            db.store.draft(&other(), &id, &did, now()).await,
+            Err(StoreError::DraftNotFound)
+        ));
+        assert!(matches!(
+            db.store.create_draft(&other(), &id, draft, now()).await,
+            Err(StoreError::CaseNotFound(_))
+        ));
+        let tomorrow = now() + jiff::SignedDuration::from_hours(25);
+        assert!(matches!(
+            db.store.draft(&local(), &id, &did, tomorrow).await,
+            Err(StoreError::DraftNotFound)
+        ));
+        // Saving consumes the draft in the same transaction.
+        db.store
+            .apply_notice(
+                &local(),
+                &id,
+                &refusal(),
+                NewNotice {
+                    from_draft: Some(&did),
+                    ..notice(draft.original)
+                },
+                now(),
+            )
+            .await
+            .expect("apply");
+        assert!(matches!(
+            db.store.draft(&local(), &id, &did, now()).await,
+            Err(StoreError::DraftNotFound)
+        ));
+        // A later draft goes when its case goes; an expired one when the next is made.
+        db.store
+            .create_draft(&local(), &id, draft, now())
+            .await
+            .expect("draft");
+        db.store.delete_case(&local(), &id).await.expect("delete");
+        assert_eq!(
+            db.raw_count("SELECT COUNT(*) FROM notice_drafts WHERE case_id = $1", id.as_str())
+                .await,
+            0
+        );
+        let keep = db.new_case().await;
+        let old = db.store.create_draft(&local(), &keep, draft, now()).await.expect("old");
+        db.store
+            .create_draft(&local(), &keep, draft, tomorrow)
+            .await
+            .expect("new");
+        assert_eq!(
+            db.raw_count("SELECT COUNT(*) FROM notice_drafts WHERE id = $1", &old.0).await,
+            0,
+            "expired draft purged"
+        );
+    }
+
+    pub async fn deleting_a_case_leaves_none_of_its_bytes(db: &TestDb) {
+        let id = db.new_case().await;
+        db.store
+            .apply_notice(
+                &local(),
+                &id,
+                &refusal(),
+                notice(b"Passport P1234567A of Maria Clara SANTOS"),
+                now(),
+            )
+            .await
+            .expect("apply");
+        let tables = [
+            "cases",
+            "notices",
+            "notice_drafts",
+            "status_observations",
+            "refusals",
+            "case_documents",
+        ];
+        let mut rows_before = 0;
+        for t in tables {
+            rows_before += db.raw_count(&format!("SELECT COUNT(*) FROM {t} WHERE {} = $1", if t == "cases" { "id" } else { "case_id" }), id.as_str()).await;
+        }
+        assert!(rows_before >= 4, "sanity: the case has rows ({rows_before})");
+        db.store.delete_case(&local(), &id).await.expect("delete");
+        for t in tables {
+            let column = if t == "cases" { "id" } else { "case_id" };
+            let sql = format!("SELECT COUNT(*) FROM {t} WHERE {column} = $1");
+            assert_eq!(db.raw_count(&sql, id.as_str()).await, 0, "{t} keeps rows");
+        }
+        if db.store.backend() == Backend::Postgres {
+            // A raw scan of everything stored: every row of every table, as text.
+            let mut all = String::new();
+            for t in tables {
+                all.push_str(&db.raw_text(&format!("SELECT COALESCE(string_agg(t::text, ''), '') FROM {t} t")).await);
+            }
+            for secret in ["P1234567A", "SANTOS", "Maria Clara"] {
+                assert!(!all.contains(secret), "{secret} is still stored");
+            }
+        }
+    }
+
+    pub async fn transactions_compose_across_repository_calls(db: &TestDb) {
+        let obs = StatusObservation {
+            on: "2025-08-01".parse().expect("d"),
+            status: "Issued".into(),
+            last_updated: None,
+            source: StatusSource::Ceac,
+        };
+        // Two changes in one transaction, rolled back: neither happened.
+        let mut tx = db.store.begin(TxMode::Write).await.expect("begin");
+        let id = tx
+            .create_case(&local(), &example(), now(), DuplicatePolicy::Refuse)
+            .await
+            .expect("create");
+        tx.append_status(&local(), &id, &obs, now()).await.expect("append");
+        assert_eq!(
+            tx.get_case(&local(), &id).await.expect("get").expect("seen inside").case.status.len(),
+            example().status.len() + 1
+        );
+        tx.rollback().await.expect("rollback");
+        assert!(db.store.get_case(&local(), &id).await.expect("get").is_none());
+        // The same, committed: both happened.
+        let mut tx = db.store.begin(TxMode::Write).await.expect("begin");
+        let id = tx
+            .create_case(&local(), &example(), now(), DuplicatePolicy::Refuse)
+            .await
+            .expect("create");
+        tx.append_status(&local(), &id, &obs, now()).await.expect("append");
+        tx.commit().await.expect("commit");
+        assert_eq!(
+            case_of(db, &id).await.status.len(),
+            example().status.len() + 1
         );
     }
 
@@ -540,9 +940,12 @@ async fn sqlite_file_holds_no_clear_text_pii() {
         media_type: "text/plain",
         original: b"Dear Maria Clara, please send your police certificate",
         reading_json: "{\"note\": \"Dear Maria\"}",
+        from_draft: None,
+        episode: EpisodeChoice::Latest,
+        duplicates: DuplicatePolicy::Refuse,
     };
     db.store
-        .apply_notice(LOCAL_ACCOUNT, &id, &refusal, notice)
+        .apply_notice(&local(), &id, &refusal, notice, now())
         .await
         .expect("apply");
     db.store.close().await;
