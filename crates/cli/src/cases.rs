@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
+use jiff::Timestamp;
 use jiff::civil::Date;
 use visanav_core::casefile::{CaseFile, CaseFileError, Format, MAX_CASE_FILE_BYTES};
-use visanav_store::{LOCAL_ACCOUNT, StoredCase};
+use visanav_store::{DuplicatePolicy, StoreError, StoredCase};
 
 use crate::Ctx;
 
@@ -23,6 +24,9 @@ pub enum CaseCommand {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+        /// Import even if you already have a case with the same case number.
+        #[arg(long)]
+        force: bool,
     },
     /// Print a case as a case file.
     Export {
@@ -106,7 +110,12 @@ fn read_case_text(file: &Path) -> Result<(String, Format)> {
 
 pub async fn run(command: CaseCommand, ctx: &Ctx) -> Result<ExitCode> {
     match command {
-        CaseCommand::Import { file, today, json } => {
+        CaseCommand::Import {
+            file,
+            today,
+            json,
+            force,
+        } => {
             let (text, format) = read_case_text(&file)?;
             let today = today_or(today);
             let case = match CaseFile::parse(&text, format, &ctx.knowledge, today) {
@@ -127,8 +136,28 @@ pub async fn run(command: CaseCommand, ctx: &Ctx) -> Result<ExitCode> {
                 }
             };
             let store = ctx.open_store(true).await?;
-            let id = store.create_case(LOCAL_ACCOUNT, &case).await?;
+            let duplicates = if force {
+                DuplicatePolicy::Allow
+            } else {
+                DuplicatePolicy::Refuse
+            };
+            let created = store
+                .create_case(&ctx.actor, &case, Timestamp::now(), duplicates)
+                .await;
             store.close().await;
+            let id = match created {
+                Err(StoreError::DuplicateCase {
+                    case_number,
+                    existing,
+                }) => bail!(
+                    "you already have a case with case number {case_number}: {} (see it with \
+                     `visanav case show {}`). Nothing was imported. To keep a second copy \
+                     anyway, import again with --force.",
+                    existing.short(),
+                    existing.short()
+                ),
+                other => other?,
+            };
             if json {
                 println!(
                     "{}",
@@ -136,7 +165,7 @@ pub async fn run(command: CaseCommand, ctx: &Ctx) -> Result<ExitCode> {
                 );
             } else {
                 println!("Imported case {id} ({} at {}).", case.visa, case.post);
-                println!("See it with: visanav case show {}", short(&id.0));
+                println!("See it with: visanav case show {}", id.short());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -156,7 +185,7 @@ pub async fn run(command: CaseCommand, ctx: &Ctx) -> Result<ExitCode> {
         }
         CaseCommand::List { json } => {
             let store = ctx.open_store(true).await?;
-            let cases = store.list_cases(LOCAL_ACCOUNT).await?;
+            let cases = store.list_cases(&ctx.actor).await?;
             store.close().await;
             if json {
                 println!("{}", serde_json::to_string_pretty(&cases)?);
@@ -202,7 +231,7 @@ pub async fn run(command: CaseCommand, ctx: &Ctx) -> Result<ExitCode> {
         }
         CaseCommand::Delete { id, yes } => {
             let store = ctx.open_store(true).await?;
-            let case_id = store.resolve_case(LOCAL_ACCOUNT, &id).await?;
+            let case_id = store.resolve_case(&ctx.actor, &id).await?;
             if !yes {
                 let stdin = std::io::stdin();
                 if !stdin.is_terminal() {
@@ -222,7 +251,7 @@ pub async fn run(command: CaseCommand, ctx: &Ctx) -> Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
             }
-            let deleted = store.delete_case(LOCAL_ACCOUNT, &case_id).await?;
+            let deleted = store.delete_case(&ctx.actor, &case_id).await?;
             store.close().await;
             if !deleted {
                 bail!("case {case_id} no longer exists");
@@ -233,16 +262,11 @@ pub async fn run(command: CaseCommand, ctx: &Ctx) -> Result<ExitCode> {
     }
 }
 
-fn short(id: &str) -> &str {
-    id.get(..13).unwrap_or(id)
-}
-
 async fn load(ctx: &Ctx, query: &str) -> Result<StoredCase> {
     let store = ctx.open_store(true).await?;
-    let id = store.resolve_case(LOCAL_ACCOUNT, query).await?;
-    let stored = store.get_case(LOCAL_ACCOUNT, &id).await?;
+    let stored = store.find_case(&ctx.actor, query).await;
     store.close().await;
-    stored.with_context(|| format!("case {id} disappeared while reading it"))
+    Ok(stored?)
 }
 
 /// A readable summary of a case for its owner.

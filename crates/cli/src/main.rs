@@ -157,6 +157,8 @@ fn overrides(cli: &Cli, m: &ArgMatches) -> Overrides {
 pub struct Ctx {
     pub config: Config,
     pub knowledge: Arc<Knowledge>,
+    /// Who the command acts for: the person at this machine, as the local account.
+    pub actor: visanav_store::Actor,
 }
 
 impl Ctx {
@@ -165,6 +167,7 @@ impl Ctx {
         Ok(Ctx {
             config,
             knowledge: Arc::new(knowledge),
+            actor: visanav_store::Actor::local(),
         })
     }
 
@@ -367,7 +370,9 @@ async fn serve(ctx: &Ctx) -> Result<ExitCode> {
     );
     println!("Press Ctrl-C to stop.");
     tracing::info!(%local, "listening");
-    let state = visanav_server::AppState::new(store.clone(), ctx.knowledge.clone());
+    let server =
+        visanav_server::ServerConfig::new(local, None, std::time::Duration::from_secs(120));
+    let state = visanav_server::AppState::new(store.clone(), ctx.knowledge.clone(), server);
     visanav_server::serve(listener, state, shutdown_signal())
         .await
         .context("the web server failed")?;

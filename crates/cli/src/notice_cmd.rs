@@ -18,7 +18,7 @@ use visanav_core::checklist::{Corrections, confirmed_reading_json, refusal_from_
 use visanav_core::knowledge::Knowledge;
 use visanav_core::notice::{MAX_NOTICE_BYTES, NoticeKind, NoticeReader, NoticeReading};
 use visanav_server::extract::{self, MAX_UPLOAD_BYTES, Method};
-use visanav_store::{LOCAL_ACCOUNT, NewNotice};
+use visanav_store::{DuplicatePolicy, EpisodeChoice, NewNotice, StoreError};
 
 use crate::Ctx;
 
@@ -74,6 +74,19 @@ pub struct ReadArgs {
     /// Correct the reading: the refusal date (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = crate::cases::parse_today, requires = "apply")]
     pub refused_on: Option<jiff::civil::Date>,
+    /// The notice is about the refusal the case already records (its date is corrected to
+    /// the notice's, or to --refused-on; notes are kept).
+    #[arg(long, requires = "apply", conflicts_with = "new_refusal")]
+    pub same_refusal: bool,
+    /// The notice is about a new refusal (for example after resubmitting): a new checklist.
+    #[arg(long, requires = "apply")]
+    pub new_refusal: bool,
+    /// Save even though the notice's case number or post differs from the case's.
+    #[arg(long, requires = "apply")]
+    pub this_case: bool,
+    /// Save even if this same file was saved to the case before (its reading is replaced).
+    #[arg(long, requires = "apply")]
+    pub force: bool,
     /// Judge dates against this day instead of today (YYYY-MM-DD).
     #[arg(long, value_parser = crate::cases::parse_today)]
     pub today: Option<jiff::civil::Date>,
@@ -87,7 +100,7 @@ pub async fn run(command: NoticeCommand, ctx: &Ctx) -> Result<ExitCode> {
             if notices.is_empty() {
                 println!(
                     "No notices saved with case {id}. Add one with: visanav notice read FILE --case {} --apply",
-                    &id.0[..13]
+                    id.short()
                 );
             }
             for (i, n) in notices.iter().enumerate() {
@@ -112,7 +125,7 @@ pub async fn run(command: NoticeCommand, ctx: &Ctx) -> Result<ExitCode> {
                 bail!(
                     "case {id} has {} saved notice(s); `visanav notice list {}` numbers them",
                     notices.len(),
-                    &id.0[..13]
+                    id.short()
                 );
             };
             match out {
@@ -133,10 +146,41 @@ async fn saved(
     case: &str,
 ) -> Result<(visanav_store::CaseId, Vec<visanav_store::StoredNotice>)> {
     let store = ctx.open_store(true).await?;
-    let id = store.resolve_case(LOCAL_ACCOUNT, case).await?;
-    let notices = store.list_notices(LOCAL_ACCOUNT, &id).await;
+    let id = store.resolve_case(&ctx.actor, case).await?;
+    let notices = store.list_notices(&ctx.actor, &id).await;
     store.close().await;
     Ok((id, notices?))
+}
+
+/// The two questions asked before a notice is saved to a case: is it this case's notice,
+/// and which refusal is it about? Answered by the person through flags, never guessed.
+fn fits_the_case(
+    args: &ReadArgs,
+    reading: &NoticeReading,
+    case: &visanav_core::casefile::CaseFile,
+    refused_on: jiff::civil::Date,
+) -> std::result::Result<(), String> {
+    let signs = visanav_core::fit::other_case_signs(reading, case);
+    if !signs.is_empty() && !args.this_case {
+        return Err(format!(
+            "this notice may be for another case.\n  - {}\nIf it is for this case, run again \
+             with --this-case; otherwise save it to the right case with --case.",
+            signs.join("\n  - ")
+        ));
+    }
+    if let Some(c) = visanav_core::fit::date_conflict(case, refused_on)
+        && !args.same_refusal
+        && !args.new_refusal
+    {
+        return Err(format!(
+            "your case records a refusal on {}, and this notice is being saved with {}. \
+             If it is the same refusal, run again with --same-refusal (add --refused-on DATE \
+             to choose the right date; your notes are kept). If it is a new refusal, run \
+             again with --new-refusal.",
+            c.recorded, c.notice
+        ));
+    }
+    Ok(())
 }
 
 async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
@@ -161,11 +205,7 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
     let case = match &args.case {
         Some(q) => {
             let store = ctx.open_store(true).await?;
-            let id = store.resolve_case(LOCAL_ACCOUNT, q).await?;
-            let stored = store
-                .get_case(LOCAL_ACCOUNT, &id)
-                .await?
-                .with_context(|| format!("case {id} disappeared"))?;
+            let stored = store.find_case(&ctx.actor, q).await?;
             Some((store, stored))
         }
         None => None,
@@ -223,6 +263,15 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
                 bail!("nothing was saved:\n  - {}", problems.join("\n  - "));
             }
         };
+    if let Err(problem) = fits_the_case(&args, &reading, &stored.case, refusal.on) {
+        store.close().await;
+        bail!("nothing was saved: {problem}");
+    }
+    let episode = if args.new_refusal {
+        EpisodeChoice::New
+    } else {
+        EpisodeChoice::Latest
+    };
     let names: Vec<&str> = refusal
         .requested
         .iter()
@@ -259,7 +308,7 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
     let confirmed = confirmed_reading_json(&reading, &refusal);
     let applied = store
         .apply_notice(
-            LOCAL_ACCOUNT,
+            &ctx.actor,
             &stored.id,
             &refusal,
             NewNotice {
@@ -267,11 +316,26 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
                 media_type: &media_type,
                 original: &original,
                 reading_json: &confirmed,
+                from_draft: None,
+                episode,
+                duplicates: if args.force {
+                    DuplicatePolicy::Allow
+                } else {
+                    DuplicatePolicy::Refuse
+                },
             },
+            jiff::Timestamp::now(),
         )
         .await;
     store.close().await;
-    let applied = applied?;
+    let applied = match applied {
+        Err(StoreError::DuplicateNotice { .. }) => bail!(
+            "nothing was saved: this same file was already saved to case {}. \
+             To apply its reading again (replacing the saved reading), add --force.",
+            stored.id.short()
+        ),
+        other => other?,
+    };
     let added: Vec<&str> = applied
         .documents_added
         .iter()
@@ -290,7 +354,7 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
         } else {
             format!("Added to the checklist: {}.", added.join(", "))
         },
-        &stored.id.0[..13]
+        stored.id.short()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -10,7 +10,6 @@ use visanav_core::casefile::{CaseFile, Format};
 use visanav_core::knowledge::Knowledge;
 use visanav_core::plan::{DeadlineState, ExpiryStatus, Plan, plan};
 use visanav_core::text::first_sentences;
-use visanav_store::LOCAL_ACCOUNT;
 
 use crate::Ctx;
 use crate::cases::{parse_today, today_or};
@@ -62,12 +61,9 @@ async fn load_case(arg: &str, ctx: &Ctx, today: Date) -> Result<CaseFile> {
         );
     }
     let store = ctx.open_store(true).await?;
-    let id = store.resolve_case(LOCAL_ACCOUNT, arg).await?;
-    let stored = store.get_case(LOCAL_ACCOUNT, &id).await?;
+    let stored = store.find_case(&ctx.actor, arg).await;
     store.close().await;
-    Ok(stored
-        .with_context(|| format!("case {id} disappeared while reading it"))?
-        .case)
+    Ok(stored?.case)
 }
 
 /// The main source of an item, as a line ending.

@@ -6,6 +6,7 @@ pub mod account;
 pub mod casefile;
 pub mod checklist;
 pub mod date;
+pub mod fit;
 pub mod ids;
 pub mod knowledge;
 pub mod notice;

@@ -1,19 +1,34 @@
 //! Adding a 221(g) notice to a case from the browser: paste or upload, check what was read,
-//! correct it, save. Nothing is stored until the person confirms.
+//! correct it, save. Nothing is saved to the case until the person confirms; in between, the
+//! uploaded file waits server-side as an encrypted draft that expires, and the form carries
+//! only the draft's id.
 
-use axum::extract::{Multipart, Path, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
+use jiff::Timestamp;
+use jiff::civil::Date;
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::checklist::{Corrections, confirmed_reading_json, refusal_from_reading};
+use visanav_core::fit::{date_conflict, other_case_signs};
+use visanav_core::knowledge::Knowledge;
 use visanav_core::notice::NoticeReading;
-use visanav_store::{CaseId, LOCAL_ACCOUNT, NewNotice, StoredCase};
+use visanav_store::{
+    DraftId, DuplicatePolicy, EpisodeChoice, NewDraft, NewNotice, NoticeDraft, StoredCase,
+};
 
 use crate::extract::{self, MAX_UPLOAD_BYTES};
 use crate::pages::render;
+use crate::request::{LoadedCase, PageCase};
 use crate::{AppError, AppState};
+
+/// Today's date at the post, where the case's deadlines fall.
+pub fn today_at_post(k: &Knowledge, post: &str, now: Timestamp) -> Date {
+    k.post(post)
+        .and_then(|p| jiff::tz::TimeZone::get(&p.time_zone).ok())
+        .map(|tz| now.to_zoned(tz).date())
+        .unwrap_or_else(|| now.to_zoned(jiff::tz::TimeZone::UTC).date())
+}
 
 #[derive(askama::Template)]
 #[template(path = "notice_form.html")]
@@ -30,13 +45,17 @@ struct PreviewPage {
     disclaimer: &'static str,
     case_id: String,
     short_id: String,
+    draft_id: String,
+    error: Option<String>,
     kind: String,
     sections: String,
     post: Option<String>,
     warnings: Vec<String>,
-    original_b64: String,
-    media_type: String,
-    text_b64: String,
+    /// Signs that the notice is about another case; saving then needs a tick.
+    other_case: Vec<String>,
+    /// The refusal the case already records, when there is one: (date, notice's date
+    /// differs).
+    recorded: Option<(String, bool)>,
     refused_on: String,
     /// (id, name, the notice's words)
     requests: Vec<(String, String, String)>,
@@ -58,36 +77,19 @@ struct PreviewPage {
     procedure: Option<String>,
 }
 
-async fn load(state: &AppState, id: &str) -> Result<StoredCase, AppError> {
-    let id = state.store.resolve_case(LOCAL_ACCOUNT, id).await?;
-    state
-        .store
-        .get_case(LOCAL_ACCOUNT, &id)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no case matches {:?}", id.0)))
-}
-
-fn short(id: &CaseId) -> String {
-    id.0.chars().take(13).collect()
-}
-
 fn form(stored: &StoredCase, error: Option<String>, status: StatusCode) -> Response {
     let mut r = render(&FormPage {
         disclaimer: NOT_LEGAL_ADVICE,
-        case_id: stored.id.0.clone(),
-        short_id: short(&stored.id),
+        case_id: stored.id.to_string(),
+        short_id: stored.id.short().to_string(),
         error,
     });
     *r.status_mut() = status;
     r
 }
 
-pub async fn new(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let stored = load(&state, &id).await?;
-    Ok(form(&stored, None, StatusCode::OK))
+pub async fn new(PageCase(loaded): PageCase) -> Response {
+    form(&loaded.stored, None, StatusCode::OK)
 }
 
 /// Reads a notice for a case (its post as the hint), or the form again with the reason.
@@ -116,91 +118,175 @@ fn kind_label(r: &NoticeReading) -> String {
         .join(", ")
 }
 
-/// Reads the pasted or uploaded notice and shows what was read, ready to correct.
-pub async fn read(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    mut multipart: Multipart,
-) -> Result<Response, AppError> {
-    let stored = load(&state, &id).await?;
-    let mut pasted = String::new();
-    let mut upload: Option<(Vec<u8>, String, String)> = None;
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        let message = format!("The upload could not be read: {e}. Files can be up to 10 MB.");
-        form(&stored, Some(message), StatusCode::BAD_REQUEST)
+const TOO_LARGE: &str = "That file is larger than 10 MB. Upload a smaller photo (or a \
+                         screenshot of the letter), or paste the text.";
+
+/// What the form sent: pasted text and/or one file.
+struct Submitted {
+    pasted: String,
+    upload: Option<(Vec<u8>, String)>,
+}
+
+async fn fields(mut multipart: Multipart) -> Result<Submitted, (StatusCode, String)> {
+    let mut out = Submitted {
+        pasted: String::new(),
+        upload: None,
     };
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Ok(unreadable(e)),
-        };
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            (StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE.to_string())
+        } else {
+            (
+                StatusCode::BAD_REQUEST,
+                "The upload was interrupted or could not be read. Try again, or paste the text."
+                    .to_string(),
+            )
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_string();
         let file_name = field.file_name().unwrap_or_default().to_string();
-        let content_type = field.content_type().unwrap_or_default().to_string();
-        let bytes = match field.bytes().await {
-            Ok(b) => b,
-            Err(e) => return Ok(unreadable(e)),
-        };
+        let bytes = field.bytes().await.map_err(unreadable)?;
         match name.as_str() {
-            "text" => pasted = String::from_utf8_lossy(&bytes).into_owned(),
-            "file" if !bytes.is_empty() => upload = Some((bytes.to_vec(), file_name, content_type)),
+            "text" => out.pasted = String::from_utf8_lossy(&bytes).into_owned(),
+            "file" if !file_name.is_empty() || !bytes.is_empty() => {
+                out.upload = Some((bytes.to_vec(), file_name))
+            }
             _ => {}
         }
     }
-    let (original, media_type, text) = if let Some((bytes, file_name, content_type)) = upload {
-        if bytes.len() > MAX_UPLOAD_BYTES {
-            return Ok(form(
-                &stored,
-                Some(
-                    "That file is larger than 10 MB. Upload a smaller photo or paste the text."
-                        .into(),
-                ),
-                StatusCode::PAYLOAD_TOO_LARGE,
-            ));
-        }
-        let media_type = extract::media_type(&file_name, &content_type, &bytes);
-        // OCR and PDF tools are slow, blocking programs: keep them off the async workers.
-        let text = {
-            let bytes = bytes.clone();
-            let media_type = media_type.clone();
-            tokio::task::spawn_blocking(move || extract::text_of(&bytes, &media_type))
-                .await
-                .map_err(|e| AppError::internal(format!("text extraction task failed: {e}")))?
-        };
-        match text {
-            Ok((t, _method)) => (bytes, media_type, t),
-            Err(e) => {
+    Ok(out)
+}
+
+/// Reads the pasted or uploaded notice, keeps it as a draft and shows what was read.
+pub async fn read(
+    State(state): State<AppState>,
+    PageCase(loaded): PageCase,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let stored = &loaded.stored;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_UPLOAD_BYTES + 64 * 1024) {
+        return Ok(form(
+            stored,
+            Some(TOO_LARGE.into()),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ));
+    }
+    let submitted = match fields(multipart).await {
+        Ok(s) => s,
+        Err((status, message)) => return Ok(form(stored, Some(message), status)),
+    };
+    let (original, media_type, text) = match submitted.upload {
+        Some((bytes, file_name)) => match extract_text(bytes, &file_name).await? {
+            Ok(read) => read,
+            Err(message) => {
                 return Ok(form(
-                    &stored,
-                    Some(e.to_string()),
+                    stored,
+                    Some(message),
                     StatusCode::UNPROCESSABLE_ENTITY,
                 ));
             }
+        },
+        None if submitted.pasted.trim().is_empty() => {
+            return Ok(form(
+                stored,
+                Some("Paste the notice's text or choose a file first.".into()),
+                StatusCode::BAD_REQUEST,
+            ));
         }
-    } else if pasted.trim().is_empty() {
-        return Ok(form(
-            &stored,
-            Some("Paste the notice's text or choose a file first.".into()),
-            StatusCode::BAD_REQUEST,
-        ));
-    } else {
-        (
-            pasted.clone().into_bytes(),
+        None => (
+            submitted.pasted.clone().into_bytes(),
             "text/plain".to_string(),
-            pasted,
-        )
+            submitted.pasted,
+        ),
     };
-
-    let k = &state.knowledge;
-    let reading = match read_for(&state, &stored, &text) {
+    let reading = match read_for(&state, stored, &text) {
         Ok(r) => r,
         Err(page) => return Ok(*page),
     };
+    let draft = NewDraft {
+        media_type: &media_type,
+        original: &original,
+        text: &text,
+    };
+    let draft_id = state
+        .store
+        .create_draft(&loaded.actor, &stored.id, draft, state.clock.now())
+        .await?;
+    Ok(preview(
+        &state,
+        stored,
+        &draft_id,
+        &reading,
+        &Choices::default(),
+        None,
+    ))
+}
+
+/// The text of an uploaded file, or a message for the person. The type is decided by the
+/// file's first bytes, never by what the browser claims.
+async fn extract_text(
+    bytes: Vec<u8>,
+    file_name: &str,
+) -> Result<Result<(Vec<u8>, String, String), String>, AppError> {
+    if bytes.len() > MAX_UPLOAD_BYTES {
+        return Ok(Err(TOO_LARGE.into()));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Err(
+            "That file is empty. Choose the file again, or paste the notice's text.".into(),
+        ));
+    }
+    let media_type = extract::media_type(file_name, "", &bytes);
+    // OCR and PDF tools are slow, blocking programs: keep them off the async workers.
+    let text = {
+        let bytes = bytes.clone();
+        let media_type = media_type.clone();
+        tokio::task::spawn_blocking(move || extract::text_of(&bytes, &media_type))
+            .await
+            .map_err(|e| AppError::internal(format!("text extraction task failed: {e}")))?
+    };
+    Ok(match text {
+        Ok((t, _method)) => Ok((bytes, media_type, t)),
+        Err(e) => Err(e.to_string()),
+    })
+}
+
+/// What the person chose on the preview, sent back with "save".
+#[derive(Debug, Default)]
+struct Choices {
+    refused_on: Option<String>,
+    /// "same" or "new": which refusal the notice belongs to.
+    episode: Option<String>,
+    /// Ticked: "this notice is for this case" despite the signs.
+    confirm_case: bool,
+    docs: Option<Vec<String>>,
+}
+
+fn preview(
+    state: &AppState,
+    stored: &StoredCase,
+    draft_id: &DraftId,
+    reading: &NoticeReading,
+    choices: &Choices,
+    error: Option<String>,
+) -> Response {
+    let k = &state.knowledge;
     let name = |id: &str| k.document_name(id).to_string();
     let requested = reading.document_ids();
+    let ticked = |id: &str, default: bool| {
+        choices
+            .docs
+            .as_ref()
+            .map_or(default, |d| d.iter().any(|x| x == id))
+    };
     let requests = requested
         .iter()
+        .filter(|id| ticked(id, true))
         .map(|id| {
             let words = reading
                 .requests
@@ -239,11 +325,21 @@ pub async fn read(
         .filter(|d| !please_check.iter().any(|c| c.0 == d.id))
         .map(|d| (d.id.clone(), d.name.clone()))
         .collect();
-    let refused_on = reading
-        .refusal_date()
-        .map(|d| d.date.clone())
+    let read_on = reading.refusal_date().map(|d| d.date.clone());
+    let refused_on = choices
+        .refused_on
+        .clone()
+        .or_else(|| read_on.clone())
+        .or_else(|| stored.case.refusal.as_ref().map(|r| r.on.to_string()))
         .or_else(|| stored.case.interview_on.map(|d| d.to_string()))
         .unwrap_or_default();
+    let recorded = stored.case.refusal.as_ref().map(|r| {
+        let differs = visanav_core::date::parse_date(&refused_on)
+            .ok()
+            .and_then(|on| date_conflict(&stored.case, on))
+            .is_some();
+        (r.on.to_string(), differs)
+    });
     let deadline = visanav_core::date::parse_date(&refused_on)
         .ok()
         .and_then(|on| {
@@ -254,11 +350,18 @@ pub async fn read(
         .post(&stored.case.post)
         .and_then(|p| p.procedure.as_ref())
         .map(|p| format!("{} (visanav's notes as of {})", p.channel, p.as_of));
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     let page = PreviewPage {
         disclaimer: NOT_LEGAL_ADVICE,
-        case_id: stored.id.0.clone(),
-        short_id: short(&stored.id),
-        kind: kind_label(&reading),
+        case_id: stored.id.to_string(),
+        short_id: stored.id.short().to_string(),
+        draft_id: draft_id.0.clone(),
+        error,
+        kind: kind_label(reading),
         sections: if reading.sections.is_empty() {
             "not stated (221(g) assumed)".into()
         } else {
@@ -270,9 +373,8 @@ pub async fn read(
                 .unwrap_or_else(|| c.to_string())
         }),
         warnings: reading.warnings.clone(),
-        original_b64: B64.encode(&original),
-        media_type,
-        text_b64: B64.encode(text.as_bytes()),
+        other_case: other_case_signs(reading, &stored.case),
+        recorded,
         refused_on,
         requests,
         confidence: reading.confidence.level.as_str().to_string(),
@@ -286,94 +388,129 @@ pub async fn read(
         deadline,
         procedure,
     };
-    Ok(render(&page))
+    let mut r = render(&page);
+    *r.status_mut() = status;
+    r
 }
 
-/// Saves the confirmed reading: refusal episode, checklist and the original notice.
-pub async fn apply(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Response, AppError> {
-    let stored = load(&state, &id).await?;
-    let mut original = None;
-    let mut text = None;
-    let mut media_type = String::from("text/plain");
-    let mut refused_on = None;
+fn parse_choices(body: &[u8]) -> (Option<DraftId>, Choices) {
+    let mut draft = None;
+    let mut choices = Choices::default();
     let mut docs = Vec::new();
-    for (key, value) in form_urlencoded::parse(&body) {
+    for (key, value) in form_urlencoded::parse(body) {
         match key.as_ref() {
-            "original" => original = B64.decode(value.as_bytes()).ok(),
-            "text" => {
-                text = B64
-                    .decode(value.as_bytes())
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-            }
-            "media_type" => media_type = extract::known_media_type(&value).to_string(),
-            "refused_on" => refused_on = Some(value.into_owned()),
+            "draft" => draft = Some(DraftId(value.into_owned())),
+            "refused_on" => choices.refused_on = Some(value.into_owned()),
+            "episode" => choices.episode = Some(value.into_owned()),
+            "confirm_case" => choices.confirm_case = value == "yes",
             "doc" => docs.push(value.into_owned()),
             _ => {}
         }
     }
-    let (Some(original), Some(text)) = (original, text) else {
+    choices.docs = Some(docs);
+    (draft, choices)
+}
+
+/// Saves the confirmed reading: refusal episode, checklist and the original notice, and
+/// removes the draft, in one transaction. When the notice's date differs from the refusal
+/// the case records, or the notice looks like another case's, the preview comes back until
+/// the person has chosen.
+pub async fn apply(
+    State(state): State<AppState>,
+    PageCase(loaded): PageCase,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let LoadedCase { actor, stored } = loaded;
+    let (draft_id, choices) = parse_choices(&body);
+    let Some(draft_id) = draft_id else {
         return Ok(form(
             &stored,
             Some("The form was incomplete; read the notice again.".into()),
             StatusCode::BAD_REQUEST,
         ));
     };
-    let k = &state.knowledge;
-    let reading = match read_for(&state, &stored, &text) {
+    let now = state.clock.now();
+    let draft: NoticeDraft = state
+        .store
+        .draft(&actor, &stored.id, &draft_id, now)
+        .await
+        .map_err(|e| AppError::from(e).with_case(stored.id.as_str()))?;
+    let reading = match read_for(&state, &stored, &draft.text) {
         Ok(r) => r,
         Err(page) => return Ok(*page),
     };
-    let refused_on = match refused_on.as_deref().map(visanav_core::date::parse_date) {
+    let again = |message: &str| {
+        Ok(preview(
+            &state,
+            &stored,
+            &draft_id,
+            &reading,
+            &choices,
+            Some(message.to_string()),
+        ))
+    };
+    let refused_on = match choices
+        .refused_on
+        .as_deref()
+        .map(visanav_core::date::parse_date)
+    {
         Some(Ok(d)) => Some(d),
-        Some(Err(e)) => {
-            return Ok(form(
-                &stored,
-                Some(format!("Refusal date: {e}")),
-                StatusCode::BAD_REQUEST,
-            ));
-        }
+        Some(Err(e)) => return again(&format!("Refusal date: {e}")),
         None => None,
     };
+    if !other_case_signs(&reading, &stored.case).is_empty() && !choices.confirm_case {
+        return again(
+            "This notice may be for another case. Check it, and tick the box that says it is \
+             for this case, or add it to the right case instead.",
+        );
+    }
+    let today = today_at_post(&state.knowledge, &stored.case.post, now);
     let corrections = Corrections {
         refused_on,
-        only: Some(docs),
+        only: choices.docs.clone(),
         ..Default::default()
     };
-    let today = jiff::Zoned::now().date();
-    let refusal =
-        match refusal_from_reading(&reading, &corrections, k, stored.case.interview_on, today) {
-            Ok(r) => r,
-            Err(problems) => {
-                return Ok(form(
-                    &stored,
-                    Some(problems.join(" ")),
-                    StatusCode::BAD_REQUEST,
-                ));
-            }
-        };
+    let refusal = match refusal_from_reading(
+        &reading,
+        &corrections,
+        &state.knowledge,
+        stored.case.interview_on,
+        today,
+    ) {
+        Ok(r) => r,
+        Err(problems) => return again(&problems.join(" ")),
+    };
+    let episode = match (
+        date_conflict(&stored.case, refusal.on),
+        choices.episode.as_deref(),
+    ) {
+        (_, Some("new")) => EpisodeChoice::New,
+        (_, Some("same")) | (None, _) => EpisodeChoice::Latest,
+        (Some(_), _) => {
+            return again(
+                "The date differs from the refusal your case records. Say whether this \
+                 notice is about that same refusal or a new one.",
+            );
+        }
+    };
     let confirmed = confirmed_reading_json(&reading, &refusal);
+    let notice = NewNotice {
+        kind: reading.kind.as_str(),
+        media_type: &draft.media_type,
+        original: &draft.original,
+        reading_json: &confirmed,
+        from_draft: Some(&draft_id),
+        episode,
+        duplicates: DuplicatePolicy::Refuse,
+    };
     state
         .store
-        .apply_notice(
-            LOCAL_ACCOUNT,
-            &stored.id,
-            &refusal,
-            NewNotice {
-                kind: reading.kind.as_str(),
-                media_type: &media_type,
-                original: &original,
-                reading_json: &confirmed,
-            },
-        )
-        .await?;
+        .apply_notice(&actor, &stored.id, &refusal, notice, now)
+        .await
+        .map_err(|e| AppError::from(e).with_case(stored.id.as_str()))?;
     Ok((
         StatusCode::SEE_OTHER,
-        [(header::LOCATION, format!("/cases/{}", stored.id.0))],
+        [(header::LOCATION, format!("/cases/{}", stored.id))],
     )
         .into_response())
 }

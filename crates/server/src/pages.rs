@@ -8,8 +8,8 @@ use axum::response::{Html, IntoResponse, Response};
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::knowledge::{KVisaHandling, Post, Status, StatusSource};
 use visanav_core::plan::{DeadlineState, ExpiryStatus, Plan};
-use visanav_store::LOCAL_ACCOUNT;
 
+use crate::request::{CurrentActor, PageCase};
 use crate::{AppError, AppState};
 
 pub(crate) fn render(t: &impl Template) -> Response {
@@ -43,13 +43,16 @@ struct Home {
     cases: Vec<CaseRow>,
 }
 
-pub async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
-    let cases = state.store.list_cases(LOCAL_ACCOUNT).await?;
+pub async fn home(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> Result<Response, AppError> {
+    let cases = state.store.list_cases(&actor).await?;
     let rows = cases
         .into_iter()
         .map(|c| CaseRow {
-            short_id: c.id.0.chars().take(13).collect(),
-            id: c.id.0.clone(),
+            short_id: c.id.short().to_string(),
+            id: c.id.to_string(),
             visa: c.visa,
             post: c.post,
             status: c.latest_status,
@@ -252,20 +255,13 @@ fn deadline_view<'a>(d: &'a visanav_core::plan::Deadline<'a>) -> DeadlineView<'a
 
 pub async fn case(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PageCase(loaded): PageCase,
 ) -> Result<Response, AppError> {
-    let id = state.store.resolve_case(LOCAL_ACCOUNT, &id).await?;
-    let Some(stored) = state.store.get_case(LOCAL_ACCOUNT, &id).await? else {
-        return Ok(not_found().await);
-    };
+    let stored = loaded.stored;
     let k = &state.knowledge;
     let c = &stored.case;
     let post = k.post(&c.post);
-    // Deadlines are dates at the post, so "today" is today there.
-    let today = post
-        .and_then(|p| jiff::tz::TimeZone::get(&p.time_zone).ok())
-        .map(|tz| jiff::Timestamp::now().to_zoned(tz).date())
-        .unwrap_or_else(|| jiff::Zoned::now().date());
+    let today = crate::notices::today_at_post(k, &c.post, state.clock.now());
     let p: Plan<'_> = visanav_core::plan::plan(c, k, today);
     let renewals = p
         .expiries
@@ -294,8 +290,8 @@ pub async fn case(
         .collect();
     let page = CasePage {
         disclaimer: NOT_LEGAL_ADVICE,
-        short_id: stored.id.0.chars().take(13).collect(),
-        case_id: stored.id.0.clone(),
+        short_id: stored.id.short().to_string(),
+        case_id: stored.id.to_string(),
         visa: c.visa.as_str(),
         post_name: post
             .map(|x| format!("{} ({})", x.name, x.code))

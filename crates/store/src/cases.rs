@@ -143,7 +143,8 @@ struct LatestStatusRow {
 }
 
 /// The latest refusal episode of a case: the one the case file describes.
-pub(crate) const LATEST_REFUSAL: &str = "SELECT id, refused_on, sections, requested, submitted_on, notes_enc
+pub(crate) const LATEST_REFUSAL: &str =
+    "SELECT id, refused_on, sections, requested, submitted_on, notes_enc
      FROM refusals WHERE case_id = $1 ORDER BY refused_on DESC, id DESC LIMIT 1";
 
 impl Tx<'_> {
@@ -306,7 +307,11 @@ impl Tx<'_> {
     }
 
     /// [`StoreError::CaseNotFound`] unless the actor has this case (for reads of children).
-    pub(crate) async fn ensure_case(&mut self, actor: &Actor, id: &CaseId) -> Result<(), StoreError> {
+    pub(crate) async fn ensure_case(
+        &mut self,
+        actor: &Actor,
+        id: &CaseId,
+    ) -> Result<(), StoreError> {
         let owned: i64 = on_tx!(self, c => sqlx::query_scalar(
             "SELECT COUNT(*) FROM cases WHERE id = $1 AND owner_id = $2"
         )
@@ -391,27 +396,26 @@ impl Tx<'_> {
             .fetch_optional(&mut *c)
             .await?);
         let Some(row) = row else { return Ok(None) };
-        let (statuses, refusal, documents): (Vec<StatusRow>, Option<RefusalRow>, Vec<DocumentRow>) =
-            on_tx!(self, c => (
-                sqlx::query_as(
-                    "SELECT observed_on, status, last_updated, source FROM status_observations
-                     WHERE case_id = $1 ORDER BY observed_on, recorded_ms, id",
-                )
+        let (statuses, refusal, documents): (Vec<StatusRow>, Option<RefusalRow>, Vec<DocumentRow>) = on_tx!(self, c => (
+            sqlx::query_as(
+                "SELECT observed_on, status, last_updated, source FROM status_observations
+                 WHERE case_id = $1 ORDER BY observed_on, recorded_ms, id",
+            )
+            .bind(id.as_str())
+            .fetch_all(&mut *c)
+            .await?,
+            sqlx::query_as(LATEST_REFUSAL)
                 .bind(id.as_str())
-                .fetch_all(&mut *c)
+                .fetch_optional(&mut *c)
                 .await?,
-                sqlx::query_as(LATEST_REFUSAL)
-                    .bind(id.as_str())
-                    .fetch_optional(&mut *c)
-                    .await?,
-                sqlx::query_as(
-                    "SELECT kind, country, issued_on, expires_on, status FROM case_documents
-                     WHERE case_id = $1 ORDER BY position",
-                )
-                .bind(id.as_str())
-                .fetch_all(&mut *c)
-                .await?,
-            ));
+            sqlx::query_as(
+                "SELECT kind, country, issued_on, expires_on, status FROM case_documents
+                 WHERE case_id = $1 ORDER BY position",
+            )
+            .bind(id.as_str())
+            .fetch_all(&mut *c)
+            .await?,
+        ));
         self.assemble(row, statuses, refusal, documents).map(Some)
     }
 
@@ -509,7 +513,10 @@ impl Tx<'_> {
             None => None,
             Some(ct) => {
                 let bytes = self.crypto.decrypt(&ct, &aad("refusals", "notes", &r.id))?;
-                Some(String::from_utf8(bytes).map_err(|_| corrupt("refusal notes", "not UTF-8".into()))?)
+                Some(
+                    String::from_utf8(bytes)
+                        .map_err(|_| corrupt("refusal notes", "not UTF-8".into()))?,
+                )
             }
         };
         Ok(Refusal {
@@ -649,7 +656,9 @@ impl Store {
         obs: &StatusObservation,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        in_tx!(self, TxMode::Write, |tx| tx.append_status(actor, id, obs, now).await)
+        in_tx!(self, TxMode::Write, |tx| tx
+            .append_status(actor, id, obs, now)
+            .await)
     }
 
     pub async fn resolve_case(&self, actor: &Actor, query: &str) -> Result<CaseId, StoreError> {
@@ -688,7 +697,9 @@ impl Store {
         actor: &Actor,
         passport: &PassportNumber,
     ) -> Result<Vec<CaseId>, StoreError> {
-        in_tx!(self, TxMode::Read, |tx| tx.find_by_passport(actor, passport).await)
+        in_tx!(self, TxMode::Read, |tx| tx
+            .find_by_passport(actor, passport)
+            .await)
     }
 
     pub async fn delete_case(&self, actor: &Actor, id: &CaseId) -> Result<bool, StoreError> {

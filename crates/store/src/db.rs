@@ -145,7 +145,9 @@ impl Db {
     pub(crate) async fn begin(&self, mode: TxMode) -> Result<TxConn, StoreError> {
         Ok(match (self, mode) {
             (Db::Sqlite(p), TxMode::Read) => TxConn::Sqlite(p.begin().await?),
-            (Db::Sqlite(p), TxMode::Write) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            (Db::Sqlite(p), TxMode::Write) => {
+                TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?)
+            }
             (Db::Pg(p), TxMode::Read) => TxConn::Pg(
                 p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,

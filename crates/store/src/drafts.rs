@@ -42,7 +42,10 @@ impl std::fmt::Debug for NoticeDraft {
             .field("case_id", &self.case_id)
             .field("media_type", &self.media_type)
             .field("original", &format_args!("<{} bytes>", self.original.len()))
-            .field("text", &format_args!("<{} chars>", self.text.chars().count()))
+            .field(
+                "text",
+                &format_args!("<{} chars>", self.text.chars().count()),
+            )
             .finish()
     }
 }
@@ -74,7 +77,9 @@ impl Tx<'_> {
         self.ensure_case(actor, case).await?;
         let id = uuid::Uuid::now_v7().to_string();
         let original_enc = self.crypto.encrypt(draft.original, &aad("original", &id));
-        let text_enc = self.crypto.encrypt(draft.text.as_bytes(), &aad("text", &id));
+        let text_enc = self
+            .crypto
+            .encrypt(draft.text.as_bytes(), &aad("text", &id));
         let expires = now.as_millisecond() + DRAFT_LIFETIME.as_millis() as i64;
         on_tx!(self, c => sqlx::query(
             "INSERT INTO notice_drafts (id, owner_id, case_id, media_type, original_enc, text_enc, created_ms, expires_ms)
@@ -156,7 +161,9 @@ impl Store {
         draft: NewDraft<'_>,
         now: Timestamp,
     ) -> Result<DraftId, StoreError> {
-        in_tx!(self, TxMode::Write, |tx| tx.create_draft(actor, case, draft, now).await)
+        in_tx!(self, TxMode::Write, |tx| tx
+            .create_draft(actor, case, draft, now)
+            .await)
     }
 
     pub async fn draft(
@@ -166,6 +173,8 @@ impl Store {
         id: &DraftId,
         now: Timestamp,
     ) -> Result<NoticeDraft, StoreError> {
-        in_tx!(self, TxMode::Read, |tx| tx.draft(actor, case, id, now).await)
+        in_tx!(self, TxMode::Read, |tx| tx
+            .draft(actor, case, id, now)
+            .await)
     }
 }

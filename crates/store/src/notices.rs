@@ -135,8 +135,12 @@ impl Tx<'_> {
                 existing: existing.clone(),
             });
         }
-        let (refusal_id, new_episode) = self.record_episode(case, refusal, notice.episode, now_ms).await?;
-        let documents_added = self.add_requested_documents(case, &refusal.requested).await?;
+        let (refusal_id, new_episode) = self
+            .record_episode(case, refusal, notice.episode, now_ms)
+            .await?;
+        let documents_added = self
+            .add_requested_documents(case, &refusal.requested)
+            .await?;
         let notice_id = match &existing {
             Some(id) => {
                 self.replace_reading(id, &refusal_id, notice).await?;
@@ -367,7 +371,9 @@ impl Store {
         actor: &Actor,
         case: &CaseId,
     ) -> Result<Option<Refusal>, StoreError> {
-        in_tx!(self, TxMode::Read, |tx| tx.latest_refusal(actor, case).await)
+        in_tx!(self, TxMode::Read, |tx| tx
+            .latest_refusal(actor, case)
+            .await)
     }
 
     pub async fn list_notices(

@@ -69,12 +69,21 @@ impl Env {
         String::from_utf8(out.stdout).expect("utf-8 stdout")
     }
 
+    /// Runs a command that must fail, and returns its standard error.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "visanav {args:?} should have failed");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// Imports the example case (again, if it is there already: tests often need two).
     fn import_example(&self) -> String {
         let out = self.ok(&[
             "case",
             "import",
             example().to_str().expect("path"),
             "--json",
+            "--force",
         ]);
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
         v["id"].as_str().expect("id").to_string()
@@ -361,8 +370,23 @@ fn import_export_round_trip() {
     let id = env.import_example();
     let exported = env.ok(&["case", "export", &id[..8]]);
     let path = env.write("exported.toml", &exported);
+    // The same case number again is a mistake unless the person says otherwise.
+    let refused = env.fails(&["case", "import", path.to_str().expect("p")]);
+    assert!(
+        refused.contains("you already have a case with case number MNL2025512345")
+            && refused.contains("--force")
+            && refused.contains("Nothing was imported"),
+        "{refused}"
+    );
+    assert_eq!(env.case_count(), 1);
     let id2 = env.import_example();
-    let again = env.ok(&["case", "import", path.to_str().expect("p"), "--json"]);
+    let again = env.ok(&[
+        "case",
+        "import",
+        path.to_str().expect("p"),
+        "--json",
+        "--force",
+    ]);
     let id3 = serde_json::from_str::<serde_json::Value>(&again).expect("json")["id"]
         .as_str()
         .expect("id")
@@ -382,7 +406,7 @@ fn import_export_round_trip() {
     // JSON export is accepted too.
     let json = env.ok(&["case", "export", &id, "--format", "json"]);
     let jpath = env.write("exported.json", &json);
-    env.ok(&["case", "import", jpath.to_str().expect("p")]);
+    env.ok(&["case", "import", jpath.to_str().expect("p"), "--force"]);
     assert_eq!(env.case_count(), 4);
 }
 
@@ -875,7 +899,7 @@ fn documented_examples_import() {
         let start = doc.find(&format!("```{lang}\n")).expect("code block") + lang.len() + 4;
         let end = start + doc[start..].find("```").expect("end of block");
         let path = env.write(&format!("doc.{ext}"), &doc[start..end]);
-        env.ok(&["case", "import", path.to_str().expect("p")]);
+        env.ok(&["case", "import", path.to_str().expect("p"), "--force"]);
     }
     assert_eq!(env.case_count(), 2);
 }
@@ -1103,9 +1127,8 @@ fn web_notice_paste_preview_correct_and_save() {
 
     // The person corrects the reading: adds the I-134 the reader could not see, saves.
     let form = format!(
-        "original={}&media_type=text%2Fplain&text={}&refused_on={refused}&doc=police_certificate&doc=i134_support",
-        form_value(&input_value(&preview, "original")),
-        form_value(&input_value(&preview, "text")),
+        "draft={}&refused_on={refused}&doc=police_certificate&doc=i134_support",
+        form_value(&input_value(&preview, "draft")),
     );
     let cross = http_post(
         &server.addr,

@@ -2,11 +2,11 @@
 //! always and against PostgreSQL when `VISANAV_TEST_POSTGRES_URL` is set (one fresh database
 //! per test on that server).
 
+use jiff::Timestamp;
 use sqlx::Connection;
 use visanav_core::casefile::{CaseFile, Format, Refusal, StatusObservation};
 use visanav_core::ids::PassportNumber;
 use visanav_core::knowledge::{Knowledge, StatusSource};
-use jiff::Timestamp;
 use visanav_store::{
     AccountId, Actor, Backend, CaseId, Crypto, DuplicatePolicy, EpisodeChoice, NewNotice, Store,
     StoreError, TxMode,
@@ -135,7 +135,10 @@ impl TestDb {
         let mut c = sqlx::PgConnection::connect(&self.url)
             .await
             .expect("connect");
-        sqlx::query_scalar(sql).fetch_one(&mut c).await.expect("text")
+        sqlx::query_scalar(sql)
+            .fetch_one(&mut c)
+            .await
+            .expect("text")
     }
 
     async fn cleanup(self) {
@@ -271,12 +274,7 @@ mod checks {
             db.store.resolve_case(&other(), id.as_str()).await,
             Err(StoreError::CaseNotFound(_))
         ));
-        assert!(
-            !db.store
-                .delete_case(&other(), &id)
-                .await
-                .expect("delete")
-        );
+        assert!(!db.store.delete_case(&other(), &id).await.expect("delete"));
         let obs = StatusObservation {
             on: "2025-07-01".parse().expect("d"),
             status: "Issued".into(),
@@ -329,12 +327,7 @@ mod checks {
     pub async fn delete_removes_the_case_and_its_history(db: &TestDb) {
         let keep = db.new_case().await;
         let gone = db.new_case().await;
-        assert!(
-            db.store
-                .delete_case(&local(), &gone)
-                .await
-                .expect("delete")
-        );
+        assert!(db.store.delete_case(&local(), &gone).await.expect("delete"));
         assert!(
             db.store
                 .get_case(&local(), &gone)
@@ -388,11 +381,12 @@ mod checks {
             b
         );
         // UUIDv7s made in the same millisecond share a long prefix; find where they differ.
-        let common =
-            a.as_str().chars()
-                .zip(b.as_str().chars())
-                .take_while(|(x, y)| x == y)
-                .count();
+        let common = a
+            .as_str()
+            .chars()
+            .zip(b.as_str().chars())
+            .take_while(|(x, y)| x == y)
+            .count();
         let shared = &a.as_str()[..common.max(4)];
         if common >= 4 {
             assert!(matches!(
@@ -422,19 +416,13 @@ mod checks {
         let id = db.new_case().await;
         let found = db
             .store
-            .find_by_passport(
-                &local(),
-                &PassportNumber::parse("p1234567a").expect("p"),
-            )
+            .find_by_passport(&local(), &PassportNumber::parse("p1234567a").expect("p"))
             .await
             .expect("find");
         assert_eq!(found, vec![id]);
         let none = db
             .store
-            .find_by_passport(
-                &local(),
-                &PassportNumber::parse("X9999999").expect("p"),
-            )
+            .find_by_passport(&local(), &PassportNumber::parse("X9999999").expect("p"))
             .await
             .expect("find");
         assert!(none.is_empty());
@@ -532,11 +520,7 @@ mod checks {
             vec!["ds5535".to_string()]
         );
 
-        let notices = db
-            .store
-            .list_notices(&local(), &id)
-            .await
-            .expect("list");
+        let notices = db.store.list_notices(&local(), &id).await.expect("list");
         assert_eq!(notices.len(), 2);
         assert_eq!(notices[0].original, notice.original);
         assert!(matches!(
@@ -549,12 +533,7 @@ mod checks {
                 .await,
             Err(StoreError::CaseNotFound(_))
         ));
-        assert!(
-            db.store
-                .delete_case(&local(), &id)
-                .await
-                .expect("delete")
-        );
+        assert!(db.store.delete_case(&local(), &id).await.expect("delete"));
     }
 
     fn notice<'a>(original: &'a [u8]) -> NewNotice<'a> {
@@ -635,7 +614,10 @@ mod checks {
             Err(StoreError::CaseNotFound(_))
         ));
         assert_eq!(
-            db.store.resolve_case(&local(), id.short()).await.expect("short id"),
+            db.store
+                .resolve_case(&local(), id.short())
+                .await
+                .expect("short id"),
             id
         );
         db.new_case().await;
@@ -679,11 +661,20 @@ mod checks {
         assert_eq!(forced.notice_id, first.notice_id);
         let notices = db.store.list_notices(&local(), &id).await.expect("list");
         assert_eq!(notices.len(), 1, "one copy of the file");
-        assert!(notices[0].reading_json.contains("ds5535"), "reading replaced");
+        assert!(
+            notices[0].reading_json.contains("ds5535"),
+            "reading replaced"
+        );
         // The same file on another case is not a duplicate.
         let other_case = db.new_case().await;
         db.store
-            .apply_notice(&local(), &other_case, &refusal(), notice(b"letter one"), now())
+            .apply_notice(
+                &local(),
+                &other_case,
+                &refusal(),
+                notice(b"letter one"),
+                now(),
+            )
             .await
             .expect("other case");
     }
@@ -733,10 +724,14 @@ mod checks {
             .expect_err("the injected failure");
         assert!(err.to_string().contains("injected failure"), "{err}");
         assert_eq!(case_of(db, &id).await, before, "nothing changed");
-        let stored = db.store.get_case(&local(), &id).await.expect("get").expect("found");
+        let stored = db
+            .store
+            .get_case(&local(), &id)
+            .await
+            .expect("get")
+            .expect("found");
         assert_eq!(
-            stored.updated_ms,
-            stored.created_ms,
+            stored.updated_ms, stored.created_ms,
             "not even the case's change time"
         );
     }
@@ -783,10 +778,17 @@ mod checks {
             .create_draft(&local(), &id, draft, now())
             .await
             .expect("draft");
-        let got = db.store.draft(&local(), &id, &did, now()).await.expect("read");
+        let got = db
+            .store
+            .draft(&local(), &id, &did, now())
+            .await
+            .expect("read");
         assert_eq!(got.original, draft.original);
         assert_eq!(got.text, draft.text);
-        assert!(!format!("{got:?}").contains("Maria"), "Debug hides the contents");
+        assert!(
+            !format!("{got:?}").contains("Maria"),
+            "Debug hides the contents"
+        );
         assert!(matches!(
             db.store.draft(&other(), &id, &did, now()).await,
             Err(StoreError::DraftNotFound)
@@ -825,18 +827,26 @@ mod checks {
             .expect("draft");
         db.store.delete_case(&local(), &id).await.expect("delete");
         assert_eq!(
-            db.raw_count("SELECT COUNT(*) FROM notice_drafts WHERE case_id = $1", id.as_str())
-                .await,
+            db.raw_count(
+                "SELECT COUNT(*) FROM notice_drafts WHERE case_id = $1",
+                id.as_str()
+            )
+            .await,
             0
         );
         let keep = db.new_case().await;
-        let old = db.store.create_draft(&local(), &keep, draft, now()).await.expect("old");
+        let old = db
+            .store
+            .create_draft(&local(), &keep, draft, now())
+            .await
+            .expect("old");
         db.store
             .create_draft(&local(), &keep, draft, tomorrow)
             .await
             .expect("new");
         assert_eq!(
-            db.raw_count("SELECT COUNT(*) FROM notice_drafts WHERE id = $1", &old.0).await,
+            db.raw_count("SELECT COUNT(*) FROM notice_drafts WHERE id = $1", &old.0)
+                .await,
             0,
             "expired draft purged"
         );
@@ -864,9 +874,20 @@ mod checks {
         ];
         let mut rows_before = 0;
         for t in tables {
-            rows_before += db.raw_count(&format!("SELECT COUNT(*) FROM {t} WHERE {} = $1", if t == "cases" { "id" } else { "case_id" }), id.as_str()).await;
+            rows_before += db
+                .raw_count(
+                    &format!(
+                        "SELECT COUNT(*) FROM {t} WHERE {} = $1",
+                        if t == "cases" { "id" } else { "case_id" }
+                    ),
+                    id.as_str(),
+                )
+                .await;
         }
-        assert!(rows_before >= 4, "sanity: the case has rows ({rows_before})");
+        assert!(
+            rows_before >= 4,
+            "sanity: the case has rows ({rows_before})"
+        );
         db.store.delete_case(&local(), &id).await.expect("delete");
         for t in tables {
             let column = if t == "cases" { "id" } else { "case_id" };
@@ -877,7 +898,12 @@ mod checks {
             // A raw scan of everything stored: every row of every table, as text.
             let mut all = String::new();
             for t in tables {
-                all.push_str(&db.raw_text(&format!("SELECT COALESCE(string_agg(t::text, ''), '') FROM {t} t")).await);
+                all.push_str(
+                    &db.raw_text(&format!(
+                        "SELECT COALESCE(string_agg(t::text, ''), '') FROM {t} t"
+                    ))
+                    .await,
+                );
             }
             for secret in ["P1234567A", "SANTOS", "Maria Clara"] {
                 assert!(!all.contains(secret), "{secret} is still stored");
@@ -898,20 +924,36 @@ mod checks {
             .create_case(&local(), &example(), now(), DuplicatePolicy::Refuse)
             .await
             .expect("create");
-        tx.append_status(&local(), &id, &obs, now()).await.expect("append");
+        tx.append_status(&local(), &id, &obs, now())
+            .await
+            .expect("append");
         assert_eq!(
-            tx.get_case(&local(), &id).await.expect("get").expect("seen inside").case.status.len(),
+            tx.get_case(&local(), &id)
+                .await
+                .expect("get")
+                .expect("seen inside")
+                .case
+                .status
+                .len(),
             example().status.len() + 1
         );
         tx.rollback().await.expect("rollback");
-        assert!(db.store.get_case(&local(), &id).await.expect("get").is_none());
+        assert!(
+            db.store
+                .get_case(&local(), &id)
+                .await
+                .expect("get")
+                .is_none()
+        );
         // The same, committed: both happened.
         let mut tx = db.store.begin(TxMode::Write).await.expect("begin");
         let id = tx
             .create_case(&local(), &example(), now(), DuplicatePolicy::Refuse)
             .await
             .expect("create");
-        tx.append_status(&local(), &id, &obs, now()).await.expect("append");
+        tx.append_status(&local(), &id, &obs, now())
+            .await
+            .expect("append");
         tx.commit().await.expect("commit");
         assert_eq!(
             case_of(db, &id).await.status.len(),

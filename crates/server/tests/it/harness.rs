@@ -1,0 +1,215 @@
+//! The in-process harness: [`App`] holds a router over a fresh store, and sends requests
+//! that look like a browser's (or an API client's) to it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use jiff::Timestamp;
+use tower::ServiceExt as _;
+use visanav_core::casefile::{CaseFile, Format};
+use visanav_core::knowledge::Knowledge;
+use visanav_server::{AppState, Clock, ServerConfig};
+use visanav_store::{Actor, CaseId, Crypto, DuplicatePolicy, Store};
+
+pub const EXAMPLE: &str = include_str!("../../../../examples/k1-manila-221g.toml");
+/// The host a browser on this machine sends.
+pub const HOST: &str = "127.0.0.1:8080";
+
+pub struct App {
+    pub store: Store,
+    pub knowledge: Arc<Knowledge>,
+    router: Router,
+    _dir: tempfile::TempDir,
+}
+
+/// A response, its body read as text.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).expect("a JSON body")
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The value of the first `<input name="NAME" value="...">` on the page.
+    pub fn input(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker).expect("input on page") + marker.len();
+        let end = self.body[start..].find('"').expect("closing quote");
+        self.body[start..start + end].to_string()
+    }
+}
+
+pub fn now() -> Timestamp {
+    "2025-06-10T08:00:00Z".parse().expect("timestamp")
+}
+
+impl App {
+    pub async fn new() -> App {
+        App::at(now()).await
+    }
+
+    /// An app whose clock stands still at `at`.
+    pub async fn at(at: Timestamp) -> App {
+        App::build(at, Knowledge::embedded().expect("knowledge")).await
+    }
+
+    /// An app over another knowledge base (an operator's override directory).
+    pub async fn with_knowledge(knowledge: Knowledge) -> App {
+        App::build(now(), knowledge).await
+    }
+
+    async fn build(at: Timestamp, knowledge: Knowledge) -> App {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("visanav.db").display());
+        let store = Store::open(&url, Crypto::from_master_key(&[9; 32]))
+            .await
+            .expect("store");
+        let knowledge = Arc::new(knowledge);
+        let server = ServerConfig::new(
+            HOST.parse().expect("addr"),
+            Some("visanav.example.org"),
+            Duration::from_secs(30),
+        );
+        let state =
+            AppState::new(store.clone(), knowledge.clone(), server).with_clock(Clock::fixed(at));
+        App {
+            router: visanav_server::router(state),
+            store,
+            knowledge,
+            _dir: dir,
+        }
+    }
+
+    pub fn case_file(&self, toml: &str) -> CaseFile {
+        let today = "2025-06-10".parse().expect("date");
+        CaseFile::parse(toml, Format::Toml, &self.knowledge, today).expect("valid case file")
+    }
+
+    /// Stores a case for the local account.
+    pub async fn add_case(&self, toml: &str) -> CaseId {
+        self.store
+            .create_case(
+                &Actor::local(),
+                &self.case_file(toml),
+                now(),
+                DuplicatePolicy::Allow,
+            )
+            .await
+            .expect("create case")
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Resp {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(
+            Request::get(path)
+                .header(header::HOST, HOST)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// A form post as visanav's own page sends it.
+    pub async fn post_form(&self, path: &str, body: &str) -> Resp {
+        self.post(
+            path,
+            "application/x-www-form-urlencoded",
+            body.as_bytes().to_vec(),
+            &[("sec-fetch-site", "same-origin")],
+        )
+        .await
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut request = Request::post(path)
+            .header(header::HOST, HOST)
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::CONTENT_LENGTH, body.len());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::from(body)).expect("request"))
+            .await
+    }
+
+    /// Posts a notice's text to the read form, as the browser does (multipart).
+    pub async fn read_notice(&self, case: &CaseId, text: &str) -> Resp {
+        let (ctype, body) = multipart(&[("text", None, text.as_bytes())]);
+        self.post(
+            &format!("/cases/{case}/notice"),
+            &ctype,
+            body,
+            &[("sec-fetch-site", "same-origin")],
+        )
+        .await
+    }
+}
+
+/// A multipart/form-data body: (field, file name, bytes).
+pub fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "visanavTESTboundary";
+    let mut body = Vec::new();
+    for (name, file, bytes) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(f) => body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\
+                     Content-Type: image/png\r\n\r\n"
+                )
+                .as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Percent-encodes a form value.
+pub fn enc(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}

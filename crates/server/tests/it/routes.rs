@@ -1,0 +1,253 @@
+//! Errors in the client's format, host and origin checks, request ids and limits, escaping.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+
+use crate::harness::{App, EXAMPLE, HOST, enc};
+
+#[tokio::test]
+async fn a_missing_case_is_a_page_in_the_browser_and_problem_json_in_the_api() {
+    let app = App::new().await;
+    let page = app.get("/cases/0199aaaa-0000-7000-8000-000000000000").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.content_type().starts_with("text/html"), "{page:?}");
+    assert!(
+        page.body.contains("<h1>Case not found</h1>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("not legal advice"));
+
+    let api = app
+        .get("/api/v1/cases/0199aaaa-0000-7000-8000-000000000000")
+        .await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.content_type(), "application/problem+json");
+    let v = api.json();
+    assert_eq!(v["status"], 404);
+    assert_eq!(v["title"], "Case not found");
+    assert!(v["detail"].as_str().expect("detail").contains("no case"));
+
+    let unknown = app.get("/api/v1/nothing-here").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.content_type(), "application/problem+json");
+    let notice_form = app.get("/cases/not-a-case/notice").await;
+    assert_eq!(notice_form.status, StatusCode::NOT_FOUND);
+    assert!(notice_form.body.contains("Case not found"));
+}
+
+#[tokio::test]
+async fn a_case_is_found_by_id_short_id_and_case_number() {
+    let app = App::new().await;
+    let id = app.add_case(EXAMPLE).await;
+    for q in [id.as_str(), id.short(), "MNL2025512345", "mnl-2025512345"] {
+        let page = app.get(&format!("/cases/{q}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{q}");
+        assert!(page.body.contains(id.short()), "{q}");
+        let api = app.get(&format!("/api/v1/cases/{}", enc(q))).await;
+        assert_eq!(api.json()["id"], id.as_str(), "{q}");
+    }
+}
+
+async fn with_host(app: &App, host: &str) -> StatusCode {
+    app.send(
+        Request::get("/")
+            .header(header::HOST, host)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+    .status
+}
+
+#[tokio::test]
+async fn only_configured_host_names_are_answered() {
+    let app = App::new().await;
+    for ok in [
+        HOST,
+        "localhost:8080",
+        "LOCALHOST:8080",
+        "[::1]:8080",
+        "visanav.example.org",
+    ] {
+        assert_eq!(with_host(&app, ok).await, StatusCode::OK, "{ok}");
+    }
+    // DNS rebinding: a page at attacker.example whose name now resolves to 127.0.0.1.
+    for bad in [
+        "attacker.example:8080",
+        "localhost.attacker.example",
+        "127.0.0.1.nip.io:8080",
+        "",
+    ] {
+        assert_eq!(
+            with_host(&app, bad).await,
+            StatusCode::MISDIRECTED_REQUEST,
+            "{bad:?}"
+        );
+    }
+    let no_host = app
+        .send(Request::get("/").body(Body::empty()).expect("request"))
+        .await;
+    assert_eq!(no_host.status, StatusCode::MISDIRECTED_REQUEST);
+    let api = app
+        .send(
+            Request::get("/api/v1/cases")
+                .header(header::HOST, "attacker.example")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::MISDIRECTED_REQUEST);
+    assert!(!api.body.contains("cases"), "nothing of the data leaks");
+}
+
+#[tokio::test]
+async fn writes_from_other_sites_are_refused() {
+    let app = App::new().await;
+    let id = app.add_case(EXAMPLE).await;
+    let path = format!("/cases/{id}/notice/apply");
+    let form = "draft=x";
+    let post = |headers: Vec<(&'static str, String)>| {
+        let path = path.clone();
+        let app = &app;
+        async move {
+            let owned: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post(
+                &path,
+                "application/x-www-form-urlencoded",
+                form.as_bytes().to_vec(),
+                &owned,
+            )
+            .await
+            .status
+        }
+    };
+    let refused = [
+        // Another local port is same-site but not same-origin.
+        vec![("sec-fetch-site", "same-site".to_string())],
+        vec![("sec-fetch-site", "cross-site".to_string())],
+        // Older browsers send only Origin.
+        vec![("origin", "http://127.0.0.1:9999".to_string())],
+        vec![("origin", "http://attacker.example".to_string())],
+        vec![("origin", "null".to_string())],
+        vec![("origin", format!("ftp://{HOST}"))],
+    ];
+    for headers in refused {
+        assert_eq!(
+            post(headers.clone()).await,
+            StatusCode::FORBIDDEN,
+            "{headers:?}"
+        );
+    }
+    // The same origin, or no browser at all (curl), reaches the handler: here it answers
+    // 410 because the draft does not exist.
+    for headers in [
+        vec![("sec-fetch-site", "same-origin".to_string())],
+        vec![("origin", format!("http://{HOST}"))],
+        vec![],
+    ] {
+        assert_eq!(post(headers.clone()).await, StatusCode::GONE, "{headers:?}");
+    }
+}
+
+#[tokio::test]
+async fn every_response_has_a_request_id_and_bodies_are_limited() {
+    let app = App::new().await;
+    let id = app.add_case(EXAMPLE).await;
+    let r = app.get("/statuses").await;
+    let rid = r.headers.get("x-request-id").expect("request id");
+    assert_eq!(rid.len(), 32);
+    assert_ne!(app.get("/statuses").await.headers["x-request-id"], rid);
+    assert!(
+        app.get("/nowhere")
+            .await
+            .headers
+            .contains_key("x-request-id")
+    );
+
+    // A form far larger than any form visanav sends is refused before it is read.
+    let big = format!("draft={}", "a".repeat(200 * 1024));
+    let r = app
+        .post_form(&format!("/cases/{id}/notice/apply"), &big)
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// The knowledge base with `<b>&"` added to the meaning of "Refused": what an operator's
+/// override directory could hold.
+fn knowledge_with_markup() -> visanav_core::knowledge::Knowledge {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../knowledge");
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&source, dir.path());
+    let statuses = dir.path().join("statuses.toml");
+    let text = std::fs::read_to_string(&statuses).expect("statuses");
+    let marked = text.replacen(
+        "meaning = \"A consular officer has decided",
+        "meaning = \"<b>&\\\" A consular officer has decided",
+        1,
+    );
+    assert_ne!(marked, text, "sanity: the meaning was changed");
+    std::fs::write(&statuses, marked).expect("write");
+    visanav_core::knowledge::Knowledge::from_dir(dir.path()).expect("knowledge loads")
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+fn escaped(body: &str) -> bool {
+    body.contains("&#60;b&#62;&#38;&#34;") || body.contains("&lt;b&gt;&amp;&quot;")
+}
+
+#[tokio::test]
+async fn text_that_reaches_a_page_is_escaped_and_json_stays_json() {
+    let app = App::with_knowledge(knowledge_with_markup()).await;
+    let id = app.add_case(EXAMPLE).await;
+    let page = app.get("/statuses/ceac-refused").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.body.contains("<b>&\""),
+        "raw markup on the status page"
+    );
+    assert!(escaped(&page.body), "escaped on the status page");
+
+    // A notice's words reach the preview page (the reader drops tags; `&"` stays).
+    let notice = "U.S. Embassy Manila\n221(g)\nPlease submit:\n[X] Police certificate <b>&\"\n\
+                  Bring the <b>&\" form to the window\n";
+    let preview = app.read_notice(&id, notice).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(!preview.body.contains("<b>"), "raw markup on the preview");
+    assert!(
+        !preview.body.contains("certificate &\""),
+        "raw & and quote on the preview"
+    );
+    assert!(
+        preview.body.contains("certificate &#38;&#34;")
+            || preview.body.contains("certificate &amp;&quot;"),
+        "escaped on the preview: {}",
+        preview
+            .body
+            .lines()
+            .filter(|l| l.contains("ertificate"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+
+    // The API answers JSON, never markup, even for a path full of it.
+    let api = app.get("/api/v1/cases/%3Cb%3E%26%22").await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.content_type(), "application/problem+json");
+    assert!(!api.body.contains("<b>"), "{}", api.body);
+    let ok = app.get(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(ok.content_type(), "application/json");
+    assert_eq!(ok.json()["post"], "MNL");
+}
