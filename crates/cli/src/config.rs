@@ -1,13 +1,19 @@
 //! Effective configuration: built-in defaults, then the TOML config file, then environment
 //! variables, then command-line flags (later wins). Secrets may come from a file named by a
-//! `*_FILE` variable or key. `visanav config show` prints the result with secrets masked and
-//! where each value came from.
+//! `*_file` key or a `*_FILE` variable. `visanav config show` prints the result with secrets
+//! masked and where each value came from.
+//!
+//! Every key is declared once, in [`KEYS`]: its name in the file (dotted names are TOML
+//! tables: `ocr.languages` is `[ocr] languages`), its environment variable, whether it is a
+//! secret and what it is for. Loading, unknown-key errors and `config show` all work from
+//! that table, so adding a key is one entry there and one typed read in [`Config::load`].
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
 
 pub const CONFIG_FILE_NAME: &str = "visanav.toml";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -32,6 +38,99 @@ impl Origin {
     }
 }
 
+/// How a value is shown by `config show` (and never by `Debug`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Plain,
+    /// A URL that may hold a password: the password is masked.
+    Url,
+}
+
+/// One configuration key.
+struct Key {
+    name: &'static str,
+    env: &'static str,
+    shown: Shown,
+    /// Also accepted as `NAME_file` (file) and `ENV_FILE` (environment): a file holding the
+    /// value, for secrets kept out of config files and process listings.
+    from_file: bool,
+    help: &'static str,
+}
+
+const fn key(name: &'static str, env: &'static str, help: &'static str) -> Key {
+    Key {
+        name,
+        env,
+        shown: Shown::Plain,
+        from_file: false,
+        help,
+    }
+}
+
+/// Every key visanav reads.
+const KEYS: &[Key] = &[
+    key(
+        "data_dir",
+        "VISANAV_DATA_DIR",
+        "where the database, key file and config live",
+    ),
+    key(
+        "listen",
+        "VISANAV_LISTEN",
+        "address the web server listens on (loopback only until sign-in exists)",
+    ),
+    key(
+        "public_url",
+        "VISANAV_PUBLIC_URL",
+        "the address people use to reach visanav, e.g. https://visanav.example.org; its host name is accepted besides localhost",
+    ),
+    Key {
+        shown: Shown::Url,
+        from_file: true,
+        ..key(
+            "database_url",
+            "VISANAV_DATABASE_URL",
+            "sqlite:///path/visanav.db or postgres://user:password@host/db",
+        )
+    },
+    key(
+        "key_file",
+        "VISANAV_KEY_FILE",
+        "the key that encrypts personal data",
+    ),
+    key(
+        "knowledge_dir",
+        "VISANAV_KNOWLEDGE_DIR",
+        "a knowledge directory to use instead of the built-in one",
+    ),
+    key("log", "RUST_LOG", "log filter, e.g. info or visanav=debug"),
+    key(
+        "request_timeout_secs",
+        "VISANAV_REQUEST_TIMEOUT_SECS",
+        "longest a web request may take, in seconds",
+    ),
+];
+
+/// A secret value: usable, but never printed by `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Setting<T> {
     pub value: T,
@@ -44,29 +143,20 @@ impl<T> Setting<T> {
     }
 }
 
-/// The keys a config file may hold.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    data_dir: Option<PathBuf>,
-    listen: Option<String>,
-    database_url: Option<String>,
-    database_url_file: Option<PathBuf>,
-    key_file: Option<PathBuf>,
-    knowledge_dir: Option<PathBuf>,
-    log: Option<String>,
-}
-
-/// What the command line and environment said, before layering. Flags and environment
-/// variables both arrive through clap; `from_env` tells which.
+/// What the command line said (flags, and the environment variables clap reads for them),
+/// before layering: key name → value and origin.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
     pub config: Option<(PathBuf, Origin)>,
-    pub data_dir: Option<(PathBuf, Origin)>,
-    pub listen: Option<(String, Origin)>,
-    pub database_url: Option<(String, Origin)>,
-    pub key_file: Option<(PathBuf, Origin)>,
-    pub knowledge_dir: Option<(PathBuf, Origin)>,
+    pub values: Vec<(&'static str, Secret, Origin)>,
+}
+
+impl Overrides {
+    pub fn set(&mut self, key: &'static str, value: Option<String>, origin: Origin) {
+        if let Some(v) = value {
+            self.values.push((key, Secret::new(v), origin));
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -74,11 +164,15 @@ pub struct Config {
     pub config_file: Setting<Option<PathBuf>>,
     pub data_dir: Setting<PathBuf>,
     pub listen: Setting<SocketAddr>,
+    pub public_url: Setting<Option<String>>,
     /// May hold a password: print only through [`mask_url`].
-    pub database_url: Setting<String>,
+    pub database_url: Setting<Secret>,
     pub key_file: Setting<PathBuf>,
     pub knowledge_dir: Setting<Option<PathBuf>>,
     pub log: Setting<String>,
+    pub request_timeout: Setting<Duration>,
+    /// Every key's effective raw value, for `config show`.
+    shown: BTreeMap<&'static str, (Secret, Origin)>,
 }
 
 fn default_data_dir() -> Result<PathBuf> {
@@ -101,11 +195,120 @@ fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}", path.display())
 }
 
+fn find_key(name: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|k| k.name == name)
+}
+
+/// The raw layers: every key's value as text and where it came from (later layers win).
+#[derive(Default)]
+struct Layers(BTreeMap<&'static str, (Secret, Origin)>);
+
+impl Layers {
+    fn set(&mut self, key: &'static str, value: String, origin: Origin) {
+        self.0.insert(key, (Secret::new(value), origin));
+    }
+
+    fn get(&self, key: &str) -> Option<(&str, Origin)> {
+        self.0.get(key).map(|(v, o)| (v.expose(), *o))
+    }
+
+    /// A key's value, parsed, or its default. Errors name the key, the value's origin and
+    /// the expected form.
+    fn parse<T>(
+        &self,
+        key: &'static str,
+        default: T,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Setting<T>> {
+        match self.get(key) {
+            None => Ok(Setting::new(default, Origin::Default)),
+            Some((text, origin)) => match parse(text) {
+                Ok(v) => Ok(Setting::new(v, origin)),
+                Err(expected) => {
+                    bail!("{key} {text:?} (from {}) {expected}", origin.label())
+                }
+            },
+        }
+    }
+
+    /// Reads the config file's keys, flattening tables into dotted names.
+    fn add_file(&mut self, table: &toml::Table, prefix: &str) -> Result<()> {
+        for (name, value) in table {
+            let full = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}.{name}")
+            };
+            if let toml::Value::Table(inner) = value {
+                self.add_file(inner, &full)?;
+                continue;
+            }
+            let text = match value {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if let Some(k) = find_key(&full) {
+                self.set(k.name, text, Origin::File);
+            } else if let Some(k) = full
+                .strip_suffix("_file")
+                .and_then(find_key)
+                .filter(|k| k.from_file)
+            {
+                // A value in the file itself wins over one it points to.
+                if self.get(k.name).is_none() {
+                    let value = read_secret_file(Path::new(&text), k.name)?;
+                    self.set(k.name, value, Origin::File);
+                }
+            } else {
+                let known: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
+                bail!(
+                    "unknown key `{full}`; the keys visanav reads are: {}",
+                    known.join(", ")
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn add_env(&mut self) -> Result<()> {
+        for k in KEYS {
+            if let Some(v) = std::env::var(k.env).ok().filter(|v| !v.is_empty()) {
+                self.set(k.name, v, Origin::Env);
+            } else if k.from_file
+                && let Some(path) = std::env::var_os(format!("{}_FILE", k.env))
+            {
+                let value = read_secret_file(Path::new(&path), k.name)?;
+                self.set(k.name, value, Origin::Env);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_file(path: &Path, must_exist: bool) -> Result<Option<toml::Table>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(toml::from_str(&text).with_context(|| {
+            format!(
+                "the config file {} is not valid TOML; see the README's Configuration section",
+                path.display()
+            )
+        })?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => Ok(None),
+        Err(e) => bail!("cannot read the config file {}: {e}", path.display()),
+    }
+}
+
 impl Config {
     pub fn load(o: &Overrides) -> Result<Config> {
-        let data_dir_early = match &o.data_dir {
-            Some((d, _)) => d.clone(),
-            None => default_data_dir()?,
+        let flag = |key: &str| o.values.iter().rev().find(|(k, _, _)| *k == key);
+        // The data directory locates the config file, so flags and environment decide it
+        // first; the file may still move it.
+        let data_dir_early = match flag("data_dir") {
+            Some((_, d, _)) => PathBuf::from(d.expose()),
+            None => match std::env::var_os("VISANAV_DATA_DIR") {
+                Some(d) if !d.is_empty() => PathBuf::from(d),
+                _ => default_data_dir()?,
+            },
         };
         let (config_path, config_origin, must_exist) = match &o.config {
             Some((p, origin)) => (p.clone(), *origin, true),
@@ -115,141 +318,164 @@ impl Config {
                 false,
             ),
         };
-        let file: FileConfig = match std::fs::read_to_string(&config_path) {
-            Ok(text) => toml::from_str(&text).with_context(|| {
-                format!(
-                    "the config file {} is not valid; see the README's Configuration section",
-                    config_path.display()
-                )
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
-                FileConfig::default()
-            }
-            Err(e) => bail!("cannot read the config file {}: {e}", config_path.display()),
-        };
-        let config_file = Setting::new(config_path.exists().then_some(config_path), config_origin);
-
-        let data_dir = match (&o.data_dir, file.data_dir) {
-            (Some((d, origin)), _) => Setting::new(d.clone(), *origin),
-            (None, Some(d)) => Setting::new(d, Origin::File),
-            (None, None) => Setting::new(data_dir_early, Origin::Default),
-        };
-
-        let listen_text = match (&o.listen, file.listen) {
-            (Some((l, origin)), _) => Setting::new(l.clone(), *origin),
-            (None, Some(l)) => Setting::new(l, Origin::File),
-            (None, None) => Setting::new(DEFAULT_LISTEN.to_string(), Origin::Default),
-        };
-        let listen = Setting::new(
-            listen_text.value.parse::<SocketAddr>().with_context(|| {
-                format!(
-                    "listen address {:?} (from {}) is not an IP address and port; use e.g. 127.0.0.1:8080",
-                    listen_text.value,
-                    listen_text.origin.label()
-                )
-            })?,
-            listen_text.origin,
-        );
-
-        let env_url_file = std::env::var_os("VISANAV_DATABASE_URL_FILE").map(PathBuf::from);
-        let database_url = match (
-            &o.database_url,
-            env_url_file,
-            file.database_url,
-            file.database_url_file,
-        ) {
-            (Some((u, origin)), _, _, _) => Setting::new(u.clone(), *origin),
-            (None, Some(f), _, _) => {
-                Setting::new(read_secret_file(&f, "database URL")?, Origin::Env)
-            }
-            (None, None, Some(u), _) => Setting::new(u, Origin::File),
-            (None, None, None, Some(f)) => {
-                Setting::new(read_secret_file(&f, "database URL")?, Origin::File)
-            }
-            (None, None, None, None) => Setting::new(
-                sqlite_url(&data_dir.value.join("visanav.db")),
-                Origin::Default,
-            ),
-        };
-        if !(database_url.value.starts_with("sqlite:")
-            || database_url.value.starts_with("postgres:")
-            || database_url.value.starts_with("postgresql:"))
-        {
-            bail!(
-                "database URL {} (from {}) is not supported; use postgres://USER:PASSWORD@HOST:PORT/DB or sqlite:///path/to/visanav.db",
-                mask_url(&database_url.value),
-                database_url.origin.label()
-            );
+        let mut layers = Layers::default();
+        let file = read_file(&config_path, must_exist)?;
+        if let Some(table) = &file {
+            layers.add_file(table, "").with_context(|| {
+                format!("the config file {} is not valid", config_path.display())
+            })?;
         }
+        layers.add_env()?;
+        for (key, value, origin) in &o.values {
+            layers.set(key, value.expose().to_string(), *origin);
+        }
+        let config_file = Setting::new(file.map(|_| config_path), config_origin);
 
-        let key_file = match (&o.key_file, file.key_file) {
-            (Some((k, origin)), _) => Setting::new(k.clone(), *origin),
-            (None, Some(k)) => Setting::new(k, Origin::File),
-            (None, None) => Setting::new(data_dir.value.join("visanav.key"), Origin::Default),
-        };
-        let knowledge_dir = match (&o.knowledge_dir, file.knowledge_dir) {
-            (Some((k, origin)), _) => Setting::new(Some(k.clone()), *origin),
-            (None, Some(k)) => Setting::new(Some(k), Origin::File),
-            (None, None) => Setting::new(None, Origin::Default),
-        };
-        let log = match (std::env::var("RUST_LOG").ok(), file.log) {
-            (Some(l), _) => Setting::new(l, Origin::Env),
-            (None, Some(l)) => Setting::new(l, Origin::File),
-            (None, None) => Setting::new("info".to_string(), Origin::Default),
-        };
+        let data_dir = layers.parse("data_dir", data_dir_early, |s| Ok(PathBuf::from(s)))?;
+        let listen = layers.parse("listen", default_listen(), |s| {
+            s.parse::<SocketAddr>()
+                .map_err(|_| "is not an IP address and port; use e.g. 127.0.0.1:8080".into())
+        })?;
+        let public_url = layers.parse("public_url", None, |s| parse_public_url(s).map(Some))?;
+        let default_db = Secret::new(sqlite_url(&data_dir.value.join("visanav.db")));
+        let database_url = layers.parse("database_url", default_db, |s| {
+            if ["sqlite:", "postgres:", "postgresql:"]
+                .iter()
+                .any(|p| s.starts_with(p))
+            {
+                Ok(Secret::new(s))
+            } else {
+                Err("is not supported; use postgres://USER:PASSWORD@HOST:PORT/DB or sqlite:///path/to/visanav.db".into())
+            }
+        })
+        .map_err(|_| {
+            // Say it again without the value: it may hold a password.
+            let origin = layers.get("database_url").map_or(Origin::Default, |v| v.1);
+            anyhow::anyhow!(
+                "database URL {} (from {}) is not supported; use postgres://USER:PASSWORD@HOST:PORT/DB or sqlite:///path/to/visanav.db",
+                mask_url(layers.get("database_url").map_or("", |v| v.0)),
+                origin.label()
+            )
+        })?;
+        let key_file = layers.parse("key_file", data_dir.value.join("visanav.key"), |s| {
+            Ok(PathBuf::from(s))
+        })?;
+        let knowledge_dir = layers.parse("knowledge_dir", None, |s| Ok(Some(PathBuf::from(s))))?;
+        let log = layers.parse("log", "info".to_string(), |s| Ok(s.to_string()))?;
+        let request_timeout = layers.parse(
+            "request_timeout_secs",
+            Duration::from_secs(120),
+            |s| match s.parse::<u64>() {
+                Ok(n) if (1..=3600).contains(&n) => Ok(Duration::from_secs(n)),
+                _ => Err("is not a number of seconds from 1 to 3600".into()),
+            },
+        )?;
         Ok(Config {
             config_file,
             data_dir,
             listen,
+            public_url,
             database_url,
             key_file,
             knowledge_dir,
             log,
+            request_timeout,
+            shown: layers.0,
         })
+    }
+
+    /// The public URL's host name, which the server accepts besides loopback names.
+    pub fn public_host(&self) -> Option<String> {
+        let url = self.public_url.value.as_deref()?;
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let authority = rest.split('/').next().unwrap_or(rest);
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(v6),
+            None => authority.split(':').next().unwrap_or(authority),
+        };
+        Some(host.to_ascii_lowercase())
     }
 
     /// The effective configuration as TOML, secrets masked, each line commented with its
     /// origin. The output is itself a valid config file.
     pub fn show(&self) -> String {
-        let line = |key: &str, value: String, origin: Origin| {
-            format!("{key} = {value}  # {}\n", origin.label())
-        };
         let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
         let mut out = String::new();
         match &self.config_file.value {
             Some(p) => out.push_str(&format!("# config file: {}\n", p.display())),
             None => out.push_str("# config file: none (using defaults, environment and flags)\n"),
         }
-        out.push_str(&line(
-            "data_dir",
-            quote(&self.data_dir.value.display().to_string()),
-            self.data_dir.origin,
-        ));
-        out.push_str(&line(
-            "listen",
-            quote(&self.listen.value.to_string()),
-            self.listen.origin,
-        ));
-        out.push_str(&line(
-            "database_url",
-            quote(&mask_url(&self.database_url.value)),
-            self.database_url.origin,
-        ));
-        out.push_str(&line(
-            "key_file",
-            quote(&self.key_file.value.display().to_string()),
-            self.key_file.origin,
-        ));
-        match &self.knowledge_dir.value {
-            Some(k) => out.push_str(&line(
-                "knowledge_dir",
-                quote(&k.display().to_string()),
-                self.knowledge_dir.origin,
-            )),
-            None => out.push_str("# knowledge_dir: built in\n"),
+        // Values that are computed defaults rather than layered text.
+        let computed: [(&str, String); 6] = [
+            ("data_dir", self.data_dir.value.display().to_string()),
+            ("listen", self.listen.value.to_string()),
+            ("database_url", self.database_url.value.expose().to_string()),
+            ("key_file", self.key_file.value.display().to_string()),
+            ("log", self.log.value.clone()),
+            (
+                "request_timeout_secs",
+                self.request_timeout.value.as_secs().to_string(),
+            ),
+        ];
+        let mut flat = BTreeMap::new();
+        let mut tables: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for k in KEYS {
+            let (value, origin) = match self.shown.get(k.name) {
+                Some((v, o)) => (Some(v.expose().to_string()), *o),
+                None => (
+                    computed
+                        .iter()
+                        .find(|(n, _)| *n == k.name)
+                        .map(|(_, v)| v.clone()),
+                    Origin::Default,
+                ),
+            };
+            let line = match value {
+                Some(v) => {
+                    let v = match k.shown {
+                        Shown::Plain => v,
+                        Shown::Url => mask_url(&v),
+                    };
+                    let leaf = k.name.rsplit('.').next().unwrap_or(k.name);
+                    format!("{leaf} = {}  # {}\n", quote(&v), origin.label())
+                }
+                None => format!("# {}: not set ({})\n", k.name, k.help),
+            };
+            match k.name.split_once('.') {
+                Some((table, _)) => tables.entry(table).or_default().push(line),
+                None => {
+                    flat.insert(k.name, line);
+                }
+            }
         }
-        out.push_str(&line("log", quote(&self.log.value), self.log.origin));
+        for k in KEYS.iter().filter(|k| !k.name.contains('.')) {
+            out.push_str(&flat[k.name]);
+        }
+        for (table, lines) in tables {
+            out.push_str(&format!("\n[{table}]\n"));
+            for l in lines {
+                out.push_str(&l);
+            }
+        }
         out
+    }
+}
+
+fn default_listen() -> SocketAddr {
+    DEFAULT_LISTEN
+        .parse()
+        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)))
+}
+
+fn parse_public_url(s: &str) -> Result<String, String> {
+    let ok = (s.starts_with("https://") || s.starts_with("http://"))
+        && s.split_once("://").is_some_and(|(_, rest)| {
+            !rest.is_empty() && !rest.starts_with('/') && !rest.contains('@')
+        });
+    if ok {
+        Ok(s.trim_end_matches('/').to_string())
+    } else {
+        Err("is not an http(s) URL such as https://visanav.example.org".into())
     }
 }
 
@@ -303,6 +529,15 @@ mod tests {
         assert_eq!(mask_url("sqlite:///tmp/v.db"), "sqlite:///tmp/v.db");
     }
 
+    fn overrides(dir: &Path, cfg: &Path) -> Overrides {
+        let mut o = Overrides {
+            config: Some((cfg.to_path_buf(), Origin::Flag)),
+            ..Default::default()
+        };
+        o.set("data_dir", Some(dir.display().to_string()), Origin::Flag);
+        o
+    }
+
     #[test]
     fn layering_and_errors() {
         let dir = tempfile::tempdir().expect("tmp");
@@ -312,27 +547,107 @@ mod tests {
             "listen = \"127.0.0.1:9000\"\ndatabase_url = \"postgres://u:pw@h/db\"\n",
         )
         .expect("w");
-        let mut o = Overrides {
-            config: Some((cfg.clone(), Origin::Flag)),
-            data_dir: Some((dir.path().to_path_buf(), Origin::Flag)),
-            ..Default::default()
-        };
+        let mut o = overrides(dir.path(), &cfg);
         let c = Config::load(&o).expect("load");
         assert_eq!(c.listen.value.port(), 9000);
         assert_eq!(c.listen.origin, Origin::File);
         assert!(c.show().contains("postgres://u:****@h/db"));
         assert!(!c.show().contains("pw@"));
-        o.listen = Some(("127.0.0.1:9100".into(), Origin::Flag));
+        o.set("listen", Some("127.0.0.1:9100".into()), Origin::Flag);
         assert_eq!(Config::load(&o).expect("load").listen.value.port(), 9100);
-        o.listen = Some(("localhost".into(), Origin::Flag));
+        o.set("listen", Some("localhost".into()), Origin::Flag);
         let e = Config::load(&o).expect_err("bad listen").to_string();
         assert!(
-            e.contains("\"localhost\"") && e.contains("127.0.0.1:8080"),
+            e.contains("\"localhost\"")
+                && e.contains("127.0.0.1:8080")
+                && e.contains("command line"),
             "{e}"
         );
         std::fs::write(&cfg, "lisen = 1\n").expect("w");
-        o.listen = None;
+        let o = overrides(dir.path(), &cfg);
         let e = format!("{:#}", Config::load(&o).expect_err("unknown key"));
-        assert!(e.contains("lisen"), "{e}");
+        assert!(e.contains("`lisen`") && e.contains("listen"), "{e}");
+    }
+
+    #[test]
+    fn secrets_never_reach_debug_and_show_masks_them() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let cfg = dir.path().join("c.toml");
+        let secret_file = dir.path().join("db-url");
+        std::fs::write(&secret_file, "postgres://app:hunter2@db/visanav\n").expect("w");
+        std::fs::write(
+            &cfg,
+            format!(
+                "database_url_file = {:?}\npublic_url = \"https://Visa.Example.org/\"\nrequest_timeout_secs = 30\n",
+                secret_file.display().to_string()
+            ),
+        )
+        .expect("w");
+        let c = Config::load(&overrides(dir.path(), &cfg)).expect("load");
+        assert_eq!(
+            c.database_url.value.expose(),
+            "postgres://app:hunter2@db/visanav"
+        );
+        assert!(
+            !format!("{c:?}").contains("hunter2"),
+            "Debug holds the password"
+        );
+        let shown = c.show();
+        assert!(
+            !shown.contains("hunter2") && shown.contains("app:****@db"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("request_timeout_secs = \"30\"  # config file"),
+            "{shown}"
+        );
+        assert_eq!(c.public_host().as_deref(), Some("visa.example.org"));
+        assert_eq!(c.request_timeout.value, Duration::from_secs(30));
+        // What config show prints is itself a config file that loads.
+        let again = dir.path().join("again.toml");
+        std::fs::write(&again, &shown).expect("w");
+        Config::load(&overrides(dir.path(), &again)).expect("show output loads");
+    }
+
+    #[test]
+    fn every_key_is_documented_and_named_consistently() {
+        for k in KEYS {
+            assert!(!k.help.is_empty(), "{}", k.name);
+            let expected = format!("VISANAV_{}", k.name.replace('.', "_").to_ascii_uppercase());
+            assert!(
+                k.env == expected || k.name == "log",
+                "{} uses {}",
+                k.name,
+                k.env
+            );
+        }
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_the_fix() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let cfg = dir.path().join("c.toml");
+        for (text, wanted) in [
+            (
+                "request_timeout_secs = 0",
+                "request_timeout_secs \"0\" (from config file) is not a number of seconds",
+            ),
+            (
+                "public_url = \"visa.example.org\"",
+                "public_url \"visa.example.org\" (from config file) is not an http(s) URL",
+            ),
+            (
+                "database_url = \"mysql://u:pw@h/db\"",
+                "database URL mysql://u:****@h/db (from config file) is not supported",
+            ),
+        ] {
+            std::fs::write(&cfg, text).expect("w");
+            let e = format!(
+                "{:#}",
+                Config::load(&overrides(dir.path(), &cfg)).expect_err(text)
+            );
+            assert!(e.contains(wanted), "{e}");
+            assert!(!e.contains("pw@"), "{e}");
+        }
     }
 }

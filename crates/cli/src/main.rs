@@ -39,9 +39,10 @@ struct Cli {
         global = true,
         env = "VISANAV_DATABASE_URL",
         value_name = "URL",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = parse_secret
     )]
-    database_url: Option<String>,
+    database_url: Option<config::Secret>,
     /// Key file that encrypts personal data. Default: visanav.key in the data directory.
     #[arg(long, global = true, env = "VISANAV_KEY_FILE", value_name = "FILE")]
     key_file: Option<PathBuf>,
@@ -137,20 +138,31 @@ fn overrides(cli: &Cli, m: &ArgMatches) -> Overrides {
         }
         src
     };
-    Overrides {
+    let mut o = Overrides {
         config: cli.config.clone().map(|p| (p, global("config"))),
-        data_dir: cli.data_dir.clone().map(|p| (p, global("data_dir"))),
-        listen,
-        database_url: cli
-            .database_url
-            .clone()
-            .map(|u| (u, global("database_url"))),
-        key_file: cli.key_file.clone().map(|p| (p, global("key_file"))),
-        knowledge_dir: cli
-            .knowledge_dir
-            .clone()
-            .map(|p| (p, global("knowledge_dir"))),
+        values: Vec::new(),
+    };
+    let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    o.set("data_dir", path(&cli.data_dir), global("data_dir"));
+    o.set(
+        "database_url",
+        cli.database_url.as_ref().map(|s| s.expose().to_string()),
+        global("database_url"),
+    );
+    o.set("key_file", path(&cli.key_file), global("key_file"));
+    o.set(
+        "knowledge_dir",
+        path(&cli.knowledge_dir),
+        global("knowledge_dir"),
+    );
+    if let Some((l, origin)) = listen {
+        o.set("listen", Some(l), origin);
     }
+    o
+}
+
+fn parse_secret(s: &str) -> Result<config::Secret, std::convert::Infallible> {
+    Ok(config::Secret::new(s))
 }
 
 /// What most commands need: configuration, knowledge, and an open, migrated store.
@@ -174,7 +186,7 @@ impl Ctx {
     pub async fn open_store(&self, migrate: bool) -> Result<Store> {
         self.ensure_data_dir()?;
         let crypto = self.crypto()?;
-        let url = &self.config.database_url.value;
+        let url = self.config.database_url.value.expose();
         let store = Store::connect(url, crypto)
             .await
             .with_context(|| format!("database {}", config::mask_url(url)))?;
@@ -293,7 +305,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
 }
 
 async fn db(command: DbCommand, ctx: &Ctx) -> Result<ExitCode> {
-    let url = config::mask_url(&ctx.config.database_url.value);
+    let url = config::mask_url(ctx.config.database_url.value.expose());
     match command {
         DbCommand::Migrate => {
             let store = ctx.open_store(false).await?;
@@ -365,7 +377,7 @@ async fn serve(ctx: &Ctx) -> Result<ExitCode> {
     println!(
         "database: {} ({}), schema version {}",
         store.backend().name(),
-        config::mask_url(&ctx.config.database_url.value),
+        config::mask_url(ctx.config.database_url.value.expose()),
         schema.latest
     );
     println!("Press Ctrl-C to stop.");
