@@ -86,6 +86,33 @@ try {
     if (problems.length) { failed++; console.log(`FAIL notice flow: ${problems.join('; ')}`); }
     else { passed++; console.log('ok   notice flow: paste, check, correct, save'); }
   }
+  // A second letter with another date: visanav asks which refusal it is about, and keeps
+  // the notes when the person says it is the same one.
+  {
+    const problems = [];
+    await page.goto(`${base}/cases/${process.env.CASE_ID}/notice`);
+    await page.fill('textarea[name=text]', [
+      'U.S. Embassy Manila', 'Date: June 5, 2025',
+      'Your application is refused under Section 221(g).', 'Please submit:', '[X] Police certificate',
+    ].join('\n'));
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    let body = await page.innerText('body');
+    if (!body.includes('Which refusal is this notice about?')) problems.push('no refusal question');
+    if (!body.includes('Your case records a refusal on')) problems.push('the recorded date is not shown');
+    await page.screenshot({ path: `${artifacts}/notice-date-conflict.png`, fullPage: true });
+    // Saving without an answer comes back as 400 with the question: expected, so the
+    // browser's console note about it is not an error of the page.
+    const before = consoleErrors.length;
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    consoleErrors.splice(before, consoleErrors.filter((e, i) => i >= before && e.includes('400')).length);
+    body = await page.innerText('body');
+    if (!body.includes('Not saved yet')) problems.push('saved without an answer');
+    await page.check('input[name=episode][value=same]');
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    if (!page.url().endsWith(`/cases/${process.env.CASE_ID}`)) problems.push(`ended on ${page.url()}`);
+    if (problems.length) { failed++; console.log(`FAIL date conflict: ${problems.join('; ')}`); }
+    else { passed++; console.log('ok   a different date asks which refusal before saving'); }
+  }
   if (consoleErrors.length) { failed++; console.log(`FAIL console errors: ${consoleErrors.join(' | ')}`); }
   else { passed++; console.log('ok   no console errors'); }
 } finally {
