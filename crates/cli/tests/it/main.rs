@@ -1,1 +1,9 @@
-mod cli;
+mod support;
+
+mod cases;
+mod config;
+mod db_keys;
+mod knowledge;
+mod notices;
+mod plan;
+mod server;
