@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use visanav_core::knowledge::Knowledge;
-use visanav_store::{Crypto, Store};
+use visanav_store::{Crypto, CryptoError, Store};
 
 use crate::config::{Config, Origin, Overrides};
 
@@ -170,15 +170,19 @@ impl Ctx {
 
     pub async fn open_store(&self, migrate: bool) -> Result<Store> {
         self.ensure_data_dir()?;
-        let crypto = self.crypto()?;
-        let url = &self.config.database_url.value;
-        let store = Store::connect(url, crypto)
-            .await
-            .with_context(|| format!("database {}", config::mask_url(url)))?;
+        let crypto = self.crypto().await?;
+        let store = self.connect(crypto).await?;
         if migrate {
             store.migrate().await?;
         }
         Ok(store)
+    }
+
+    async fn connect(&self, crypto: Crypto) -> Result<Store> {
+        let url = &self.config.database_url.value;
+        Store::connect(url, crypto)
+            .await
+            .with_context(|| format!("database {}", config::mask_url(url)))
     }
 
     /// Creates the data directory, private to this user, if it does not exist yet.
@@ -202,16 +206,30 @@ impl Ctx {
         })
     }
 
-    fn crypto(&self) -> Result<Crypto> {
+    /// Opens the key file. A missing key is created only for a database that holds no
+    /// encrypted data yet: for one that does, a new key could read nothing, and creating it
+    /// would hide the real problem (a lost or misplaced key file) behind decryption errors.
+    async fn crypto(&self) -> Result<Crypto> {
         let path = &self.config.key_file.value;
-        let (crypto, created) = Crypto::open_or_create(path)?;
-        if created {
-            eprintln!(
-                "Created a new key file at {} (readable only by you).\n\
-                 It encrypts names, passport numbers and notes. Back it up: without it that data cannot be read.",
-                path.display()
-            );
+        if let Some(crypto) = Crypto::open(path)? {
+            return Ok(crypto);
         }
+        let probe = self.connect(Crypto::ephemeral()).await?;
+        let holds_data = probe.has_encrypted_data().await;
+        probe.close().await;
+        if holds_data? {
+            return Err(CryptoError::Missing {
+                path: path.clone(),
+                database: config::mask_url(&self.config.database_url.value),
+            }
+            .into());
+        }
+        let crypto = Crypto::create(path)?;
+        eprintln!(
+            "Created a new key file at {} (readable only by you).\n\
+             It encrypts names, passport numbers and notes. Back it up: without it that data cannot be read.",
+            path.display()
+        );
         Ok(crypto)
     }
 }
@@ -315,7 +333,9 @@ async fn db(command: DbCommand, ctx: &Ctx) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         DbCommand::Check => {
-            let store = ctx.open_store(false).await?;
+            // Reads no personal data, so it needs no key and creates none.
+            ctx.ensure_data_dir()?;
+            let store = ctx.connect(Crypto::ephemeral()).await?;
             let s = store.schema_status().await?;
             store.close().await;
             println!("database: {} at {url}", s.backend.name());

@@ -81,7 +81,6 @@ fn sqlite_case_survives_server_restart() {
 #[tokio::test]
 async fn postgres_case_survives_server_restart() {
     let Some((env, admin, name)) = postgres_env().await else {
-        eprintln!("VISANAV_TEST_POSTGRES_URL not set: PostgreSQL leg skipped (CI sets it)");
         return;
     };
     let e = tokio::task::spawn_blocking(move || {

@@ -230,11 +230,34 @@ pub(crate) fn dechunk(mut body: &str) -> String {
     out
 }
 
-/// A fresh database on the test PostgreSQL server, or None when it is not configured.
+/// The test PostgreSQL server (`VISANAV_TEST_POSTGRES_URL`, set by scripts/with-postgres.sh).
+/// Without it the PostgreSQL legs are skipped with a note, except under CI (`CI=true`), where a
+/// skipped leg would let a broken PostgreSQL path pass unseen: there it is a failure.
+pub(crate) fn test_postgres_url() -> Option<String> {
+    if let Ok(url) = std::env::var("VISANAV_TEST_POSTGRES_URL")
+        && !url.is_empty()
+    {
+        return Some(url);
+    }
+    if std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1") {
+        panic!(
+            "VISANAV_TEST_POSTGRES_URL is not set, and CI=true: the PostgreSQL tests must run in CI. \
+             Run the tests under scripts/with-postgres.sh (for example \
+             `scripts/with-postgres.sh cargo test -p visanav --test it`), which starts a throwaway \
+             PostgreSQL and sets VISANAV_TEST_POSTGRES_URL"
+        );
+    }
+    eprintln!(
+        "VISANAV_TEST_POSTGRES_URL not set: PostgreSQL leg skipped \
+         (run under scripts/with-postgres.sh; CI requires it)"
+    );
+    None
+}
+
+/// A fresh database on the test PostgreSQL server, or None when it is not configured (see
+/// [`test_postgres_url`]).
 pub(crate) async fn postgres_env() -> Option<(Env, String, String)> {
-    let admin = std::env::var("VISANAV_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())?;
+    let admin = test_postgres_url()?;
     let name = format!("t_{}", uuid::Uuid::now_v7().simple());
     let mut c = sqlx::PgConnection::connect(&admin)
         .await
