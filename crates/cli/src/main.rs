@@ -253,8 +253,38 @@ fn init_logging(filter: &str) {
         .try_init();
 }
 
+/// Exit status when stdout (or stderr) is a pipe whose reader has gone, as in
+/// `visanav case list | head -1`: 128 + SIGPIPE, what the shell reports for `cat` or `grep`
+/// in the same place. Not 0: output was cut short (an export piped into a reader that died is
+/// incomplete, and `set -o pipefail` scripts should see that exactly as they would for `cat`).
+const CLOSED_PIPE_EXIT: i32 = 141;
+
+/// Ends the program quietly when it writes to a closed pipe. Rust ignores SIGPIPE, so the
+/// write fails with EPIPE and `println!` panics with "failed printing to stdout: Broken pipe";
+/// C tools are simply killed by the signal. Restoring the signal's default action needs
+/// `unsafe` (forbidden in this workspace), so the panic is recognised here instead and turned
+/// into the same silent exit. Changes already committed stay committed: every write to the
+/// database finishes before its result is printed.
+fn exit_quietly_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload_as_str().is_some_and(is_closed_pipe_panic) {
+            std::process::exit(CLOSED_PIPE_EXIT);
+        }
+        default(info)
+    }));
+}
+
+/// The message std's print macros panic with when the stream's reader has gone (EPIPE).
+fn is_closed_pipe_panic(message: &str) -> bool {
+    (message.starts_with("failed printing to stdout")
+        || message.starts_with("failed printing to stderr"))
+        && message.contains("(os error 32)")
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    exit_quietly_on_closed_pipe();
     let matches = Cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
@@ -416,4 +446,26 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closed_pipe_panics_are_recognised_and_others_are_not() {
+        // The message std panics with on EPIPE (library/std/src/io/stdio.rs, `print_to`).
+        let epipe = std::io::Error::from_raw_os_error(32);
+        assert!(is_closed_pipe_panic(&format!(
+            "failed printing to stdout: {epipe}"
+        )));
+        assert!(is_closed_pipe_panic(&format!(
+            "failed printing to stderr: {epipe}"
+        )));
+        let other = std::io::Error::from_raw_os_error(28);
+        assert!(!is_closed_pipe_panic(&format!(
+            "failed printing to stdout: {other}"
+        )));
+        assert!(!is_closed_pipe_panic("index out of bounds (os error 32)"));
+    }
 }

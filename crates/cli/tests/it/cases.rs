@@ -182,3 +182,32 @@ fn documented_examples_import() {
     }
     assert_eq!(env.case_count(), 2);
 }
+
+/// `visanav case list | head -1`: when the reader has gone, visanav stops quietly like `cat`
+/// (exit 141 = 128 + SIGPIPE, no panic message), for short and long outputs alike. The read
+/// end is closed before visanav starts, so its first write always meets a closed pipe.
+#[test]
+fn writing_into_a_closed_pipe_ends_quietly() {
+    let env = Env::sqlite();
+    let id = env.import_example();
+    for args in [
+        &["case", "list"][..],
+        &["case", "export", &id],
+        &["knowledge", "documents"],
+        &["status", "list"],
+    ] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = env
+            .cmd(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?} wrote to stderr: {err}");
+    }
+    // The case is still there: nothing was lost by the reader going away.
+    assert_eq!(env.case_count(), 1);
+}
