@@ -343,6 +343,10 @@ async fn db(command: DbCommand, ctx: &Ctx) -> Result<ExitCode> {
         DbCommand::Migrate => {
             let store = ctx.open_store(false).await?;
             let before = store.schema_status().await?;
+            if !before.failed.is_empty() {
+                store.close().await;
+                bail!("{}", failed_migration_advice(&before.failed, &url));
+            }
             store.migrate().await?;
             let after = store.schema_status().await?;
             if before.pending.is_empty() {
@@ -380,7 +384,13 @@ async fn db(command: DbCommand, ctx: &Ctx) -> Result<ExitCode> {
                     s.latest
                 ),
             }
-            if s.pending.is_empty() {
+            if !s.failed.is_empty() {
+                println!(
+                    "migrations: FAILED; {}",
+                    failed_migration_advice(&s.failed, &url)
+                );
+                Ok(ExitCode::from(4))
+            } else if s.pending.is_empty() {
                 println!("migrations: up to date");
                 Ok(ExitCode::SUCCESS)
             } else {
@@ -392,6 +402,18 @@ async fn db(command: DbCommand, ctx: &Ctx) -> Result<ExitCode> {
             }
         }
     }
+}
+
+/// What to say when a migration is recorded as started but not finished.
+fn failed_migration_advice(failed: &[i64], url: &str) -> String {
+    let versions: Vec<String> = failed.iter().map(i64::to_string).collect();
+    format!(
+        "migration {} of the database {url} did not finish (recorded with success = false in \
+         _sqlx_migrations), so its schema may be half-changed. visanav will not migrate it \
+         further. Restore the database from the backup taken before the upgrade, then run \
+         `visanav db migrate` again",
+        versions.join(", ")
+    )
 }
 
 async fn serve(ctx: &Ctx) -> Result<ExitCode> {

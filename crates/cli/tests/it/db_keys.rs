@@ -261,3 +261,80 @@ fn db_migrate_and_check_report_the_schema() {
         "{check}"
     );
 }
+
+/// Applies the store's SQLite migrations up to `version` only, as an older visanav would have.
+async fn migrate_sqlite_up_to(url: &str, version: i64) {
+    use sqlx::Connection;
+    use sqlx::migrate::{Migrate, Migrator};
+    let dir = repo_root().join("crates/store/migrations/sqlite");
+    let migrator = Migrator::new(dir.as_path()).await.expect("migrations");
+    let mut c = sqlx::SqliteConnection::connect(&format!("{url}?mode=rwc"))
+        .await
+        .expect("connect");
+    c.ensure_migrations_table().await.expect("table");
+    for m in migrator.iter().filter(|m| m.version <= version) {
+        c.apply(m).await.expect("apply");
+    }
+    c.close().await.expect("close");
+}
+
+/// A database an older visanav left at an earlier schema is reported as pending (exit 3), and
+/// one with a migration recorded as failed is reported as such (exit 4), with what to do;
+/// `db migrate` refuses to go on from a failed migration.
+#[tokio::test]
+async fn db_check_reports_part_migrated_and_failed_migrations() {
+    let env = Env::sqlite();
+    let db = env.dir.path().join("visanav.db");
+    let url = format!("sqlite://{}", db.display());
+    migrate_sqlite_up_to(&url, 1).await;
+    let env = tokio::task::spawn_blocking(move || {
+        let out = env.run(&["db", "check"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(3), "{text}");
+        assert!(
+            text.contains("schema version: 1 (this visanav knows up to 2)")
+                && text.contains("migrations: 1 pending; run `visanav db migrate`"),
+            "{text}"
+        );
+        env
+    })
+    .await
+    .expect("check");
+
+    // Migration 2 recorded as started but not finished.
+    {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("connect");
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (2, 'notices', FALSE, X'00', -1)",
+        )
+        .execute(&mut c)
+        .await
+        .expect("insert failed migration");
+        c.close().await.expect("close");
+    }
+    tokio::task::spawn_blocking(move || {
+        let advice = format!(
+            "migration 2 of the database {url} did not finish (recorded with success = false in \
+             _sqlx_migrations), so its schema may be half-changed. visanav will not migrate it \
+             further. Restore the database from the backup taken before the upgrade, then run \
+             `visanav db migrate` again"
+        );
+        let out = env.run(&["db", "check"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(4), "{text}");
+        assert!(
+            text.contains(&format!("migrations: FAILED; {advice}\n")),
+            "{text}"
+        );
+        let out = env.run(&["db", "migrate"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.ends_with(&format!("\nerror: {advice}\n")), "{err}");
+    })
+    .await
+    .expect("failed migration");
+}
