@@ -301,6 +301,11 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
     let config = Config::load(&overrides(&cli, matches))?;
+    // The server always logs. Other commands log only when asked (RUST_LOG or `log` in the
+    // config file), so their stderr stays for messages meant for the person typing.
+    if !matches!(cli.command, Command::Serve { .. }) && config.log.origin != Origin::Default {
+        init_logging(&config.log.value);
+    }
     match cli.command {
         Command::Config {
             command: ConfigCommand::Show,

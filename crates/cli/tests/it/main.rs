@@ -4,6 +4,7 @@ mod cases;
 mod config;
 mod db_keys;
 mod knowledge;
+mod logs;
 mod notices;
 mod plan;
 mod server;

@@ -97,6 +97,8 @@ impl Env {
 pub(crate) struct Server {
     pub(crate) child: Child,
     pub(crate) addr: String,
+    /// Everything the server wrote to stderr (its log), drained so it never blocks.
+    stderr: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Server {
@@ -129,9 +131,19 @@ impl Server {
                 break rest.trim_end_matches('/').to_string();
             }
         };
-        // Keep draining stdout so the server never blocks on a full pipe.
+        // Keep draining stdout and stderr so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in reader.lines() {});
-        Server { child, addr }
+        let mut err = child.stderr.take().expect("stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut log = Vec::new();
+            let _ = err.read_to_end(&mut log);
+            String::from_utf8_lossy(&log).into_owned()
+        });
+        Server {
+            child,
+            addr,
+            stderr: Some(stderr),
+        }
     }
 
     pub(crate) fn get(&self, path: &str) -> (u16, String, String) {
@@ -139,7 +151,12 @@ impl Server {
     }
 
     /// Sends SIGINT and returns the exit status.
-    pub(crate) fn stop(mut self) -> std::process::ExitStatus {
+    pub(crate) fn stop(self) -> std::process::ExitStatus {
+        self.stop_with_log().0
+    }
+
+    /// Sends SIGINT; returns the exit status and everything the server wrote to stderr.
+    pub(crate) fn stop_with_log(mut self) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill")
             .args(["-INT", &pid])
@@ -149,7 +166,12 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
-                return status;
+                let log = self
+                    .stderr
+                    .take()
+                    .map(|t| t.join().expect("stderr reader"))
+                    .unwrap_or_default();
+                return (status, log);
             }
             assert!(Instant::now() < deadline, "server did not stop on SIGINT");
             std::thread::sleep(Duration::from_millis(50));
