@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use visanav_core::knowledge::Knowledge;
-use visanav_store::{Crypto, Store};
+use visanav_store::{Crypto, CryptoError, Store};
 
 use crate::config::{Config, Origin, Overrides};
 
@@ -185,15 +185,19 @@ impl Ctx {
 
     pub async fn open_store(&self, migrate: bool) -> Result<Store> {
         self.ensure_data_dir()?;
-        let crypto = self.crypto()?;
-        let url = self.config.database_url.value.expose();
-        let store = Store::connect(url, crypto)
-            .await
-            .with_context(|| format!("database {}", config::mask_url(url)))?;
+        let crypto = self.crypto().await?;
+        let store = self.connect(crypto).await?;
         if migrate {
             store.migrate().await?;
         }
         Ok(store)
+    }
+
+    async fn connect(&self, crypto: Crypto) -> Result<Store> {
+        let url = self.config.database_url.value.expose();
+        Store::connect(url, crypto)
+            .await
+            .with_context(|| format!("database {}", config::mask_url(url)))
     }
 
     /// Creates the data directory, private to this user, if it does not exist yet.
@@ -217,16 +221,30 @@ impl Ctx {
         })
     }
 
-    fn crypto(&self) -> Result<Crypto> {
+    /// Opens the key file. A missing key is created only for a database that holds no
+    /// encrypted data yet: for one that does, a new key could read nothing, and creating it
+    /// would hide the real problem (a lost or misplaced key file) behind decryption errors.
+    async fn crypto(&self) -> Result<Crypto> {
         let path = &self.config.key_file.value;
-        let (crypto, created) = Crypto::open_or_create(path)?;
-        if created {
-            eprintln!(
-                "Created a new key file at {} (readable only by you).\n\
-                 It encrypts names, passport numbers and notes. Back it up: without it that data cannot be read.",
-                path.display()
-            );
+        if let Some(crypto) = Crypto::open(path)? {
+            return Ok(crypto);
         }
+        let probe = self.connect(Crypto::ephemeral()).await?;
+        let holds_data = probe.has_encrypted_data().await;
+        probe.close().await;
+        if holds_data? {
+            return Err(CryptoError::Missing {
+                path: path.clone(),
+                database: config::mask_url(self.config.database_url.value.expose()),
+            }
+            .into());
+        }
+        let crypto = Crypto::create(path)?;
+        eprintln!(
+            "Created a new key file at {} (readable only by you).\n\
+             It encrypts names, passport numbers and notes. Back it up: without it that data cannot be read.",
+            path.display()
+        );
         Ok(crypto)
     }
 }
@@ -250,8 +268,38 @@ fn init_logging(filter: &str) {
         .try_init();
 }
 
+/// Exit status when stdout (or stderr) is a pipe whose reader has gone, as in
+/// `visanav case list | head -1`: 128 + SIGPIPE, what the shell reports for `cat` or `grep`
+/// in the same place. Not 0: output was cut short (an export piped into a reader that died is
+/// incomplete, and `set -o pipefail` scripts should see that exactly as they would for `cat`).
+const CLOSED_PIPE_EXIT: i32 = 141;
+
+/// Ends the program quietly when it writes to a closed pipe. Rust ignores SIGPIPE, so the
+/// write fails with EPIPE and `println!` panics with "failed printing to stdout: Broken pipe";
+/// C tools are simply killed by the signal. Restoring the signal's default action needs
+/// `unsafe` (forbidden in this workspace), so the panic is recognised here instead and turned
+/// into the same silent exit. Changes already committed stay committed: every write to the
+/// database finishes before its result is printed.
+fn exit_quietly_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.payload_as_str().is_some_and(is_closed_pipe_panic) {
+            std::process::exit(CLOSED_PIPE_EXIT);
+        }
+        default(info)
+    }));
+}
+
+/// The message std's print macros panic with when the stream's reader has gone (EPIPE).
+fn is_closed_pipe_panic(message: &str) -> bool {
+    (message.starts_with("failed printing to stdout")
+        || message.starts_with("failed printing to stderr"))
+        && message.contains("(os error 32)")
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    exit_quietly_on_closed_pipe();
     let matches = Cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
@@ -268,6 +316,11 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
     let config = Config::load(&overrides(&cli, matches))?;
+    // The server always logs. Other commands log only when asked (RUST_LOG or `log` in the
+    // config file), so their stderr stays for messages meant for the person typing.
+    if !matches!(cli.command, Command::Serve { .. }) && config.log.origin != Origin::Default {
+        init_logging(&config.log.value);
+    }
     match cli.command {
         Command::Config {
             command: ConfigCommand::Show,
@@ -310,6 +363,10 @@ async fn db(command: DbCommand, ctx: &Ctx) -> Result<ExitCode> {
         DbCommand::Migrate => {
             let store = ctx.open_store(false).await?;
             let before = store.schema_status().await?;
+            if !before.failed.is_empty() {
+                store.close().await;
+                bail!("{}", failed_migration_advice(&before.failed, &url));
+            }
             store.migrate().await?;
             let after = store.schema_status().await?;
             if before.pending.is_empty() {
@@ -330,7 +387,9 @@ async fn db(command: DbCommand, ctx: &Ctx) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         DbCommand::Check => {
-            let store = ctx.open_store(false).await?;
+            // Reads no personal data, so it needs no key and creates none.
+            ctx.ensure_data_dir()?;
+            let store = ctx.connect(Crypto::ephemeral()).await?;
             let s = store.schema_status().await?;
             store.close().await;
             println!("database: {} at {url}", s.backend.name());
@@ -345,7 +404,13 @@ async fn db(command: DbCommand, ctx: &Ctx) -> Result<ExitCode> {
                     s.latest
                 ),
             }
-            if s.pending.is_empty() {
+            if !s.failed.is_empty() {
+                println!(
+                    "migrations: FAILED; {}",
+                    failed_migration_advice(&s.failed, &url)
+                );
+                Ok(ExitCode::from(4))
+            } else if s.pending.is_empty() {
                 println!("migrations: up to date");
                 Ok(ExitCode::SUCCESS)
             } else {
@@ -357,6 +422,18 @@ async fn db(command: DbCommand, ctx: &Ctx) -> Result<ExitCode> {
             }
         }
     }
+}
+
+/// What to say when a migration is recorded as started but not finished.
+fn failed_migration_advice(failed: &[i64], url: &str) -> String {
+    let versions: Vec<String> = failed.iter().map(i64::to_string).collect();
+    format!(
+        "migration {} of the database {url} did not finish (recorded with success = false in \
+         _sqlx_migrations), so its schema may be half-changed. visanav will not migrate it \
+         further. Restore the database from the backup taken before the upgrade, then run \
+         `visanav db migrate` again",
+        versions.join(", ")
+    )
 }
 
 async fn serve(ctx: &Ctx) -> Result<ExitCode> {
@@ -413,4 +490,26 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closed_pipe_panics_are_recognised_and_others_are_not() {
+        // The message std panics with on EPIPE (library/std/src/io/stdio.rs, `print_to`).
+        let epipe = std::io::Error::from_raw_os_error(32);
+        assert!(is_closed_pipe_panic(&format!(
+            "failed printing to stdout: {epipe}"
+        )));
+        assert!(is_closed_pipe_panic(&format!(
+            "failed printing to stderr: {epipe}"
+        )));
+        let other = std::io::Error::from_raw_os_error(28);
+        assert!(!is_closed_pipe_panic(&format!(
+            "failed printing to stdout: {other}"
+        )));
+        assert!(!is_closed_pipe_panic("index out of bounds (os error 32)"));
+    }
 }

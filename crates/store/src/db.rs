@@ -94,6 +94,9 @@ pub struct SchemaStatus {
     pub latest: i64,
     /// Migrations this binary knows that the database has not applied.
     pub pending: Vec<i64>,
+    /// Migrations recorded as started but not finished (`success = false`): the schema may be
+    /// half-changed, and migrating refuses to continue until someone looks.
+    pub failed: Vec<i64>,
 }
 
 impl Db {
@@ -197,14 +200,19 @@ impl Db {
                     > 0
             }
         };
-        let applied: Vec<i64> = if table_exists {
-            on_pool!(self, p => sqlx::query_scalar::<_, i64>(
-                "SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version"
+        let (applied, failed): (Vec<i64>, Vec<i64>) = if table_exists {
+            let rows: Vec<(i64, bool)> = on_pool!(self, p => sqlx::query_as(
+                "SELECT version, success FROM _sqlx_migrations ORDER BY version"
             )
             .fetch_all(p)
-            .await?)
+            .await?);
+            let version = |(v, _): &(i64, bool)| *v;
+            (
+                rows.iter().filter(|r| r.1).map(version).collect(),
+                rows.iter().filter(|r| !r.1).map(version).collect(),
+            )
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         let known: Vec<i64> = self.migrator().iter().map(|m| m.version).collect();
         Ok(SchemaStatus {
@@ -212,6 +220,7 @@ impl Db {
             applied: applied.last().copied(),
             latest: known.iter().copied().max().unwrap_or(0),
             pending: known.into_iter().filter(|v| !applied.contains(v)).collect(),
+            failed,
         })
     }
 

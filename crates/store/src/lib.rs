@@ -136,6 +136,15 @@ impl Store {
     }
 }
 
+/// The highest schema version this build knows (the same on both backends).
+pub fn latest_migration() -> i64 {
+    db::SQLITE_MIGRATIONS
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0)
+}
+
 /// Runs `f` in a transaction of `mode`, committing when it succeeds and rolling back when it
 /// fails, so a convenience method on [`Store`] is one line around the [`Tx`] method.
 macro_rules! in_tx {

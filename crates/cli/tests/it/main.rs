@@ -1,1 +1,10 @@
-mod cli;
+mod support;
+
+mod cases;
+mod config;
+mod db_keys;
+mod knowledge;
+mod logs;
+mod notices;
+mod plan;
+mod server;

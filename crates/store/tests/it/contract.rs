@@ -162,9 +162,8 @@ fn crypto() -> Crypto {
 /// The databases to run each contract test on.
 async fn test_dbs() -> Vec<TestDb> {
     let mut dbs = vec![TestDb::sqlite(crypto()).await];
-    match std::env::var("VISANAV_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => dbs.push(TestDb::postgres(&url, crypto()).await),
-        _ => eprintln!("VISANAV_TEST_POSTGRES_URL not set: PostgreSQL leg skipped (CI sets it)"),
+    if let Some(url) = crate::support::test_postgres_url() {
+        dbs.push(TestDb::postgres(&url, crypto()).await);
     }
     dbs
 }

@@ -1,1 +1,4 @@
 mod contract;
+mod migrations;
+mod stored_format;
+mod support;

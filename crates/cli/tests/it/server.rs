@@ -1,0 +1,144 @@
+//! The web server: a case survives a restart on either backend, pages render and escape,
+//! and the server listens on loopback only.
+
+use crate::support::*;
+
+/// The foundation's promise: a case imported from examples/ survives a server restart.
+fn case_survives_restart(env: &Env, backend: &str) {
+    let server = Server::start(env);
+    let (code, headers, home) = server.get("/");
+    assert_eq!(code, 200);
+    assert!(home.contains("visanav is running"), "{home}");
+    assert!(
+        home.contains(backend),
+        "home page names the {backend} backend"
+    );
+    assert!(
+        home.contains("visanav case import"),
+        "home page says how to add a case"
+    );
+    assert!(home.contains("not legal advice"));
+    assert!(
+        headers
+            .to_ascii_lowercase()
+            .contains("content-security-policy")
+    );
+
+    let id = env.import_example();
+    let (code, _, body) = server.get("/api/v1/cases");
+    assert_eq!(code, 200);
+    assert!(body.contains(&id), "{body}");
+    assert!(
+        !body.contains("Maria"),
+        "the API must not show personal data: {body}"
+    );
+    let status = server.stop();
+    assert!(status.success(), "clean shutdown on Ctrl-C, got {status:?}");
+
+    let server = Server::start(env);
+    let (code, _, body) = server.get(&format!("/api/v1/cases/{id}"));
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(v["ceac_case_number"], "MNL2025512345");
+    assert_eq!(v["status"].as_array().map(Vec::len), Some(4));
+    assert_eq!(v["refusal"]["requested"][0], "police_certificate");
+    let (_, _, home) = server.get("/");
+    assert!(
+        home.contains(&id[..13]),
+        "home lists the case after restart"
+    );
+    let (code, _, page) = server.get(&format!("/cases/{id}"));
+    assert_eq!(code, 200, "{page}");
+    assert!(
+        page.contains("Your plan")
+            && page.contains("Next steps")
+            && page.contains("Police certificate"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Maria") && !page.contains("P1234567A"),
+        "no personal data on pages"
+    );
+    assert!(
+        !page.contains("221g_reconsideration_window") && !page.contains("i129f_validity"),
+        "internal rule ids are not shown to people: {page}"
+    );
+    assert!(page.contains(">Source</a>"), "each item links its source");
+    let (code, _, _) = server.get("/cases/ffffffff");
+    assert_eq!(code, 404);
+    assert!(server.stop().success());
+
+    // And the CLI still decrypts it with the same key.
+    let shown = env.ok(&["case", "show", &id]);
+    assert!(shown.contains("Maria Clara Santos"), "{shown}");
+}
+
+#[test]
+fn sqlite_case_survives_server_restart() {
+    case_survives_restart(&Env::sqlite(), "SQLite");
+}
+
+#[tokio::test]
+async fn postgres_case_survives_server_restart() {
+    let Some((env, admin, name)) = postgres_env().await else {
+        return;
+    };
+    let e = tokio::task::spawn_blocking(move || {
+        case_survives_restart(&env, "PostgreSQL");
+        // Migrations and status work the same way on PostgreSQL.
+        let check = env.ok(&["db", "check"]);
+        assert!(
+            check.contains("PostgreSQL") && check.contains("up to date"),
+            "{check}"
+        );
+        env
+    })
+    .await;
+    drop_postgres(&admin, &name).await;
+    e.expect("postgres leg");
+}
+
+#[test]
+fn serve_refuses_public_addresses_until_sign_in_exists() {
+    let env = Env::sqlite();
+    let out = env.run(&["serve", "--listen", "0.0.0.0:0"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("loopback"), "{err}");
+    let out = env.run(&["serve", "--listen", "nonsense"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"nonsense\""));
+}
+
+#[test]
+fn pages_render_and_escape() {
+    let env = Env::sqlite();
+    let server = Server::start(&env);
+    let (code, _, page) = server.get("/statuses");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("/statuses/ceac-refused") && page.contains("not legal advice"),
+        "{page}"
+    );
+    let (code, _, page) = server.get("/statuses/ceac-refused");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("<h1>Refused</h1>")
+            && page.contains("What to do now")
+            && page.contains("https://")
+    );
+    assert!(page.contains("name=\"viewport\""), "readable on a phone");
+    let (code, _, page) = server.get("/posts/mnl");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("Manila") && page.contains("Asia/Manila"),
+        "{page}"
+    );
+    let (code, _, _) = server.get("/statuses/nope");
+    assert_eq!(code, 404);
+    let (code, _, page) = server.get("/%3Cscript%3Ealert(1)%3C/script%3E");
+    assert_eq!(code, 404);
+    assert!(!page.contains("<script>"));
+    let (code, _, body) = server.get("/healthz");
+    assert_eq!(code, 200);
+    assert!(body.contains("\"ok\""));
+    assert!(server.stop().success());
+}

@@ -1,0 +1,314 @@
+//! What the end-to-end tests share: the binary, a sandboxed data directory per test, a running
+//! server, a minimal HTTP client and throwaway PostgreSQL databases.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use sqlx::Connection;
+
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_visanav");
+
+pub(crate) fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+pub(crate) fn example() -> PathBuf {
+    repo_root().join("examples/k1-manila-221g.toml")
+}
+
+/// A sandbox: its own data directory, and optionally a PostgreSQL database.
+pub(crate) struct Env {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) database_url: Option<String>,
+}
+
+impl Env {
+    pub(crate) fn sqlite() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("tempdir"),
+            database_url: None,
+        }
+    }
+
+    pub(crate) fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(["--data-dir", self.dir.path().to_str().expect("utf-8 path")]);
+        c.args(args);
+        c.env_remove("VISANAV_DATABASE_URL")
+            .env_remove("VISANAV_CONFIG")
+            .env_remove("VISANAV_KEY_FILE")
+            .env_remove("VISANAV_KNOWLEDGE_DIR")
+            .env_remove("VISANAV_LISTEN")
+            .env_remove("RUST_LOG");
+        if let Some(url) = &self.database_url {
+            c.env("VISANAV_DATABASE_URL", url);
+        }
+        c.stdin(Stdio::null());
+        c
+    }
+
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("run visanav")
+    }
+
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "visanav {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// Runs a command that must fail, and returns its standard error.
+    pub(crate) fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "visanav {args:?} should have failed");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// Imports the example case (again, if it is there already: tests often need two).
+    pub(crate) fn import_example(&self) -> String {
+        let out = self.ok(&[
+            "case",
+            "import",
+            example().to_str().expect("path"),
+            "--json",
+            "--force",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        v["id"].as_str().expect("id").to_string()
+    }
+
+    pub(crate) fn case_count(&self) -> usize {
+        let v: serde_json::Value =
+            serde_json::from_str(&self.ok(&["case", "list", "--json"])).expect("json");
+        v.as_array().expect("array").len()
+    }
+
+    pub(crate) fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+}
+
+/// A running `visanav serve`, stopped with SIGINT like Ctrl-C.
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) addr: String,
+    /// Everything the server wrote to stderr (its log), drained so it never blocks.
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Server {
+    pub(crate) fn start(env: &Env) -> Server {
+        Server::start_with(env, &[])
+    }
+
+    pub(crate) fn start_with(env: &Env, vars: &[(&str, &Path)]) -> Server {
+        let mut cmd = env.cmd(&["serve", "--listen", "127.0.0.1:0"]);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let addr = loop {
+            line.clear();
+            if reader.read_line(&mut line).expect("read") == 0 || Instant::now() > deadline {
+                let mut err = String::new();
+                child.stderr.take().map(|mut s| s.read_to_string(&mut err));
+                panic!("server did not start: {err}");
+            }
+            if let Some(rest) = line.trim().strip_prefix("visanav is listening on http://") {
+                break rest.trim_end_matches('/').to_string();
+            }
+        };
+        // Keep draining stdout and stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in reader.lines() {});
+        let mut err = child.stderr.take().expect("stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut log = Vec::new();
+            let _ = err.read_to_end(&mut log);
+            String::from_utf8_lossy(&log).into_owned()
+        });
+        Server {
+            child,
+            addr,
+            stderr: Some(stderr),
+        }
+    }
+
+    pub(crate) fn get(&self, path: &str) -> (u16, String, String) {
+        http_get(&self.addr, path)
+    }
+
+    /// Sends SIGINT and returns the exit status.
+    pub(crate) fn stop(self) -> std::process::ExitStatus {
+        self.stop_with_log().0
+    }
+
+    /// Sends SIGINT; returns the exit status and everything the server wrote to stderr.
+    pub(crate) fn stop_with_log(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                let log = self
+                    .stderr
+                    .take()
+                    .map(|t| t.join().expect("stderr reader"))
+                    .unwrap_or_default();
+                return (status, log);
+            }
+            assert!(Instant::now() < deadline, "server did not stop on SIGINT");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// A minimal HTTP/1.1 GET: status, headers, body.
+pub(crate) fn http_get(addr: &str, path: &str) -> (u16, String, String) {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    http_exchange(addr, request.as_bytes())
+}
+
+/// A minimal HTTP/1.1 POST with extra headers: status, headers, body.
+pub(crate) fn http_post(
+    addr: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+    extra: &[(&str, &str)],
+) -> (u16, String, String) {
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in extra {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    http_exchange(addr, &bytes)
+}
+
+/// Sends one request on a fresh connection and splits the answer into status, head, body.
+pub(crate) fn http_exchange(addr: &str, request: &[u8]) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    s.write_all(request).expect("send");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read");
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    // The server sends small bodies; strip chunked framing if present.
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    (status, head.to_string(), body)
+}
+
+pub(crate) fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n.min(rest.len())]);
+        body = rest.get(n + 2..).unwrap_or("");
+    }
+    out
+}
+
+/// The test PostgreSQL server (`VISANAV_TEST_POSTGRES_URL`, set by scripts/with-postgres.sh).
+/// Without it the PostgreSQL legs are skipped with a note, except under CI (`CI=true`), where a
+/// skipped leg would let a broken PostgreSQL path pass unseen: there it is a failure.
+pub(crate) fn test_postgres_url() -> Option<String> {
+    if let Ok(url) = std::env::var("VISANAV_TEST_POSTGRES_URL")
+        && !url.is_empty()
+    {
+        return Some(url);
+    }
+    if std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1") {
+        panic!(
+            "VISANAV_TEST_POSTGRES_URL is not set, and CI=true: the PostgreSQL tests must run in CI. \
+             Run the tests under scripts/with-postgres.sh (for example \
+             `scripts/with-postgres.sh cargo test -p visanav --test it`), which starts a throwaway \
+             PostgreSQL and sets VISANAV_TEST_POSTGRES_URL"
+        );
+    }
+    eprintln!(
+        "VISANAV_TEST_POSTGRES_URL not set: PostgreSQL leg skipped \
+         (run under scripts/with-postgres.sh; CI requires it)"
+    );
+    None
+}
+
+/// A fresh database on the test PostgreSQL server, or None when it is not configured (see
+/// [`test_postgres_url`]).
+pub(crate) async fn postgres_env() -> Option<(Env, String, String)> {
+    let admin = test_postgres_url()?;
+    let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+    let mut c = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to test PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut c)
+        .await
+        .expect("create db");
+    let base = admin.rsplit_once('/').expect("db path").0;
+    let env = Env {
+        dir: tempfile::tempdir().expect("tempdir"),
+        database_url: Some(format!("{base}/{name}")),
+    };
+    Some((env, admin, name))
+}
+
+pub(crate) async fn drop_postgres(admin: &str, name: &str) {
+    let mut c = sqlx::PgConnection::connect(admin).await.expect("connect");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut c)
+        .await
+        .expect("drop");
+}

@@ -1,0 +1,513 @@
+//! Upgrades from every earlier schema: for each migration N, a database is migrated to N only,
+//! filled the way the visanav of that time wrote it (raw SQL for the tables that existed then,
+//! personal data encrypted with the real `Crypto` under the same associated data), then opened
+//! by today's `Store`, which migrates it the rest of the way. Everything must read back through
+//! the `Store` API, and the upgraded database must take new writes. On SQLite always, on
+//! PostgreSQL when `VISANAV_TEST_POSTGRES_URL` is set (required under CI).
+//!
+//! When a migration is added: add a `seed_vN` for the tables or columns it introduces, in SEEDS,
+//! and what it should read back in `check_reads_back`. Earlier seeds stay as they are: they are
+//! what older databases hold.
+
+use std::path::PathBuf;
+
+use sqlx::Connection;
+use sqlx::migrate::{Migrate, Migrator};
+use visanav_core::casefile::{CaseFile, Format};
+use visanav_core::ids::PassportNumber;
+use visanav_core::knowledge::Knowledge;
+use visanav_store::{
+    Actor, Backend, CaseId, Crypto, DraftId, DuplicatePolicy, EpisodeChoice, LOCAL_ACCOUNT,
+    NewNotice, Store, StoreError,
+};
+
+const CASE_ID: &str = "01900000-0000-7000-8000-00000000c001";
+const REFUSAL_ID: &str = "01900000-0000-7000-8000-00000000e001";
+const NOTICE_ID: &str = "01900000-0000-7000-8000-00000000a001";
+const CREATED_MS: i64 = 1_736_899_200_000;
+const PII_JSON: &str = r#"{"passport_number":"P1234567A","surname":"SANTOS","beneficiary":{"given_names":"Maria Clara","surname":"Santos","date_of_birth":"1996-04-12","nationality":"PH"},"petitioner":{"given_names":"Daniel","surname":"Whitfield","date_of_birth":"1993-09-30","nationality":"US"}}"#;
+const NOTES: &str = "Officer kept the passport.";
+const NOTICE_TEXT: &[u8] = b"Dear Maria Clara, please send your police certificate";
+
+fn crypto() -> Crypto {
+    Crypto::from_master_key(&[42; 32])
+}
+
+/// A value to bind, on either backend.
+enum Arg {
+    Text(&'static str),
+    OptText(Option<String>),
+    Int(i64),
+    Blob(Vec<u8>),
+}
+use Arg::{Blob, Int, OptText, Text};
+
+enum Conn {
+    Sqlite(sqlx::SqliteConnection),
+    Pg(sqlx::PgConnection),
+}
+
+impl Conn {
+    async fn exec(&mut self, sql: &str, args: Vec<Arg>) {
+        macro_rules! run {
+            ($c:expr) => {{
+                let mut q = sqlx::query(sql);
+                for a in args {
+                    q = match a {
+                        Text(v) => q.bind(v),
+                        OptText(v) => q.bind(v),
+                        Int(v) => q.bind(v),
+                        Blob(v) => q.bind(v),
+                    };
+                }
+                q.execute($c).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }};
+        }
+        match self {
+            Conn::Sqlite(c) => run!(&mut *c),
+            Conn::Pg(c) => run!(&mut *c),
+        }
+    }
+
+    /// Applies the migrations up to `version` only, as the visanav of that time did.
+    async fn migrate_to(&mut self, migrator: &Migrator, version: i64) {
+        macro_rules! apply {
+            ($c:expr) => {{
+                $c.ensure_migrations_table()
+                    .await
+                    .expect("migrations table");
+                for m in migrator.iter().filter(|m| m.version <= version) {
+                    $c.apply(m).await.expect("apply");
+                }
+            }};
+        }
+        match self {
+            Conn::Sqlite(c) => apply!(c),
+            Conn::Pg(c) => apply!(c),
+        }
+    }
+
+    async fn close(self) {
+        match self {
+            Conn::Sqlite(c) => c.close().await.expect("close"),
+            Conn::Pg(c) => c.close().await.expect("close"),
+        }
+    }
+}
+
+/// Rows as migration 0001 (initial schema) stored them: a case with encrypted personal data
+/// and a passport hash, its status history, a refusal with encrypted notes, its documents.
+async fn seed_v1(c: &mut Conn, k: &Crypto) {
+    c.exec(
+        "INSERT INTO cases (id, owner_id, visa, post, ceac_case_number, ds160_id, uscis_receipt,
+            petition_approved_on, interview_on, visa_issued_on, entered_us_on,
+            principal_visa_issued_on, pii_enc, passport_hash, created_ms, updated_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+        vec![
+            Text(CASE_ID),
+            Text(LOCAL_ACCOUNT),
+            Text("K-1"),
+            Text("MNL"),
+            OptText(Some("MNL2025512345".into())),
+            OptText(Some("AA00B7QPGN".into())),
+            OptText(Some("IOE0912345678".into())),
+            OptText(Some("2024-11-20".into())),
+            OptText(Some("2025-03-14".into())),
+            OptText(None),
+            OptText(None),
+            OptText(None),
+            Blob(k.encrypt(PII_JSON.as_bytes(), &format!("cases.pii:{CASE_ID}"))),
+            OptText(Some(k.keyed_hash("passport_number", "P1234567A"))),
+            Int(CREATED_MS),
+        ],
+    )
+    .await;
+    for (i, (on, status)) in [
+        ("2025-03-14", "Refused"),
+        ("2025-04-02", "Administrative Processing"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        c.exec(
+            "INSERT INTO status_observations (id, case_id, observed_on, status, last_updated, source, recorded_ms)
+             VALUES ($1, $2, $3, $4, $5, 'ceac', $6)",
+            vec![
+                Text(["01900000-0000-7000-8000-00000000b001", "01900000-0000-7000-8000-00000000b002"][i]),
+                Text(CASE_ID),
+                Text(on),
+                Text(status),
+                OptText(Some(on.into())),
+                Int(CREATED_MS + i as i64),
+            ],
+        )
+        .await;
+    }
+    c.exec(
+        "INSERT INTO refusals (id, case_id, refused_on, sections, requested, submitted_on, notes_enc, created_ms)
+         VALUES ($1, $2, '2025-03-14', '[\"221g\"]', '[\"police_certificate\"]', NULL, $3, $4)",
+        vec![
+            Text(REFUSAL_ID),
+            Text(CASE_ID),
+            Blob(k.encrypt(NOTES.as_bytes(), &format!("refusals.notes:{REFUSAL_ID}"))),
+            Int(CREATED_MS),
+        ],
+    )
+    .await;
+    c.exec(
+        "INSERT INTO case_documents (id, case_id, position, kind, country, issued_on, expires_on, status)
+         VALUES ($1, $2, 0, 'police_certificate', 'PH', '2025-01-10', NULL, 'gathered')",
+        vec![Text("01900000-0000-7000-8000-00000000d001"), Text(CASE_ID)],
+    )
+    .await;
+}
+
+/// Rows migration 0002 (notices) added: a saved notice, its original and reading encrypted.
+async fn seed_v2(c: &mut Conn, k: &Crypto) {
+    c.exec(
+        "INSERT INTO notices (id, case_id, refusal_id, kind, media_type, original_enc, reading_enc, created_ms)
+         VALUES ($1, $2, $3, 'documents_requested', 'text/plain', $4, $5, $6)",
+        vec![
+            Text(NOTICE_ID),
+            Text(CASE_ID),
+            Text(REFUSAL_ID),
+            Blob(k.encrypt(NOTICE_TEXT, &format!("notices.original:{NOTICE_ID}"))),
+            Blob(k.encrypt(b"{\"kind\":\"documents_requested\"}", &format!("notices.reading:{NOTICE_ID}"))),
+            Int(CREATED_MS + 10),
+        ],
+    )
+    .await;
+}
+
+/// Each migration's version and the seed that fills what it created. Every migration the
+/// binary knows must be here (checked below), so a new one cannot skip this test.
+type Seed = for<'a> fn(
+    &'a mut Conn,
+    &'a Crypto,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
+const SEEDS: &[(i64, Seed)] = &[
+    (1, |c, k| Box::pin(seed_v1(c, k))),
+    (2, |c, k| Box::pin(seed_v2(c, k))),
+    (3, |c, k| Box::pin(seed_v3(c, k))),
+];
+
+const DRAFT_ID: &str = "01900000-0000-7000-8000-00000000f001";
+const DRAFT_TEXT: &str = "Dear Maria Clara, please send your NBI clearance";
+
+/// Rows migration 0003 (drafts and duplicates) added: a notice waiting as a draft.
+async fn seed_v3(c: &mut Conn, k: &Crypto) {
+    c.exec(
+        "INSERT INTO notice_drafts (id, owner_id, case_id, media_type, original_enc, text_enc, created_ms, expires_ms)
+         VALUES ($1, $2, $3, 'text/plain', $4, $5, $6, $7)",
+        vec![
+            Text(DRAFT_ID),
+            Text(LOCAL_ACCOUNT),
+            Text(CASE_ID),
+            Blob(k.encrypt(DRAFT_TEXT.as_bytes(), &format!("notice_drafts.original:{DRAFT_ID}"))),
+            Blob(k.encrypt(DRAFT_TEXT.as_bytes(), &format!("notice_drafts.text:{DRAFT_ID}"))),
+            Int(CREATED_MS),
+            Int(CREATED_MS + 86_400_000),
+        ],
+    )
+    .await;
+}
+
+/// What an upgraded database must read back, given the schema it was filled at.
+async fn check_reads_back(store: &Store, filled_at: i64, label: &str) {
+    let id = CaseId::from_stored(CASE_ID.to_string());
+    let local = Actor::local();
+    let stored = store
+        .get_case(&local, &id)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: read after upgrade: {e}"))
+        .unwrap_or_else(|| panic!("{label}: the case is gone after the upgrade"));
+    let case = &stored.case;
+    assert_eq!(stored.created_ms, CREATED_MS, "{label}");
+    assert_eq!(
+        case.ceac_case_number.as_ref().map(|c| c.as_str()),
+        Some("MNL2025512345"),
+        "{label}"
+    );
+    assert_eq!(
+        case.passport_number.as_ref().map(|p| p.as_str()),
+        Some("P1234567A"),
+        "{label}"
+    );
+    let b = case.beneficiary.as_ref().expect("beneficiary");
+    assert_eq!(
+        (b.given_names.as_deref(), b.surname.as_deref()),
+        (Some("Maria Clara"), Some("Santos")),
+        "{label}"
+    );
+    assert_eq!(
+        case.petitioner.as_ref().and_then(|p| p.surname.as_deref()),
+        Some("Whitfield"),
+        "{label}"
+    );
+    let statuses: Vec<&str> = case.status.iter().map(|s| s.status.as_str()).collect();
+    assert_eq!(
+        statuses,
+        ["Refused", "Administrative Processing"],
+        "{label}"
+    );
+    let refusal = case.refusal.as_ref().expect("refusal");
+    assert_eq!(refusal.on.to_string(), "2025-03-14", "{label}");
+    assert_eq!(refusal.notes.as_deref(), Some(NOTES), "{label}");
+    assert_eq!(case.documents.len(), 1, "{label}");
+    assert_eq!(case.documents[0].kind, "police_certificate", "{label}");
+
+    let listed = store.list_cases(&local).await.expect("list");
+    assert_eq!(listed.len(), 1, "{label}");
+    let found = store
+        .find_by_passport(&local, &PassportNumber::parse("P1234567A").expect("p"))
+        .await
+        .expect("find");
+    assert_eq!(found.len(), 1, "{label}: passport lookup by keyed hash");
+
+    let notices = store.list_notices(&local, &id).await.expect("notices");
+    if filled_at >= 2 {
+        assert_eq!(notices.len(), 1, "{label}");
+        assert_eq!(notices[0].original, NOTICE_TEXT, "{label}");
+    } else {
+        assert!(notices.is_empty(), "{label}");
+    }
+    let in_time = jiff::Timestamp::from_millisecond(CREATED_MS + 1000).expect("ts");
+    let draft = store
+        .draft(&local, &id, &DraftId(DRAFT_ID.into()), in_time)
+        .await;
+    if filled_at >= 3 {
+        assert_eq!(draft.expect("draft").text, DRAFT_TEXT, "{label}");
+    } else {
+        assert!(matches!(draft, Err(StoreError::DraftNotFound)), "{label}");
+    }
+}
+
+/// The upgraded database takes today's writes too.
+async fn check_takes_new_writes(store: &Store, label: &str) {
+    let k = Knowledge::embedded().expect("knowledge");
+    let example = CaseFile::parse(
+        include_str!("../../../../examples/k1-manila-221g.toml"),
+        Format::Toml,
+        &k,
+        "2026-01-15".parse().expect("date"),
+    )
+    .expect("example");
+    let local = Actor::local();
+    let now = jiff::Timestamp::from_millisecond(CREATED_MS + 5000).expect("ts");
+    let id = store
+        .create_case(&local, &example, now, DuplicatePolicy::Allow)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: create after upgrade: {e}"));
+    let refusal = example.refusal.clone().expect("refusal");
+    store
+        .apply_notice(
+            &local,
+            &id,
+            &refusal,
+            NewNotice {
+                kind: "documents_requested",
+                media_type: "text/plain",
+                original: b"notice",
+                reading_json: "{}",
+                from_draft: None,
+                episode: EpisodeChoice::Latest,
+                duplicates: DuplicatePolicy::Refuse,
+            },
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{label}: notice after upgrade: {e}"));
+    assert_eq!(store.list_cases(&local).await.expect("list").len(), 2);
+}
+
+/// A fresh, empty database on one backend.
+struct Fresh {
+    backend: Backend,
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl Fresh {
+    async fn sqlite() -> Fresh {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("visanav.db").display()
+        );
+        Fresh {
+            backend: Backend::Sqlite,
+            url,
+            _dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    async fn postgres(admin: &str) -> Fresh {
+        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+        let mut c = sqlx::PgConnection::connect(admin).await.expect("connect");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut c)
+            .await
+            .expect("create db");
+        c.close().await.ok();
+        let base = admin.rsplit_once('/').expect("db path").0;
+        Fresh {
+            backend: Backend::Postgres,
+            url: format!("{base}/{name}"),
+            _dir: None,
+            pg: Some((admin.to_string(), name)),
+        }
+    }
+
+    async fn connect(&self) -> Conn {
+        match self.backend {
+            Backend::Sqlite => Conn::Sqlite(
+                sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect"),
+            ),
+            Backend::Postgres => Conn::Pg(
+                sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect"),
+            ),
+        }
+    }
+
+    fn migrations_dir(&self) -> PathBuf {
+        let sub = match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        };
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(sub)
+    }
+
+    async fn cleanup(self) {
+        if let Some((admin, name)) = self.pg {
+            let mut c = sqlx::PgConnection::connect(&admin).await.expect("connect");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut c)
+                .await
+                .expect("drop db");
+        }
+    }
+}
+
+async fn fresh_dbs() -> Vec<Fresh> {
+    let mut dbs = vec![Fresh::sqlite().await];
+    if let Some(admin) = crate::support::test_postgres_url() {
+        dbs.push(Fresh::postgres(&admin).await);
+    }
+    dbs
+}
+
+async fn migrator_for(db: &Fresh) -> Migrator {
+    Migrator::new(db.migrations_dir().as_path())
+        .await
+        .expect("migrations")
+}
+
+#[tokio::test]
+async fn every_migration_has_a_seed() {
+    let db = Fresh::sqlite().await;
+    let known: Vec<i64> = migrator_for(&db).await.iter().map(|m| m.version).collect();
+    let seeded: Vec<i64> = SEEDS.iter().map(|(v, _)| *v).collect();
+    assert_eq!(
+        known, seeded,
+        "add a seed for each new migration (see the module comment)"
+    );
+}
+
+/// For each N: migrate to N, fill, reported as pending; then open with today's Store.
+#[tokio::test]
+async fn data_from_every_earlier_schema_survives_the_upgrade() {
+    for template in fresh_dbs().await {
+        let migrator = migrator_for(&template).await;
+        let versions: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+        let latest = *versions.last().expect("a migration");
+        for &n in &versions {
+            let db = another_fresh(&template).await;
+            let label = format!("{} filled at schema {n}", db.backend.name());
+            eprintln!("{label}");
+            let mut c = db.connect().await;
+            c.migrate_to(&migrator, n).await;
+            for (_, seed) in SEEDS.iter().filter(|(v, _)| *v <= n) {
+                seed(&mut c, &crypto()).await;
+            }
+            c.close().await;
+
+            // Before upgrading, the old database is reported as what it is.
+            let probe = Store::connect(&db.url, Crypto::ephemeral())
+                .await
+                .expect("connect");
+            let status = probe.schema_status().await.expect("status");
+            assert_eq!(status.applied, Some(n), "{label}");
+            assert_eq!(status.latest, latest, "{label}");
+            assert_eq!(
+                status.pending,
+                versions
+                    .iter()
+                    .copied()
+                    .filter(|v| *v > n)
+                    .collect::<Vec<_>>(),
+                "{label}: a part-migrated database is pending"
+            );
+            assert!(status.failed.is_empty(), "{label}");
+            assert!(probe.has_encrypted_data().await.expect("probe"), "{label}");
+            probe.close().await;
+
+            let store = Store::open(&db.url, crypto())
+                .await
+                .unwrap_or_else(|e| panic!("{label}: upgrade failed: {e}"));
+            let status = store.schema_status().await.expect("status");
+            assert!(status.pending.is_empty(), "{label}: {status:?}");
+            assert_eq!(status.applied, Some(latest), "{label}");
+            check_reads_back(&store, n, &label).await;
+            check_takes_new_writes(&store, &label).await;
+            store.close().await;
+            db.cleanup().await;
+        }
+        template.cleanup().await;
+    }
+}
+
+/// Another fresh database on the same backend (one per schema version).
+async fn another_fresh(db: &Fresh) -> Fresh {
+    match &db.pg {
+        None => Fresh::sqlite().await,
+        Some((admin, _)) => Fresh::postgres(admin).await,
+    }
+}
+
+/// A migration recorded as started but not finished (`success = false`) is reported as failed,
+/// and migrating refuses to build on a half-changed schema.
+#[tokio::test]
+async fn a_failed_migration_is_reported_and_blocks_migrating() {
+    for db in fresh_dbs().await {
+        let label = db.backend.name();
+        let migrator = migrator_for(&db).await;
+        let mut c = db.connect().await;
+        c.migrate_to(&migrator, 1).await;
+        c.exec(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (2, 'notices', FALSE, $1, -1)",
+            vec![Blob(vec![0])],
+        )
+        .await;
+        c.close().await;
+        let store = Store::connect(&db.url, crypto()).await.expect("connect");
+        let status = store.schema_status().await.expect("status");
+        assert_eq!(status.applied, Some(1), "{label}");
+        assert_eq!(status.failed, [2], "{label}");
+        assert_eq!(status.pending[0], 2, "{label}: {:?}", status.pending);
+        assert!(status.pending.windows(2).all(|w| w[0] < w[1]), "{label}");
+        let err = store.migrate().await.expect_err("must not migrate past it");
+        assert!(matches!(err, StoreError::Migrate(_)), "{label}: {err}");
+        assert!(err.to_string().contains("migration 2"), "{label}: {err}");
+        store.close().await;
+        db.cleanup().await;
+    }
+}
