@@ -77,6 +77,18 @@ impl NoticeKind {
             NoticeKind::Unknown => "unknown",
         }
     }
+
+    /// The kind in words, for people: "documents requested".
+    pub fn label(self) -> &'static str {
+        match self {
+            NoticeKind::DocumentsRequested => "documents requested",
+            NoticeKind::AdministrativeProcessing => "administrative processing",
+            NoticeKind::PetitionReturned => "petition returned to USCIS",
+            NoticeKind::InterviewReturn => "return for another interview",
+            NoticeKind::Mixed => "several things at once",
+            NoticeKind::Unknown => "not recognised as a 221(g) notice",
+        }
+    }
 }
 
 /// Where in the notice a request was read.
@@ -302,6 +314,20 @@ impl NoticeReading {
         self.requests.iter().any(|r| r.document == document)
     }
 
+    /// What the notice is, in words: its parts' labels, e.g. "documents requested,
+    /// administrative processing" (the kind's own label when it has no parts). The CLI and
+    /// the preview page show this.
+    pub fn kind_label(&self) -> String {
+        if self.parts.is_empty() {
+            return self.kind.label().to_string();
+        }
+        self.parts
+            .iter()
+            .map(|p| p.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The date of the interview/refusal, or failing that the date of the letter.
     pub fn refusal_date(&self) -> Option<&FoundDate> {
         self.dates
@@ -458,6 +484,32 @@ mod tests {
 
     fn k() -> Knowledge {
         Knowledge::embedded().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn kind_labels_are_words_for_every_part() {
+        let r = read_notice(
+            &k(),
+            "Refused under Section 221(g).\n[X] Police certificate\n\
+             [X] Your case requires further administrative processing.\n",
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.kind, NoticeKind::Mixed, "{r:?}");
+        assert_eq!(
+            r.kind_label(),
+            "documents requested, administrative processing"
+        );
+        let none = NoticeReading {
+            parts: vec![],
+            kind: NoticeKind::Unknown,
+            ..r
+        };
+        assert_eq!(none.kind_label(), "not recognised as a 221(g) notice");
+        assert_eq!(
+            NoticeKind::PetitionReturned.label(),
+            "petition returned to USCIS"
+        );
     }
 
     #[test]

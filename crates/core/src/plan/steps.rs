@@ -233,7 +233,7 @@ fn refusal_steps<'k>(
     let (case, k) = (b.case, b.k);
     let deadlines = input.deadlines;
     let window_sources = k
-        .rule("221g_reconsideration_window")
+        .rule(super::RECONSIDERATION_WINDOW_RULE)
         .map(|w| w.sources.as_slice())
         .unwrap_or(&[]);
     let mut s = step(
