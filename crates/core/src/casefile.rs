@@ -88,8 +88,10 @@ impl DocumentStatus {
     }
 }
 
-/// A person on the case. Everything here is personal data and is stored encrypted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// A person on the case. Everything here is personal data and is stored encrypted. `Debug`
+/// shows only whether the name and birth date are set (the nationality, a country code
+/// that identifies no one and drives the restriction checks, is shown).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Person {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_names: Option<String>,
@@ -125,8 +127,8 @@ pub struct StatusObservation {
     pub source: StatusSource,
 }
 
-/// A 221(g) refusal episode.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A 221(g) refusal episode. `Debug` leaves out the notes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
     pub on: Date,
     /// Legal sections cited, e.g. `221(g)` or `212(a)(4)`.
@@ -154,8 +156,9 @@ pub struct CaseDocument {
     pub status: DocumentStatus,
 }
 
-/// A validated case file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A validated case file. `Debug` shows no personal value (names, passport number, birth
+/// dates, notes) and only the prefix of case identifiers; see `ids`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseFile {
     pub visa: VisaClass,
     /// CEAC post code.
@@ -194,6 +197,66 @@ pub struct CaseFile {
     pub refusal: Option<Refusal>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<CaseDocument>,
+}
+
+/// `Debug` stand-in for a personal value: whether it is set, never what it is.
+struct Redacted(bool);
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0 { "<redacted>" } else { "None" })
+    }
+}
+
+fn redacted<T>(value: &Option<T>) -> Redacted {
+    Redacted(value.is_some())
+}
+
+impl fmt::Debug for Person {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Person")
+            .field("given_names", &redacted(&self.given_names))
+            .field("surname", &redacted(&self.surname))
+            .field("date_of_birth", &redacted(&self.date_of_birth))
+            .field("nationality", &self.nationality)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Refusal")
+            .field("on", &self.on)
+            .field("sections", &self.sections)
+            .field("requested", &self.requested)
+            .field("submitted_on", &self.submitted_on)
+            .field("notes", &redacted(&self.notes))
+            .finish()
+    }
+}
+
+impl fmt::Debug for CaseFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaseFile")
+            .field("visa", &self.visa)
+            .field("post", &self.post)
+            .field("ceac_case_number", &self.ceac_case_number)
+            .field("ds160_id", &self.ds160_id)
+            .field("uscis_receipt", &self.uscis_receipt)
+            .field("passport_number", &self.passport_number)
+            .field("surname", &redacted(&self.surname))
+            .field("petition_approved_on", &self.petition_approved_on)
+            .field("interview_on", &self.interview_on)
+            .field("visa_issued_on", &self.visa_issued_on)
+            .field("entered_us_on", &self.entered_us_on)
+            .field("principal_visa_issued_on", &self.principal_visa_issued_on)
+            .field("beneficiary", &self.beneficiary)
+            .field("petitioner", &self.petitioner)
+            .field("status", &self.status)
+            .field("refusal", &self.refusal)
+            .field("documents", &self.documents)
+            .finish()
+    }
 }
 
 /// One thing wrong with a case file.
@@ -245,7 +308,7 @@ impl Format {
 }
 
 /// A date as written: a string, or a native TOML date (`2025-06-02` without quotes).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct DateText(String);
 
 impl<'de> Deserialize<'de> for DateText {
@@ -274,7 +337,7 @@ impl<'de> Deserialize<'de> for DateText {
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawPerson {
     given_names: Option<String>,
@@ -283,7 +346,7 @@ struct RawPerson {
     nationality: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStatus {
     on: DateText,
@@ -292,7 +355,7 @@ struct RawStatus {
     source: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRefusal {
     on: DateText,
@@ -303,7 +366,7 @@ struct RawRefusal {
     notes: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDocument {
     kind: String,
@@ -313,7 +376,7 @@ struct RawDocument {
     status: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCaseFile {
     visa: String,
@@ -355,11 +418,11 @@ impl CaseFile {
         let raw: RawCaseFile = match format {
             Format::Toml => toml::from_str(text).map_err(|e| CaseFileError::Syntax {
                 format: "TOML",
-                message: e.to_string().trim_end().to_string(),
+                message: toml_message(text, &e),
             })?,
             Format::Json => serde_json::from_str(text).map_err(|e| CaseFileError::Syntax {
                 format: "JSON",
-                message: e.to_string(),
+                message: without_quoted_values(&e.to_string()),
             })?,
         };
         Validator {
@@ -455,6 +518,37 @@ impl Validator<'_> {
         }
     }
 
+    /// A date of birth: checked like `past_date`, but the problems never repeat it.
+    fn birth_date(&mut self, field: &str, value: Option<DateText>) -> Option<Date> {
+        let Ok(d) = parse_date(&value?.0) else {
+            self.problem(
+                field,
+                "is not a real date written YYYY-MM-DD, e.g. 1990-06-02",
+            );
+            return None;
+        };
+        if d > self.today {
+            self.problem(
+                field,
+                format!("is in the future (today is {}); check the year", self.today),
+            );
+        }
+        Some(d)
+    }
+
+    /// A person's nationality: like `country`, but the problem does not repeat what was
+    /// written (it is part of the person's record).
+    fn nationality(&mut self, field: &str, value: Option<String>) -> Option<String> {
+        let v = value?;
+        match self.k.find_country(&v) {
+            Some(c) => Some(c.code.clone()),
+            None => {
+                self.problem(field, "is not a known country; use its two-letter ISO code, e.g. PH for the Philippines");
+                None
+            }
+        }
+    }
+
     fn country(&mut self, field: &str, value: Option<String>) -> Option<String> {
         let v = value?;
         match self.k.find_country(&v) {
@@ -511,8 +605,8 @@ impl Validator<'_> {
         let p = Person {
             given_names: self.text(&format!("{prefix}.given_names"), raw.given_names, 200),
             surname: self.text(&format!("{prefix}.surname"), raw.surname, 200),
-            date_of_birth: self.past_date(&format!("{prefix}.date_of_birth"), raw.date_of_birth),
-            nationality: self.country(&format!("{prefix}.nationality"), raw.nationality),
+            date_of_birth: self.birth_date(&format!("{prefix}.date_of_birth"), raw.date_of_birth),
+            nationality: self.nationality(&format!("{prefix}.nationality"), raw.nationality),
         };
         Some(p)
     }
@@ -754,6 +848,52 @@ impl Validator<'_> {
     }
 }
 
+/// A TOML error by position, without the excerpt of the file the toml crate prints (the
+/// line may hold a name or a passport number) or any quoted value.
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let message = without_quoted_values(e.message().trim_end());
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// serde quotes the value it could not use (`invalid type: string "Maria"`): a value from
+/// the case file, possibly personal. Each double-quoted run becomes `"…"`; field names,
+/// which serde puts in backticks, stay.
+fn without_quoted_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(open) = rest.find('"') {
+        let after = &rest[open + 1..];
+        let mut close = None;
+        let mut escaped = false;
+        for (i, c) in after.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    close = Some(i);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        let Some(close) = close else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push_str("\"…\"");
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `221g`, `221 (g)`, `INA 221(g)` -> `221(g)`; `212(a)(6)(C)(i)` kept with its case.
 fn normalize_section(text: &str) -> Option<String> {
     let t = text.trim();
@@ -797,6 +937,115 @@ mod tests {
         assert_eq!(normalize_section("214(b)").as_deref(), Some("214(b)"));
         assert_eq!(normalize_section("lost"), None);
         assert_eq!(normalize_section("221(g"), None);
+    }
+
+    const EXAMPLE: &str = include_str!("../../../examples/k1-manila-221g.toml");
+
+    fn knowledge() -> Knowledge {
+        Knowledge::embedded().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn today() -> Date {
+        "2026-01-01".parse().expect("date")
+    }
+
+    /// Every personal value the example case file holds.
+    const PERSONAL: &[&str] = &[
+        "SANTOS",
+        "Santos",
+        "Maria",
+        "Clara",
+        "Daniel",
+        "Whitfield",
+        "P1234567A",
+        "1996-04-12",
+        "1993-09-30",
+    ];
+
+    #[test]
+    fn debug_of_a_case_file_shows_no_personal_value() {
+        let mut case = CaseFile::parse(EXAMPLE, Format::Toml, &knowledge(), today())
+            .unwrap_or_else(|e| panic!("{e}"));
+        if let Some(r) = case.refusal.as_mut() {
+            r.notes = Some("Officer Whitfield kept Maria's passport".into());
+        }
+        for shown in [format!("{case:?}"), format!("{case:#?}")] {
+            for value in PERSONAL {
+                assert!(!shown.contains(value), "{value} in {shown}");
+            }
+            // Not personal, and useful: the post, the dates, the documents, id prefixes.
+            for useful in ["MNL", "2025-06-02", "police_certificate", "<redacted>"] {
+                assert!(shown.contains(useful), "{useful} missing from {shown}");
+            }
+            assert!(!shown.contains("MNL2025512345") && !shown.contains("IOE0912345678"));
+            assert!(!shown.contains("AA00B7QPGN"));
+        }
+        let person = case.beneficiary.as_ref().expect("beneficiary");
+        assert_eq!(
+            format!("{person:?}"),
+            "Person { given_names: <redacted>, surname: <redacted>, date_of_birth: <redacted>, nationality: Some(\"PH\") }"
+        );
+        // Serialising (for the encrypted store) still gives the values.
+        assert!(case.to_toml().contains("P1234567A"));
+    }
+
+    #[test]
+    fn problems_and_syntax_errors_do_not_repeat_personal_values() {
+        let k = knowledge();
+        // The example's passport number is also the format's example in the message.
+        let example = EXAMPLE.replace("P1234567A", "ZX9876543");
+        let broken = [
+            example.replace("ZX9876543", "ZX98765#3"),
+            example.replace("1996-04-12", "1996-14-12"),
+            example.replace(
+                "date_of_birth = 1996-04-12",
+                "date_of_birth = \"2096-04-12\"",
+            ),
+            example.replace("nationality = \"PH\"", "nationality = \"Santos\""),
+            // TOML syntax: an unquoted name (the toml crate prints the line).
+            example.replace("surname = \"Santos\"", "surname = Santos"),
+            // serde quotes a value of the wrong type.
+            example.replace(
+                "[beneficiary]\n",
+                "beneficiary = \"Maria Clara Santos\"\n[x]\n",
+            ),
+            example.replace(
+                "given_names = \"Maria Clara\"",
+                "given_names = [\"Maria Clara\"]",
+            ),
+        ];
+        for text in &broken {
+            let e = CaseFile::parse(text, Format::Toml, &k, today())
+                .expect_err("the file is broken")
+                .to_string();
+            for value in PERSONAL.iter().filter(|v| **v != "P1234567A").chain(&[
+                "ZX9876543",
+                "ZX98765#3",
+                "1996-14-12",
+                "2096-04-12",
+            ]) {
+                assert!(!e.contains(value), "{value} in {e}");
+            }
+        }
+        let json =
+            r#"{"visa": "K-1", "post": "MNL", "surname": ["Santos"], "beneficiary": "Maria"}"#;
+        let e = CaseFile::parse(json, Format::Json, &k, today())
+            .expect_err("wrong types")
+            .to_string();
+        assert!(!e.contains("Santos") && !e.contains("Maria"), "{e}");
+        assert!(e.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn quoted_values_are_cut_from_serde_messages() {
+        assert_eq!(
+            without_quoted_values(r#"invalid type: string "Ma\"ria", expected `visa` at line 2"#),
+            r#"invalid type: string "…", expected `visa` at line 2"#
+        );
+        assert_eq!(
+            without_quoted_values("expected `\"`, `'`"),
+            "expected `\"`, `'`"
+        );
     }
 
     #[test]
