@@ -64,13 +64,12 @@ impl Knowledge {
         let post_codes: BTreeSet<&str> = self.posts.iter().map(|p| p.code.as_str()).collect();
         let country_codes: BTreeSet<&str> =
             self.countries.iter().map(|c| c.code.as_str()).collect();
-        vocabulary::check(
-            &self.notice_languages,
-            &document_ids,
-            &post_codes,
-            &country_codes,
-            &mut out.0,
-        );
+        let known = vocabulary::Known {
+            document_ids: &document_ids,
+            post_codes: &post_codes,
+            country_codes: &country_codes,
+        };
+        vocabulary::check(&self.notice_languages, &known, &mut out.0);
         out.0
     }
 
