@@ -64,9 +64,11 @@ pub fn parse_today(s: &str) -> Result<Date, String> {
     visanav_core::date::parse_date(s)
 }
 
-/// Today's date where the user is. Only the command line's edge reads the clock.
+/// The date a case file is checked against ("not in the future"): the latest date anywhere,
+/// so a date that is already today at the post is accepted wherever visanav runs. Only the
+/// command line's edge reads the clock.
 pub fn today_or(given: Option<Date>) -> Date {
-    given.unwrap_or_else(|| jiff::Zoned::now().date())
+    given.unwrap_or_else(|| visanav_core::plan::latest_date_anywhere(jiff::Timestamp::now()))
 }
 
 fn read_case_text(file: &Path) -> Result<(String, Format)> {

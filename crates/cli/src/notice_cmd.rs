@@ -6,6 +6,7 @@
 //! upload uses. The reading itself is `visanav_core::notice`, which is pure. With
 //! `--case ID --apply` the confirmed reading is saved to the case.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -17,13 +18,13 @@ use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::checklist::{Corrections, confirmed_reading_json, refusal_from_reading};
 use visanav_core::knowledge::Knowledge;
 use visanav_core::notice::{MAX_NOTICE_BYTES, NoticeKind, NoticeReader, NoticeReading};
+use visanav_core::plan::{RECONSIDERATION_WINDOW_RULE, reconsideration_deadline, today_at_post};
 use visanav_server::extract::{self, MAX_UPLOAD_BYTES, Method};
-use visanav_store::{DuplicatePolicy, EpisodeChoice, NewNotice, StoreError};
+use visanav_store::{
+    Actor, DuplicatePolicy, EpisodeChoice, NewNotice, Store, StoreError, StoredCase,
+};
 
 use crate::Ctx;
-
-/// The rule giving the 221(g) reconsideration window (its `years` come from knowledge/).
-const RECONSIDERATION_RULE: &str = "221g_reconsideration_window";
 
 #[derive(Subcommand, Debug)]
 pub enum NoticeCommand {
@@ -183,90 +184,132 @@ fn fits_the_case(
     Ok(())
 }
 
+/// `--post`, checked against the knowledge base and upper-cased.
+fn checked_post(k: &Knowledge, post: Option<&str>) -> Result<Option<String>> {
+    let Some(p) = post else {
+        return Ok(None);
+    };
+    let code = p.trim().to_ascii_uppercase();
+    if k.post(&code).is_none() {
+        let hints = k.suggest_posts(p);
+        let hint = if hints.is_empty() {
+            "see `visanav knowledge posts`".to_string()
+        } else {
+            format!("did you mean {}?", hints.join(", "))
+        };
+        bail!("--post {p:?} is not a CEAC post code visanav knows; {hint}");
+    }
+    Ok(Some(code))
+}
+
+/// The case named by `--case`, with the store it was read from (kept open for `--apply`).
+async fn open_case(ctx: &Ctx, query: Option<&str>) -> Result<Option<(Store, StoredCase)>> {
+    let Some(q) = query else {
+        return Ok(None);
+    };
+    let store = ctx.open_store(true).await?;
+    let stored = store.find_case(&ctx.actor, q).await?;
+    Ok(Some((store, stored)))
+}
+
 async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
+    // The one clock read: "today" is the date at the notice's post at this instant.
+    let now = jiff::Timestamp::now();
     let k = &ctx.knowledge;
-    let post = match &args.post {
-        Some(p) => {
-            let code = p.trim().to_ascii_uppercase();
-            if k.post(&code).is_none() {
-                let hints = k.suggest_posts(p);
-                let hint = if hints.is_empty() {
-                    "see `visanav knowledge posts`".to_string()
-                } else {
-                    format!("did you mean {}?", hints.join(", "))
-                };
-                bail!("--post {p:?} is not a CEAC post code visanav knows; {hint}");
-            }
-            Some(code)
-        }
-        None => None,
-    };
+    let post = checked_post(k, args.post.as_deref())?;
     // With a case, its post is the default and the store is opened once.
-    let case = match &args.case {
-        Some(q) => {
-            let store = ctx.open_store(true).await?;
-            let stored = store.find_case(&ctx.actor, q).await?;
-            Some((store, stored))
-        }
-        None => None,
-    };
+    let case = open_case(ctx, args.case.as_deref()).await?;
     let post = post.or_else(|| case.as_ref().map(|(_, c)| c.case.post.clone()));
     let file = args.file.clone();
     let (original, media_type, text, method) = tokio::task::spawn_blocking(move || load(&file))
         .await
         .context("reading the notice")??;
-    let reader = NoticeReader::new(k);
-    let reading = reader
+    let reading = NoticeReader::new(k)
         .read(&text, post.as_deref())
         .with_context(|| format!("reading {}", args.file))?;
-    let today = crate::cases::today_or(args.today);
-    let deadline = reconsideration_deadline(k, &reading, today);
-    if args.json {
-        let mut v = serde_json::to_value(&reading)?;
-        if let Some(obj) = v.as_object_mut() {
-            obj.insert("input".into(), json!(method.as_str()));
-            obj.insert(
-                "reconsideration_deadline".into(),
-                serde_json::to_value(&deadline)?,
-            );
-            obj.insert("disclaimer".into(), json!(NOT_LEGAL_ADVICE));
-        }
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else {
-        print!("{}", human(k, &reading, method, deadline.as_ref()));
-    }
+    let today = args.today.unwrap_or_else(|| {
+        let at = reading.post.as_deref().or(post.as_deref()).unwrap_or("");
+        today_at_post(k, at, now)
+    });
+    let deadline = notice_deadline(k, &reading, today);
+    print_reading(k, &reading, method, deadline.as_ref(), args.json)?;
+    let Some((store, stored)) = case else {
+        return Ok(ExitCode::SUCCESS);
+    };
     if !args.apply {
-        if let Some((store, stored)) = case {
-            store.close().await;
-            eprintln!(
-                "Nothing saved. To save this to case {}, run the same command with --apply \
-                 (and --add/--remove DOCUMENT or --refused-on DATE to correct it).",
-                stored.id
-            );
-        }
+        store.close().await;
+        eprintln!(
+            "Nothing saved. To save this to case {}, run the same command with --apply \
+             (and --add/--remove DOCUMENT or --refused-on DATE to correct it).",
+            stored.id
+        );
         return Ok(ExitCode::SUCCESS);
     }
-    let Some((store, stored)) = case else {
-        bail!("--apply needs --case ID")
+    let notice = Notice {
+        reading: &reading,
+        media_type: &media_type,
+        original: &original,
     };
+    let result = apply(k, &ctx.actor, &args, &store, &stored, notice, today).await;
+    store.close().await;
+    result
+}
+
+fn print_reading(
+    k: &Knowledge,
+    reading: &NoticeReading,
+    method: Method,
+    deadline: Option<&Deadline>,
+    json: bool,
+) -> Result<()> {
+    if !json {
+        print!("{}", human(k, reading, method, deadline));
+        return Ok(());
+    }
+    let mut v = serde_json::to_value(reading)?;
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("input".into(), json!(method.as_str()));
+        obj.insert(
+            "reconsideration_deadline".into(),
+            serde_json::to_value(deadline)?,
+        );
+        obj.insert("disclaimer".into(), json!(NOT_LEGAL_ADVICE));
+    }
+    println!("{}", serde_json::to_string_pretty(&v)?);
+    Ok(())
+}
+
+/// The notice as read and as uploaded, to save with the case.
+struct Notice<'a> {
+    reading: &'a NoticeReading,
+    media_type: &'a str,
+    original: &'a [u8],
+}
+
+/// `--apply`: the corrected reading, confirmed, saved to the case. The caller closes the
+/// store.
+async fn apply(
+    k: &Knowledge,
+    actor: &Actor,
+    args: &ReadArgs,
+    store: &Store,
+    stored: &StoredCase,
+    notice: Notice<'_>,
+    today: jiff::civil::Date,
+) -> Result<ExitCode> {
+    let reading = notice.reading;
     let corrections = Corrections {
         refused_on: args.refused_on,
         add: args.add.clone(),
         remove: args.remove.clone(),
         only: None,
     };
-    let refusal =
-        match refusal_from_reading(&reading, &corrections, k, stored.case.interview_on, today) {
-            Ok(r) => r,
-            Err(problems) => {
-                store.close().await;
-                bail!("nothing was saved:\n  - {}", problems.join("\n  - "));
-            }
-        };
-    if let Err(problem) = fits_the_case(&args, &reading, &stored.case, refusal.on) {
-        store.close().await;
-        bail!("nothing was saved: {problem}");
-    }
+    let refusal = refusal_from_reading(reading, &corrections, k, stored.case.interview_on, today)
+        .map_err(|problems| {
+        anyhow::anyhow!("nothing was saved:\n  - {}", problems.join("\n  - "))
+    })?;
+    fits_the_case(args, reading, &stored.case, refusal.on)
+        .map_err(|problem| anyhow::anyhow!("nothing was saved: {problem}"))?;
     let episode = if args.new_refusal {
         EpisodeChoice::New
     } else {
@@ -288,33 +331,20 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
             names.join(", ")
         }
     );
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            store.close().await;
-            bail!(
-                "not saving without confirmation; check the reading above and run again with --yes"
-            );
-        }
-        eprint!("Save this? Type 'yes' to save: ");
-        std::io::stderr().flush().ok();
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if answer.trim() != "yes" {
-            store.close().await;
-            eprintln!("Nothing saved.");
-            return Ok(ExitCode::from(1));
-        }
+    if !args.yes && !confirmed()? {
+        eprintln!("Nothing saved.");
+        return Ok(ExitCode::from(1));
     }
-    let confirmed = confirmed_reading_json(&reading, &refusal);
+    let confirmed = confirmed_reading_json(reading, &refusal);
     let applied = store
         .apply_notice(
-            &ctx.actor,
+            actor,
             &stored.id,
             &refusal,
             NewNotice {
                 kind: reading.kind.as_str(),
-                media_type: &media_type,
-                original: &original,
+                media_type: notice.media_type,
+                original: notice.original,
                 reading_json: &confirmed,
                 from_draft: None,
                 episode,
@@ -327,7 +357,6 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
             jiff::Timestamp::now(),
         )
         .await;
-    store.close().await;
     let applied = match applied {
         Err(StoreError::DuplicateNotice { .. }) => bail!(
             "nothing was saved: this same file was already saved to case {}. \
@@ -359,6 +388,18 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Asks on the terminal; refuses (an error) when standard input is not one.
+fn confirmed() -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("not saving without confirmation; check the reading above and run again with --yes");
+    }
+    eprint!("Save this? Type 'yes' to save: ");
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
 #[derive(Debug, serde::Serialize)]
 struct Deadline {
     /// The last day to send what was asked for without a new application (`YYYY-MM-DD`).
@@ -366,17 +407,15 @@ struct Deadline {
     /// The refusal (or letter) date it counts from.
     from: String,
     rule: String,
-    /// The date has gone by (judged against today, or `--today`).
+    /// The date has gone by (judged against today at the post, or `--today`).
     passed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     uncertain: Option<String>,
 }
 
-fn reconsideration_deadline(
-    k: &Knowledge,
-    r: &NoticeReading,
-    today: jiff::civil::Date,
-) -> Option<Deadline> {
+/// The 221(g) deadline for the notice's refusal (or letter) date, when the notice asks for
+/// something; the date itself is `visanav_core::plan::reconsideration_deadline`.
+fn notice_deadline(k: &Knowledge, r: &NoticeReading, today: jiff::civil::Date) -> Option<Deadline> {
     // Only a notice that asks for something has a window to send it in.
     let asks = r.parts.iter().any(|p| {
         matches!(
@@ -388,11 +427,9 @@ fn reconsideration_deadline(
         return None;
     }
     let found = r.refusal_date()?;
-    let rule = k.rule(RECONSIDERATION_RULE)?;
-    let years = rule.years?;
+    let rule = k.rule(RECONSIDERATION_WINDOW_RULE)?;
     let from: jiff::civil::Date = found.date.parse().ok()?;
-    let span = jiff::Span::new().try_years(i64::from(years)).ok()?;
-    let date = from.checked_add(span).ok()?;
+    let date = reconsideration_deadline(from, k)?;
     Some(Deadline {
         date: date.to_string(),
         from: found.date.clone(),
@@ -402,28 +439,32 @@ fn reconsideration_deadline(
     })
 }
 
-fn kind_label(kind: NoticeKind) -> &'static str {
-    match kind {
-        NoticeKind::DocumentsRequested => "documents requested",
-        NoticeKind::AdministrativeProcessing => "administrative processing",
-        NoticeKind::PetitionReturned => "petition returned to USCIS",
-        NoticeKind::InterviewReturn => "return for another interview",
-        NoticeKind::Mixed => "several things at once",
-        NoticeKind::Unknown => "not recognised as a 221(g) notice",
+fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Deadline>) -> String {
+    let mut o = String::new();
+    summary(&mut o, k, r, source);
+    o.push('\n');
+    checklist(&mut o, k, r);
+    named_not_asked(&mut o, k, r);
+    what_it_means(&mut o, r);
+    how_to_submit(&mut o, k, r);
+    deadline_lines(&mut o, k, r, deadline);
+    for w in &r.warnings {
+        let _ = writeln!(o, "\nCheck: {w}");
     }
+    let _ = writeln!(o, "\n{NOT_LEGAL_ADVICE}");
+    o
 }
 
-fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Deadline>) -> String {
-    use std::fmt::Write as _;
-    let mut o = String::new();
+/// What the notice is, where from, and how sure the reading is.
+fn summary(o: &mut String, k: &Knowledge, r: &NoticeReading, source: Method) {
     let post_name = r
         .post
         .as_deref()
         .and_then(|c| k.post(c))
         .map(|p| format!("{} ({})", p.code, p.name));
-    let _ = writeln!(o, "Notice read as: {}", kind_label(r.kind));
+    let _ = writeln!(o, "Notice read as: {}", r.kind.label());
     if r.kind == NoticeKind::Mixed {
-        let parts: Vec<&str> = r.parts.iter().map(|p| kind_label(*p)).collect();
+        let parts: Vec<&str> = r.parts.iter().map(|p| p.label()).collect();
         let _ = writeln!(o, "  ({})", parts.join("; "));
     }
     let _ = writeln!(
@@ -457,7 +498,10 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
     for reason in &r.confidence.reasons {
         let _ = writeln!(o, "  - {reason}");
     }
-    o.push('\n');
+}
+
+/// The requests, the documents to check, and request-like lines naming no known document.
+fn checklist(o: &mut String, k: &Knowledge, r: &NoticeReading) {
     if r.requests.is_empty() {
         let _ = writeln!(o, "No document requests were read from the notice.");
     } else {
@@ -504,6 +548,10 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
             let _ = writeln!(o, "  [?] \"{u}\"");
         }
     }
+}
+
+/// Documents the notice names without asking for them, and unchecked boxes.
+fn named_not_asked(o: &mut String, k: &Knowledge, r: &NoticeReading) {
     // One line per document and reason, however often the notice names it.
     let mut named: Vec<String> = Vec::new();
     for m in r.not_asked() {
@@ -533,6 +581,10 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
             names.join("; ")
         );
     }
+}
+
+/// What administrative processing, a returned petition or another interview mean.
+fn what_it_means(o: &mut String, r: &NoticeReading) {
     if r.parts.contains(&NoticeKind::AdministrativeProcessing) {
         let _ = writeln!(
             o,
@@ -554,39 +606,49 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
             "\nThe notice asks you to come back for another interview: book it as the notice says."
         );
     }
+}
+
+/// The notice's own instructions, then visanav's notes on the post's procedure.
+fn how_to_submit(o: &mut String, k: &Knowledge, r: &NoticeReading) {
     if !r.instructions.is_empty() {
         let _ = writeln!(o, "\nHow to submit, as the notice says:");
         for i in &r.instructions {
             let _ = writeln!(o, "  - {i}");
         }
     }
-    if let Some(p) = r.post.as_deref().and_then(|c| k.post(c))
-        && let Some(proc_) = &p.procedure
-    {
-        let _ = writeln!(
-            o,
-            "\nHow {} takes 221(g) documents (visanav's notes, as of {}; the notice wins if it \
-             says otherwise):",
-            p.name, proc_.as_of
-        );
-        let _ = writeln!(o, "  Channel: {}", proc_.channel);
-        if let Some(c) = &proc_.courier {
-            let _ = writeln!(o, "  Courier: {c}");
-        }
-        let _ = writeln!(o, "  Passport kept while pending: {}", proc_.passport_kept);
-        for inc in &proc_.include {
-            let _ = writeln!(o, "  Include: {inc}");
-        }
-        if let Some(n) = &proc_.notes {
-            let _ = writeln!(o, "  Note: {n}");
-        }
-        if let Some(u) = &proc_.uncertain {
-            let _ = writeln!(o, "  Unverified: {u}");
-        }
-        for s in &proc_.sources {
-            let _ = writeln!(o, "  Source: {} ({})", s.url, s.dates());
-        }
+    let Some(p) = r.post.as_deref().and_then(|c| k.post(c)) else {
+        return;
+    };
+    let Some(proc_) = &p.procedure else {
+        return;
+    };
+    let _ = writeln!(
+        o,
+        "\nHow {} takes 221(g) documents (visanav's notes, as of {}; the notice wins if it \
+         says otherwise):",
+        p.name, proc_.as_of
+    );
+    let _ = writeln!(o, "  Channel: {}", proc_.channel);
+    if let Some(c) = &proc_.courier {
+        let _ = writeln!(o, "  Courier: {c}");
     }
+    let _ = writeln!(o, "  Passport kept while pending: {}", proc_.passport_kept);
+    for inc in &proc_.include {
+        let _ = writeln!(o, "  Include: {inc}");
+    }
+    if let Some(n) = &proc_.notes {
+        let _ = writeln!(o, "  Note: {n}");
+    }
+    if let Some(u) = &proc_.uncertain {
+        let _ = writeln!(o, "  Unverified: {u}");
+    }
+    for s in &proc_.sources {
+        let _ = writeln!(o, "  Source: {} ({})", s.url, s.dates());
+    }
+}
+
+/// The deadline to send by, that it has passed, or why none is shown.
+fn deadline_lines(o: &mut String, k: &Knowledge, r: &NoticeReading, deadline: Option<&Deadline>) {
     if let Some(d) = deadline.filter(|d| d.passed) {
         let _ = writeln!(
             o,
@@ -617,11 +679,6 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
             "\nNo refusal date was found in the notice, so no deadline is shown."
         );
     }
-    for w in &r.warnings {
-        let _ = writeln!(o, "\nCheck: {w}");
-    }
-    let _ = writeln!(o, "\n{NOT_LEGAL_ADVICE}");
-    o
 }
 
 /// Reads the notice's text from a file or standard input.

@@ -8,11 +8,11 @@ use anyhow::{Context, Result, bail};
 use jiff::civil::Date;
 use visanav_core::casefile::{CaseFile, Format};
 use visanav_core::knowledge::Knowledge;
-use visanav_core::plan::{DeadlineState, ExpiryStatus, Plan, plan};
+use visanav_core::plan::{DeadlineState, ExpiryStatus, Plan, plan, today_at_post};
 use visanav_core::text::first_sentences;
 
 use crate::Ctx;
-use crate::cases::{parse_today, today_or};
+use crate::cases::parse_today;
 
 #[derive(clap::Args, Debug)]
 pub struct PlanArgs {
@@ -27,8 +27,16 @@ pub struct PlanArgs {
 }
 
 pub async fn run(args: PlanArgs, ctx: &Ctx) -> Result<ExitCode> {
-    let today = today_or(args.today);
-    let case = load_case(&args.case, ctx, today).await?;
+    // The one clock read. The case file is checked ("not in the future") against the
+    // machine's date, as `visanav case` does; the plan counts days at the case's post.
+    let now = jiff::Timestamp::now();
+    let local_today = args
+        .today
+        .unwrap_or_else(|| now.to_zoned(jiff::tz::TimeZone::system()).date());
+    let case = load_case(&args.case, ctx, local_today).await?;
+    let today = args
+        .today
+        .unwrap_or_else(|| today_at_post(&ctx.knowledge, &case.post, now));
     let p = plan(&case, &ctx.knowledge, today);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&p)?);
@@ -89,6 +97,21 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
     );
     let _ = writeln!(out, "Where things stand: {}\n", p.stage.label());
 
+    restrictions(&mut out, p);
+    deadlines(&mut out, p);
+    renewals(&mut out, p);
+    next_steps(&mut out, p);
+    legal_help(&mut out, p);
+    let _ = writeln!(
+        out,
+        "\nEvery source and the full texts: visanav plan {arg} --json"
+    );
+    let _ = writeln!(out, "{}", p.disclaimer);
+    out
+}
+
+/// Restrictions that reach the case, then those checked and set aside.
+fn restrictions(out: &mut String, p: &Plan<'_>) {
     for w in &p.warnings {
         let _ = writeln!(out, "!! {}", w.title);
         let _ = writeln!(out, "   {}", w.why);
@@ -111,7 +134,10 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
         }
         out.push('\n');
     }
+}
 
+/// Each deadline with its state, notes, what missing it means and its source.
+fn deadlines(out: &mut String, p: &Plan<'_>) {
     if !p.deadlines.is_empty() {
         let _ = writeln!(out, "Deadlines");
         for d in &p.deadlines {
@@ -157,7 +183,10 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
         }
         out.push('\n');
     }
+}
 
+/// Documents expired or expiring.
+fn renewals(out: &mut String, p: &Plan<'_>) {
     let flagged: Vec<_> = p
         .expiries
         .iter()
@@ -174,7 +203,10 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
         }
         out.push('\n');
     }
+}
 
+/// The steps in order, with the date to act by.
+fn next_steps(out: &mut String, p: &Plan<'_>) {
     if !p.next_steps.is_empty() {
         let _ = writeln!(out, "Next steps");
         for s in &p.next_steps {
@@ -199,7 +231,10 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
         }
         out.push('\n');
     }
+}
 
+/// Whether to talk to an attorney, why, and knowledge the plan missed.
+fn legal_help(out: &mut String, p: &Plan<'_>) {
     let _ = writeln!(out, "Legal help: {}", p.legal_help.urgency.label());
     for r in &p.legal_help.reasons {
         let _ = writeln!(out, "  - {}: {}", r.title, first_sentences(r.reason, 2));
@@ -212,10 +247,4 @@ fn render(p: &Plan<'_>, case: &CaseFile, k: &Knowledge, arg: &str) -> String {
             p.gaps.join("; ")
         );
     }
-    let _ = writeln!(
-        out,
-        "\nEvery source and the full texts: visanav plan {arg} --json"
-    );
-    let _ = writeln!(out, "{}", p.disclaimer);
-    out
 }

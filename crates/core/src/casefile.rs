@@ -10,9 +10,16 @@ use std::fmt;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::date::parse_date;
 use crate::ids::{CeacCaseNumber, Ds160Id, PassportNumber, ReceiptNumber};
 use crate::knowledge::{Knowledge, StatusSource};
+
+mod privacy;
+mod raw;
+mod validate;
+
+use privacy::{toml_message, without_quoted_values};
+use raw::RawCaseFile;
+use validate::Validator;
 
 /// Largest case file accepted, so a wrong file (a video, a database) is refused quickly.
 pub const MAX_CASE_FILE_BYTES: usize = 1024 * 1024;
@@ -88,8 +95,10 @@ impl DocumentStatus {
     }
 }
 
-/// A person on the case. Everything here is personal data and is stored encrypted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// A person on the case. Everything here is personal data and is stored encrypted. `Debug`
+/// shows only whether the name and birth date are set (the nationality, a country code
+/// that identifies no one and drives the restriction checks, is shown).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Person {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_names: Option<String>,
@@ -125,8 +134,8 @@ pub struct StatusObservation {
     pub source: StatusSource,
 }
 
-/// A 221(g) refusal episode.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A 221(g) refusal episode. `Debug` leaves out the notes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
     pub on: Date,
     /// Legal sections cited, e.g. `221(g)` or `212(a)(4)`.
@@ -154,8 +163,9 @@ pub struct CaseDocument {
     pub status: DocumentStatus,
 }
 
-/// A validated case file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A validated case file. `Debug` shows no personal value (names, passport number, birth
+/// dates, notes) and only the prefix of case identifiers; see `ids`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseFile {
     pub visa: VisaClass,
     /// CEAC post code.
@@ -244,99 +254,6 @@ impl Format {
     }
 }
 
-/// A date as written: a string, or a native TOML date (`2025-06-02` without quotes).
-#[derive(Debug, Clone)]
-struct DateText(String);
-
-impl<'de> Deserialize<'de> for DateText {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = DateText;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a date written YYYY-MM-DD")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DateText, E> {
-                Ok(DateText(v.to_string()))
-            }
-            // The toml crate hands native dates over as a one-entry map.
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<DateText, A::Error> {
-                let (_, value): (String, String) = map
-                    .next_entry()?
-                    .ok_or_else(|| serde::de::Error::custom("empty date"))?;
-                Ok(DateText(value))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawPerson {
-    given_names: Option<String>,
-    surname: Option<String>,
-    date_of_birth: Option<DateText>,
-    nationality: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawStatus {
-    on: DateText,
-    status: String,
-    last_updated: Option<DateText>,
-    source: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRefusal {
-    on: DateText,
-    sections: Option<Vec<String>>,
-    #[serde(default)]
-    requested: Vec<String>,
-    submitted_on: Option<DateText>,
-    notes: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDocument {
-    kind: String,
-    country: Option<String>,
-    issued_on: Option<DateText>,
-    expires_on: Option<DateText>,
-    status: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCaseFile {
-    visa: String,
-    post: String,
-    ceac_case_number: Option<String>,
-    ds160_id: Option<String>,
-    uscis_receipt: Option<String>,
-    passport_number: Option<String>,
-    surname: Option<String>,
-    petition_approved_on: Option<DateText>,
-    interview_on: Option<DateText>,
-    visa_issued_on: Option<DateText>,
-    entered_us_on: Option<DateText>,
-    principal_visa_issued_on: Option<DateText>,
-    beneficiary: Option<RawPerson>,
-    petitioner: Option<RawPerson>,
-    #[serde(default)]
-    status: Vec<RawStatus>,
-    refusal: Option<RawRefusal>,
-    #[serde(default)]
-    documents: Vec<RawDocument>,
-}
-
 impl CaseFile {
     /// Reads and validates a case file. `today` is the date against which "in the future" is
     /// judged (the CLI's `--today`, or the current date).
@@ -355,19 +272,14 @@ impl CaseFile {
         let raw: RawCaseFile = match format {
             Format::Toml => toml::from_str(text).map_err(|e| CaseFileError::Syntax {
                 format: "TOML",
-                message: e.to_string().trim_end().to_string(),
+                message: toml_message(text, &e),
             })?,
             Format::Json => serde_json::from_str(text).map_err(|e| CaseFileError::Syntax {
                 format: "JSON",
-                message: e.to_string(),
+                message: without_quoted_values(&e.to_string()),
             })?,
         };
-        Validator {
-            k: knowledge,
-            today,
-            problems: Vec::new(),
-        }
-        .case(raw)
+        Validator::new(knowledge, today).case(raw)
     }
 
     /// The case file as TOML, in the same form `parse` reads.
@@ -400,409 +312,5 @@ impl CaseFile {
     }
 }
 
-struct Validator<'a> {
-    k: &'a Knowledge,
-    today: Date,
-    problems: Vec<FieldProblem>,
-}
-
-impl Validator<'_> {
-    fn problem(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(FieldProblem {
-            field: field.into(),
-            message: message.into(),
-        });
-    }
-
-    fn id<T>(
-        &mut self,
-        field: &str,
-        value: Option<String>,
-        parse: fn(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        let v = value?;
-        match parse(&v) {
-            Ok(id) => Some(id),
-            Err(e) => {
-                self.problem(field, e);
-                None
-            }
-        }
-    }
-
-    /// A date that must not lie after `today` (it records something that already happened).
-    fn past_date(&mut self, field: &str, value: Option<DateText>) -> Option<Date> {
-        let d = self.date(field, value)?;
-        if d > self.today {
-            self.problem(
-                field,
-                format!(
-                    "{d} is in the future (today is {}); record only what has happened",
-                    self.today
-                ),
-            );
-        }
-        Some(d)
-    }
-
-    fn date(&mut self, field: &str, value: Option<DateText>) -> Option<Date> {
-        match parse_date(&value?.0) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                self.problem(field, e);
-                None
-            }
-        }
-    }
-
-    fn country(&mut self, field: &str, value: Option<String>) -> Option<String> {
-        let v = value?;
-        match self.k.find_country(&v) {
-            Some(c) => Some(c.code.clone()),
-            None => {
-                self.problem(field, format!("{v:?} is not a known country; use its two-letter ISO code, e.g. PH for the Philippines"));
-                None
-            }
-        }
-    }
-
-    fn text(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
-        let v = value?.trim().to_string();
-        if v.is_empty() {
-            return None;
-        }
-        if v.chars().count() > max {
-            self.problem(
-                field,
-                format!(
-                    "is {} characters long; the limit is {max}",
-                    v.chars().count()
-                ),
-            );
-            return None;
-        }
-        if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-            self.problem(field, "contains control characters; remove them");
-            return None;
-        }
-        Some(v)
-    }
-
-    fn document_id(&mut self, field: &str, id: &str) -> Option<String> {
-        let id = id.trim();
-        if self.k.document(id).is_some() {
-            return Some(id.to_string());
-        }
-        let hint = self.k.suggest_documents(id);
-        let hint = if hint.is_empty() {
-            "see `visanav knowledge documents` or docs/case-file.md for the list".to_string()
-        } else {
-            format!("did you mean {}?", hint.join(", "))
-        };
-        self.problem(
-            field,
-            format!("{id:?} is not a document kind in the catalogue; {hint}"),
-        );
-        None
-    }
-
-    fn person(&mut self, prefix: &str, raw: Option<RawPerson>) -> Option<Person> {
-        let raw = raw?;
-        let p = Person {
-            given_names: self.text(&format!("{prefix}.given_names"), raw.given_names, 200),
-            surname: self.text(&format!("{prefix}.surname"), raw.surname, 200),
-            date_of_birth: self.past_date(&format!("{prefix}.date_of_birth"), raw.date_of_birth),
-            nationality: self.country(&format!("{prefix}.nationality"), raw.nationality),
-        };
-        Some(p)
-    }
-
-    fn order(&mut self, field: &str, earlier: (&str, Option<Date>), later: (&str, Option<Date>)) {
-        if let ((ename, Some(e)), (lname, Some(l))) = (earlier, later)
-            && l < e
-        {
-            self.problem(
-                field,
-                format!("{lname} ({l}) is before {ename} ({e}); check both dates"),
-            );
-        }
-    }
-
-    fn case(mut self, raw: RawCaseFile) -> Result<CaseFile, CaseFileError> {
-        let visa = match VisaClass::parse(&raw.visa) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.problem("visa", e);
-                None
-            }
-        };
-        let post_code = raw.post.trim().to_ascii_uppercase();
-        let post = if self.k.post(&post_code).is_some() {
-            Some(post_code)
-        } else {
-            let hint = self.k.suggest_posts(&raw.post);
-            let hint = if hint.is_empty() {
-                String::new()
-            } else {
-                format!(" (did you mean {}?)", hint.join(", "))
-            };
-            self.problem("post", format!("{:?} is not a CEAC post code; expected the 3-letter code CEAC uses, e.g. MNL for Manila{hint}", raw.post));
-            None
-        };
-        let ceac_case_number = self.id(
-            "ceac_case_number",
-            raw.ceac_case_number,
-            CeacCaseNumber::parse,
-        );
-        let ds160_id = self.id("ds160_id", raw.ds160_id, Ds160Id::parse);
-        let uscis_receipt = self.id("uscis_receipt", raw.uscis_receipt, ReceiptNumber::parse);
-        let passport_number = self.id(
-            "passport_number",
-            raw.passport_number,
-            PassportNumber::parse,
-        );
-        let surname = self.text("surname", raw.surname, 200);
-
-        let petition_approved_on = self.past_date("petition_approved_on", raw.petition_approved_on);
-        // An interview may be scheduled ahead, so it alone may lie in the future.
-        let interview_on = self.date("interview_on", raw.interview_on);
-        let visa_issued_on = self.past_date("visa_issued_on", raw.visa_issued_on);
-        let entered_us_on = self.past_date("entered_us_on", raw.entered_us_on);
-        let principal_visa_issued_on =
-            self.past_date("principal_visa_issued_on", raw.principal_visa_issued_on);
-        if principal_visa_issued_on.is_some() && visa != Some(VisaClass::K2) {
-            self.problem(
-                "principal_visa_issued_on",
-                "applies only to K-2 cases (the K-1 parent's visa issue date); remove it or set visa = \"K-2\"",
-            );
-        }
-        self.order(
-            "interview_on",
-            ("petition_approved_on", petition_approved_on),
-            ("interview_on", interview_on),
-        );
-        self.order(
-            "visa_issued_on",
-            ("interview_on", interview_on),
-            ("visa_issued_on", visa_issued_on),
-        );
-        self.order(
-            "entered_us_on",
-            ("visa_issued_on", visa_issued_on),
-            ("entered_us_on", entered_us_on),
-        );
-
-        let beneficiary = self.person("beneficiary", raw.beneficiary);
-        let petitioner = self.person("petitioner", raw.petitioner);
-
-        let mut status = Vec::new();
-        for (i, s) in raw.status.into_iter().enumerate() {
-            let f = |name: &str| format!("status[{i}].{name}");
-            let on = self.past_date(&f("on"), Some(s.on));
-            let last_updated = self.past_date(&f("last_updated"), s.last_updated);
-            self.order(
-                &f("last_updated"),
-                ("last_updated", last_updated),
-                ("on", on),
-            );
-            let source = match s.source.as_deref().map(StatusSource::parse) {
-                None => Some(StatusSource::Ceac),
-                Some(Some(src)) => Some(src),
-                Some(None) => {
-                    self.problem(
-                        f("source"),
-                        format!(
-                            "{:?} is not a status source; expected ceac or uscis",
-                            s.source.unwrap_or_default()
-                        ),
-                    );
-                    None
-                }
-            };
-            let name = match source {
-                Some(src) => match self.k.find_status(&s.status, Some(src)) {
-                    Some(known) => Some(known.name.clone()),
-                    None => {
-                        let hint: Vec<String> = self
-                            .k
-                            .suggest_statuses(&s.status, Some(src))
-                            .iter()
-                            .map(|k| format!("{:?}", k.name))
-                            .collect();
-                        let hint = if hint.is_empty() {
-                            String::new()
-                        } else {
-                            format!("; did you mean {}?", hint.join(", "))
-                        };
-                        self.problem(f("status"), format!("{:?} is not a known {} status{hint} (`visanav status explain` lists them)", s.status, src.as_str()));
-                        None
-                    }
-                },
-                None => None,
-            };
-            if let (Some(on), Some(status_name), Some(source)) = (on, name, source) {
-                status.push(StatusObservation {
-                    on,
-                    status: status_name,
-                    last_updated,
-                    source,
-                });
-            }
-        }
-
-        let refusal = raw.refusal.map(|r| {
-            let on = self.past_date("refusal.on", Some(r.on));
-            self.order(
-                "refusal.on",
-                ("interview_on", interview_on),
-                ("refusal.on", on),
-            );
-            let submitted_on = self.past_date("refusal.submitted_on", r.submitted_on);
-            self.order(
-                "refusal.submitted_on",
-                ("refusal.on", on),
-                ("refusal.submitted_on", submitted_on),
-            );
-            let sections = r.sections.unwrap_or_else(|| vec!["221(g)".to_string()]);
-            let mut clean_sections = Vec::new();
-            for (i, s) in sections.iter().enumerate() {
-                match normalize_section(s) {
-                    Some(n) => clean_sections.push(n),
-                    None => self.problem(
-                        format!("refusal.sections[{i}]"),
-                        format!(
-                            "{s:?} is not an INA section; expected e.g. 221(g), 212(a)(4) or 214(b)"
-                        ),
-                    ),
-                }
-            }
-            let mut requested = Vec::new();
-            for (i, id) in r.requested.iter().enumerate() {
-                if let Some(id) = self.document_id(&format!("refusal.requested[{i}]"), id)
-                    && !requested.contains(&id)
-                {
-                    requested.push(id);
-                }
-            }
-            let notes = self.text("refusal.notes", r.notes, 20_000);
-            on.map(|on| Refusal {
-                on,
-                sections: clean_sections,
-                requested,
-                submitted_on,
-                notes,
-            })
-        });
-        let refusal = refusal.flatten();
-
-        let mut documents = Vec::new();
-        for (i, d) in raw.documents.into_iter().enumerate() {
-            let f = |name: &str| format!("documents[{i}].{name}");
-            let kind = self.document_id(&f("kind"), &d.kind);
-            let country = self.country(&f("country"), d.country);
-            let issued_on = self.past_date(&f("issued_on"), d.issued_on);
-            let expires_on = self.date(&f("expires_on"), d.expires_on);
-            self.order(
-                &f("expires_on"),
-                ("issued_on", issued_on),
-                ("expires_on", expires_on),
-            );
-            let status = match d.status.as_deref().map(DocumentStatus::parse) {
-                None => Some(DocumentStatus::Needed),
-                Some(Ok(s)) => Some(s),
-                Some(Err(e)) => {
-                    self.problem(f("status"), e);
-                    None
-                }
-            };
-            if let (Some(kind), Some(status)) = (kind, status) {
-                documents.push(CaseDocument {
-                    kind,
-                    country,
-                    issued_on,
-                    expires_on,
-                    status,
-                });
-            }
-        }
-
-        if !self.problems.is_empty() {
-            return Err(CaseFileError::Invalid(self.problems));
-        }
-        let (Some(visa), Some(post)) = (visa, post) else {
-            return Err(CaseFileError::Invalid(self.problems));
-        };
-        Ok(CaseFile {
-            visa,
-            post,
-            ceac_case_number,
-            ds160_id,
-            uscis_receipt,
-            passport_number,
-            surname,
-            petition_approved_on,
-            interview_on,
-            visa_issued_on,
-            entered_us_on,
-            principal_visa_issued_on,
-            beneficiary,
-            petitioner,
-            status,
-            refusal,
-            documents,
-        })
-    }
-}
-
-/// `221g`, `221 (g)`, `INA 221(g)` -> `221(g)`; `212(a)(6)(C)(i)` kept with its case.
-fn normalize_section(text: &str) -> Option<String> {
-    let t = text.trim();
-    let t = t
-        .strip_prefix("INA")
-        .or_else(|| t.strip_prefix("ina"))
-        .unwrap_or(t)
-        .trim();
-    let t = t.strip_prefix("§").unwrap_or(t).trim();
-    let compacted: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-    if compacted.eq_ignore_ascii_case("221g") {
-        return Some("221(g)".into());
-    }
-    let digits: String = compacted
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    let rest = &compacted[digits.len()..];
-    let ok = digits.len() == 3
-        && !rest.is_empty()
-        && rest.starts_with('(')
-        && rest
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '(' || c == ')')
-        && rest.matches('(').count() == rest.matches(')').count();
-    ok.then_some(compacted)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sections_normalise() {
-        assert_eq!(normalize_section("221g").as_deref(), Some("221(g)"));
-        assert_eq!(normalize_section("INA 221(g)").as_deref(), Some("221(g)"));
-        assert_eq!(
-            normalize_section("212(a)(6)(C)(i)").as_deref(),
-            Some("212(a)(6)(C)(i)")
-        );
-        assert_eq!(normalize_section("214(b)").as_deref(), Some("214(b)"));
-        assert_eq!(normalize_section("lost"), None);
-        assert_eq!(normalize_section("221(g"), None);
-    }
-
-    #[test]
-    fn visa_classes() {
-        assert_eq!(VisaClass::parse("k1"), Ok(VisaClass::K1));
-        assert_eq!(VisaClass::parse("K-2"), Ok(VisaClass::K2));
-        assert!(VisaClass::parse("H-1B").unwrap_err().contains("K-1, K-2"));
-    }
-}
+mod tests;

@@ -77,6 +77,18 @@ impl NoticeKind {
             NoticeKind::Unknown => "unknown",
         }
     }
+
+    /// The kind in words, for people: "documents requested".
+    pub fn label(self) -> &'static str {
+        match self {
+            NoticeKind::DocumentsRequested => "documents requested",
+            NoticeKind::AdministrativeProcessing => "administrative processing",
+            NoticeKind::PetitionReturned => "petition returned to USCIS",
+            NoticeKind::InterviewReturn => "return for another interview",
+            NoticeKind::Mixed => "several things at once",
+            NoticeKind::Unknown => "not recognised as a 221(g) notice",
+        }
+    }
 }
 
 /// Where in the notice a request was read.
@@ -302,6 +314,20 @@ impl NoticeReading {
         self.requests.iter().any(|r| r.document == document)
     }
 
+    /// What the notice is, in words: its parts' labels, e.g. "documents requested,
+    /// administrative processing" (the kind's own label when it has no parts). The CLI and
+    /// the preview page show this.
+    pub fn kind_label(&self) -> String {
+        if self.parts.is_empty() {
+            return self.kind.label().to_string();
+        }
+        self.parts
+            .iter()
+            .map(|p| p.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The date of the interview/refusal, or failing that the date of the letter.
     pub fn refusal_date(&self) -> Option<&FoundDate> {
         self.dates
@@ -344,6 +370,70 @@ pub fn fold_key(term: &str) -> String {
     out
 }
 
+/// What the notice's units ask for and name, and the parts of the notice they show.
+fn requests_in(
+    v: &Vocab,
+    langs: vocab::Langs,
+    lines: &[&str],
+    classified: &[Line],
+    form: bool,
+) -> Acc {
+    let units = units::units(v, langs, classified, form);
+    let mut acc = Acc {
+        fuzzy_left: requests::MAX_FUZZY_UNITS,
+        ..Acc::default()
+    };
+    for unit in &units {
+        requests::analyse(v, langs, unit, &mut acc);
+    }
+    requests::settle(&mut acc);
+    // Ho Chi Minh City prints "R2" at the top of the sheet for a return appointment.
+    if lines.iter().any(|line| line.trim() == "R2") {
+        acc.parts.insert(NoticeKind::InterviewReturn);
+    }
+    acc
+}
+
+/// A checklist where no box was read as checked: the marks may not have scanned.
+fn unread_checklist(acc: &Acc, form: bool) -> Option<String> {
+    let nothing_read = !acc
+        .requests
+        .iter()
+        .any(|r| r.source == RequestSource::CheckedBox)
+        && !acc.unchecked.is_empty()
+        && acc.parts.is_empty()
+        && acc.unrecognized.is_empty();
+    (form && nothing_read).then(|| {
+        "The notice has a checklist but no box was read as checked. If it is a scan or \
+         photo, the marks may not have come through: check the notice yourself."
+            .to_string()
+    })
+}
+
+/// A police certificate with no country named is, by default, the one from the country
+/// the applicant is interviewed in; the reading says it was inferred.
+fn police_country_from_post(requests: &mut [Request], country: &str) {
+    for r in requests
+        .iter_mut()
+        .filter(|r| r.document == "police_certificate" && r.country.is_none())
+    {
+        r.country = Some(country.to_string());
+        r.country_inferred = true;
+    }
+}
+
+/// The INA sections the notice cites. A ground next to an unticked box ("[ ] Section
+/// 212(a)(4)") is not cited.
+fn cited_sections(lines: &[&str], classified: &[Line]) -> Vec<String> {
+    let cited: Vec<&str> = lines
+        .iter()
+        .zip(classified)
+        .filter(|(_, c)| !c.all_unchecked())
+        .map(|(l, _)| layout::cut_unchecked(l))
+        .collect();
+    dates::find_sections(&cited.join("\n"), 10)
+}
+
 impl NoticeReader {
     pub fn new(k: &Knowledge) -> NoticeReader {
         NoticeReader {
@@ -376,60 +466,19 @@ impl NoticeReader {
             .filter(|l| matches!(l, Line::Marked { .. }))
             .count();
         let form = marked_lines >= 2;
-        let units = units::units(v, langs, &classified, form);
-
-        let mut acc = Acc {
-            fuzzy_left: requests::MAX_FUZZY_UNITS,
-            ..Acc::default()
-        };
-        for unit in &units {
-            requests::analyse(v, langs, unit, &mut acc);
-        }
-        requests::settle(&mut acc);
-        // Ho Chi Minh City prints "R2" at the top of the sheet for a return appointment.
-        if lines.iter().any(|line| line.trim() == "R2") {
-            acc.parts.insert(NoticeKind::InterviewReturn);
-        }
-        if form
-            && !acc
-                .requests
-                .iter()
-                .any(|r| r.source == RequestSource::CheckedBox)
-            && !acc.unchecked.is_empty()
-            && acc.parts.is_empty()
-            && acc.unrecognized.is_empty()
-        {
-            warnings.push(
-                "The notice has a checklist but no box was read as checked. If it is a scan or \
-                 photo, the marks may not have come through: check the notice yourself."
-                    .to_string(),
-            );
+        let mut acc = requests_in(v, langs, &lines, &classified, form);
+        if let Some(w) = unread_checklist(&acc, form) {
+            warnings.push(w);
         }
 
         let (post, case_number) = post::find_post(v, langs, &lines, post_hint);
-        // A police certificate with no country named is, by default, the one from the country
-        // the applicant is interviewed in; the reading says it was inferred.
         let post_country = post.as_deref().and_then(|code| v.post_country(code));
         if let Some(country) = post_country {
-            for r in acc
-                .requests
-                .iter_mut()
-                .filter(|r| r.document == "police_certificate" && r.country.is_none())
-            {
-                r.country = Some(country.to_string());
-                r.country_inferred = true;
-            }
+            police_country_from_post(&mut acc.requests, country);
         }
         let month_first = post_country.map(|c| MONTH_FIRST_COUNTRIES.contains(&c));
         let dates = date_roles::read_dates(v, langs, &lines, month_first, &mut warnings);
-        // A ground next to an unticked box ("[ ] Section 212(a)(4)") is not cited.
-        let cited: Vec<&str> = lines
-            .iter()
-            .zip(&classified)
-            .filter(|(_, c)| !c.all_unchecked())
-            .map(|(l, _)| layout::cut_unchecked(l))
-            .collect();
-        let sections = dates::find_sections(&cited.join("\n"), 10);
+        let sections = cited_sections(&lines, &classified);
         let refusal_words = v.flags(&whole, langs) & vocab::cue::REFUSAL != 0;
         let (kind, parts, guessed) = kind::decide(&acc, &sections, refusal_words);
         let confidence = kind::confidence(&acc, kind, guessed, warnings.len());
@@ -458,6 +507,32 @@ mod tests {
 
     fn k() -> Knowledge {
         Knowledge::embedded().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn kind_labels_are_words_for_every_part() {
+        let r = read_notice(
+            &k(),
+            "Refused under Section 221(g).\n[X] Police certificate\n\
+             [X] Your case requires further administrative processing.\n",
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.kind, NoticeKind::Mixed, "{r:?}");
+        assert_eq!(
+            r.kind_label(),
+            "documents requested, administrative processing"
+        );
+        let none = NoticeReading {
+            parts: vec![],
+            kind: NoticeKind::Unknown,
+            ..r
+        };
+        assert_eq!(none.kind_label(), "not recognised as a 221(g) notice");
+        assert_eq!(
+            NoticeKind::PetitionReturned.label(),
+            "petition returned to USCIS"
+        );
     }
 
     #[test]

@@ -15,14 +15,24 @@
 //!   step serves, and the step names it (`NextStep::by`); once one of them has passed, the step
 //!   says so instead of giving a date.
 
+mod dates;
+mod deadlines;
+mod expiries;
+mod legal_help;
 mod restrictions;
 mod steps;
+mod window;
 
-use jiff::ToSpan;
+pub use dates::{
+    FALLBACK_ZONE, RECONSIDERATION_WINDOW_RULE, add_period, latest_date_anywhere, post_time_zone,
+    post_zone_name, reconsideration_deadline, today_at_post,
+};
+use dates::{add_days, days_between, sub_months};
+
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::casefile::{CaseFile, VisaClass};
+use crate::casefile::{CaseFile, Refusal};
 use crate::knowledge::{
     KVisaCoverage, Knowledge, LegalHelpTrigger, Restricts, Rule, StatusSource, Urgency,
 };
@@ -294,39 +304,6 @@ pub struct Plan<'k> {
     pub disclaimer: &'static str,
 }
 
-/// Adds a rule's period (years, months, days) to a date; `None` if the rule has no period or
-/// the result is out of range.
-pub fn add_period(date: Date, rule: &Rule) -> Option<Date> {
-    period_of(rule.years, rule.months, rule.days).and_then(|span| date.checked_add(span).ok())
-}
-
-fn period_of(years: Option<u32>, months: Option<u32>, days: Option<u32>) -> Option<jiff::Span> {
-    if years.is_none() && months.is_none() && days.is_none() {
-        return None;
-    }
-    let span = jiff::Span::new()
-        .try_years(i64::from(years.unwrap_or(0)))
-        .ok()?
-        .try_months(i64::from(months.unwrap_or(0)))
-        .ok()?
-        .try_days(i64::from(days.unwrap_or(0)))
-        .ok()?;
-    Some(span)
-}
-
-fn add_days(date: Date, days: u32) -> Option<Date> {
-    date.checked_add(i64::from(days).days()).ok()
-}
-
-fn sub_months(date: Date, months: u32) -> Option<Date> {
-    date.checked_sub(i64::from(months).months()).ok()
-}
-
-fn days_between(from: Date, to: Date) -> i64 {
-    // Both dates are within jiff's range, so the span in days always exists.
-    to.since(from).map(|s| i64::from(s.get_days())).unwrap_or(0)
-}
-
 struct Builder<'a, 'k> {
     case: &'a CaseFile,
     k: &'k Knowledge,
@@ -521,333 +498,136 @@ impl Target<'_, '_> {
     }
 }
 
-/// The 221(g) window, counted from the first refusal of this application, and, once it has
-/// closed unanswered, the reinstatement deadline.
-fn window_deadlines<'k>(
-    b: &mut Builder<'_, 'k>,
-    r: &crate::casefile::Refusal,
-    history: &History,
+/// Where the case stands, read once from its facts and history.
+struct Situation<'a> {
+    history: History,
+    visa_issued: bool,
+    /// The refusal still driving the plan (issuance has not overcome it).
+    open_refusal: Option<&'a Refusal>,
     documents_requested: bool,
-    at_uscis: bool,
-    approaching: Option<u32>,
-) -> Vec<Deadline<'k>> {
-    let mut out = Vec::new();
-    let Some(rule) = b.rule("221g_reconsideration_window") else {
-        return out;
-    };
-    let Some(own_due) = add_period(r.on, rule) else {
-        return out;
-    };
-    // An earlier refusal counts only while its own year was still open when this one came;
-    // otherwise the later one belongs to a new application.
-    let first = history
-        .refusals
-        .iter()
-        .copied()
-        .filter(|&d| d < r.on && add_period(d, rule).is_some_and(|due| due > r.on))
-        .min()
-        .unwrap_or(r.on);
-    let Some(due) = add_period(first, rule) else {
-        return out;
-    };
-    let mut later: Vec<Date> = history
-        .refusals
-        .iter()
-        .copied()
-        .chain(std::iter::once(r.on))
-        .filter(|&d| d > first && d < due)
-        .collect();
-    later.sort();
-    later.dedup();
+    submitted_on: Option<Date>,
+    stage: Stage,
+}
 
-    let state = if !documents_requested {
-        // Administrative processing only: nothing for the applicant to send.
-        b.fact_state(due)
-    } else if r.submitted_on.is_some() {
-        DeadlineState::Met
-    } else {
-        b.open_state(due, approaching)
-    };
-    let mut d = b.deadline(DeadlineKind::Reconsideration221g, rule, due, state);
-    let another = if later.is_empty() {
-        None
-    } else {
-        b.rule("221g_window_after_another_refusal")
-    };
-    d.counted_from = Some(CountedFrom {
-        event: if later.is_empty() {
-            "the refusal"
+impl<'a> Situation<'a> {
+    fn read(case: &'a CaseFile, k: &Knowledge) -> Situation<'a> {
+        let history = read_history(case, k);
+        let visa_issued = case.visa_issued_on.is_some() || history.issued_seen.is_some();
+        // A refusal that issuance has overcome no longer drives the plan.
+        let open_refusal = case
+            .refusal
+            .as_ref()
+            .filter(|r| !visa_issued || case.visa_issued_on.is_some_and(|d| d < r.on));
+        let documents_requested = open_refusal.is_some_and(|r| !r.requested.is_empty());
+        let submitted_on = open_refusal.and_then(|r| r.submitted_on);
+        let stage = if case.entered_us_on.is_some() {
+            Stage::InTheUs
+        } else if visa_issued && open_refusal.is_none() {
+            Stage::VisaIssued
+        } else if history.petition_returned {
+            Stage::PetitionReturned
+        } else if open_refusal.is_some() {
+            if documents_requested && submitted_on.is_none() {
+                Stage::DocumentsRequested
+            } else {
+                Stage::AdministrativeProcessing
+            }
         } else {
-            "the first refusal"
-        },
-        on: first,
-        later: later.clone(),
-        uncertain: another.and_then(|a| a.uncertain.as_deref()),
-        sources: another.map(|a| a.sources.as_slice()).unwrap_or(&[]),
-    });
-    if let Some(&last) = later.last() {
-        let would = add_period(last, rule).unwrap_or(own_due);
-        d.notes.push(format!(
-            "Counted from the first refusal, on {first}. A later refusal on {last} would give {would} if the year started again; no source read says it does, so {due}, the earlier date, is the safe one. Ask the post which date it uses."
-        ));
-    } else {
-        d.notes
-            .push(format!("Counted from the refusal on {first}."));
+            Stage::BeforeInterview
+        };
+        Situation {
+            history,
+            visa_issued,
+            open_refusal,
+            documents_requested,
+            submitted_on,
+            stage,
+        }
     }
-    if at_uscis {
-        d.notes.push(
-            "The petition has gone back to USCIS; while USCIS has the file, the consulate is not waiting for documents from you."
-                .to_string(),
-        );
-    } else if !documents_requested {
-        d.notes.push(
-            "Nothing was requested from you, so this looks like administrative processing only; \
-             posts say the one-year limit does not apply then. Check your refusal letter."
-                .to_string(),
-        );
-    }
-    if let Some(s) = r.submitted_on {
-        d.notes.push(format!("Documents sent on {s}."));
-    }
-    let closed = d.state == DeadlineState::Passed;
-    out.push(d);
 
-    if closed
-        && let Some(rule) = b.rule("221g_reinstatement_window")
-        && let Some(last_day) = add_period(first, rule)
-    {
-        let state = b.open_state(last_day, approaching);
-        let mut re = b.deadline(DeadlineKind::Reinstatement221g, rule, last_day, state);
-        re.counted_from = Some(CountedFrom {
-            event: "the first refusal",
-            on: first,
-            later,
-            uncertain: None,
-            sources: &[],
-        });
-        out.push(re);
+    fn at_uscis(&self) -> bool {
+        self.stage == Stage::PetitionReturned
     }
-    out
+
+    /// The case's stage as the policy restrictions see it.
+    fn restriction_phase(&self, case: &CaseFile) -> restrictions::Phase {
+        if case.entered_us_on.is_some() {
+            restrictions::Phase::Entered
+        } else if self.stage == Stage::VisaIssued {
+            restrictions::Phase::Issued {
+                on: case.visa_issued_on.or(self.history.issued_seen),
+            }
+        } else {
+            restrictions::Phase::NotIssued {
+                petition_at_uscis: self.at_uscis()
+                    || (self.stage == Stage::BeforeInterview
+                        && case.petition_approved_on.is_none()
+                        && case.interview_on.is_none()),
+            }
+        }
+    }
+
+    /// Administrative processing counts, for the next steps, from the last submission, or
+    /// from the refusal when nothing was asked for.
+    fn ap_since(&self) -> Option<Date> {
+        self.open_refusal.and_then(|r| {
+            if self.documents_requested {
+                r.submitted_on
+            } else {
+                Some(r.on)
+            }
+        })
+    }
 }
 
 /// Builds the plan for a case on `today`.
 pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
-    let post = k.post(&case.post);
-    let zone = post.map(|p| p.time_zone.as_str()).unwrap_or("UTC");
     let mut b = Builder {
         case,
         k,
         today,
-        zone,
+        zone: post_zone_name(k, &case.post),
         gaps: Vec::new(),
     };
-    let history = read_history(case, k);
-
-    let refusal = case.refusal.as_ref();
-    let visa_issued = case.visa_issued_on.is_some() || history.issued_seen.is_some();
-    // A refusal that issuance has overcome no longer drives the plan.
-    let open_refusal =
-        refusal.filter(|r| !visa_issued || case.visa_issued_on.is_some_and(|d| d < r.on));
-    let documents_requested = open_refusal.is_some_and(|r| !r.requested.is_empty());
-    let submitted_on = open_refusal.and_then(|r| r.submitted_on);
-
-    let stage = if case.entered_us_on.is_some() {
-        Stage::InTheUs
-    } else if visa_issued && open_refusal.is_none() {
-        Stage::VisaIssued
-    } else if history.petition_returned {
-        Stage::PetitionReturned
-    } else if open_refusal.is_some() {
-        if documents_requested && submitted_on.is_none() {
-            Stage::DocumentsRequested
-        } else {
-            Stage::AdministrativeProcessing
-        }
-    } else {
-        Stage::BeforeInterview
-    };
-    let at_uscis = stage == Stage::PetitionReturned;
-
-    let approaching = b.trigger("deadline_approaching").and_then(|t| t.days);
-
-    // ---- deadlines -------------------------------------------------------------------
-    let mut deadlines = Vec::with_capacity(4);
-    if let Some(r) = open_refusal
-        && r.sections.iter().any(|s| s == "221(g)")
-    {
-        let w = window_deadlines(
-            &mut b,
-            r,
-            &history,
-            documents_requested,
-            at_uscis,
-            approaching,
-        );
-        deadlines.extend(w);
-    }
-
-    if let Some(approved) = case.petition_approved_on
-        && let Some(rule) = b.rule("i129f_validity")
-        && let Some(due) = add_period(approved, rule)
-    {
-        // A petition back at USCIS is not "met" by an earlier interview: its validity can run
-        // out while USCIS holds it.
-        let state = if at_uscis {
-            b.open_state(due, approaching)
-        } else if visa_issued || case.interview_on.is_some_and(|i| i <= due) {
-            DeadlineState::Met
-        } else {
-            b.open_state(due, approaching)
-        };
-        let mut d = b.deadline(DeadlineKind::PetitionValidity, rule, due, state);
-        if at_uscis {
-            d.notes.push(if due < today {
-                format!(
-                    "The petition's validity ended on {due} while the file was back at USCIS: it must be reaffirmed by USCIS and revalidated by the consulate, or a new I-129F filed."
-                )
-            } else {
-                format!("The petition's validity ends on {due}, and it can run out while USCIS holds the file.")
-            });
-        } else if let Some(interview) = case.interview_on
-            && interview > due
-            && !visa_issued
-        {
-            d.notes.push(format!(
-                "The interview ({interview}) is after the petition's validity ends ({due}): the consular officer \
-                 must revalidate it, and some posts ask for a letter of continued intent to marry."
-            ));
-        }
-        deadlines.push(d);
-    }
-
-    let medical = case.documents.iter().find(|d| d.kind == "medical_exam");
-    let medical_expiry = medical.and_then(|m| {
-        m.expires_on.or_else(|| {
-            let months = k.document("medical_exam")?.validity.as_ref()?.months?;
-            m.issued_on?.checked_add(i64::from(months).months()).ok()
-        })
-    });
-    let mut visa_end = None;
-    if let Some(issued) = case.visa_issued_on
-        && let Some(rule) = b.rule("k1_visa_validity")
-        && let Some(mut due) = add_period(issued, rule)
-    {
-        let mut notes = Vec::new();
-        // A medical that expired before issuance is inconsistent data; never cap below issuance.
-        if let Some(m) = medical_expiry
-            && m < due
-            && m >= issued
-        {
-            notes.push(format!(
-                "Cut short to {m} because the medical exam expires then."
-            ));
-            due = m;
-        }
-        visa_end = Some(due);
-        let mut d = b.deadline(DeadlineKind::VisaValidity, rule, due, b.fact_state(due));
-        d.notes.splice(0..0, notes);
-        deadlines.push(d);
-        if case.entered_us_on.is_none()
-            && let Some(rule) = b.rule("entry_before_visa_expiry")
-        {
-            let state = b.open_state(due, approaching);
-            deadlines.push(b.deadline(DeadlineKind::Entry, rule, due, state));
-        }
-    }
-    if case.entered_us_on.is_some() && case.visa_issued_on.is_some() {
-        // Entered: the entry deadline was met.
-        if let (Some(rule), Some(due)) = (b.rule("entry_before_visa_expiry"), visa_end) {
-            deadlines.push(b.deadline(DeadlineKind::Entry, rule, due, DeadlineState::Met));
-        }
-    }
-
-    if case.visa == VisaClass::K1
-        && let Some(entered) = case.entered_us_on
-        && let Some(rule) = b.rule("marriage_90_days")
-        && let Some(due) = add_period(entered, rule)
-    {
-        let state = b.open_state(due, approaching);
-        deadlines.push(b.deadline(DeadlineKind::Marriage90Days, rule, due, state));
-    }
-
-    if case.visa == VisaClass::K2
-        && let Some(principal) = case.principal_visa_issued_on
-        && let Some(rule) = b.rule("k2_follow_to_join")
-        && let Some(due) = add_period(principal, rule)
-    {
-        let state = if visa_issued {
-            DeadlineState::Met
-        } else {
-            b.open_state(due, approaching)
-        };
-        deadlines.push(b.deadline(DeadlineKind::K2FollowToJoin, rule, due, state));
-    }
-    deadlines.sort_by_key(|d| d.due);
-    let send = if documents_requested && submitted_on.is_none() {
+    let sit = Situation::read(case, k);
+    let deadlines = deadlines::deadlines(&mut b, &sit);
+    let send = if sit.documents_requested && sit.submitted_on.is_none() {
         target(&deadlines, SUBMIT_SERVES)
     } else {
         Target::None
     };
-
-    // ---- expiries ----------------------------------------------------------------------
-    let expiries = expiries(&mut b, stage, submitted_on, open_refusal, send);
-
-    // ---- policy restrictions -----------------------------------------------------------
+    let expiries = expiries::expiries(&mut b, sit.stage, sit.submitted_on, sit.open_refusal, send);
     let nationality = case
         .beneficiary
         .as_ref()
         .and_then(|p| p.nationality.as_deref());
-    let phase = if case.entered_us_on.is_some() {
-        restrictions::Phase::Entered
-    } else if stage == Stage::VisaIssued {
-        restrictions::Phase::Issued {
-            on: case.visa_issued_on.or(history.issued_seen),
-        }
-    } else {
-        restrictions::Phase::NotIssued {
-            petition_at_uscis: at_uscis
-                || (stage == Stage::BeforeInterview
-                    && case.petition_approved_on.is_none()
-                    && case.interview_on.is_none()),
-        }
-    };
-    let checked = restrictions::check(k, nationality, phase, today);
-
-    // ---- legal help --------------------------------------------------------------------
-    let legal_help = legal_help(
+    let checked = restrictions::check(k, nationality, sit.restriction_phase(case), today);
+    let legal_help = legal_help::legal_help(
         &mut b,
-        &checked.warnings,
-        open_refusal,
-        &history,
-        stage,
-        &deadlines,
-        &expiries,
-        send,
+        &legal_help::Input {
+            warnings: &checked.warnings,
+            open_refusal: sit.open_refusal,
+            history: &sit.history,
+            stage: sit.stage,
+            deadlines: &deadlines,
+            expiries: &expiries,
+            send,
+        },
     );
-    let ap_since = open_refusal.and_then(|r| {
-        if documents_requested {
-            r.submitted_on
-        } else {
-            Some(r.on)
-        }
-    });
-
-    // ---- next steps --------------------------------------------------------------------
     let next_steps = steps::steps(
         &mut b,
         &steps::Input {
-            stage,
-            open_refusal,
+            stage: sit.stage,
+            open_refusal: sit.open_refusal,
             deadlines: &deadlines,
             warnings: &checked.warnings,
             legal_help: &legal_help,
-            ap_since,
+            ap_since: sit.ap_since(),
         },
     );
-
     Plan {
         today,
-        stage,
+        stage: sit.stage,
         warnings: checked.warnings,
         set_aside: checked.set_aside,
         deadlines,
@@ -859,278 +639,9 @@ pub fn plan<'k>(case: &CaseFile, k: &'k Knowledge, today: Date) -> Plan<'k> {
     }
 }
 
-/// The rule that states a document's validity, for its post-specific remarks.
-fn validity_rule(document: &str) -> Option<&'static str> {
-    match document {
-        "medical_exam" => Some("medical_exam_validity"),
-        "police_certificate" => Some("police_certificate_validity"),
-        "passport" => Some("passport_validity"),
-        _ => None,
-    }
-}
-
-fn expiries<'k>(
-    b: &mut Builder<'_, 'k>,
-    stage: Stage,
-    submitted_on: Option<Date>,
-    open_refusal: Option<&crate::casefile::Refusal>,
-    send: Target<'_, 'k>,
-) -> Vec<Expiry<'k>> {
-    let (case, k, today) = (b.case, b.k, b.today);
-    // A case in processing is resolved, at the earliest, the typical AP time after the last
-    // submission (or after today, if nothing has been sent yet).
-    let typical_ap = b
-        .rule("administrative_processing_typical")
-        .and_then(|r| r.days);
-    let horizon = typical_ap
-        .and_then(|d| add_days(submitted_on.unwrap_or(today).max(today), d))
-        .unwrap_or(today);
-    // Once the visa is issued, the documents have done their job.
-    let still_relevant = !matches!(stage, Stage::InTheUs | Stage::VisaIssued);
-    let requested: &[String] = open_refusal.map(|r| r.requested.as_slice()).unwrap_or(&[]);
-    let mut expiries = Vec::new();
-    for doc in &case.documents {
-        let Some(entry) = k.document(&doc.kind) else {
-            continue;
-        };
-        let validity = entry.validity.as_ref();
-        let (expires_on, basis) = match (
-            doc.expires_on,
-            doc.issued_on,
-            validity.and_then(|v| v.months),
-        ) {
-            (Some(e), _, _) => (e, "stated"),
-            (None, Some(issued), Some(months)) => {
-                match issued.checked_add(i64::from(months).months()) {
-                    Ok(e) => (e, "rule"),
-                    Err(_) => continue,
-                }
-            }
-            _ => continue,
-        };
-        // A passport must still have months left after travel: the usable end is earlier.
-        let usable_until = match validity.and_then(|v| v.min_remaining_months) {
-            Some(m) => sub_months(expires_on, m).unwrap_or(expires_on),
-            None => expires_on,
-        };
-
-        let status = if expires_on < today {
-            ExpiryStatus::Expired
-        } else if still_relevant && usable_until <= horizon {
-            ExpiryStatus::Expiring
-        } else {
-            ExpiryStatus::Ok
-        };
-        let mut renew_by = match status {
-            ExpiryStatus::Ok => None,
-            ExpiryStatus::Expired => Some(today),
-            ExpiryStatus::Expiring => Some(usable_until.max(today)),
-        };
-        // A requested document must reach the post by the send-by date, not merely be valid.
-        let mut renew_for = None;
-        if let (Some(r), Some(by)) = (renew_by, send.act_by())
-            && requested.contains(&doc.kind)
-            && by.date < r
-        {
-            renew_by = Some(by.date);
-            renew_for = Some(by.deadline);
-        }
-        let notes = validity_rule(&entry.id)
-            .and_then(|id| k.rule(id))
-            .map(|r| r.notes_for(&case.post))
-            .unwrap_or_default();
-        expiries.push(Expiry {
-            document: &entry.id,
-            name: &entry.name,
-            expires_on,
-            basis,
-            status,
-            renew_by,
-            renew_for,
-            rule: validity.map(|v| v.rule.as_str()).unwrap_or(""),
-            uncertain: entry.uncertain.as_deref(),
-            notes,
-            sources: &entry.sources,
-        });
-    }
-    expiries.sort_by_key(|e| e.expires_on);
-    expiries
-}
-
-#[allow(clippy::too_many_arguments)]
-fn legal_help<'k>(
-    b: &mut Builder<'_, 'k>,
-    warnings: &[RestrictionWarning<'k>],
-    open_refusal: Option<&crate::casefile::Refusal>,
-    history: &History,
-    stage: Stage,
-    deadlines: &[Deadline<'k>],
-    expiries: &[Expiry<'k>],
-    send: Target<'_, 'k>,
-) -> LegalHelp<'k> {
-    let today = b.today;
-    let mut reasons: Vec<HelpReason<'k>> = Vec::new();
-    let mut raise = |t: Option<&'k LegalHelpTrigger>| {
-        if let Some(t) = t
-            && !reasons.iter().any(|r| r.trigger == t.id)
-        {
-            reasons.push(HelpReason {
-                trigger: &t.id,
-                title: &t.title,
-                urgency: t.urgency,
-                reason: &t.reason,
-                sources: &t.sources,
-                uncertain: t.uncertain.as_deref(),
-            });
-        }
-    };
-    let policy = b.trigger("policy_restriction");
-    if warnings.iter().any(|w| w.stops_visa_or_entry()) {
-        raise(policy);
-    }
-    if warnings.iter().any(|w| !w.stops_visa_or_entry()) {
-        let t = b.trigger("uscis_benefit_hold");
-        raise(t);
-    }
-    let sections: &[String] = b
-        .case
-        .refusal
-        .as_ref()
-        .map(|r| r.sections.as_slice())
-        .unwrap_or(&[]);
-    for (id, section) in [
-        ("misrepresentation", "212(a)(6)(C)"),
-        ("criminal_grounds", "212(a)(2)"),
-        ("prior_overstay", "212(a)(9)"),
-    ] {
-        let t = b.trigger(id);
-        if cites(sections, section) {
-            raise(t);
-        }
-    }
-    let t = b.trigger("petition_returned");
-    if history.petition_returned {
-        raise(t);
-    }
-    let t = b.trigger("public_charge");
-    if cites(sections, "212(a)(4)") {
-        raise(t);
-    }
-    // A request for relationship evidence is common and often cured by sending it; asked
-    // again after a second refusal, it points to real doubt.
-    let asked_relationship = open_refusal.is_some_and(|r| {
-        r.requested
-            .iter()
-            .any(|d| d == "relationship_evidence" || d == "meeting_evidence")
-    });
-    let doubted = b.trigger("relationship_doubted");
-    let asked = b.trigger("relationship_evidence_requested");
-    if asked_relationship && history.refused_episodes >= 2 {
-        raise(doubted);
-    } else if asked_relationship {
-        raise(asked);
-    }
-    // Administrative processing counts from the last submission, or from the refusal when
-    // nothing was asked for. It does not run while the petition is back at USCIS.
-    let ap_since = open_refusal
-        .filter(|_| stage != Stage::PetitionReturned)
-        .and_then(|r| {
-            if r.requested.is_empty() {
-                Some(r.on)
-            } else {
-                r.submitted_on
-            }
-        });
-    let severe = b.trigger("long_administrative_processing_severe");
-    let long = b.trigger("long_administrative_processing");
-    if let Some(since) = ap_since {
-        let waited = days_between(since, today);
-        if severe
-            .and_then(|t| t.days)
-            .is_some_and(|d| waited >= i64::from(d))
-        {
-            raise(severe);
-        } else if long
-            .and_then(|t| t.days)
-            .is_some_and(|d| waited >= i64::from(d))
-        {
-            raise(long);
-        }
-    }
-    let t = b.trigger("deadline_approaching");
-    if let Target::Open(d) = send
-        && d.state == DeadlineState::DueSoon
-    {
-        raise(t);
-    }
-    if deadlines.iter().any(|d| {
-        matches!(
-            d.kind,
-            DeadlineKind::Reconsideration221g | DeadlineKind::K2FollowToJoin
-        ) && d.state == DeadlineState::Passed
-    }) {
-        let t = b.trigger("deadline_passed");
-        raise(t);
-    }
-    let t = b.trigger("expiring_document");
-    if expiries.iter().any(|e| {
-        e.status != ExpiryStatus::Ok && matches!(e.document, "medical_exam" | "police_certificate")
-    }) {
-        raise(t);
-    }
-    let t = b.trigger("repeated_221g");
-    if history.refused_episodes >= 2 {
-        raise(t);
-    }
-    // Most urgent first; the policy warning stays first among equals.
-    reasons.sort_by_key(|r| std::cmp::Reverse(r.urgency));
-    let urgency = reasons
-        .iter()
-        .map(|r| r.urgency)
-        .max()
-        .unwrap_or(Urgency::None);
-    LegalHelp {
-        recommended: urgency > Urgency::None,
-        urgency,
-        reasons,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn periods_clamp_at_month_ends() {
-        let rule = |years, months| Rule {
-            id: "t".into(),
-            title: "t".into(),
-            text: "t".into(),
-            days: None,
-            months,
-            years,
-            consequence: None,
-            exceptions: vec![],
-            post_notes: vec![],
-            sources: vec![],
-            as_of: "2026-01-01".into(),
-            uncertain: None,
-        };
-        let d = |s: &str| s.parse::<Date>().expect("date");
-        assert_eq!(
-            add_period(d("2024-02-29"), &rule(Some(1), None)),
-            Some(d("2025-02-28"))
-        );
-        assert_eq!(
-            add_period(d("2025-01-31"), &rule(None, Some(1))),
-            Some(d("2025-02-28"))
-        );
-        assert_eq!(
-            add_period(d("2023-10-31"), &rule(None, Some(4))),
-            Some(d("2024-02-29"))
-        );
-        assert_eq!(add_period(d("2025-01-01"), &rule(None, None)), None);
-    }
 
     #[test]
     fn section_citations() {

@@ -6,13 +6,11 @@
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
-use jiff::civil::Date;
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::checklist::{Corrections, confirmed_reading_json, refusal_from_reading};
 use visanav_core::fit::{date_conflict, other_case_signs};
-use visanav_core::knowledge::Knowledge;
 use visanav_core::notice::NoticeReading;
+use visanav_core::plan::{reconsideration_deadline, today_at_post};
 use visanav_store::{
     DraftId, DuplicatePolicy, EpisodeChoice, NewDraft, NewNotice, NoticeDraft, StoredCase,
 };
@@ -21,14 +19,6 @@ use crate::extract::{self, MAX_UPLOAD_BYTES};
 use crate::pages::render;
 use crate::request::{LoadedCase, PageCase};
 use crate::{AppError, AppState};
-
-/// Today's date at the post, where the case's deadlines fall.
-pub fn today_at_post(k: &Knowledge, post: &str, now: Timestamp) -> Date {
-    k.post(post)
-        .and_then(|p| jiff::tz::TimeZone::get(&p.time_zone).ok())
-        .map(|tz| now.to_zoned(tz).date())
-        .unwrap_or_else(|| now.to_zoned(jiff::tz::TimeZone::UTC).date())
-}
 
 #[derive(askama::Template)]
 #[template(path = "notice_form.html")]
@@ -108,14 +98,6 @@ fn read_for(
                 StatusCode::PAYLOAD_TOO_LARGE,
             ))
         })
-}
-
-fn kind_label(r: &NoticeReading) -> String {
-    r.parts
-        .iter()
-        .map(|k| k.as_str().replace('_', " "))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 const TOO_LARGE: &str = "That file is larger than 10 MB. Upload a smaller photo (or a \
@@ -342,10 +324,8 @@ fn preview(
     });
     let deadline = visanav_core::date::parse_date(&refused_on)
         .ok()
-        .and_then(|on| {
-            let rule = k.rule("221g_reconsideration_window")?;
-            visanav_core::plan::add_period(on, rule).map(|d| d.to_string())
-        });
+        .and_then(|on| reconsideration_deadline(on, k))
+        .map(|d| d.to_string());
     let procedure = k
         .post(&stored.case.post)
         .and_then(|p| p.procedure.as_ref())
@@ -361,7 +341,7 @@ fn preview(
         short_id: stored.id.short().to_string(),
         draft_id: draft_id.0.clone(),
         error,
-        kind: kind_label(reading),
+        kind: reading.kind_label(),
         sections: if reading.sections.is_empty() {
             "not stated (221(g) assumed)".into()
         } else {

@@ -261,7 +261,7 @@ pub async fn case(
     let k = &state.knowledge;
     let c = &stored.case;
     let post = k.post(&c.post);
-    let today = crate::notices::today_at_post(k, &c.post, state.clock.now());
+    let today = visanav_core::plan::today_at_post(k, &c.post, state.clock.now());
     let p: Plan<'_> = visanav_core::plan::plan(c, k, today);
     let renewals = p
         .expiries

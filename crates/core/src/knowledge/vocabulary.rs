@@ -202,25 +202,33 @@ impl NoticeDispositions {
 /// The gap marker inside a document term.
 pub const GAP: &str = "...";
 
-/// Checks the language files against each other and the rest of the knowledge base.
-pub(super) fn check(
-    languages: &[NoticeLanguage],
-    document_ids: &BTreeSet<&str>,
-    post_codes: &BTreeSet<&str>,
-    country_codes: &BTreeSet<&str>,
-    problems: &mut Vec<Problem>,
-) {
-    let mut problem = |file: String, entry: String, message: String| {
-        problems.push(Problem {
-            file,
-            entry,
+/// Where the problems go.
+struct Out<'a>(&'a mut Vec<Problem>);
+
+impl Out<'_> {
+    fn add(&mut self, file: &str, entry: &str, message: String) {
+        self.0.push(Problem {
+            file: file.into(),
+            entry: entry.into(),
             message,
         })
-    };
+    }
+}
+
+/// The codes a language file may refer to.
+pub(super) struct Known<'a> {
+    pub document_ids: &'a BTreeSet<&'a str>,
+    pub post_codes: &'a BTreeSet<&'a str>,
+    pub country_codes: &'a BTreeSet<&'a str>,
+}
+
+/// Checks the language files against each other and the rest of the knowledge base.
+pub(super) fn check(languages: &[NoticeLanguage], known: &Known<'_>, problems: &mut Vec<Problem>) {
+    let mut out = Out(problems);
     if !languages.iter().any(|l| l.language == "en") {
-        problem(
-            "notice/".into(),
-            String::new(),
+        out.add(
+            "notice/",
+            "",
             "there is no English vocabulary (notice/en.toml); copy knowledge/notice/ from the \
              visanav release"
                 .into(),
@@ -231,169 +239,185 @@ pub(super) fn check(
     let mut owners: BTreeMap<String, (String, String)> = BTreeMap::new();
     for l in languages {
         let file = format!("notice/{}.toml", l.language);
-        let ok_code = (2..=3).contains(&l.language.len())
-            && l.language.bytes().all(|b| b.is_ascii_lowercase());
-        if !ok_code {
-            problem(
-                file.clone(),
-                String::new(),
-                format!(
-                    "language {:?} is not an ISO 639 code (two or three lower-case letters)",
-                    l.language
-                ),
-            );
-        }
-        if !seen.insert(l.language.clone()) {
-            problem(file.clone(), String::new(), "duplicate language".into());
-        }
-        if l.stopwords.len() < 5 {
-            problem(
-                file.clone(),
-                "stopwords".into(),
-                "needs at least 5 frequent words of the language, to recognise it".into(),
-            );
-        }
-        if l.sources.iter().any(|s| !s.starts_with("http")) {
-            problem(
-                file.clone(),
-                "sources".into(),
-                "every source must be a URL".into(),
-            );
-        }
-        if crate::date::parse_date(&l.as_of).is_err() {
-            problem(
-                file.clone(),
-                String::new(),
-                format!("as_of {:?} is not a YYYY-MM-DD date", l.as_of),
-            );
-        }
-        let all_lists = l
-            .cues
-            .lists()
-            .into_iter()
-            .map(|(n, v)| (format!("cues.{n}"), v))
-            .chain(
-                l.dispositions
-                    .lists()
-                    .into_iter()
-                    .map(|(n, v)| (format!("dispositions.{n}"), v)),
-            )
-            .chain(
-                l.documents
-                    .iter()
-                    .map(|(id, v)| (format!("documents.{id}"), v.as_slice())),
-            )
-            .chain(
-                l.posts
-                    .iter()
-                    .map(|(code, v)| (format!("posts.{code}"), v.as_slice())),
-            )
-            .chain(
-                l.countries
-                    .iter()
-                    .map(|(code, v)| (format!("countries.{code}"), v.as_slice())),
-            )
-            .chain(std::iter::once((
-                "stopwords".to_string(),
-                l.stopwords.as_slice(),
-            )));
-        for (entry, words) in all_lists {
+        check_header(l, &file, &mut seen, &mut out);
+        for (entry, words) in word_lists(l) {
             for w in words {
-                if w.trim().is_empty() || w.trim() != w {
-                    problem(
-                        file.clone(),
-                        entry.clone(),
-                        format!("{w:?} is empty or has spaces around it"),
-                    );
-                }
-                if w.to_lowercase() != *w {
-                    problem(
-                        file.clone(),
-                        entry.clone(),
-                        format!("{w:?} must be lower case (matching ignores case)"),
-                    );
-                }
-                if w.starts_with(GAP) || w.ends_with(GAP) {
-                    problem(
-                        file.clone(),
-                        entry.clone(),
-                        format!("{w:?}: \"...\" may only stand between words"),
-                    );
-                }
-                let bad_wildcard = w.split_whitespace().any(|word| {
-                    let stars = word.matches('*').count();
-                    let stem = word.trim_end_matches('*');
-                    // Three letters of a Latin stem, or two syllables of Hangul, kana or
-                    // another script whose letters carry more.
-                    let min = if stem.is_ascii() { 3 } else { 2 };
-                    stars > 1
-                        || (stars == 1 && (!word.ends_with('*') || stem.chars().count() < min))
-                });
-                if bad_wildcard || (w.contains('*') && entry == "stopwords") {
-                    problem(
-                        file.clone(),
-                        entry.clone(),
-                        format!(
-                            "{w:?}: \"*\" may only end a word of at least 3 letters (2 outside \
-                             the Latin alphabet), and not in stopwords"
-                        ),
-                    );
-                }
-                if w.contains(GAP)
-                    && !(entry.starts_with("documents.") || entry.starts_with("dispositions."))
-                {
-                    problem(
-                        file.clone(),
-                        entry.clone(),
-                        format!(
-                            "{w:?}: \"...\" is only allowed in document terms and dispositions"
-                        ),
-                    );
-                }
+                check_word(&file, &entry, w, &mut out);
             }
         }
-        for (id, terms) in &l.documents {
-            if !document_ids.contains(id.as_str()) {
-                problem(
-                    file.clone(),
-                    format!("documents.{id}"),
-                    format!("{id:?} is not a document id in documents.toml"),
-                );
-            }
-            for t in terms {
-                let key = crate::notice::fold_key(t);
-                match owners.get(&key) {
-                    Some((other, lang)) if other != id => problem(
-                        file.clone(),
-                        format!("documents.{id}"),
-                        format!(
-                            "{t:?} is also a term for {other:?} (in notice/{lang}.toml); a \
-                             wording must name one document only"
-                        ),
+        check_references(l, &file, known, &mut owners, &mut out);
+    }
+}
+
+/// The language code, once; enough stopwords; sources and `as_of`.
+fn check_header(l: &NoticeLanguage, file: &str, seen: &mut BTreeSet<String>, out: &mut Out<'_>) {
+    let ok_code =
+        (2..=3).contains(&l.language.len()) && l.language.bytes().all(|b| b.is_ascii_lowercase());
+    if !ok_code {
+        out.add(
+            file,
+            "",
+            format!(
+                "language {:?} is not an ISO 639 code (two or three lower-case letters)",
+                l.language
+            ),
+        );
+    }
+    if !seen.insert(l.language.clone()) {
+        out.add(file, "", "duplicate language".into());
+    }
+    if l.stopwords.len() < 5 {
+        out.add(
+            file,
+            "stopwords",
+            "needs at least 5 frequent words of the language, to recognise it".into(),
+        );
+    }
+    if l.sources.iter().any(|s| !s.starts_with("http")) {
+        out.add(file, "sources", "every source must be a URL".into());
+    }
+    if crate::date::parse_date(&l.as_of).is_err() {
+        out.add(
+            file,
+            "",
+            format!("as_of {:?} is not a YYYY-MM-DD date", l.as_of),
+        );
+    }
+}
+
+/// Every list of words in a language file, named as its entry.
+fn word_lists(l: &NoticeLanguage) -> Vec<(String, &[String])> {
+    l.cues
+        .lists()
+        .into_iter()
+        .map(|(n, v)| (format!("cues.{n}"), v))
+        .chain(
+            l.dispositions
+                .lists()
+                .into_iter()
+                .map(|(n, v)| (format!("dispositions.{n}"), v)),
+        )
+        .chain(
+            l.documents
+                .iter()
+                .map(|(id, v)| (format!("documents.{id}"), v.as_slice())),
+        )
+        .chain(
+            l.posts
+                .iter()
+                .map(|(code, v)| (format!("posts.{code}"), v.as_slice())),
+        )
+        .chain(
+            l.countries
+                .iter()
+                .map(|(code, v)| (format!("countries.{code}"), v.as_slice())),
+        )
+        .chain(std::iter::once((
+            "stopwords".to_string(),
+            l.stopwords.as_slice(),
+        )))
+        .collect()
+}
+
+/// One word or phrase: trimmed, lower case, gaps and wildcards where they may stand.
+fn check_word(file: &str, entry: &str, w: &str, out: &mut Out<'_>) {
+    if w.trim().is_empty() || w.trim() != w {
+        out.add(
+            file,
+            entry,
+            format!("{w:?} is empty or has spaces around it"),
+        );
+    }
+    if w.to_lowercase() != *w {
+        out.add(
+            file,
+            entry,
+            format!("{w:?} must be lower case (matching ignores case)"),
+        );
+    }
+    if w.starts_with(GAP) || w.ends_with(GAP) {
+        out.add(
+            file,
+            entry,
+            format!("{w:?}: \"...\" may only stand between words"),
+        );
+    }
+    let bad_wildcard = w.split_whitespace().any(|word| {
+        let stars = word.matches('*').count();
+        let stem = word.trim_end_matches('*');
+        // Three letters of a Latin stem, or two syllables of Hangul, kana or
+        // another script whose letters carry more.
+        let min = if stem.is_ascii() { 3 } else { 2 };
+        stars > 1 || (stars == 1 && (!word.ends_with('*') || stem.chars().count() < min))
+    });
+    if bad_wildcard || (w.contains('*') && entry == "stopwords") {
+        out.add(
+            file,
+            entry,
+            format!(
+                "{w:?}: \"*\" may only end a word of at least 3 letters (2 outside \
+                     the Latin alphabet), and not in stopwords"
+            ),
+        );
+    }
+    if w.contains(GAP) && !(entry.starts_with("documents.") || entry.starts_with("dispositions.")) {
+        out.add(
+            file,
+            entry,
+            format!("{w:?}: \"...\" is only allowed in document terms and dispositions"),
+        );
+    }
+}
+
+/// Document, country and post codes exist; no wording names two documents.
+fn check_references(
+    l: &NoticeLanguage,
+    file: &str,
+    known: &Known<'_>,
+    owners: &mut BTreeMap<String, (String, String)>,
+    out: &mut Out<'_>,
+) {
+    for (id, terms) in &l.documents {
+        if !known.document_ids.contains(id.as_str()) {
+            out.add(
+                file,
+                &format!("documents.{id}"),
+                format!("{id:?} is not a document id in documents.toml"),
+            );
+        }
+        for t in terms {
+            let key = crate::notice::fold_key(t);
+            match owners.get(&key) {
+                Some((other, lang)) if other != id => out.add(
+                    file,
+                    &format!("documents.{id}"),
+                    format!(
+                        "{t:?} is also a term for {other:?} (in notice/{lang}.toml); a \
+                         wording must name one document only"
                     ),
-                    _ => {
-                        owners.insert(key, (id.clone(), l.language.clone()));
-                    }
+                ),
+                _ => {
+                    owners.insert(key, (id.clone(), l.language.clone()));
                 }
             }
         }
-        for code in l.countries.keys() {
-            if !country_codes.contains(code.as_str()) {
-                problem(
-                    file.clone(),
-                    format!("countries.{code}"),
-                    format!("{code:?} is not a country code in countries.toml"),
-                );
-            }
+    }
+    for code in l.countries.keys() {
+        if !known.country_codes.contains(code.as_str()) {
+            out.add(
+                file,
+                &format!("countries.{code}"),
+                format!("{code:?} is not a country code in countries.toml"),
+            );
         }
-        for code in l.posts.keys() {
-            if !post_codes.contains(code.as_str()) {
-                problem(
-                    file.clone(),
-                    format!("posts.{code}"),
-                    format!("{code:?} is not a post code in posts.toml"),
-                );
-            }
+    }
+    for code in l.posts.keys() {
+        if !known.post_codes.contains(code.as_str()) {
+            out.add(
+                file,
+                &format!("posts.{code}"),
+                format!("{code:?} is not a post code in posts.toml"),
+            );
         }
     }
 }

@@ -34,50 +34,12 @@ pub(super) fn read_dates(
         if found.is_empty() {
             continue;
         }
-        let f = Folded::new(line);
-        let mut fl = v.flags(&f, langs);
-        let first_word_is_label = fl & cue::DATE_LABEL != 0;
-        // "... which was refused on\nMarch 27, 2025": the words may end the line above.
-        if fl & (cue::REFUSAL | cue::DEADLINE) == 0
-            && line
-                .trim_start()
-                .chars()
-                .next()
-                .is_some_and(char::is_alphanumeric)
-            && let Some(prev) = prev_line
-        {
-            let tail: String = {
-                let chars: Vec<char> = prev.chars().collect();
-                chars[chars.len().saturating_sub(40)..].iter().collect()
-            };
-            fl |= v.flags(&Folded::new(&tail), langs) & (cue::REFUSAL | cue::DEADLINE);
-        }
-        let refusal = fl & cue::REFUSAL != 0;
-        let deadline = fl & cue::DEADLINE != 0;
-        let role = match (refusal, deadline) {
-            (true, false) => DateRole::Refusal,
-            (false, true) => DateRole::Deadline,
-            (true, true) => DateRole::Other,
-            (false, false) if first_word_is_label => DateRole::Letter,
-            (false, false) if non_blank <= 10 && found.len() == 1 && line.trim().len() <= 40 => {
-                DateRole::Letter
-            }
-            _ => DateRole::Other,
-        };
+        let role = role_of(v, langs, line, prev_line, non_blank, found.len());
         for d in found {
             raw.push((d, role, tidy(line, MAX_TEXT_CHARS)));
         }
     }
-    // If any numeric date could only be day-first, read the ambiguous ones that way too.
-    // The notice's own unambiguous dates decide first, then the post's country; with
-    // neither, month first (the U.S. government's usual order).
-    let day_first = if raw.iter().any(|(d, _, _)| d.day_first == Some(true)) {
-        true
-    } else if raw.iter().any(|(d, _, _)| d.day_first == Some(false)) {
-        false
-    } else {
-        month_first == Some(false)
-    };
+    let day_first = reads_day_first(&raw, month_first);
     let mut ambiguous = false;
     let out = raw
         .into_iter()
@@ -103,4 +65,59 @@ pub(super) fn read_dates(
         );
     }
     out
+}
+
+/// The role of the dates on `line`: from its words, or the end of the line above; a lone
+/// short date near the top is the letter's.
+fn role_of(
+    v: &Vocab,
+    langs: Langs,
+    line: &str,
+    prev_line: Option<&str>,
+    non_blank: usize,
+    dates_on_line: usize,
+) -> DateRole {
+    let f = Folded::new(line);
+    let mut fl = v.flags(&f, langs);
+    let first_word_is_label = fl & cue::DATE_LABEL != 0;
+    // "... which was refused on\nMarch 27, 2025": the words may end the line above.
+    if fl & (cue::REFUSAL | cue::DEADLINE) == 0
+        && line
+            .trim_start()
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric)
+        && let Some(prev) = prev_line
+    {
+        let tail: String = {
+            let chars: Vec<char> = prev.chars().collect();
+            chars[chars.len().saturating_sub(40)..].iter().collect()
+        };
+        fl |= v.flags(&Folded::new(&tail), langs) & (cue::REFUSAL | cue::DEADLINE);
+    }
+    let refusal = fl & cue::REFUSAL != 0;
+    let deadline = fl & cue::DEADLINE != 0;
+    match (refusal, deadline) {
+        (true, false) => DateRole::Refusal,
+        (false, true) => DateRole::Deadline,
+        (true, true) => DateRole::Other,
+        (false, false) if first_word_is_label => DateRole::Letter,
+        (false, false) if non_blank <= 10 && dates_on_line == 1 && line.trim().len() <= 40 => {
+            DateRole::Letter
+        }
+        _ => DateRole::Other,
+    }
+}
+
+/// If any numeric date could only be day-first, the ambiguous ones are read that way too.
+/// The notice's own unambiguous dates decide first, then the post's country; with neither,
+/// month first (the U.S. government's usual order).
+fn reads_day_first(raw: &[(dates::RawDate, DateRole, String)], month_first: Option<bool>) -> bool {
+    if raw.iter().any(|(d, _, _)| d.day_first == Some(true)) {
+        true
+    } else if raw.iter().any(|(d, _, _)| d.day_first == Some(false)) {
+        false
+    } else {
+        month_first == Some(false)
+    }
 }

@@ -138,271 +138,343 @@ pub struct RawDate {
     pub numeric_ambiguous: bool,
 }
 
-/// Every date in a line, at most `max`.
-pub fn find_dates(line: &str, max: usize) -> Vec<RawDate> {
-    let t = tokens(line);
-    let mut out = Vec::new();
-    let mut i = 0;
-    let num = |i: usize| match t.get(i) {
-        Some(Tok::Num(n, d)) => Some((*n, *d)),
-        _ => None,
-    };
-    let word = |i: usize| match t.get(i) {
-        Some(Tok::Word(w)) => Some(w.as_str()),
-        _ => None,
-    };
-    let punct = |i: usize| match t.get(i) {
-        Some(Tok::Punct(p)) => Some(*p),
-        _ => None,
-    };
-    let skip_punct = |mut i: usize, allowed: &[char]| {
-        while punct(i).is_some_and(|p| allowed.contains(&p)) {
+/// The tokens of a line, read by position.
+struct Toks(Vec<Tok>);
+
+impl Toks {
+    fn num(&self, i: usize) -> Option<(u32, usize)> {
+        match self.0.get(i) {
+            Some(Tok::Num(n, d)) => Some((*n, *d)),
+            _ => None,
+        }
+    }
+    fn word(&self, i: usize) -> Option<&str> {
+        match self.0.get(i) {
+            Some(Tok::Word(w)) => Some(w.as_str()),
+            _ => None,
+        }
+    }
+    fn punct(&self, i: usize) -> Option<char> {
+        match self.0.get(i) {
+            Some(Tok::Punct(p)) => Some(*p),
+            _ => None,
+        }
+    }
+    fn skip_punct(&self, mut i: usize, allowed: &[char]) -> usize {
+        while self.punct(i).is_some_and(|p| allowed.contains(&p)) {
             i += 1;
         }
         i
-    };
-    while i < t.len() && out.len() < max {
-        let plain = |date: Date| RawDate {
-            date,
-            alternative: None,
-            day_first: None,
-            numeric_ambiguous: false,
-        };
-        // 2025-03-14, 2025/03/14, 2025.03.14
-        if let (Some((y, 4)), Some(s1), Some((m, _)), Some(s2), Some((d, dd))) =
-            (num(i), punct(i + 1), num(i + 2), punct(i + 3), num(i + 4))
-            && s1 == s2
-            && matches!(s1, '-' | '/' | '.')
-            && dd <= 2
-            && let Some(date) = civil(y, m, d)
-        {
-            out.push(plain(date));
-            i += 5;
-            continue;
-        }
-        // 2025年3月14日
-        if let (Some((y, 4)), Some("年"), Some((m, _)), Some("月"), Some((d, _))) =
-            (num(i), word(i + 1), num(i + 2), word(i + 3), num(i + 4))
-            && let Some(date) = civil(y, m, d)
-        {
-            out.push(plain(date));
-            i += 5;
-            continue;
-        }
-        // ngày 14 tháng 3 năm 2025
-        if let (Some("ngày"), Some((d, _)), Some("tháng"), Some((m, _)), Some("năm"), Some((y, 4))) = (
-            word(i),
-            num(i + 1),
-            word(i + 2),
-            num(i + 3),
-            word(i + 4),
-            num(i + 5),
-        ) && let Some(date) = civil(y, m, d)
-        {
-            out.push(plain(date));
-            i += 6;
-            continue;
-        }
-        // 14/03/2025, 03-14-2025, 14.03.2025
-        if let (Some((a, ad)), Some(s1), Some((b, bd)), Some(s2), Some((y, 4))) =
-            (num(i), punct(i + 1), num(i + 2), punct(i + 3), num(i + 4))
-            && s1 == s2
-            && matches!(s1, '-' | '/' | '.')
-            && ad <= 2
-            && bd <= 2
-        {
-            let month_first = civil(y, a, b);
-            let day_first = civil(y, b, a);
-            let found = match (month_first, day_first) {
-                (Some(mf), Some(df)) if mf != df => Some(RawDate {
-                    date: mf,
-                    alternative: Some(df),
-                    day_first: None,
-                    numeric_ambiguous: true,
-                }),
-                (Some(mf), _) => Some(RawDate {
-                    date: mf,
-                    alternative: None,
-                    day_first: Some(false),
-                    numeric_ambiguous: a == b,
-                }),
-                (None, Some(df)) => Some(RawDate {
-                    date: df,
-                    alternative: None,
-                    day_first: Some(true),
-                    numeric_ambiguous: false,
-                }),
-                (None, None) => None,
-            };
-            if let Some(found) = found {
-                let mut found = found;
-                found.numeric_ambiguous = found.alternative.is_some();
-                out.push(found);
-                i += 5;
-                continue;
+    }
+}
+
+/// A date read unambiguously.
+fn plain(date: Date) -> RawDate {
+    RawDate {
+        date,
+        alternative: None,
+        day_first: None,
+        numeric_ambiguous: false,
+    }
+}
+
+/// A date starting at token `i`, and the token after it.
+type Found = Option<(RawDate, usize)>;
+
+/// Every date in a line, at most `max`.
+pub fn find_dates(line: &str, max: usize) -> Vec<RawDate> {
+    let t = Toks(tokens(line));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < t.0.len() && out.len() < max {
+        let found = year_first(&t, i)
+            .or_else(|| cjk(&t, i))
+            .or_else(|| vietnamese(&t, i))
+            .or_else(|| numeric_year_last(&t, i))
+            .or_else(|| month_name_first(&t, i))
+            .or_else(|| day_first_month_name(&t, i));
+        match found {
+            Some((date, next)) => {
+                out.push(date);
+                i = next;
             }
+            None => i += 1,
         }
-        // March 14, 2025 / Mar. 14 2025 / Marso 14, 2025
-        if let Some(m) = word(i).and_then(month) {
-            let j = skip_punct(i + 1, &['.']);
-            if let Some((d, dd)) = num(j)
-                && dd <= 2
-            {
-                let k = skip_punct(j + 1, &[',', '.']);
-                if let Some((y, 4)) = num(k)
-                    && let Some(date) = civil(y, m, d)
-                {
-                    out.push(plain(date));
-                    i = k + 1;
-                    continue;
-                }
-            }
-        }
-        // 14 March 2025 / 14-Mar-2025 / 14 de marzo de 2025
-        if let Some((d, dd)) = num(i)
-            && dd <= 2
-        {
-            let mut j = skip_punct(i + 1, &['-', '.', ' ']);
-            if word(j) == Some("de") {
-                j += 1;
-            }
-            if let Some(m) = word(j).and_then(month) {
-                let mut k = skip_punct(j + 1, &['-', '.', ',']);
-                if word(k) == Some("de") || word(k) == Some("del") {
-                    k += 1;
-                }
-                if let Some((y, 4)) = num(k)
-                    && let Some(date) = civil(y, m, d)
-                {
-                    out.push(plain(date));
-                    i = k + 1;
-                    continue;
-                }
-            }
-        }
-        i += 1;
     }
     out
 }
 
-/// INA sections cited in the text, normalised: `221(g)`, `212(a)(6)(C)(i)`, `214(b)`.
-/// OCR variants (`22l(g)`, `221 (9)`, `221g`) are recognised.
+/// 2025-03-14, 2025/03/14, 2025.03.14
+fn year_first(t: &Toks, i: usize) -> Found {
+    if let (Some((y, 4)), Some(s1), Some((m, _)), Some(s2), Some((d, dd))) = (
+        t.num(i),
+        t.punct(i + 1),
+        t.num(i + 2),
+        t.punct(i + 3),
+        t.num(i + 4),
+    ) && s1 == s2
+        && matches!(s1, '-' | '/' | '.')
+        && dd <= 2
+        && let Some(date) = civil(y, m, d)
+    {
+        return Some((plain(date), i + 5));
+    }
+    None
+}
+
+/// 2025年3月14日
+fn cjk(t: &Toks, i: usize) -> Found {
+    if let (Some((y, 4)), Some("年"), Some((m, _)), Some("月"), Some((d, _))) = (
+        t.num(i),
+        t.word(i + 1),
+        t.num(i + 2),
+        t.word(i + 3),
+        t.num(i + 4),
+    ) && let Some(date) = civil(y, m, d)
+    {
+        return Some((plain(date), i + 5));
+    }
+    None
+}
+
+/// ngày 14 tháng 3 năm 2025
+fn vietnamese(t: &Toks, i: usize) -> Found {
+    if let (Some("ngày"), Some((d, _)), Some("tháng"), Some((m, _)), Some("năm"), Some((y, 4))) = (
+        t.word(i),
+        t.num(i + 1),
+        t.word(i + 2),
+        t.num(i + 3),
+        t.word(i + 4),
+        t.num(i + 5),
+    ) && let Some(date) = civil(y, m, d)
+    {
+        return Some((plain(date), i + 6));
+    }
+    None
+}
+
+/// 14/03/2025, 03-14-2025, 14.03.2025: month first unless only day first is a date; both
+/// readings kept when both are.
+fn numeric_year_last(t: &Toks, i: usize) -> Found {
+    let (Some((a, ad)), Some(s1), Some((b, bd)), Some(s2), Some((y, 4))) = (
+        t.num(i),
+        t.punct(i + 1),
+        t.num(i + 2),
+        t.punct(i + 3),
+        t.num(i + 4),
+    ) else {
+        return None;
+    };
+    if !(s1 == s2 && matches!(s1, '-' | '/' | '.') && ad <= 2 && bd <= 2) {
+        return None;
+    }
+    let mut found = match (civil(y, a, b), civil(y, b, a)) {
+        (Some(mf), Some(df)) if mf != df => RawDate {
+            date: mf,
+            alternative: Some(df),
+            day_first: None,
+            numeric_ambiguous: true,
+        },
+        (Some(mf), _) => RawDate {
+            date: mf,
+            alternative: None,
+            day_first: Some(false),
+            numeric_ambiguous: a == b,
+        },
+        (None, Some(df)) => RawDate {
+            date: df,
+            alternative: None,
+            day_first: Some(true),
+            numeric_ambiguous: false,
+        },
+        (None, None) => return None,
+    };
+    found.numeric_ambiguous = found.alternative.is_some();
+    Some((found, i + 5))
+}
+
+/// March 14, 2025 / Mar. 14 2025 / Marso 14, 2025
+fn month_name_first(t: &Toks, i: usize) -> Found {
+    let m = t.word(i).and_then(month)?;
+    let j = t.skip_punct(i + 1, &['.']);
+    let (d, dd) = t.num(j)?;
+    if dd > 2 {
+        return None;
+    }
+    let k = t.skip_punct(j + 1, &[',', '.']);
+    if let Some((y, 4)) = t.num(k)
+        && let Some(date) = civil(y, m, d)
+    {
+        return Some((plain(date), k + 1));
+    }
+    None
+}
+
+/// 14 March 2025 / 14-Mar-2025 / 14 de marzo de 2025
+fn day_first_month_name(t: &Toks, i: usize) -> Found {
+    let (d, dd) = t.num(i)?;
+    if dd > 2 {
+        return None;
+    }
+    let mut j = t.skip_punct(i + 1, &['-', '.', ' ']);
+    if t.word(j) == Some("de") {
+        j += 1;
+    }
+    let m = t.word(j).and_then(month)?;
+    let mut k = t.skip_punct(j + 1, &['-', '.', ',']);
+    if t.word(k) == Some("de") || t.word(k) == Some("del") {
+        k += 1;
+    }
+    if let Some((y, 4)) = t.num(k)
+        && let Some(date) = civil(y, m, d)
+    {
+        return Some((plain(date), k + 1));
+    }
+    None
+}
+
 /// A vowel sign or other mark that belongs to the letter before it (জি is জ + ি).
 fn is_sign(c: char) -> bool {
     matches!(c, '\u{0900}'..='\u{0DFF}') && !c.is_alphanumeric()
 }
 
+/// A digit of a section number, OCR-tolerant: `l`, `I` and `|` are read as 1.
+fn section_digit(c: char) -> Option<char> {
+    match c {
+        '0'..='9' => Some(c),
+        'l' | 'I' | '|' => Some('1'),
+        _ => None,
+    }
+}
+
+/// INA sections cited in the text, normalised: `221(g)`, `212(a)(6)(C)(i)`, `214(b)`.
+/// OCR variants (`22l(g)`, `221 (9)`, `221g`) are recognised.
 pub fn find_sections(text: &str, max: usize) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
-    let digit = |c: char| -> Option<char> {
-        match c {
-            '0'..='9' => Some(c),
-            'l' | 'I' | '|' => Some('1'),
-            _ => None,
-        }
-    };
     while i + 3 <= chars.len() && out.len() < max {
-        // A number glued to a Chinese or Japanese character ("第221(g)条") still starts here.
-        let boundary =
-            i == 0 || !chars[i - 1].is_alphanumeric() || super::text::is_cjk(chars[i - 1]);
-        let num: Option<String> = if boundary {
-            chars[i..i + 3].iter().map(|&c| digit(c)).collect()
-        } else {
-            None
-        };
-        let Some(num) = num.filter(|n| matches!(n.as_str(), "221" | "212" | "214")) else {
+        let Some(num) = section_number(&chars, i) else {
             i += 1;
             continue;
         };
-        // Require at least one real digit pair to avoid reading words like "Ill".
-        if chars[i..i + 3]
-            .iter()
-            .filter(|c| c.is_ascii_digit())
-            .count()
-            < 2
-        {
-            i += 1;
-            continue;
-        }
-        let mut j = i + 3;
-        let mut groups: Vec<String> = Vec::new();
-        loop {
-            let mut k = j;
-            while k < chars.len() && chars[k] == ' ' && k - j < 2 {
-                k += 1;
-            }
-            if chars.get(k) != Some(&'(') {
-                break;
-            }
-            let close = (k + 1..(k + 7).min(chars.len())).find(|&c| chars[c] == ')');
-            let Some(close) = close else { break };
-            let inner: String = chars[k + 1..close]
-                .iter()
-                .filter(|c| !c.is_whitespace())
-                .collect();
-            // "221(জি)", "221(ز)", "221(გ)": the (g) written in the notice's own script.
-            let inner = if num == "221" && groups.is_empty() && !inner.is_ascii() {
-                "g".to_string()
-            } else {
-                inner
-            };
-            if inner.is_empty()
-                || inner.chars().count() > 4
-                || !inner.chars().all(|c| c.is_alphanumeric() || is_sign(c))
-            {
-                break;
-            }
-            groups.push(inner);
-            j = close + 1;
-            if groups.len() == 5 {
-                break;
-            }
-        }
-        if groups.is_empty() {
-            // "221g" / "221 g" without parentheses.
-            let mut k = j;
-            if chars.get(k) == Some(&' ') {
-                k += 1;
-            }
-            if num == "221"
-                && matches!(chars.get(k), Some('g' | 'G'))
-                && chars.get(k + 1).is_none_or(|c| !c.is_alphanumeric())
-            {
-                groups.push("g".into());
-                j = k + 1;
-            }
-        }
+        let (groups, j) = groups_after(&chars, i + 3, &num);
         if groups.is_empty() {
             i += 3;
             continue;
         }
-        let mut s = num.clone();
-        for (level, g) in groups.iter().enumerate() {
-            let g = match (num.as_str(), level) {
-                // OCR reads the g as 9 or q.
-                ("221", 0) if matches!(g.as_str(), "9" | "q" | "g" | "G") => "g".to_string(),
-                (_, 0) | (_, 3) => g.to_lowercase(),
-                (_, 2) | (_, 4) => g.to_uppercase(),
-                _ => g.clone(),
-            };
-            s.push('(');
-            s.push_str(&g);
-            s.push(')');
-        }
-        let valid = match num.as_str() {
-            "221" => s == "221(g)",
-            "214" => s == "214(b)",
-            _ => s.starts_with("212(a)(") || s == "212(e)",
-        };
-        if valid && !out.contains(&s) {
+        if let Some(s) = normalised(&num, &groups)
+            && !out.contains(&s)
+        {
             out.push(s);
         }
         i = j.max(i + 1);
     }
-    // Section 205 (revocation of a petition) is cited without sub-paragraphs: only
-    // after a word that says it is a section of the Act.
+    section_205(text, max, &mut out);
+    out
+}
+
+/// `221`, `212` or `214` starting a word at `i` (OCR digits allowed, but at least two real
+/// ones, so that words like "Ill" are not read).
+fn section_number(chars: &[char], i: usize) -> Option<String> {
+    // A number glued to a Chinese or Japanese character ("第221(g)条") still starts here.
+    let boundary = i == 0 || !chars[i - 1].is_alphanumeric() || super::text::is_cjk(chars[i - 1]);
+    if !boundary {
+        return None;
+    }
+    let num: String = chars[i..i + 3]
+        .iter()
+        .map(|&c| section_digit(c))
+        .collect::<Option<String>>()?;
+    if !matches!(num.as_str(), "221" | "212" | "214") {
+        return None;
+    }
+    let real = chars[i..i + 3]
+        .iter()
+        .filter(|c| c.is_ascii_digit())
+        .count();
+    (real >= 2).then_some(num)
+}
+
+/// The parenthesised groups after a section number from `j` (`(a)(6)(C)`), or the `g` of
+/// `221g`; and where they end.
+fn groups_after(chars: &[char], mut j: usize, num: &str) -> (Vec<String>, usize) {
+    let mut groups: Vec<String> = Vec::new();
+    loop {
+        let mut k = j;
+        while k < chars.len() && chars[k] == ' ' && k - j < 2 {
+            k += 1;
+        }
+        if chars.get(k) != Some(&'(') {
+            break;
+        }
+        let close = (k + 1..(k + 7).min(chars.len())).find(|&c| chars[c] == ')');
+        let Some(close) = close else { break };
+        let inner: String = chars[k + 1..close]
+            .iter()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        // "221(জি)", "221(ز)", "221(გ)": the (g) written in the notice's own script.
+        let inner = if num == "221" && groups.is_empty() && !inner.is_ascii() {
+            "g".to_string()
+        } else {
+            inner
+        };
+        if inner.is_empty()
+            || inner.chars().count() > 4
+            || !inner.chars().all(|c| c.is_alphanumeric() || is_sign(c))
+        {
+            break;
+        }
+        groups.push(inner);
+        j = close + 1;
+        if groups.len() == 5 {
+            break;
+        }
+    }
+    if groups.is_empty() {
+        // "221g" / "221 g" without parentheses.
+        let mut k = j;
+        if chars.get(k) == Some(&' ') {
+            k += 1;
+        }
+        if num == "221"
+            && matches!(chars.get(k), Some('g' | 'G'))
+            && chars.get(k + 1).is_none_or(|c| !c.is_alphanumeric())
+        {
+            groups.push("g".into());
+            j = k + 1;
+        }
+    }
+    (groups, j)
+}
+
+/// The section written the usual way (`212(a)(6)(C)(i)`), if it is one the reader knows.
+fn normalised(num: &str, groups: &[String]) -> Option<String> {
+    let mut s = num.to_string();
+    for (level, g) in groups.iter().enumerate() {
+        let g = match (num, level) {
+            // OCR reads the g as 9 or q.
+            ("221", 0) if matches!(g.as_str(), "9" | "q" | "g" | "G") => "g".to_string(),
+            (_, 0) | (_, 3) => g.to_lowercase(),
+            (_, 2) | (_, 4) => g.to_uppercase(),
+            _ => g.clone(),
+        };
+        s.push('(');
+        s.push_str(&g);
+        s.push(')');
+    }
+    let valid = match num {
+        "221" => s == "221(g)",
+        "214" => s == "214(b)",
+        _ => s.starts_with("212(a)(") || s == "212(e)",
+    };
+    valid.then_some(s)
+}
+
+/// Section 205 (revocation of a petition) is cited without sub-paragraphs: only after a
+/// word that says it is a section of the Act.
+fn section_205(text: &str, max: usize, out: &mut Vec<String>) {
     let lower: String = text
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -441,7 +513,6 @@ pub fn find_sections(text: &str, max: usize) -> Vec<String> {
             from = end;
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -129,8 +129,7 @@ const BULLETS: &[char] = &['-', '•', '*', '·', '–', '—', '▪', '►', '�
 
 /// Reads a box marker at the start of `s`; returns the mark and the bytes it took.
 pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
-    let mut it = s.char_indices();
-    let (_, first) = it.next()?;
+    let first = s.chars().next()?;
     if CHECKED_GLYPHS.contains(&first) {
         return Some((Mark::Checked { sure: true }, first.len_utf8()));
     }
@@ -142,54 +141,68 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
     if first == '口' && s[first.len_utf8()..].starts_with([' ', '\u{3000}']) {
         return Some((Mark::Unchecked, first.len_utf8()));
     }
-    if matches!(first, '[' | '(' | '{' | '|') {
-        // Up to four characters, then a closing bracket.
-        let mut inner = String::new();
-        for (pos, c) in it.by_ref().take(5) {
-            // OCR reads a closing bracket as "l" ("[Xl", "[ l"): after a tick or a blank; and
-            // after a tick as "J" or "1" too ("(xJ", "[x1").
-            let spaced = s[pos + c.len_utf8()..].starts_with(' ');
-            let crosses = |t: &str| t.chars().all(|i| i == ' ' || matches!(i, 'x' | 'X'));
-            let ticked = !inner.trim().is_empty() && crosses(&inner);
-            let ocr_close = spaced
-                && ((first == '[' && matches!(c, 'l' | 'I' | '1') && crosses(&inner))
-                    || (matches!(first, '[' | '(')
-                        && matches!(c, 'l' | 'I' | 'J' | '1')
-                        && ticked));
-            if matches!(c, ']' | ')' | '}' | '|') || ocr_close {
-                let t: String = inner.chars().filter(|c| !c.is_whitespace()).collect();
-                let consumed = pos + c.len_utf8();
-                if t.is_empty() || t.chars().all(|c| c == '_' || c == '.') {
-                    if first == '(' && t.is_empty() && inner.is_empty() {
-                        return None; // "()" is not a box
-                    }
-                    return Some((Mark::Unchecked, consumed));
-                }
-                // A tick mark scans as "J" or "v" as often as as a glyph; a cross in a Cyrillic
-                // form may come out as the letter Х, a ☒ as "K", a drawn cross as "><".
-                let tick = t == "><"
-                    || t.chars().all(|c| {
-                        matches!(
-                            c,
-                            'x' | 'X' | '/' | '\\' | '*' | '+' | '#' | 'J' | 'Х' | 'х'
-                        ) || CHECKED_GLYPHS.contains(&c)
-                            || (first != '(' && matches!(c, 'v' | 'V'))
-                            || (first == '[' && c == 'K')
-                    });
-                if tick && t.chars().count() <= 2 {
-                    return Some((Mark::Checked { sure: true }, consumed));
-                }
-                return None;
-            }
-            inner.push(c);
-        }
-        // No closing bracket: perhaps "[X" with its "]" lost, read below as a bare mark.
+    if matches!(first, '[' | '(' | '{' | '|')
+        && let Some(decided) = bracketed(s, first)
+    {
+        return decided;
     }
+    // No closing bracket: perhaps "[X" with its "]" lost, read below as a bare mark.
     if !allow_bare {
         return None;
     }
-    // Marks OCR makes of handwritten ticks and empty boxes: a lone character, then spaces,
-    // then the item's words.
+    bare_mark(s)
+}
+
+/// A box drawn with brackets: up to four characters, then a closing bracket. `None` when no
+/// closing bracket comes; otherwise the box, or `Some(None)` when the brackets hold no mark.
+fn bracketed(s: &str, first: char) -> Option<Option<(Mark, usize)>> {
+    let mut inner = String::new();
+    for (pos, c) in s.char_indices().skip(1).take(5) {
+        // OCR reads a closing bracket as "l" ("[Xl", "[ l"): after a tick or a blank; and
+        // after a tick as "J" or "1" too ("(xJ", "[x1").
+        let spaced = s[pos + c.len_utf8()..].starts_with(' ');
+        let crosses = |t: &str| t.chars().all(|i| i == ' ' || matches!(i, 'x' | 'X'));
+        let ticked = !inner.trim().is_empty() && crosses(&inner);
+        let ocr_close = spaced
+            && ((first == '[' && matches!(c, 'l' | 'I' | '1') && crosses(&inner))
+                || (matches!(first, '[' | '(') && matches!(c, 'l' | 'I' | 'J' | '1') && ticked));
+        if matches!(c, ']' | ')' | '}' | '|') || ocr_close {
+            return Some(inside_brackets(first, &inner, pos + c.len_utf8()));
+        }
+        inner.push(c);
+    }
+    None
+}
+
+/// What a pair of brackets holds: blank (or underscores, dots), a tick, or no mark at all.
+fn inside_brackets(first: char, inner: &str, consumed: usize) -> Option<(Mark, usize)> {
+    let t: String = inner.chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() || t.chars().all(|c| c == '_' || c == '.') {
+        if first == '(' && t.is_empty() && inner.is_empty() {
+            return None; // "()" is not a box
+        }
+        return Some((Mark::Unchecked, consumed));
+    }
+    // A tick mark scans as "J" or "v" as often as as a glyph; a cross in a Cyrillic
+    // form may come out as the letter Х, a ☒ as "K", a drawn cross as "><".
+    let tick = t == "><"
+        || t.chars().all(|c| {
+            matches!(
+                c,
+                'x' | 'X' | '/' | '\\' | '*' | '+' | '#' | 'J' | 'Х' | 'х'
+            ) || CHECKED_GLYPHS.contains(&c)
+                || (first != '(' && matches!(c, 'v' | 'V'))
+                || (first == '[' && c == 'K')
+        });
+    if tick && t.chars().count() <= 2 {
+        return Some((Mark::Checked { sure: true }, consumed));
+    }
+    None
+}
+
+/// Marks OCR makes of handwritten ticks and empty boxes: a lone character, then spaces,
+/// then the item's words.
+fn bare_mark(s: &str) -> Option<(Mark, usize)> {
     let word: String = s.chars().take_while(|c| !c.is_whitespace()).collect();
     let rest = &s[word.len()..];
     let spaced = rest.starts_with(' ');

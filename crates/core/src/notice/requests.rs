@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::layout::{Mark, is_title};
+use super::matcher::Hit;
 use super::scope::{Named, Scope};
 use super::text::{Folded, is_unspaced, tidy};
 use super::units::{Unit, UnitKind};
@@ -74,55 +75,12 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         return;
     }
     let hits = v.terms(&f);
-    // A cue word inside a disposition's own phrase is that phrase ("hồ sơ được gửi trả về
-    // USCIS": the "gửi" (send) of "sent back to USCIS" asks for nothing).
-    let mut cues = v.cues(&f, langs);
-    cues.retain(|c| {
-        !hits
-            .iter()
-            .any(|h| matches!(h.value, Target::Disp(_)) && c.start >= h.start && c.end <= h.end)
-    });
+    let cues = cues_outside_dispositions(v, &f, langs, &hits);
     let flags = cues.iter().fold(0, |a, h| a | h.value);
     let scope = Scope::new(&f, &cues);
     let text = tidy(&unit.text, MAX_TEXT_CHARS);
 
-    let mut named: Vec<Named> = Vec::new();
-    let mut dispositions = false;
-    let mut returned = false;
-    let mut comes_back = false;
-    for h in &hits {
-        let n = Named {
-            doc: 0,
-            start: h.start,
-            end: h.end,
-        };
-        match h.value {
-            Target::Doc(doc) => named.push(Named { doc, ..n }),
-            Target::Disp(kind) => {
-                dispositions = true;
-                // "Administrative processing may take up to 120 days": about such cases in
-                // general, not this one.
-                // Only a negation before it unsays a disposition ("no further processing is
-                // needed"); one after it is about the documents ("administrative processing;
-                // you need not send anything").
-                let negated_before = scope.in_clause(&n, cue::NEGATION).any(|h| h.end <= n.start);
-                if unit_is_unchecked(unit)
-                    || negated_before
-                    || scope.any_in_clause(&n, cue::GENERAL)
-                    || scope.right_after(&n, cue::HEDGE, 1)
-                {
-                    continue;
-                }
-                if scope.conditional(&n) {
-                    acc.conditional_parts.insert(kind);
-                } else {
-                    acc.parts.insert(kind);
-                    returned |= kind == NoticeKind::PetitionReturned;
-                    comes_back |= kind == NoticeKind::InterviewReturn;
-                }
-            }
-        }
-    }
+    let (mut named, disp) = documents_and_dispositions(unit, &scope, &hits, acc);
     assign_roles(v, &scope, &mut named);
 
     if let UnitKind::Box(Mark::Unchecked) = unit.kind {
@@ -145,23 +103,129 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         UnitKind::ListItem => (0.85, RequestSource::ListItem),
         _ => (0.75, RequestSource::Narrative),
     };
-    prune(v, &scope, &mut named, &unit.text, dispositions);
+    prune(v, &scope, &mut named, &unit.text, disp.any);
 
     if named.is_empty() {
-        unmatched(v, unit, &f, flags, &text, dispositions, acc, confidence);
+        unmatched(v, unit, &f, flags, &text, disp.any, acc, confidence);
         return;
     }
+    let mut fates = first_fates(v, unit, &scope, &named, flags, disp.comes_back, acc);
+    spread_translation(v, unit, &scope, &named, &mut fates);
+    // "[X] Your petition (Form I-129F) is being returned to USCIS": the petition is what
+    // goes back, not a document to send.
+    if disp.returned {
+        for (n, fate) in named.iter().zip(fates.iter_mut()) {
+            if v.doc_id(n.doc) == "i129f_approval" {
+                *fate = Some(MentionReason::NotAsked);
+            }
+        }
+    }
+    let said = Said {
+        text: &text,
+        countries: v.countries_in(&unit.text),
+        confidence,
+        source,
+        flags,
+        sentence,
+    };
+    record(v, acc, &named, fates, &said);
+}
+
+/// A cue word inside a disposition's own phrase is that phrase ("hồ sơ được gửi trả về
+/// USCIS": the "gửi" (send) of "sent back to USCIS" asks for nothing).
+fn cues_outside_dispositions(
+    v: &Vocab,
+    f: &Folded,
+    langs: Langs,
+    hits: &[Hit<Target>],
+) -> Vec<Hit<u32>> {
+    let mut cues = v.cues(f, langs);
+    cues.retain(|c| {
+        !hits
+            .iter()
+            .any(|h| matches!(h.value, Target::Disp(_)) && c.start >= h.start && c.end <= h.end)
+    });
+    cues
+}
+
+/// What the unit's dispositions say about the case.
+#[derive(Default)]
+struct Dispositions {
+    /// The unit names a disposition at all (taken or not).
+    any: bool,
+    returned: bool,
+    comes_back: bool,
+}
+
+/// The documents a unit names, and the parts of the notice its dispositions make (those
+/// that are about this case, not negated or general).
+fn documents_and_dispositions(
+    unit: &Unit,
+    scope: &Scope,
+    hits: &[Hit<Target>],
+    acc: &mut Acc,
+) -> (Vec<Named>, Dispositions) {
+    let mut named: Vec<Named> = Vec::new();
+    let mut disp = Dispositions::default();
+    for h in hits {
+        let n = Named {
+            doc: 0,
+            start: h.start,
+            end: h.end,
+        };
+        match h.value {
+            Target::Doc(doc) => named.push(Named { doc, ..n }),
+            Target::Disp(kind) => {
+                disp.any = true;
+                // "Administrative processing may take up to 120 days": about such cases in
+                // general, not this one.
+                // Only a negation before it unsays a disposition ("no further processing is
+                // needed"); one after it is about the documents ("administrative processing;
+                // you need not send anything").
+                let negated_before = scope.in_clause(&n, cue::NEGATION).any(|h| h.end <= n.start);
+                if unit_is_unchecked(unit)
+                    || negated_before
+                    || scope.any_in_clause(&n, cue::GENERAL)
+                    || scope.right_after(&n, cue::HEDGE, 1)
+                {
+                    continue;
+                }
+                if scope.conditional(&n) {
+                    acc.conditional_parts.insert(kind);
+                } else {
+                    acc.parts.insert(kind);
+                    disp.returned |= kind == NoticeKind::PetitionReturned;
+                    disp.comes_back |= kind == NoticeKind::InterviewReturn;
+                }
+            }
+        }
+    }
+    (named, disp)
+}
+
+/// Each named document's fate, judged by its own clause: `None` is a request.
+fn first_fates(
+    v: &Vocab,
+    unit: &Unit,
+    scope: &Scope,
+    named: &[Named],
+    flags: u32,
+    comes_back: bool,
+    acc: &mut Acc,
+) -> Vec<Option<MentionReason>> {
+    let sentence = matches!(unit.kind, UnitKind::Sentence);
     // "Return to the Consulate with this handout, your passport and the documents": in a
     // sentence about the return visit that sends nothing, the passport is what to carry.
     // A logistics word inside a document's own name ("suhbatga taklif xati": the letter
     // inviting to the interview) is that name, not the visit. (Only logistics: other cues
     // inside a document's name, "คำแปล" (translation of) in "คำแปลสูติบัตร", do their work.)
-    let logistics_cue = cues.iter().any(|h| {
+    let logistics_cue = scope.cues().iter().any(|h| {
         h.value & cue::LOGISTICS != 0 && !named.iter().any(|n| h.start >= n.start && h.end <= n.end)
     });
     let logistics = logistics_cue || (comes_back && sentence && flags & cue::CHANNEL == 0);
     // "Also two new photos.": a sentence that opens by adding to one that asked, asks too.
-    let addition = cues
+    let addition = scope
+        .cues()
         .iter()
         .find(|h| h.value & cue::ADDITION != 0 && h.start == 0)
         .map(|h| h.end);
@@ -174,9 +238,8 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         .text
         .find(':')
         .is_some_and(|i| unit.text[..i].split_whitespace().count() <= COLON_LIST_WORDS);
-    let translated = translated_subjects(v, &scope, &named);
-    let countries = v.countries_in(&unit.text);
-    let mut fates: Vec<Option<MentionReason>> = named
+    let translated = translated_subjects(v, scope, named);
+    named
         .iter()
         .zip(translated)
         .map(|(n, translated)| {
@@ -190,10 +253,21 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
                     && (colon_list
                         || addition
                             .is_some_and(|end| scope.words_between(end, n.start) <= ADDED_WORDS));
-                judge(v, unit, &scope, n, logistics, added)
+                judge(v, unit, scope, n, logistics, added)
             }
         })
-        .collect();
+        .collect()
+}
+
+/// A translation spreads: to documents joined to a translated one, to what an item headed
+/// by a translation names, and to every naming of a translated document.
+fn spread_translation(
+    v: &Vocab,
+    unit: &Unit,
+    scope: &Scope,
+    named: &[Named],
+    fates: &mut [Option<MentionReason>],
+) {
     // "A translation of the police certificate and (of) the birth certificate": a document
     // joined to a translated one in the same clause by a few words ("of the Judicial Record
     // No. 2 and of the birth certificate") is translated too.
@@ -227,26 +301,45 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         let doc = named[i].doc;
         let subject = named
             .iter()
-            .zip(&fates)
+            .zip(fates.iter())
             .any(|(m, f)| m.doc == doc && *f == Some(MentionReason::TranslationOf));
         if subject {
             fates[i] = Some(MentionReason::TranslationOf);
         }
     }
-    // "[X] Your petition (Form I-129F) is being returned to USCIS": the petition is what
-    // goes back, not a document to send.
-    if returned {
-        for (n, fate) in named.iter().zip(fates.iter_mut()) {
-            if v.doc_id(n.doc) == "i129f_approval" {
-                *fate = Some(MentionReason::NotAsked);
-            }
-        }
-    }
+}
+
+/// How a unit said what it names.
+struct Said<'a> {
+    text: &'a str,
+    countries: Vec<String>,
+    confidence: f64,
+    source: RequestSource,
+    flags: u32,
+    sentence: bool,
+}
+
+/// Adds each named document as a request or, with its reason, a mention.
+fn record(
+    v: &Vocab,
+    acc: &mut Acc,
+    named: &[Named],
+    fates: Vec<Option<MentionReason>>,
+    said: &Said<'_>,
+) {
+    let Said {
+        text,
+        ref countries,
+        confidence,
+        source,
+        flags,
+        sentence,
+    } = *said;
     for (n, fate) in named.iter().zip(fates) {
         let document = v.doc_id(n.doc).to_string();
         match fate {
             None => {
-                add_request(acc, &document, &text, &countries, confidence, source);
+                add_request(acc, &document, text, countries, confidence, source);
                 // A way to send, in the request's own words (a heading's "schedule through
                 // ustraveldocs" is how to book the return, not how to send).
                 acc.sent |= flags & cue::CHANNEL != 0;
@@ -272,7 +365,7 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
                 {
                     acc.mentions.push(Mention {
                         document,
-                        text: text.clone(),
+                        text: text.to_string(),
                         reason,
                     });
                 }

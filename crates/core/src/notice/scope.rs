@@ -53,6 +53,11 @@ fn span_of(spans: &[(usize, usize)], pos: usize, len: usize) -> (usize, usize) {
 }
 
 impl<'a> Scope<'a> {
+    /// The unit's cue words.
+    pub(super) fn cues(&self) -> &'a [Hit<u32>] {
+        self.cues
+    }
+
     pub(super) fn new(f: &'a Folded, cues: &'a [Hit<u32>]) -> Scope<'a> {
         let hard: Vec<usize> = cues
             .iter()

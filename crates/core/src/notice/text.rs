@@ -50,30 +50,66 @@ pub fn sanitize(input: &str) -> (String, bool) {
     (out, had_html)
 }
 
+/// An e-mail header's "<IVMexicoCity@state.gov>" or a pasted "<https://...>" is an
+/// address in angle brackets, not markup.
+fn address_at(input: &str, i: usize) -> bool {
+    let bytes = input.as_bytes();
+    let limit = (i + 320).min(bytes.len());
+    bytes[i + 1..limit]
+        .iter()
+        .position(|&b| b == b'>')
+        .map(|rel| &input[i + 1..i + 1 + rel])
+        .is_some_and(|inner| {
+            !inner.contains(char::is_whitespace) && (inner.contains('@') || inner.contains("://"))
+        })
+}
+
+/// A `<` at `i` that opens a tag: a letter, `/` or `!` follows, and it is no address.
+fn tag_at(input: &str, i: usize) -> bool {
+    let bytes = input.as_bytes();
+    bytes[i] == b'<'
+        && bytes
+            .get(i + 1)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'/' || *b == b'!')
+        && !address_at(input, i)
+}
+
+/// The tag's name, lower case, and whether it closes (`</p>`).
+fn tag_name(tag: &str) -> (String, bool) {
+    let name = tag
+        .trim_start_matches('/')
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    (name, tag.starts_with('/'))
+}
+
+/// What a removed tag leaves in the text: a line break for a block, else a space.
+fn tag_separator(name: &str) -> char {
+    let block = matches!(
+        name,
+        "br" | "p"
+            | "div"
+            | "li"
+            | "tr"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "ul"
+            | "ol"
+            | "table"
+            | "pre"
+    );
+    if block { '\n' } else { ' ' }
+}
+
 /// A linear, bounded tag stripper. Only `<` followed by a letter, `/` or `!` starts a tag;
 /// a `<` with no `>` within 2,000 bytes is kept as text.
 fn strip_html(input: &str) -> (String, bool) {
     let bytes = input.as_bytes();
-    // An e-mail header's "<IVMexicoCity@state.gov>" or a pasted "<https://...>" is an
-    // address in angle brackets, not markup.
-    let address = |i: usize| {
-        let limit = (i + 320).min(bytes.len());
-        bytes[i + 1..limit]
-            .iter()
-            .position(|&b| b == b'>')
-            .map(|rel| &input[i + 1..i + 1 + rel])
-            .is_some_and(|inner| {
-                !inner.contains(char::is_whitespace)
-                    && (inner.contains('@') || inner.contains("://"))
-            })
-    };
-    let looks_like_tag = |i: usize| {
-        bytes
-            .get(i + 1)
-            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'/' || *b == b'!')
-            && !address(i)
-    };
-    if !(0..bytes.len()).any(|i| bytes[i] == b'<' && looks_like_tag(i)) {
+    if !(0..bytes.len()).any(|i| tag_at(input, i)) {
         return (input.to_string(), false);
     }
     let mut out = String::with_capacity(input.len());
@@ -81,17 +117,11 @@ fn strip_html(input: &str) -> (String, bool) {
     let mut skip_until: Option<&'static str> = None;
     let mut removed = false;
     while i < bytes.len() {
-        if bytes[i] == b'<' && looks_like_tag(i) {
+        if tag_at(input, i) {
             let limit = (i + 2000).min(bytes.len());
             if let Some(rel) = bytes[i..limit].iter().position(|&b| b == b'>') {
                 let tag = &input[i + 1..i + rel];
-                let name: String = tag
-                    .trim_start_matches('/')
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric())
-                    .collect::<String>()
-                    .to_ascii_lowercase();
-                let closing = tag.starts_with('/');
+                let (name, closing) = tag_name(tag);
                 removed = true;
                 i += rel + 1;
                 if let Some(end) = skip_until {
@@ -108,22 +138,7 @@ fn strip_html(input: &str) -> (String, bool) {
                     out.push_str("\n- ");
                     continue;
                 }
-                let block = matches!(
-                    name.as_str(),
-                    "br" | "p"
-                        | "div"
-                        | "li"
-                        | "tr"
-                        | "h1"
-                        | "h2"
-                        | "h3"
-                        | "h4"
-                        | "ul"
-                        | "ol"
-                        | "table"
-                        | "pre"
-                );
-                out.push(if block { '\n' } else { ' ' });
+                out.push(tag_separator(&name));
                 continue;
             }
         }

@@ -200,6 +200,36 @@ impl Builder<'_> {
             self.open = None;
             return;
         }
+        if self.continues_open_item(indent, text) || self.joins_broken_word(text) {
+            return;
+        }
+        self.open = None;
+        if self.blank_row(text, after_row) || self.wrapped_tail(text) || self.cued_list_item(text) {
+            return;
+        }
+        if self.list.is_some() && !self.para.is_empty() {
+            self.list = None;
+        }
+        self.pending
+            .push((indent, text.to_string(), self.para.len()));
+        if self.chat {
+            // One message: without its "[time] Name:" so that it starts with its own words.
+            let message = strip_message_prefix(text);
+            if !message.is_empty() {
+                join_line(&mut self.para, message);
+            }
+            self.flush();
+            return;
+        }
+        join_line(&mut self.para, text);
+        if text.trim_end().ends_with(LIST_OPENERS) {
+            self.flush();
+        }
+    }
+
+    /// A line that goes on with the open item (indented under it, a gloss, a fill-in),
+    /// joined to it.
+    fn continues_open_item(&mut self, indent: usize, text: &str) -> bool {
         // Only asked when an item is open: the vocabulary check reads both lines again.
         let glossed = || {
             self.units.last().is_some_and(|u| {
@@ -228,9 +258,13 @@ impl Builder<'_> {
             self.in_rows = matches!(last.kind, UnitKind::Box(_));
             self.open = Some((open_indent, false));
             self.wrapped = wraps(text);
-            return;
+            return true;
         }
-        // A word broken at the line's end ("перевiр-" / "ки.") goes on, whatever the indent.
+        false
+    }
+
+    /// A word broken at the line's end ("перевiр-" / "ки.") goes on, whatever the indent.
+    fn joins_broken_word(&mut self, text: &str) -> bool {
         if let Some(last) = self.units.last_mut()
             && self.para.is_empty()
             && broken_word(&last.text)
@@ -238,18 +272,26 @@ impl Builder<'_> {
         {
             last.text.pop();
             last.text.push_str(text.trim_start());
-            return;
+            return true;
         }
-        self.open = None;
-        // In a checklist, a line between rows that is not a sentence is a row whose box is
-        // blank or did not scan: never a request.
+        false
+    }
+
+    /// In a checklist, a line between rows that is not a sentence is a row whose box is
+    /// blank or did not scan: never a request.
+    fn blank_row(&mut self, text: &str, after_row: bool) -> bool {
         let sentence_like = text.trim_end().ends_with(['.', '!', '?', '。', ':', '：']);
         if self.form && after_row && !sentence_like {
             self.flush();
             self.push(UnitKind::Box(Mark::Unchecked), text, 0);
             self.in_rows = true;
-            return;
+            return true;
         }
+        false
+    }
+
+    /// The tail of a listed item that wrapped, joined to it.
+    fn wrapped_tail(&mut self, text: &str) -> bool {
         // The tail of a listed item that wrapped: the line before is long and stops
         // mid-sentence, this one is short and ends it ("... após a sua chegada aos" /
         // "Estados Unidos."). Items of a list without punctuation stay apart.
@@ -268,8 +310,13 @@ impl Builder<'_> {
         {
             last.text.push(' ');
             last.text.push_str(text);
-            return;
+            return true;
         }
+        false
+    }
+
+    /// A line of a list a cue opened (not bullets, not a form): an item of its own.
+    fn cued_list_item(&mut self, text: &str) -> bool {
         if let Some(l) = self.list
             && l.cued
             && !l.bullets
@@ -278,26 +325,9 @@ impl Builder<'_> {
             && text.chars().count() <= 120
         {
             self.push(UnitKind::ListItem, text, l.flags);
-            return;
+            return true;
         }
-        if self.list.is_some() && !self.para.is_empty() {
-            self.list = None;
-        }
-        self.pending
-            .push((indent, text.to_string(), self.para.len()));
-        if self.chat {
-            // One message: without its "[time] Name:" so that it starts with its own words.
-            let message = strip_message_prefix(text);
-            if !message.is_empty() {
-                join_line(&mut self.para, message);
-            }
-            self.flush();
-            return;
-        }
-        join_line(&mut self.para, text);
-        if text.trim_end().ends_with(LIST_OPENERS) {
-            self.flush();
-        }
+        false
     }
 
     /// Ends a paragraph: splits it into sentences, and opens a list when it ends with a

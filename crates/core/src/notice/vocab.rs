@@ -165,6 +165,121 @@ pub(super) struct Vocab {
     post_countries: Vec<String>,
 }
 
+/// Disposition phrases, then document terms, of every language. Dispositions come first,
+/// so where a document term says the same ("returned to uscis") the disposition wins.
+fn term_phrases(k: &Knowledge, doc_ids: &[String]) -> Vec<(String, Target)> {
+    let mut phrases: Vec<(String, Target)> = Vec::new();
+    for l in &k.notice_languages {
+        for (name, words) in l.dispositions.lists() {
+            let kind = match name {
+                "administrative_processing" => NoticeKind::AdministrativeProcessing,
+                "petition_returned" => NoticeKind::PetitionReturned,
+                _ => NoticeKind::InterviewReturn,
+            };
+            phrases.extend(words.iter().map(|w| (w.clone(), Target::Disp(kind))));
+        }
+    }
+    for l in &k.notice_languages {
+        for (id, words) in &l.documents {
+            let Some(i) = index_of(doc_ids, id) else {
+                continue;
+            };
+            phrases.extend(words.iter().map(|w| (w.clone(), Target::Doc(i))));
+        }
+    }
+    phrases
+}
+
+/// Each language's code, cue words (with their flag) and stopwords, by language index.
+struct LanguageWords {
+    languages: Vec<String>,
+    cues: Vec<(String, (u32, u8))>,
+    stopwords: Vec<(String, u8)>,
+}
+
+impl LanguageWords {
+    fn new(k: &Knowledge) -> LanguageWords {
+        let mut w = LanguageWords {
+            languages: Vec::new(),
+            cues: Vec::new(),
+            stopwords: Vec::new(),
+        };
+        for l in &k.notice_languages {
+            let Ok(li) = u8::try_from(w.languages.len()) else {
+                break;
+            };
+            w.languages.push(l.language.clone());
+            for (name, words) in l.cues.lists() {
+                let flag = cue::of(name);
+                w.cues.extend(words.iter().map(|x| (x.clone(), (flag, li))));
+            }
+            w.stopwords
+                .extend(l.stopwords.iter().map(|x| (x.clone(), li)));
+        }
+        w
+    }
+}
+
+/// Country codes (but the US) and every name for them: the catalogue's names and aliases
+/// and each language's words, by code index.
+fn country_names(k: &Knowledge) -> (Vec<String>, Vec<(String, u16)>) {
+    let mut codes = Vec::new();
+    let mut phrases = Vec::new();
+    for c in &k.countries {
+        if c.code == "US" {
+            continue;
+        }
+        let Ok(i) = u16::try_from(codes.len()) else {
+            break;
+        };
+        codes.push(c.code.clone());
+        phrases.push((c.name.clone(), i));
+        phrases.extend(c.aliases.iter().map(|a| (a.clone(), i)));
+        for l in &k.notice_languages {
+            if let Some(names) = l.countries.get(&c.code) {
+                phrases.extend(names.iter().map(|n| (n.clone(), i)));
+            }
+        }
+    }
+    (codes, phrases)
+}
+
+/// Posts outside the US: codes, countries, and their names in every language.
+struct PostNames {
+    codes: Vec<String>,
+    countries: Vec<String>,
+    phrases: Vec<(String, u16)>,
+}
+
+impl PostNames {
+    fn new(k: &Knowledge) -> PostNames {
+        let mut p = PostNames {
+            codes: Vec::new(),
+            countries: Vec::new(),
+            phrases: Vec::new(),
+        };
+        for post in &k.posts {
+            if post.country == "US" {
+                continue;
+            }
+            let Ok(i) = u16::try_from(p.codes.len()) else {
+                break;
+            };
+            p.codes.push(post.code.clone());
+            p.countries.push(post.country.clone());
+            p.phrases.push((post.name.clone(), i));
+        }
+        for l in &k.notice_languages {
+            for (code, names) in &l.posts {
+                if let Some(i) = index_of(&p.codes, code) {
+                    p.phrases.extend(names.iter().map(|n| (n.clone(), i)));
+                }
+            }
+        }
+        p
+    }
+}
+
 /// Where `key` stands in `list`, as the compact index the matchers carry.
 fn index_of(list: &[String], key: &str) -> Option<u16> {
     let i = list.iter().position(|x| x == key)?;
@@ -174,41 +289,10 @@ fn index_of(list: &[String], key: &str) -> Option<u16> {
 impl Vocab {
     pub fn new(k: &Knowledge) -> Vocab {
         let doc_ids: Vec<String> = k.documents.iter().map(|d| d.id.clone()).collect();
-        let doc_index = |id: &str| index_of(&doc_ids, id);
-        let mut phrases: Vec<(String, Target)> = Vec::new();
-        for l in &k.notice_languages {
-            for (name, words) in l.dispositions.lists() {
-                let kind = match name {
-                    "administrative_processing" => NoticeKind::AdministrativeProcessing,
-                    "petition_returned" => NoticeKind::PetitionReturned,
-                    _ => NoticeKind::InterviewReturn,
-                };
-                phrases.extend(words.iter().map(|w| (w.clone(), Target::Disp(kind))));
-            }
-        }
-        for l in &k.notice_languages {
-            for (id, words) in &l.documents {
-                let Some(i) = doc_index(id) else { continue };
-                phrases.extend(words.iter().map(|w| (w.clone(), Target::Doc(i))));
-            }
-        }
+        let phrases = term_phrases(k, &doc_ids);
         let gaps = GapMatcher::new(phrases.iter().cloned(), GAP);
         let terms = Matcher::new(phrases.into_iter().filter(|(w, _)| !w.contains(GAP)));
-
-        let mut languages = Vec::new();
-        let mut cue_phrases = Vec::new();
-        let mut stop_phrases = Vec::new();
-        for l in &k.notice_languages {
-            let Ok(li) = u8::try_from(languages.len()) else {
-                break;
-            };
-            languages.push(l.language.clone());
-            for (name, words) in l.cues.lists() {
-                let flag = cue::of(name);
-                cue_phrases.extend(words.iter().map(|w| (w.clone(), (flag, li))));
-            }
-            stop_phrases.extend(l.stopwords.iter().map(|w| (w.clone(), li)));
-        }
+        let words = LanguageWords::new(k);
         let scripts = k
             .notice_languages
             .iter()
@@ -219,65 +303,28 @@ impl Vocab {
                     .find_map(script_of)
             })
             .collect();
-        let english = languages
+        let english = words
+            .languages
             .iter()
             .position(|l| l == "en")
             .and_then(|i| u8::try_from(i).ok())
             .unwrap_or(u8::MAX);
-
-        let mut country_codes = Vec::new();
-        let mut country_phrases = Vec::new();
-        for c in &k.countries {
-            if c.code == "US" {
-                continue;
-            }
-            let Ok(i) = u16::try_from(country_codes.len()) else {
-                break;
-            };
-            country_codes.push(c.code.clone());
-            country_phrases.push((c.name.clone(), i));
-            country_phrases.extend(c.aliases.iter().map(|a| (a.clone(), i)));
-            for l in &k.notice_languages {
-                if let Some(names) = l.countries.get(&c.code) {
-                    country_phrases.extend(names.iter().map(|n| (n.clone(), i)));
-                }
-            }
-        }
-        let mut post_codes = Vec::new();
-        let mut post_countries = Vec::new();
-        let mut post_phrases = Vec::new();
-        for p in &k.posts {
-            if p.country == "US" {
-                continue;
-            }
-            let Ok(i) = u16::try_from(post_codes.len()) else {
-                break;
-            };
-            post_codes.push(p.code.clone());
-            post_countries.push(p.country.clone());
-            post_phrases.push((p.name.clone(), i));
-        }
-        for l in &k.notice_languages {
-            for (code, names) in &l.posts {
-                if let Some(i) = index_of(&post_codes, code) {
-                    post_phrases.extend(names.iter().map(|n| (n.clone(), i)));
-                }
-            }
-        }
+        let (country_codes, country_phrases) = country_names(k);
+        let posts = PostNames::new(k);
         Vocab {
             doc_ids,
             terms,
             gaps,
-            cues: Matcher::all_values(cue_phrases),
-            stopwords: Matcher::all_values(stop_phrases),
-            languages,
+            cues: Matcher::all_values(words.cues),
+            stopwords: Matcher::all_values(words.stopwords),
+            languages: words.languages,
             scripts,
             english,
             countries: Matcher::plain(country_phrases),
             country_codes,
-            posts: Matcher::new(post_phrases),
-            post_codes,
-            post_countries,
+            posts: Matcher::new(posts.phrases),
+            post_codes: posts.codes,
+            post_countries: posts.countries,
         }
     }
 

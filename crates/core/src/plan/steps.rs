@@ -9,7 +9,7 @@ use super::{
     SUBMIT_SERVES, Stage, Target, add_period, target,
 };
 use crate::casefile::{DocumentStatus, Refusal};
-use crate::knowledge::Urgency;
+use crate::knowledge::{SubmissionProcedure, Urgency};
 
 pub(super) struct Input<'a, 'k> {
     pub stage: Stage,
@@ -74,11 +74,22 @@ fn passed_sentence(d: &Deadline<'_>) -> String {
 }
 
 pub(super) fn steps<'k>(b: &mut Builder<'_, 'k>, input: &Input<'_, 'k>) -> Vec<NextStep<'k>> {
-    let (case, k) = (b.case, b.k);
-    let deadlines = input.deadlines;
-    let mut out = Vec::new();
+    let mut out = attorney_first(b, input);
+    if let Some(r) = input.open_refusal {
+        refusal_steps(b, input, r, &mut out);
+    } else if input.stage == Stage::BeforeInterview {
+        out.push(prepare_interview(b, input));
+    }
+    after_issuance(input, &mut out);
+    still_needed(b, input, &mut out);
+    out
+}
 
-    // ---- an attorney first, when it cannot wait -------------------------------------------
+/// An attorney first, when it cannot wait: a restriction that stops the visa, a petition
+/// sent back, or any reason to talk to one now.
+fn attorney_first<'k>(b: &Builder<'_, 'k>, input: &Input<'_, 'k>) -> Vec<NextStep<'k>> {
+    let k = b.k;
+    let mut out = Vec::new();
     if let Some(w) = input.warnings.iter().find(|w| w.stops_visa_or_entry()) {
         let mut s = step(
             "policy_restriction",
@@ -124,34 +135,38 @@ pub(super) fn steps<'k>(b: &mut Builder<'_, 'k>, input: &Input<'_, 'k>) -> Vec<N
         s.sources = now.first().map(|r| r.sources).unwrap_or(&[]);
         out.push(s);
     }
+    out
+}
 
-    // ---- the 221(g) refusal ----------------------------------------------------------------
-    if let Some(r) = input.open_refusal {
-        refusal_steps(b, input, r, &mut out);
-    } else if input.stage == Stage::BeforeInterview {
-        let petition = deadlines
-            .iter()
-            .find(|d| d.kind == DeadlineKind::PetitionValidity);
-        let detail = match petition {
-            Some(d) if !d.notes.is_empty() => d.notes.join(" "),
-            Some(d) => format!("The approved petition is valid until {}.", d.due),
-            None => "Gather the documents on the post's interview checklist.".to_string(),
-        };
-        let mut s = step(
-            "prepare_interview",
-            "Prepare for the interview",
-            case.interview_on.is_some_and(|i| i < b.today),
-            detail,
-        );
-        s.sources = petition.map(|d| d.sources).unwrap_or_else(|| {
-            k.rule("i129f_validity")
-                .map(|r| r.sources.as_slice())
-                .unwrap_or(&[])
-        });
-        out.push(s);
-    }
+/// Before the interview: prepare for it, within the petition's validity.
+fn prepare_interview<'k>(b: &Builder<'_, 'k>, input: &Input<'_, 'k>) -> NextStep<'k> {
+    let (case, k) = (b.case, b.k);
+    let deadlines = input.deadlines;
+    let petition = deadlines
+        .iter()
+        .find(|d| d.kind == DeadlineKind::PetitionValidity);
+    let detail = match petition {
+        Some(d) if !d.notes.is_empty() => d.notes.join(" "),
+        Some(d) => format!("The approved petition is valid until {}.", d.due),
+        None => "Gather the documents on the post's interview checklist.".to_string(),
+    };
+    let mut s = step(
+        "prepare_interview",
+        "Prepare for the interview",
+        case.interview_on.is_some_and(|i| i < b.today),
+        detail,
+    );
+    s.sources = petition.map(|d| d.sources).unwrap_or_else(|| {
+        k.rule("i129f_validity")
+            .map(|r| r.sources.as_slice())
+            .unwrap_or(&[])
+    });
+    s
+}
 
-    // ---- after issuance ---------------------------------------------------------------------
+/// After issuance: enter in time, marry within 90 days, a K-2 child follows to join.
+fn after_issuance<'k>(input: &Input<'_, 'k>, out: &mut Vec<NextStep<'k>>) {
+    let deadlines = input.deadlines;
     for (kind, id, title) in [
         (
             DeadlineKind::Entry,
@@ -199,8 +214,11 @@ pub(super) fn steps<'k>(b: &mut Builder<'_, 'k>, input: &Input<'_, 'k>) -> Vec<N
         }
         out.push(s);
     }
+}
 
-    // Documents the user tracks as still needed, beyond what the refusal asked for.
+/// Documents the user tracks as still needed, beyond what the refusal asked for.
+fn still_needed<'k>(b: &Builder<'_, 'k>, input: &Input<'_, 'k>, out: &mut Vec<NextStep<'k>>) {
+    let (case, k) = (b.case, b.k);
     let requested: &[String] = input
         .open_refusal
         .map(|r| r.requested.as_slice())
@@ -221,7 +239,6 @@ pub(super) fn steps<'k>(b: &mut Builder<'_, 'k>, input: &Input<'_, 'k>) -> Vec<N
             out.push(s);
         }
     }
-    out
 }
 
 fn refusal_steps<'k>(
@@ -230,12 +247,11 @@ fn refusal_steps<'k>(
     r: &Refusal,
     out: &mut Vec<NextStep<'k>>,
 ) {
-    let (case, k) = (b.case, b.k);
     let deadlines = input.deadlines;
-    let window_sources = k
-        .rule("221g_reconsideration_window")
-        .map(|w| w.sources.as_slice())
-        .unwrap_or(&[]);
+    let window_sources =
+        b.k.rule(super::RECONSIDERATION_WINDOW_RULE)
+            .map(|w| w.sources.as_slice())
+            .unwrap_or(&[]);
     let mut s = step(
         "understand_refusal",
         "Understand why the visa was refused",
@@ -255,7 +271,34 @@ fn refusal_steps<'k>(
     } else {
         target(deadlines, SUBMIT_SERVES)
     };
-    let serves = present(deadlines, SUBMIT_SERVES);
+    gather_requested(b, input, r, send, out);
+
+    let window_passed = deadlines
+        .iter()
+        .find(|d| d.kind == DeadlineKind::Reconsideration221g && d.state == DeadlineState::Passed);
+    if !r.requested.is_empty() {
+        match window_passed {
+            Some(p) if !submitted => {
+                window_closed(b, deadlines, p, out);
+            }
+            _ => send_steps(b, input, r, send, window_sources, out),
+        }
+    }
+
+    out.push(monitor(b, input));
+}
+
+/// One step per requested document: gather it, by the send-by date.
+fn gather_requested<'k>(
+    b: &Builder<'_, 'k>,
+    input: &Input<'_, 'k>,
+    r: &Refusal,
+    send: Target<'_, 'k>,
+    out: &mut Vec<NextStep<'k>>,
+) {
+    let (case, k) = (b.case, b.k);
+    let submitted = r.submitted_on.is_some();
+    let serves = present(input.deadlines, SUBMIT_SERVES);
     for id in &r.requested {
         let doc = case.documents.iter().find(|d| &d.kind == id);
         let have = submitted || doc.is_some_and(|d| d.status != DocumentStatus::Needed);
@@ -279,75 +322,78 @@ fn refusal_steps<'k>(
         s.sources = entry.map(|d| d.sources.as_slice()).unwrap_or(&[]);
         out.push(s);
     }
+}
 
-    let window_passed = deadlines
-        .iter()
-        .find(|d| d.kind == DeadlineKind::Reconsideration221g && d.state == DeadlineState::Passed);
-    if !r.requested.is_empty() {
-        match window_passed {
-            Some(p) if !submitted => {
-                window_closed(b, deadlines, p, out);
+/// How the post takes documents, from visanav's notes, or the letter's own instructions.
+fn procedure_detail(procedure: Option<&SubmissionProcedure>) -> String {
+    match procedure {
+        Some(p) => {
+            let mut d = format!(
+                "How this post takes documents (visanav's notes as of {}): {}",
+                p.as_of, p.channel
+            );
+            if !d.ends_with('.') {
+                d.push('.');
             }
-            _ => {
-                let procedure = k.post(&case.post).and_then(|p| p.procedure.as_ref());
-                let detail = match procedure {
-                    Some(p) => {
-                        let mut d = format!(
-                            "How this post takes documents (visanav's notes as of {}): {}",
-                            p.as_of, p.channel
-                        );
-                        if !d.ends_with('.') {
-                            d.push('.');
-                        }
-                        if let Some(c) = &p.courier {
-                            d.push_str(&format!(" Courier: {c}."));
-                        }
-                        if !p.include.is_empty() {
-                            d.push_str(&format!(" Include: {}.", p.include.join("; ")));
-                        }
-                        d.push_str(" The instructions on your own refusal letter come first.");
-                        d
-                    }
-                    None => "Follow the submission instructions on your refusal letter; visanav has no researched procedure for this post yet.".to_string(),
-                };
-                let mut s = step(
-                    "follow_post_instructions",
-                    "Follow the post's submission instructions",
-                    submitted,
-                    detail,
-                );
-                s.sources = procedure
-                    .map(|p| p.source_urls.as_slice())
-                    .unwrap_or(window_sources);
-                out.push(s);
-
-                let detail = match send {
-                    Target::Open(d) => by_sentence("Send everything", d, deadlines, SUBMIT_SERVES),
-                    Target::Passed(p) => passed_sentence(p),
-                    Target::None if submitted => format!(
-                        "Sent on {}.",
-                        r.submitted_on.map(|d| d.to_string()).unwrap_or_default()
-                    ),
-                    Target::None => "Send everything as soon as you can.".to_string(),
-                };
-                let mut s = step(
-                    "submit_documents",
-                    "Send the requested documents before the deadline",
-                    submitted,
-                    detail,
-                );
-                s.serves = serves.clone();
-                s.by = send.act_by();
-                s.sources = match send {
-                    Target::Open(d) | Target::Passed(d) => d.sources,
-                    Target::None => window_sources,
-                };
-                out.push(s);
+            if let Some(c) = &p.courier {
+                d.push_str(&format!(" Courier: {c}."));
             }
+            if !p.include.is_empty() {
+                d.push_str(&format!(" Include: {}.", p.include.join("; ")));
+            }
+            d.push_str(" The instructions on your own refusal letter come first.");
+            d
         }
+        None => "Follow the submission instructions on your refusal letter; visanav has no researched procedure for this post yet.".to_string(),
     }
+}
 
-    out.push(monitor(b, input));
+/// While the window is open (or the documents are sent): follow the post's instructions and
+/// send everything by the date.
+fn send_steps<'k>(
+    b: &Builder<'_, 'k>,
+    input: &Input<'_, 'k>,
+    r: &Refusal,
+    send: Target<'_, 'k>,
+    window_sources: &'k [String],
+    out: &mut Vec<NextStep<'k>>,
+) {
+    let deadlines = input.deadlines;
+    let submitted = r.submitted_on.is_some();
+    let procedure = b.k.post(&b.case.post).and_then(|p| p.procedure.as_ref());
+    let mut s = step(
+        "follow_post_instructions",
+        "Follow the post's submission instructions",
+        submitted,
+        procedure_detail(procedure),
+    );
+    s.sources = procedure
+        .map(|p| p.source_urls.as_slice())
+        .unwrap_or(window_sources);
+    out.push(s);
+
+    let detail = match send {
+        Target::Open(d) => by_sentence("Send everything", d, deadlines, SUBMIT_SERVES),
+        Target::Passed(p) => passed_sentence(p),
+        Target::None if submitted => format!(
+            "Sent on {}.",
+            r.submitted_on.map(|d| d.to_string()).unwrap_or_default()
+        ),
+        Target::None => "Send everything as soon as you can.".to_string(),
+    };
+    let mut s = step(
+        "submit_documents",
+        "Send the requested documents before the deadline",
+        submitted,
+        detail,
+    );
+    s.serves = present(deadlines, SUBMIT_SERVES);
+    s.by = send.act_by();
+    s.sources = match send {
+        Target::Open(d) | Target::Passed(d) => d.sources,
+        Target::None => window_sources,
+    };
+    out.push(s);
 }
 
 /// The one-year window closed with the documents unsent: say so, and what can still be done.

@@ -4,3 +4,4 @@ mod notice_score;
 mod notices;
 mod plan;
 mod plan_scenarios;
+mod post_day;

@@ -104,7 +104,72 @@ pub struct Score {
     /// Country labels (document, country) of requested documents, and how many were read.
     pub countries_total: usize,
     pub countries_right: usize,
+    /// Notices whose sections differ from the label.
+    pub sections_wrong: usize,
+    /// Labelled refusal dates, and how many were read differently (or not found): the date
+    /// the 221(g) deadline is counted from.
+    pub refusal_dates_total: usize,
+    pub refusal_dates_wrong: usize,
+    /// Notices with fewer unrecognized lines than labelled.
+    pub unrecognized_short: usize,
     pub failures: Vec<String>,
+}
+
+/// Mismatches per labelled field: what a set's test allows (today's figure for a
+/// measurement set with known misses, zero where every label must hold).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Misses {
+    /// Documents read that the label does not ask for.
+    pub extra_documents: usize,
+    /// Documents the label asks for that were not read.
+    pub missing_documents: usize,
+    pub kind: usize,
+    pub post: usize,
+    pub sections: usize,
+    pub refusal_date: usize,
+    /// (document, country) labels with no request for that document from that country.
+    pub countries: usize,
+    pub unrecognized: usize,
+    /// Documents named but not asked for, read as requested.
+    pub named_not_requested: usize,
+}
+
+impl Misses {
+    /// The fields where `self` has more misses than `allowed`, as "field: got > allowed".
+    pub fn over(&self, allowed: &Misses) -> Vec<String> {
+        let fields = [
+            (
+                "extra documents",
+                self.extra_documents,
+                allowed.extra_documents,
+            ),
+            (
+                "missing documents",
+                self.missing_documents,
+                allowed.missing_documents,
+            ),
+            ("kind", self.kind, allowed.kind),
+            ("post", self.post, allowed.post),
+            ("sections", self.sections, allowed.sections),
+            ("refusal date", self.refusal_date, allowed.refusal_date),
+            ("countries", self.countries, allowed.countries),
+            (
+                "unrecognized lines",
+                self.unrecognized,
+                allowed.unrecognized,
+            ),
+            (
+                "named but not requested",
+                self.named_not_requested,
+                allowed.named_not_requested,
+            ),
+        ];
+        fields
+            .iter()
+            .filter(|(_, got, max)| got > max)
+            .map(|(name, got, max)| format!("{name}: {got} mismatches, {max} allowed"))
+            .collect()
+    }
 }
 
 impl Score {
@@ -117,12 +182,27 @@ impl Score {
     pub fn kind_accuracy(&self) -> f64 {
         self.kinds_right as f64 / self.notices.max(1) as f64
     }
+    /// Mismatches per labelled field.
+    pub fn misses(&self) -> Misses {
+        Misses {
+            extra_documents: self.fp,
+            missing_documents: self.fn_,
+            kind: self.notices - self.kinds_right,
+            post: self.notices - self.posts_right,
+            sections: self.sections_wrong,
+            refusal_date: self.refusal_dates_wrong,
+            countries: self.countries_total - self.countries_right,
+            unrecognized: self.unrecognized_short,
+            named_not_requested: self.named_not_requested,
+        }
+    }
     pub fn summary(&self, label: &str) -> String {
         format!(
             "{label}: {} notices, {} posts; precision {:.3} ({}/{}), recall {:.3} ({}/{}); \
              kind {:.3} ({}/{}); post {}/{}; unticked read as requested: {}; requests from \
              unchecked lines: {}; named-not-requested reported: {}; conditional: {} requested, \
-             {} of {} shown to check; countries {}/{}",
+             {} of {} shown to check; countries {}/{}; sections wrong {}; refusal dates \
+             wrong {} of {}; short of unrecognized lines {}",
             self.notices,
             self.posts,
             self.precision(),
@@ -144,6 +224,10 @@ impl Score {
             self.conditional_total,
             self.countries_right,
             self.countries_total,
+            self.sections_wrong,
+            self.refusal_dates_wrong,
+            self.refusal_dates_total,
+            self.unrecognized_short,
         )
     }
     pub fn report(&self, label: &str) {
@@ -249,14 +333,17 @@ fn compare(r: &NoticeReading, exp: &Expected, s: &mut Score) -> Vec<String> {
         problems.push(format!("post {:?}, expected {:?}", r.post, exp.post));
     }
     if r.sections != exp.sections {
+        s.sections_wrong += 1;
         problems.push(format!(
             "sections {:?}, expected {:?}",
             r.sections, exp.sections
         ));
     }
     if let Some(date) = &exp.refusal_date {
+        s.refusal_dates_total += 1;
         let got = r.refusal_date().map(|d| d.date.as_str());
         if got != Some(date.as_str()) {
+            s.refusal_dates_wrong += 1;
             problems.push(format!("refusal date {got:?}, expected {date}"));
         }
     }
@@ -277,6 +364,7 @@ fn compare(r: &NoticeReading, exp: &Expected, s: &mut Score) -> Vec<String> {
         }
     }
     if r.unrecognized.len() < exp.unrecognized_min {
+        s.unrecognized_short += 1;
         problems.push(format!(
             "{} unrecognized line(s), expected at least {}",
             r.unrecognized.len(),

@@ -13,7 +13,7 @@ use visanav_core::notice::{
     MAX_NOTICE_BYTES, NoticeError, NoticeReader, NoticeReading, RequestSource,
 };
 
-use crate::notice_score::{self, Score};
+use crate::notice_score::{self, Misses, Score};
 
 fn reader() -> &'static NoticeReader {
     static READER: OnceLock<NoticeReader> = OnceLock::new();
@@ -31,12 +31,39 @@ fn read(text: &str) -> NoticeReading {
     reader().read(text, None).expect("reading")
 }
 
-/// Scores one set, prints its figures and checks the floors every set must keep.
-fn check_set(name: &str, min_notices: usize, precision: f64, recall: f64, kind: f64) -> Score {
+/// What a set must keep: its size, the precision and recall floors, and the mismatches it
+/// may have in each labelled field.
+struct Floors {
+    min_notices: usize,
+    precision: f64,
+    recall: f64,
+    allowed: Misses,
+}
+
+impl Floors {
+    /// Every label holds: no mismatch in any field.
+    fn exact(min_notices: usize) -> Floors {
+        Floors {
+            min_notices,
+            precision: 1.0,
+            recall: 1.0,
+            allowed: Misses::default(),
+        }
+    }
+}
+
+/// Scores one set, prints its figures and checks the floors every set must keep and the
+/// set's own floors, field by field.
+fn check_set(name: &str, floors: &Floors) -> Score {
     let cases = notice_score::load_set(&set_dir(name)).unwrap_or_else(|e| panic!("{e}"));
     let s = notice_score::score(reader(), &cases);
     s.report(name);
-    assert!(s.notices >= min_notices, "{name}: {} notices", s.notices);
+    println!("{name}: {:?}", s.misses());
+    assert!(
+        s.notices >= floors.min_notices,
+        "{name}: {} notices",
+        s.notices
+    );
     assert_eq!(
         s.from_unchecked_line, 0,
         "{name}: requests read from unchecked boxes"
@@ -50,62 +77,115 @@ fn check_set(name: &str, min_notices: usize, precision: f64, recall: f64, kind: 
         "{name}: conditional requests counted as requests"
     );
     assert!(
-        s.precision() >= precision,
-        "{name}: precision {:.3} < {precision}",
-        s.precision()
+        s.precision() >= floors.precision,
+        "{name}: precision {:.3} < {}",
+        s.precision(),
+        floors.precision
     );
     assert!(
-        s.recall() >= recall,
-        "{name}: recall {:.3} < {recall}",
-        s.recall()
+        s.recall() >= floors.recall,
+        "{name}: recall {:.3} < {}",
+        s.recall(),
+        floors.recall
     );
+    let over = s.misses().over(&floors.allowed);
     assert!(
-        s.kind_accuracy() >= kind,
-        "{name}: kind accuracy {:.3} < {kind}",
-        s.kind_accuracy()
+        over.is_empty(),
+        "{name}: more mismatches than allowed:\n  {}\n{}",
+        over.join("\n  "),
+        s.failures.join("\n")
     );
     s
 }
 
-/// The corpus written with the reader: a regression suite, not a measurement.
+/// The corpus written with the reader: a regression suite, not a measurement. Every
+/// labelled field holds, the refusal date (the deadline's start) included.
 #[test]
 fn corpus() {
-    check_set("corpus", 34, 0.95, 0.95, 0.9);
+    check_set("corpus", &Floors::exact(34));
 }
 
-/// Written blind on 2026-11-23; the reader was tuned on it afterwards.
+/// Written blind on 2026-11-23; the reader was tuned on it afterwards. One known miss: a
+/// document named but not asked for is read as requested.
 #[test]
 fn heldout_2026_11_23() {
-    check_set("heldout-2026-11-23", 15, 0.95, 0.95, 0.9);
+    check_set(
+        "heldout-2026-11-23",
+        &Floors {
+            min_notices: 15,
+            precision: 0.95,
+            recall: 0.95,
+            allowed: Misses {
+                extra_documents: 1,
+                named_not_requested: 1,
+                ..Misses::default()
+            },
+        },
+    );
 }
 
-/// Quoted or constructed from real public sources (shared/notices-real-world).
+/// Quoted or constructed from real public sources (shared/notices-real-world). Known
+/// misses: one request not read, two countries not read.
 #[test]
 fn real_world_2026_11() {
-    check_set("real-world-2026-11", 21, 0.95, 0.9, 0.95);
+    check_set(
+        "real-world-2026-11",
+        &Floors {
+            min_notices: 21,
+            precision: 0.95,
+            recall: 0.9,
+            allowed: Misses {
+                missing_documents: 1,
+                countries: 2,
+                ..Misses::default()
+            },
+        },
+    );
+}
+
+/// A blind batch's floors: precision and recall, and today's mismatches in each field.
+fn blind(min_notices: usize, precision: f64, recall: f64, allowed: Misses) -> Floors {
+    Floors {
+        min_notices,
+        precision,
+        recall,
+        allowed,
+    }
 }
 
 /// The batches written blind on 2026-11-30 (tests/notices/README.md). Each one's blind
 /// first read is recorded in docs/notice-reader.md; the reader was tuned on each afterwards,
-/// so these floors guard the tuned state, not an estimate of accuracy.
+/// so these floors guard the tuned state, not an estimate of accuracy. The allowed
+/// mismatches are the figures of 2026-11-30: a regression in any field fails, an
+/// improvement should lower them. (These sets label no refusal dates.)
 #[test]
 fn blind_batches_after_tuning() {
-    check_set("blind-a", 32, 0.95, 0.95, 0.95);
-    check_set("blind-b", 32, 0.95, 0.88, 0.95);
-    check_set("blind-c", 32, 0.95, 0.95, 0.95);
-    check_set("blind-d", 34, 0.95, 0.88, 0.95);
-    check_set("blind-e", 40, 0.95, 0.85, 0.95);
-    check_set("blind-f", 40, 0.95, 0.95, 0.95);
-    check_set("blind-g", 40, 0.90, 0.80, 0.90);
+    let m =
+        |extra_documents, missing_documents, kind, post, countries, named_not_requested| Misses {
+            extra_documents,
+            missing_documents,
+            kind,
+            post,
+            countries,
+            named_not_requested,
+            ..Misses::default()
+        };
+    check_set("blind-a", &blind(32, 0.95, 0.95, m(2, 0, 0, 0, 0, 0)));
+    check_set("blind-b", &blind(32, 0.95, 0.88, m(2, 8, 0, 0, 1, 0)));
+    check_set("blind-c", &blind(32, 0.95, 0.95, m(2, 0, 0, 0, 0, 1)));
+    check_set("blind-d", &blind(34, 0.95, 0.88, m(1, 8, 1, 0, 3, 0)));
+    check_set("blind-e", &blind(40, 0.95, 0.85, m(1, 6, 0, 0, 1, 0)));
+    check_set("blind-f", &blind(40, 0.95, 0.95, m(0, 0, 0, 0, 0, 0)));
+    check_set("blind-g", &blind(40, 0.90, 0.80, m(7, 14, 3, 1, 3, 4)));
 }
 
 /// Written with the vocabulary of each language (by the people who wrote it), to check that
-/// every file reads: not a measurement.
+/// every file reads: not a measurement. Every labelled field holds.
 #[test]
 fn languages() {
-    check_set("languages-1", 33, 0.95, 0.95, 0.95);
-    check_set("languages-2", 36, 0.95, 0.95, 0.95);
-    check_set("languages-3", 13, 0.95, 0.95, 0.95);
+    check_set("languages-1", &Floors::exact(33));
+    check_set("languages-2", &Floors::exact(36));
+    check_set("languages-3", &Floors::exact(13));
 }
 
 #[test]
