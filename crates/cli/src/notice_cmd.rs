@@ -17,7 +17,7 @@ use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::checklist::{Corrections, confirmed_reading_json, refusal_from_reading};
 use visanav_core::knowledge::Knowledge;
 use visanav_core::notice::{MAX_NOTICE_BYTES, NoticeKind, NoticeReader, NoticeReading};
-use visanav_server::extract::{self, MAX_UPLOAD_BYTES, Method};
+use visanav_extract::{self as extract, MAX_UPLOAD_BYTES, Method};
 use visanav_store::{LOCAL_ACCOUNT, NewNotice};
 
 use crate::Ctx;
@@ -562,7 +562,7 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
 
 /// Reads the notice's text from a file or standard input.
 /// The notice's bytes, media type and text. Files go through the same extraction the web
-/// upload uses (`visanav_server::extract`).
+/// upload uses (`visanav_extract`).
 fn load(file: &str) -> Result<(Vec<u8>, String, String, Method)> {
     if file == "-" {
         let mut buf = Vec::new();

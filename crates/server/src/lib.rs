@@ -3,7 +3,6 @@
 //! Until accounts exist the server acts for the local default account and listens only on
 //! loopback (the CLI enforces that); pages never show personal data.
 
-pub mod extract;
 mod notices;
 mod pages;
 
@@ -103,11 +102,14 @@ pub fn router(state: AppState) -> Router {
             "/cases/{id}/notice",
             get(notices::new)
                 .post(notices::read)
-                .layer(DefaultBodyLimit::max(extract::MAX_UPLOAD_BYTES + 64 * 1024)),
+                .layer(DefaultBodyLimit::max(
+                    visanav_extract::MAX_UPLOAD_BYTES + 64 * 1024,
+                )),
         )
         .route(
             "/cases/{id}/notice/apply",
-            post(notices::apply).layer(DefaultBodyLimit::max(2 * extract::MAX_UPLOAD_BYTES)),
+            post(notices::apply)
+                .layer(DefaultBodyLimit::max(2 * visanav_extract::MAX_UPLOAD_BYTES)),
         )
         .route("/static/site.css", get(stylesheet))
         .route("/static/favicon.svg", get(favicon))

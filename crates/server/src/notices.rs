@@ -9,9 +9,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::checklist::{Corrections, confirmed_reading_json, refusal_from_reading};
 use visanav_core::notice::NoticeReading;
+use visanav_extract::{self as extract, MAX_UPLOAD_BYTES};
 use visanav_store::{CaseId, LOCAL_ACCOUNT, NewNotice, StoredCase};
 
-use crate::extract::{self, MAX_UPLOAD_BYTES};
 use crate::pages::render;
 use crate::{AppError, AppState};
 
