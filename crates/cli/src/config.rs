@@ -5,6 +5,8 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
@@ -55,6 +57,17 @@ struct FileConfig {
     key_file: Option<PathBuf>,
     knowledge_dir: Option<PathBuf>,
     log: Option<String>,
+    ocr: Option<FileOcr>,
+}
+
+/// The `[ocr]` table: reading photos and scanned PDFs.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileOcr {
+    languages: Option<String>,
+    time_limit_secs: Option<u64>,
+    page_limit: Option<u32>,
+    max_jobs: Option<usize>,
 }
 
 /// What the command line and environment said, before layering. Flags and environment
@@ -79,6 +92,118 @@ pub struct Config {
     pub key_file: Setting<PathBuf>,
     pub knowledge_dir: Setting<Option<PathBuf>>,
     pub log: Setting<String>,
+    pub ocr: OcrSettings,
+}
+
+/// Reading photos and scanned PDFs: `ocr.*` keys, `VISANAV_OCR_*` variables.
+#[derive(Debug, Clone)]
+pub struct OcrSettings {
+    /// tesseract languages, e.g. `eng+spa`.
+    pub languages: Setting<String>,
+    /// The most one file may take, in seconds.
+    pub time_limit_secs: Setting<u64>,
+    /// Pages of a PDF read at most.
+    pub page_limit: Setting<u32>,
+    /// Files the server reads at once; more are told to try again.
+    pub max_jobs: Setting<usize>,
+}
+
+impl OcrSettings {
+    /// Defaults, then the config file's `[ocr]` table, then the environment (`env` looks a
+    /// variable up; the old name `VISANAV_OCR_LANGS` still works for the languages).
+    fn load(file: Option<FileOcr>, env: &dyn Fn(&str) -> Option<String>) -> Result<OcrSettings> {
+        let file = file.unwrap_or_default();
+        let d = visanav_extract::ExtractConfig::default();
+        let languages = layered(
+            "ocr.languages",
+            &["VISANAV_OCR_LANGUAGES", "VISANAV_OCR_LANGS"],
+            file.languages,
+            d.languages,
+            env,
+        )?;
+        if !visanav_extract::valid_languages(&languages.value) {
+            bail!(
+                "ocr.languages {:?} (from {}) is not a list of tesseract languages; use codes \
+                 joined by +, e.g. \"eng\" or \"eng+spa\" (`tesseract --list-langs` shows them)",
+                languages.value,
+                languages.origin.label()
+            );
+        }
+        let ocr = OcrSettings {
+            languages,
+            time_limit_secs: layered(
+                "ocr.time_limit_secs",
+                &["VISANAV_OCR_TIME_LIMIT_SECS"],
+                file.time_limit_secs,
+                d.time_limit.as_secs(),
+                env,
+            )?,
+            page_limit: layered(
+                "ocr.page_limit",
+                &["VISANAV_OCR_PAGE_LIMIT"],
+                file.page_limit,
+                d.page_limit,
+                env,
+            )?,
+            max_jobs: layered(
+                "ocr.max_jobs",
+                &["VISANAV_OCR_MAX_JOBS"],
+                file.max_jobs,
+                d.max_jobs,
+                env,
+            )?,
+        };
+        for (key, value, origin) in [
+            (
+                "ocr.time_limit_secs",
+                ocr.time_limit_secs.value,
+                ocr.time_limit_secs.origin,
+            ),
+            (
+                "ocr.page_limit",
+                u64::from(ocr.page_limit.value),
+                ocr.page_limit.origin,
+            ),
+            (
+                "ocr.max_jobs",
+                ocr.max_jobs.value as u64,
+                ocr.max_jobs.origin,
+            ),
+        ] {
+            if value == 0 {
+                bail!(
+                    "{key} is 0 (from {}); it must be at least 1",
+                    origin.label()
+                );
+            }
+        }
+        Ok(ocr)
+    }
+}
+
+/// A key's value from the environment (the first of `vars` that is set), else the config
+/// file, else the default.
+fn layered<T: FromStr>(
+    key: &str,
+    vars: &[&str],
+    file: Option<T>,
+    default: T,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Setting<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    if let Some((var, text)) = vars.iter().find_map(|v| env(v).map(|t| (*v, t))) {
+        let value = text
+            .trim()
+            .parse::<T>()
+            .map_err(|e| anyhow::anyhow!("{var}={text:?} is not a valid value for {key}: {e}"))?;
+        return Ok(Setting::new(value, Origin::Env));
+    }
+    Ok(match file {
+        Some(v) => Setting::new(v, Origin::File),
+        None => Setting::new(default, Origin::Default),
+    })
 }
 
 fn default_data_dir() -> Result<PathBuf> {
@@ -197,6 +322,7 @@ impl Config {
             (None, Some(l)) => Setting::new(l, Origin::File),
             (None, None) => Setting::new("info".to_string(), Origin::Default),
         };
+        let ocr = OcrSettings::load(file.ocr, &|var| std::env::var(var).ok())?;
         Ok(Config {
             config_file,
             data_dir,
@@ -205,7 +331,19 @@ impl Config {
             key_file,
             knowledge_dir,
             log,
+            ocr,
         })
+    }
+
+    /// How text is extracted from uploaded files, from the `ocr.*` settings.
+    pub fn extract_config(&self) -> visanav_extract::ExtractConfig {
+        visanav_extract::ExtractConfig {
+            languages: self.ocr.languages.value.clone(),
+            time_limit: Duration::from_secs(self.ocr.time_limit_secs.value),
+            page_limit: self.ocr.page_limit.value,
+            max_jobs: self.ocr.max_jobs.value,
+            tool_dir: None,
+        }
     }
 
     /// The effective configuration as TOML, secrets masked, each line commented with its
@@ -249,6 +387,27 @@ impl Config {
             None => out.push_str("# knowledge_dir: built in\n"),
         }
         out.push_str(&line("log", quote(&self.log.value), self.log.origin));
+        let ocr = &self.ocr;
+        out.push_str(&line(
+            "ocr.languages",
+            quote(&ocr.languages.value),
+            ocr.languages.origin,
+        ));
+        out.push_str(&line(
+            "ocr.time_limit_secs",
+            ocr.time_limit_secs.value.to_string(),
+            ocr.time_limit_secs.origin,
+        ));
+        out.push_str(&line(
+            "ocr.page_limit",
+            ocr.page_limit.value.to_string(),
+            ocr.page_limit.origin,
+        ));
+        out.push_str(&line(
+            "ocr.max_jobs",
+            ocr.max_jobs.value.to_string(),
+            ocr.max_jobs.origin,
+        ));
         out
     }
 }
@@ -334,5 +493,63 @@ mod tests {
         o.listen = None;
         let e = format!("{:#}", Config::load(&o).expect_err("unknown key"));
         assert!(e.contains("lisen"), "{e}");
+    }
+
+    #[test]
+    fn ocr_keys_layer_defaults_file_and_environment() {
+        let no_env = |_: &str| None;
+        let d = OcrSettings::load(None, &no_env).expect("defaults");
+        assert_eq!(d.languages.value, "eng");
+        assert_eq!(d.languages.origin, Origin::Default);
+        assert_eq!((d.page_limit.value, d.max_jobs.value), (6, 2));
+        assert_eq!(d.time_limit_secs.value, 120);
+
+        let file: FileConfig =
+            toml::from_str("[ocr]\nlanguages = \"eng+spa\"\nmax_jobs = 3\n").expect("toml");
+        let env = |var: &str| (var == "VISANAV_OCR_MAX_JOBS").then(|| "4".to_string());
+        let s = OcrSettings::load(file.ocr, &env).expect("layered");
+        assert_eq!(
+            (s.languages.value.as_str(), s.languages.origin),
+            ("eng+spa", Origin::File)
+        );
+        assert_eq!((s.max_jobs.value, s.max_jobs.origin), (4, Origin::Env));
+
+        // The old variable still works; the new one wins over it.
+        let old = |var: &str| (var == "VISANAV_OCR_LANGS").then(|| "eng+vie".to_string());
+        let s = OcrSettings::load(None, &old).expect("old name");
+        assert_eq!(
+            (s.languages.value.as_str(), s.languages.origin),
+            ("eng+vie", Origin::Env)
+        );
+        let both = |var: &str| match var {
+            "VISANAV_OCR_LANGS" => Some("eng+vie".to_string()),
+            "VISANAV_OCR_LANGUAGES" => Some("eng+tha".to_string()),
+            _ => None,
+        };
+        let s = OcrSettings::load(None, &both).expect("both names");
+        assert_eq!(s.languages.value, "eng+tha");
+
+        let bad = |var: &str| (var == "VISANAV_OCR_TIME_LIMIT_SECS").then(|| "soon".to_string());
+        let e = OcrSettings::load(None, &bad)
+            .expect_err("not a number")
+            .to_string();
+        assert!(
+            e.contains("VISANAV_OCR_TIME_LIMIT_SECS") && e.contains("soon"),
+            "{e}"
+        );
+        let zero = |var: &str| (var == "VISANAV_OCR_MAX_JOBS").then(|| "0".to_string());
+        let e = OcrSettings::load(None, &zero)
+            .expect_err("zero")
+            .to_string();
+        assert!(
+            e.contains("ocr.max_jobs") && e.contains("at least 1"),
+            "{e}"
+        );
+        let file: FileConfig = toml::from_str("[ocr]\nlanguages = \"--psm 0\"\n").expect("toml");
+        let e = OcrSettings::load(file.ocr, &no_env)
+            .expect_err("bad languages")
+            .to_string();
+        assert!(e.contains("config file") && e.contains("eng+spa"), "{e}");
+        assert!(toml::from_str::<FileConfig>("[ocr]\nlangs = \"eng\"\n").is_err());
     }
 }

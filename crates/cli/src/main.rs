@@ -367,7 +367,8 @@ async fn serve(ctx: &Ctx) -> Result<ExitCode> {
     );
     println!("Press Ctrl-C to stop.");
     tracing::info!(%local, "listening");
-    let state = visanav_server::AppState::new(store.clone(), ctx.knowledge.clone());
+    let extractor = visanav_extract::Extractor::new(ctx.config.extract_config());
+    let state = visanav_server::AppState::new(store.clone(), ctx.knowledge.clone(), extractor);
     visanav_server::serve(listener, state, shutdown_signal())
         .await
         .context("the web server failed")?;

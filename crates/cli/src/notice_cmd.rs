@@ -172,9 +172,11 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
     };
     let post = post.or_else(|| case.as_ref().map(|(_, c)| c.case.post.clone()));
     let file = args.file.clone();
-    let (original, media_type, text, method) = tokio::task::spawn_blocking(move || load(&file))
-        .await
-        .context("reading the notice")??;
+    let extractor = extract::Extractor::new(ctx.config.extract_config());
+    let (original, media_type, text, method) =
+        tokio::task::spawn_blocking(move || load(&file, &extractor))
+            .await
+            .context("reading the notice")??;
     let reader = NoticeReader::new(k);
     let reading = reader
         .read(&text, post.as_deref())
@@ -563,7 +565,7 @@ fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Dea
 /// Reads the notice's text from a file or standard input.
 /// The notice's bytes, media type and text. Files go through the same extraction the web
 /// upload uses (`visanav_extract`).
-fn load(file: &str) -> Result<(Vec<u8>, String, String, Method)> {
+fn load(file: &str, extractor: &extract::Extractor) -> Result<(Vec<u8>, String, String, Method)> {
     if file == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
@@ -576,7 +578,8 @@ fn load(file: &str) -> Result<(Vec<u8>, String, String, Method)> {
                  or two pages: paste only the notice's own text"
             );
         }
-        let (text, method) = extract::text_of(&buf, "text/plain")
+        let (text, method) = extractor
+            .text_of(&buf, "text/plain")
             .map_err(|e| anyhow::anyhow!("standard input: {e}"))?;
         return Ok((buf, "text/plain".into(), text, method));
     }
@@ -605,8 +608,9 @@ fn load(file: &str) -> Result<(Vec<u8>, String, String, Method)> {
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {file}"))?;
     let media_type = extract::media_type(file, "", &bytes);
-    let (text, method) =
-        extract::text_of(&bytes, &media_type).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    let (text, method) = extractor
+        .text_of(&bytes, &media_type)
+        .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
     if method == Method::Text && text.len() > MAX_NOTICE_BYTES {
         bail!(
             "{file} has {} bytes of text, more than the {MAX_NOTICE_BYTES} bytes the reader takes; \

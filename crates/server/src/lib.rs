@@ -25,15 +25,22 @@ pub struct AppState {
     pub knowledge: Arc<Knowledge>,
     /// Built once from the knowledge base: indexing its terms takes milliseconds.
     pub notice_reader: Arc<visanav_core::notice::NoticeReader>,
+    /// Reads uploaded files; shared, so it limits how many are read at once.
+    pub extractor: visanav_extract::Extractor,
 }
 
 impl AppState {
-    pub fn new(store: Store, knowledge: Arc<Knowledge>) -> AppState {
+    pub fn new(
+        store: Store,
+        knowledge: Arc<Knowledge>,
+        extractor: visanav_extract::Extractor,
+    ) -> AppState {
         let notice_reader = Arc::new(visanav_core::notice::NoticeReader::new(&knowledge));
         AppState {
             store,
             knowledge,
             notice_reader,
+            extractor,
         }
     }
 }

@@ -164,18 +164,27 @@ pub async fn read(
         let text = {
             let bytes = bytes.clone();
             let media_type = media_type.clone();
-            tokio::task::spawn_blocking(move || extract::text_of(&bytes, &media_type))
+            let extractor = state.extractor.clone();
+            tokio::task::spawn_blocking(move || extractor.text_of(&bytes, &media_type))
                 .await
                 .map_err(|e| AppError::internal(format!("text extraction task failed: {e}")))?
         };
         match text {
             Ok((t, _method)) => (bytes, media_type, t),
             Err(e) => {
-                return Ok(form(
-                    &stored,
-                    Some(e.to_string()),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                ));
+                // Busy is the server's state, not the file's: 503, and when to come back.
+                let busy = e == extract::ExtractError::Busy;
+                let status = if busy {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                let mut page = form(&stored, Some(e.to_string()), status);
+                if busy {
+                    page.headers_mut()
+                        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+                }
+                return Ok(page);
             }
         }
     } else if pasted.trim().is_empty() {

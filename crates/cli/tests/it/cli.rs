@@ -46,6 +46,15 @@ impl Env {
             .env_remove("VISANAV_KNOWLEDGE_DIR")
             .env_remove("VISANAV_LISTEN")
             .env_remove("RUST_LOG");
+        for var in [
+            "VISANAV_OCR_LANGUAGES",
+            "VISANAV_OCR_LANGS",
+            "VISANAV_OCR_TIME_LIMIT_SECS",
+            "VISANAV_OCR_PAGE_LIMIT",
+            "VISANAV_OCR_MAX_JOBS",
+        ] {
+            c.env_remove(var);
+        }
         if let Some(url) = &self.database_url {
             c.env("VISANAV_DATABASE_URL", url);
         }
@@ -593,6 +602,58 @@ fn config_show_masks_secrets_and_reads_file_variables() {
         env.dir.path().to_str().expect("p"),
     ]);
     assert!(text.contains("data_dir"), "{text}");
+}
+
+#[test]
+fn config_show_lists_the_ocr_keys_with_their_origins() {
+    let env = Env::sqlite();
+    let text = env.ok(&["config", "show"]);
+    for line in [
+        "ocr.languages = \"eng\"  # default",
+        "ocr.time_limit_secs = 120  # default",
+        "ocr.page_limit = 6  # default",
+        "ocr.max_jobs = 2  # default",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
+    env.write(
+        "visanav.toml",
+        "[ocr]\nlanguages = \"eng+spa\"\npage_limit = 2\n",
+    );
+    let out = env
+        .cmd(&["config", "show"])
+        .env("VISANAV_OCR_MAX_JOBS", "4")
+        .env("VISANAV_OCR_TIME_LIMIT_SECS", "30")
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "ocr.languages = \"eng+spa\"  # config file",
+        "ocr.time_limit_secs = 30  # environment",
+        "ocr.page_limit = 2  # config file",
+        "ocr.max_jobs = 4  # environment",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
+    // What `config show` prints is itself a config file that gives the same values.
+    env.write("visanav.toml", &text);
+    let again = env.ok(&["config", "show"]);
+    assert!(again.contains("ocr.max_jobs = 4  # config file"), "{again}");
+    let out = env
+        .cmd(&["config", "show"])
+        .env("VISANAV_OCR_PAGE_LIMIT", "many")
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("VISANAV_OCR_PAGE_LIMIT") && err.contains("many"),
+        "{err}"
+    );
 }
 
 #[test]
