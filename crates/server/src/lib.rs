@@ -16,6 +16,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use visanav_core::knowledge::Knowledge;
+use visanav_extract as extract;
 use visanav_store::{LOCAL_ACCOUNT, Store, StoreError};
 
 /// Everything a request handler needs.
@@ -109,14 +110,11 @@ pub fn router(state: AppState) -> Router {
             "/cases/{id}/notice",
             get(notices::new)
                 .post(notices::read)
-                .layer(DefaultBodyLimit::max(
-                    visanav_extract::MAX_UPLOAD_BYTES + 64 * 1024,
-                )),
+                .layer(DefaultBodyLimit::max(extract::MAX_UPLOAD_BYTES + 64 * 1024)),
         )
         .route(
             "/cases/{id}/notice/apply",
-            post(notices::apply)
-                .layer(DefaultBodyLimit::max(2 * visanav_extract::MAX_UPLOAD_BYTES)),
+            post(notices::apply).layer(DefaultBodyLimit::max(2 * extract::MAX_UPLOAD_BYTES)),
         )
         .route("/static/site.css", get(stylesheet))
         .route("/static/favicon.svg", get(favicon))
