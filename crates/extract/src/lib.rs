@@ -10,10 +10,10 @@
 //! server says "try again" instead of piling up work. When the time limit passes, the running
 //! program is killed and the answer is [`ExtractError::TimedOut`].
 //!
-//! Speed (see docs/benchmarks.md): tesseract runs with `OMP_THREAD_LIMIT=1`, because its
-//! OpenMP threads spin-wait for each other and, on a machine with two cores and other work,
-//! made one page several times slower; the pages of a scanned PDF are read in parallel
-//! instead, one tesseract per core. Scans are rendered as grey PGM, which pdftoppm writes ten
+//! Speed (see docs/benchmarks.md): tesseract runs with `OMP_THREAD_LIMIT=1`, because on a
+//! two-core machine its OpenMP threads took 3 to 10 times as long as one thread for the same
+//! page (most of their CPU time spent waiting for each other); the pages of a scanned PDF are
+//! read in parallel instead, one tesseract per core. Scans are rendered as grey PGM, which pdftoppm writes ten
 //! times faster than PNG. A JPEG photo is decoded to grey here (zune-jpeg, in-process, about
 //! 60 ms for 12 megapixels) before tesseract sees it: tesseract's own colour-to-grey step lost
 //! every checkbox of a colour phone photo of the test notice, and the grey image is also read
