@@ -109,7 +109,30 @@ const KEYS: &[Key] = &[
         "VISANAV_REQUEST_TIMEOUT_SECS",
         "longest a web request may take, in seconds",
     ),
+    key(
+        "ocr.languages",
+        "VISANAV_OCR_LANGUAGES",
+        "tesseract languages for photos and scans, joined by +, e.g. eng+spa",
+    ),
+    key(
+        "ocr.time_limit_secs",
+        "VISANAV_OCR_TIME_LIMIT_SECS",
+        "the most reading one uploaded file may take, in seconds",
+    ),
+    key(
+        "ocr.page_limit",
+        "VISANAV_OCR_PAGE_LIMIT",
+        "pages of a PDF read at most",
+    ),
+    key(
+        "ocr.max_jobs",
+        "VISANAV_OCR_MAX_JOBS",
+        "files the server reads at once; more are told to try again",
+    ),
 ];
+
+/// Older names of environment variables, still honoured: (key, variable).
+const OLD_ENV_NAMES: &[(&str, &str)] = &[("ocr.languages", "VISANAV_OCR_LANGS")];
 
 /// A secret value: usable, but never printed by `Debug` or `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -171,6 +194,8 @@ pub struct Config {
     pub knowledge_dir: Setting<Option<PathBuf>>,
     pub log: Setting<String>,
     pub request_timeout: Setting<Duration>,
+    /// Reading photos and scanned PDFs (`ocr.*`).
+    pub ocr: Setting<visanav_extract::ExtractConfig>,
     /// Every key's effective raw value, for `config show`.
     shown: BTreeMap<&'static str, (Secret, Origin)>,
 }
@@ -271,6 +296,11 @@ impl Layers {
     }
 
     fn add_env(&mut self) -> Result<()> {
+        for (key, var) in OLD_ENV_NAMES {
+            if let (Some(k), Some(v)) = (find_key(key), std::env::var(var).ok()) {
+                self.set(k.name, v, Origin::Env);
+            }
+        }
         for k in KEYS {
             if let Some(v) = std::env::var(k.env).ok().filter(|v| !v.is_empty()) {
                 self.set(k.name, v, Origin::Env);
@@ -370,6 +400,7 @@ impl Config {
                 _ => Err("is not a number of seconds from 1 to 3600".into()),
             },
         )?;
+        let ocr = ocr_settings(&layers)?;
         Ok(Config {
             config_file,
             data_dir,
@@ -380,8 +411,14 @@ impl Config {
             knowledge_dir,
             log,
             request_timeout,
+            ocr,
             shown: layers.0,
         })
+    }
+
+    /// How text is extracted from uploaded files, from the `ocr.*` settings.
+    pub fn extract_config(&self) -> visanav_extract::ExtractConfig {
+        self.ocr.value.clone()
     }
 
     /// The public URL's host name, which the server accepts besides loopback names.
@@ -406,7 +443,8 @@ impl Config {
             None => out.push_str("# config file: none (using defaults, environment and flags)\n"),
         }
         // Values that are computed defaults rather than layered text.
-        let computed: [(&str, String); 6] = [
+        let ocr = &self.ocr.value;
+        let computed: [(&str, String); 10] = [
             ("data_dir", self.data_dir.value.display().to_string()),
             ("listen", self.listen.value.to_string()),
             ("database_url", self.database_url.value.expose().to_string()),
@@ -416,6 +454,10 @@ impl Config {
                 "request_timeout_secs",
                 self.request_timeout.value.as_secs().to_string(),
             ),
+            ("ocr.languages", ocr.languages.clone()),
+            ("ocr.time_limit_secs", ocr.time_limit.as_secs().to_string()),
+            ("ocr.page_limit", ocr.page_limit.to_string()),
+            ("ocr.max_jobs", ocr.max_jobs.to_string()),
         ];
         let mut flat = BTreeMap::new();
         let mut tables: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -459,6 +501,51 @@ impl Config {
         }
         out
     }
+}
+
+/// The `ocr.*` keys as the text extractor's configuration (its origin: the most specific
+/// layer any of them came from, for messages).
+fn ocr_settings(layers: &Layers) -> Result<Setting<visanav_extract::ExtractConfig>> {
+    let d = visanav_extract::ExtractConfig::default();
+    let at_least_one = |s: &str| match s.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("is not a whole number of at least 1".to_string()),
+    };
+    let languages = layers.parse("ocr.languages", d.languages.clone(), |s| {
+        if visanav_extract::valid_languages(s) {
+            Ok(s.to_string())
+        } else {
+            Err("is not a list of tesseract languages; use codes joined by +, e.g. \"eng\" or \"eng+spa\" (`tesseract --list-langs` shows them)".into())
+        }
+    })?;
+    let time_limit = layers.parse("ocr.time_limit_secs", d.time_limit, |s| {
+        at_least_one(s).map(Duration::from_secs)
+    })?;
+    let page_limit = layers.parse("ocr.page_limit", d.page_limit, |s| {
+        at_least_one(s).and_then(|n| u32::try_from(n).map_err(|_| "is too large".into()))
+    })?;
+    let max_jobs = layers.parse("ocr.max_jobs", d.max_jobs, |s| {
+        at_least_one(s).map(|n| n as usize)
+    })?;
+    let origin = [
+        languages.origin,
+        time_limit.origin,
+        page_limit.origin,
+        max_jobs.origin,
+    ]
+    .into_iter()
+    .max_by_key(|o| *o as u8)
+    .unwrap_or(Origin::Default);
+    Ok(Setting::new(
+        visanav_extract::ExtractConfig {
+            languages: languages.value,
+            time_limit: time_limit.value,
+            page_limit: page_limit.value,
+            max_jobs: max_jobs.value,
+            tool_dir: None,
+        },
+        origin,
+    ))
 }
 
 fn default_listen() -> SocketAddr {

@@ -459,9 +459,14 @@ async fn serve(ctx: &Ctx) -> Result<ExitCode> {
     );
     println!("Press Ctrl-C to stop.");
     tracing::info!(%local, "listening");
-    let server =
-        visanav_server::ServerConfig::new(local, None, std::time::Duration::from_secs(120));
-    let state = visanav_server::AppState::new(store.clone(), ctx.knowledge.clone(), server);
+    let server = visanav_server::ServerConfig::new(
+        local,
+        ctx.config.public_host().as_deref(),
+        ctx.config.request_timeout.value,
+    );
+    let extractor = visanav_extract::Extractor::new(ctx.config.extract_config());
+    let state =
+        visanav_server::AppState::new(store.clone(), ctx.knowledge.clone(), server, extractor);
     visanav_server::serve(listener, state, shutdown_signal())
         .await
         .context("the web server failed")?;

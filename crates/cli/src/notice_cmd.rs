@@ -19,7 +19,7 @@ use visanav_core::checklist::{Corrections, confirmed_reading_json, refusal_from_
 use visanav_core::knowledge::Knowledge;
 use visanav_core::notice::{MAX_NOTICE_BYTES, NoticeKind, NoticeReader, NoticeReading};
 use visanav_core::plan::{RECONSIDERATION_WINDOW_RULE, reconsideration_deadline, today_at_post};
-use visanav_server::extract::{self, MAX_UPLOAD_BYTES, Method};
+use visanav_extract::{self as extract, MAX_UPLOAD_BYTES, Method};
 use visanav_store::{
     Actor, DuplicatePolicy, EpisodeChoice, NewNotice, Store, StoreError, StoredCase,
 };
@@ -221,9 +221,11 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
     let case = open_case(ctx, args.case.as_deref()).await?;
     let post = post.or_else(|| case.as_ref().map(|(_, c)| c.case.post.clone()));
     let file = args.file.clone();
-    let (original, media_type, text, method) = tokio::task::spawn_blocking(move || load(&file))
-        .await
-        .context("reading the notice")??;
+    let extractor = extract::Extractor::new(ctx.config.extract_config());
+    let (original, media_type, text, method) =
+        tokio::task::spawn_blocking(move || load(&file, &extractor))
+            .await
+            .context("reading the notice")??;
     let reading = NoticeReader::new(k)
         .read(&text, post.as_deref())
         .with_context(|| format!("reading {}", args.file))?;
@@ -683,8 +685,8 @@ fn deadline_lines(o: &mut String, k: &Knowledge, r: &NoticeReading, deadline: Op
 
 /// Reads the notice's text from a file or standard input.
 /// The notice's bytes, media type and text. Files go through the same extraction the web
-/// upload uses (`visanav_server::extract`).
-fn load(file: &str) -> Result<(Vec<u8>, String, String, Method)> {
+/// upload uses (`visanav_extract`).
+fn load(file: &str, extractor: &extract::Extractor) -> Result<(Vec<u8>, String, String, Method)> {
     if file == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
@@ -697,7 +699,8 @@ fn load(file: &str) -> Result<(Vec<u8>, String, String, Method)> {
                  or two pages: paste only the notice's own text"
             );
         }
-        let (text, method) = extract::text_of(&buf, "text/plain")
+        let (text, method) = extractor
+            .text_of(&buf, "text/plain")
             .map_err(|e| anyhow::anyhow!("standard input: {e}"))?;
         return Ok((buf, "text/plain".into(), text, method));
     }
@@ -726,8 +729,9 @@ fn load(file: &str) -> Result<(Vec<u8>, String, String, Method)> {
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {file}"))?;
     let media_type = extract::media_type(file, "", &bytes);
-    let (text, method) =
-        extract::text_of(&bytes, &media_type).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    let (text, method) = extractor
+        .text_of(&bytes, &media_type)
+        .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
     if method == Method::Text && text.len() > MAX_NOTICE_BYTES {
         bail!(
             "{file} has {} bytes of text, more than the {MAX_NOTICE_BYTES} bytes the reader takes; \

@@ -5,7 +5,6 @@
 
 mod api;
 pub mod error;
-pub mod extract;
 pub mod middleware;
 mod notices;
 mod pages;
@@ -22,6 +21,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use visanav_core::knowledge::Knowledge;
+use visanav_extract as extract;
 use visanav_store::Store;
 
 pub use error::{ApiError, AppError};
@@ -58,10 +58,17 @@ pub struct AppState {
     pub notice_reader: Arc<visanav_core::notice::NoticeReader>,
     pub clock: Clock,
     pub server: Arc<ServerConfig>,
+    /// Reads uploaded files; shared, so it limits how many are read at once.
+    pub extractor: visanav_extract::Extractor,
 }
 
 impl AppState {
-    pub fn new(store: Store, knowledge: Arc<Knowledge>, server: ServerConfig) -> AppState {
+    pub fn new(
+        store: Store,
+        knowledge: Arc<Knowledge>,
+        server: ServerConfig,
+        extractor: visanav_extract::Extractor,
+    ) -> AppState {
         let notice_reader = Arc::new(visanav_core::notice::NoticeReader::new(&knowledge));
         AppState {
             store,
@@ -69,6 +76,7 @@ impl AppState {
             notice_reader,
             clock: Clock::system(),
             server: Arc::new(server),
+            extractor,
         }
     }
 

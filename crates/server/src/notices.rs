@@ -11,11 +11,11 @@ use visanav_core::checklist::{Corrections, confirmed_reading_json, refusal_from_
 use visanav_core::fit::{date_conflict, other_case_signs};
 use visanav_core::notice::NoticeReading;
 use visanav_core::plan::{reconsideration_deadline, today_at_post};
+use visanav_extract::{self as extract, MAX_UPLOAD_BYTES};
 use visanav_store::{
     DraftId, DuplicatePolicy, EpisodeChoice, NewDraft, NewNotice, NoticeDraft, StoredCase,
 };
 
-use crate::extract::{self, MAX_UPLOAD_BYTES};
 use crate::pages::render;
 use crate::request::{LoadedCase, PageCase};
 use crate::{AppError, AppState};
@@ -163,14 +163,16 @@ pub async fn read(
         Err((status, message)) => return Ok(form(stored, Some(message), status)),
     };
     let (original, media_type, text) = match submitted.upload {
-        Some((bytes, file_name)) => match extract_text(bytes, &file_name).await? {
+        Some((bytes, file_name)) => match extract_text(&state, bytes, &file_name).await? {
             Ok(read) => read,
-            Err(message) => {
-                return Ok(form(
-                    stored,
-                    Some(message),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                ));
+            Err((status, message)) => {
+                let mut page = form(stored, Some(message), status);
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    // Busy is the server's state, not the file's: say when to come back.
+                    page.headers_mut()
+                        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+                }
+                return Ok(page);
             }
         },
         None if submitted.pasted.trim().is_empty() => {
@@ -212,30 +214,37 @@ pub async fn read(
 /// The text of an uploaded file, or a message for the person. The type is decided by the
 /// file's first bytes, never by what the browser claims.
 async fn extract_text(
+    state: &AppState,
     bytes: Vec<u8>,
     file_name: &str,
-) -> Result<Result<(Vec<u8>, String, String), String>, AppError> {
+) -> Result<Result<(Vec<u8>, String, String), (StatusCode, String)>, AppError> {
+    let unreadable = |m: String| Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, m)));
     if bytes.len() > MAX_UPLOAD_BYTES {
-        return Ok(Err(TOO_LARGE.into()));
+        return Ok(Err((StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE.into())));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Err(
+        return unreadable(
             "That file is empty. Choose the file again, or paste the notice's text.".into(),
-        ));
+        );
     }
     let media_type = extract::media_type(file_name, "", &bytes);
     // OCR and PDF tools are slow, blocking programs: keep them off the async workers.
     let text = {
         let bytes = bytes.clone();
         let media_type = media_type.clone();
-        tokio::task::spawn_blocking(move || extract::text_of(&bytes, &media_type))
+        let extractor = state.extractor.clone();
+        tokio::task::spawn_blocking(move || extractor.text_of(&bytes, &media_type))
             .await
             .map_err(|e| AppError::internal(format!("text extraction task failed: {e}")))?
     };
-    Ok(match text {
-        Ok((t, _method)) => Ok((bytes, media_type, t)),
-        Err(e) => Err(e.to_string()),
-    })
+    match text {
+        Ok((t, _method)) => Ok(Ok((bytes, media_type, t))),
+        Err(extract::ExtractError::Busy) => Ok(Err((
+            StatusCode::SERVICE_UNAVAILABLE,
+            extract::ExtractError::Busy.to_string(),
+        ))),
+        Err(e) => unreadable(e.to_string()),
+    }
 }
 
 /// What the person chose on the preview, sent back with "save".

@@ -46,6 +46,17 @@ impl Env {
             .env_remove("VISANAV_KNOWLEDGE_DIR")
             .env_remove("VISANAV_LISTEN")
             .env_remove("RUST_LOG");
+        for var in [
+            "VISANAV_OCR_LANGUAGES",
+            "VISANAV_OCR_LANGS",
+            "VISANAV_OCR_TIME_LIMIT_SECS",
+            "VISANAV_OCR_PAGE_LIMIT",
+            "VISANAV_OCR_MAX_JOBS",
+            "VISANAV_PUBLIC_URL",
+            "VISANAV_REQUEST_TIMEOUT_SECS",
+        ] {
+            c.env_remove(var);
+        }
         if let Some(url) = &self.database_url {
             c.env("VISANAV_DATABASE_URL", url);
         }

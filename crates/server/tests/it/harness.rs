@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use tower::ServiceExt as _;
 use visanav_core::casefile::{CaseFile, Format};
 use visanav_core::knowledge::Knowledge;
+use visanav_extract::{ExtractConfig, Extractor};
 use visanav_server::{AppState, Clock, ServerConfig};
 use visanav_store::{Actor, CaseId, Crypto, DuplicatePolicy, Store};
 
@@ -65,15 +66,25 @@ impl App {
 
     /// An app whose clock stands still at `at`.
     pub async fn at(at: Timestamp) -> App {
-        App::build(at, Knowledge::embedded().expect("knowledge")).await
+        App::build(
+            at,
+            Knowledge::embedded().expect("knowledge"),
+            ExtractConfig::default(),
+        )
+        .await
     }
 
     /// An app over another knowledge base (an operator's override directory).
     pub async fn with_knowledge(knowledge: Knowledge) -> App {
-        App::build(now(), knowledge).await
+        App::build(now(), knowledge, ExtractConfig::default()).await
     }
 
-    async fn build(at: Timestamp, knowledge: Knowledge) -> App {
+    /// An app whose text extraction is configured (its programs, how many at once).
+    pub async fn with_extract(extract: ExtractConfig) -> App {
+        App::build(now(), Knowledge::embedded().expect("knowledge"), extract).await
+    }
+
+    async fn build(at: Timestamp, knowledge: Knowledge, extract: ExtractConfig) -> App {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite://{}", dir.path().join("visanav.db").display());
         let store = Store::open(&url, Crypto::from_master_key(&[9; 32]))
@@ -85,8 +96,13 @@ impl App {
             Some("visanav.example.org"),
             Duration::from_secs(30),
         );
-        let state =
-            AppState::new(store.clone(), knowledge.clone(), server).with_clock(Clock::fixed(at));
+        let state = AppState::new(
+            store.clone(),
+            knowledge.clone(),
+            server,
+            Extractor::new(extract),
+        )
+        .with_clock(Clock::fixed(at));
         App {
             router: visanav_server::router(state),
             store,

@@ -250,3 +250,58 @@ async fn today_is_the_date_at_the_post() {
     }
     let _ = enc("");
 }
+
+/// A stand-in `tesseract` that takes its time, so two uploads overlap.
+fn slow_tesseract() -> (tempfile::TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tesseract");
+    std::fs::write(
+        &path,
+        "#!/bin/sh\nsleep 2\necho 'U.S. Embassy Manila 221(g) [X] Police certificate'\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let tools = dir.path().to_path_buf();
+    (dir, tools)
+}
+
+#[tokio::test]
+async fn a_busy_reader_says_try_again_instead_of_piling_up() {
+    let (_dir, tools) = slow_tesseract();
+    let app = App::with_extract(visanav_extract::ExtractConfig {
+        max_jobs: 1,
+        tool_dir: Some(tools),
+        ..Default::default()
+    })
+    .await;
+    let id = app.add_case(EXAMPLE).await;
+    let png = b"\x89PNG\r\n\x1a\n a photo of the letter".to_vec();
+    let path = format!("/cases/{id}/notice");
+    let (ctype, body) = multipart(&[("file", Some("letter.png"), png.as_slice())]);
+    let upload = || {
+        app.post(
+            &path,
+            &ctype,
+            body.clone(),
+            &[("sec-fetch-site", "same-origin")],
+        )
+    };
+    let (a, b) = tokio::join!(upload(), upload());
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::SERVICE_UNAVAILABLE],
+        "one is read, the other told to wait"
+    );
+    let busy = if a.status == StatusCode::SERVICE_UNAVAILABLE {
+        &a
+    } else {
+        &b
+    };
+    assert_eq!(busy.headers["retry-after"], "60");
+    assert!(busy.body.contains("Try again in a minute"), "{}", busy.body);
+    // The permit came back: the next upload is read.
+    assert_eq!(upload().await.status, StatusCode::OK);
+}
