@@ -251,6 +251,7 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
         reading: &reading,
         media_type: &media_type,
         original: &original,
+        read_at: now,
     };
     let result = apply(k, &ctx.actor, &args, &store, &stored, notice, today).await;
     store.close().await;
@@ -286,6 +287,8 @@ struct Notice<'a> {
     reading: &'a NoticeReading,
     media_type: &'a str,
     original: &'a [u8],
+    /// When it was read: the command's one clock read.
+    read_at: jiff::Timestamp,
 }
 
 /// `--apply`: the corrected reading, confirmed, saved to the case. The caller closes the
@@ -356,7 +359,7 @@ async fn apply(
                     DuplicatePolicy::Refuse
                 },
             },
-            jiff::Timestamp::now(),
+            notice.read_at,
         )
         .await;
     let applied = match applied {
