@@ -115,6 +115,22 @@ fn no_personal_data_in_logs_at_debug_level() {
         server_log.contains("DEBUG") && server_log.contains("listening"),
         "sanity: the server really logged at debug level: {server_log}"
     );
+    // One line per request, naming the route template and never the path with its ids.
+    let request_lines: Vec<&str> = server_log
+        .lines()
+        .filter(|l| l.contains("request_id=") && l.contains("route="))
+        .collect();
+    assert!(request_lines.len() >= 8, "{server_log}");
+    assert!(
+        request_lines
+            .iter()
+            .any(|l| l.contains("route=/cases/{id}") && l.contains("status=200")),
+        "{server_log}"
+    );
+    assert!(
+        !request_lines.iter().any(|l| l.contains(id.as_str())),
+        "a request line names the case id: {server_log}"
+    );
     run(&["case", "delete", &id, "--yes"]);
     logs.push(("visanav serve".into(), server_log));
     for (what, expected) in [

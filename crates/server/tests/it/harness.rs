@@ -70,21 +70,39 @@ impl App {
             at,
             Knowledge::embedded().expect("knowledge"),
             ExtractConfig::default(),
+            Duration::from_secs(30),
         )
         .await
     }
 
     /// An app over another knowledge base (an operator's override directory).
     pub async fn with_knowledge(knowledge: Knowledge) -> App {
-        App::build(now(), knowledge, ExtractConfig::default()).await
+        App::build(
+            now(),
+            knowledge,
+            ExtractConfig::default(),
+            Duration::from_secs(30),
+        )
+        .await
     }
 
     /// An app whose text extraction is configured (its programs, how many at once).
-    pub async fn with_extract(extract: ExtractConfig) -> App {
-        App::build(now(), Knowledge::embedded().expect("knowledge"), extract).await
+    pub async fn with_extract(extract: ExtractConfig, request_timeout: Duration) -> App {
+        App::build(
+            now(),
+            Knowledge::embedded().expect("knowledge"),
+            extract,
+            request_timeout,
+        )
+        .await
     }
 
-    async fn build(at: Timestamp, knowledge: Knowledge, extract: ExtractConfig) -> App {
+    async fn build(
+        at: Timestamp,
+        knowledge: Knowledge,
+        extract: ExtractConfig,
+        request_timeout: Duration,
+    ) -> App {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite://{}", dir.path().join("visanav.db").display());
         let store = Store::open(&url, Crypto::from_master_key(&[9; 32]))
@@ -94,7 +112,7 @@ impl App {
         let server = ServerConfig::new(
             HOST.parse().expect("addr"),
             Some("visanav.example.org"),
-            Duration::from_secs(30),
+            request_timeout,
         );
         let state = AppState::new(
             store.clone(),

@@ -269,11 +269,14 @@ fn slow_tesseract() -> (tempfile::TempDir, std::path::PathBuf) {
 #[tokio::test]
 async fn a_busy_reader_says_try_again_instead_of_piling_up() {
     let (_dir, tools) = slow_tesseract();
-    let app = App::with_extract(visanav_extract::ExtractConfig {
-        max_jobs: 1,
-        tool_dir: Some(tools),
-        ..Default::default()
-    })
+    let app = App::with_extract(
+        visanav_extract::ExtractConfig {
+            max_jobs: 1,
+            tool_dir: Some(tools),
+            ..Default::default()
+        },
+        std::time::Duration::from_secs(30),
+    )
     .await;
     let id = app.add_case(EXAMPLE).await;
     let png = b"\x89PNG\r\n\x1a\n a photo of the letter".to_vec();
@@ -304,4 +307,30 @@ async fn a_busy_reader_says_try_again_instead_of_piling_up() {
     assert!(busy.body.contains("Try again in a minute"), "{}", busy.body);
     // The permit came back: the next upload is read.
     assert_eq!(upload().await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_request_that_takes_too_long_is_answered_and_saves_nothing() {
+    let (_dir, tools) = slow_tesseract();
+    let app = App::with_extract(
+        visanav_extract::ExtractConfig {
+            tool_dir: Some(tools),
+            ..Default::default()
+        },
+        std::time::Duration::from_millis(500),
+    )
+    .await;
+    let id = app.add_case(EXAMPLE).await;
+    let (ctype, body) = multipart(&[("file", Some("letter.png"), b"\x89PNG\r\n\x1a\n photo")]);
+    let r = app
+        .post(
+            &format!("/cases/{id}/notice"),
+            &ctype,
+            body,
+            &[("sec-fetch-site", "same-origin")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.body.contains("took too long"), "{}", r.body);
+    assert!(r.headers.contains_key("x-request-id"));
 }
