@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::checklist::{Corrections, confirmed_reading_json, refusal_from_reading};
 use visanav_core::fit::{date_conflict, other_case_signs};
+use visanav_core::knowledge::Knowledge;
 use visanav_core::notice::NoticeReading;
 use visanav_core::plan::{reconsideration_deadline, today_at_post};
 use visanav_extract::{self as extract, MAX_UPLOAD_BYTES};
@@ -47,19 +48,19 @@ struct PreviewPage {
     /// differs).
     recorded: Option<(String, bool)>,
     refused_on: String,
-    /// (id, name, the notice's words)
-    requests: Vec<(String, String, String)>,
+    /// (id, name, the notice's words, ticked)
+    requests: Vec<(String, String, String, bool)>,
     /// How sure the reading is ("high", "medium", "low") and why it is not higher.
     confidence: String,
     confidence_reasons: Vec<String>,
-    /// Asked for only in some cases, or optional: (id, name, the notice's words, why).
-    please_check: Vec<(String, String, String, String)>,
+    /// Asked for only in some cases, or optional: (id, name, the notice's words, why, ticked).
+    please_check: Vec<(String, String, String, String, bool)>,
     /// Named in the notice but not asked for: (name, why, the notice's words).
     not_asked: Vec<(String, String, String)>,
     unchecked: Vec<String>,
     unrecognized: Vec<String>,
-    /// (id, name) of every other catalogue document
-    others: Vec<(String, String)>,
+    /// (id, name, ticked) of every other catalogue document
+    others: Vec<(String, String, bool)>,
     instructions: Vec<String>,
     /// The one-year window's end, from the date read (or the interview date).
     deadline: Option<String>,
@@ -258,26 +259,31 @@ struct Choices {
     docs: Option<Vec<String>>,
 }
 
-fn preview(
-    state: &AppState,
-    stored: &StoredCase,
-    draft_id: &DraftId,
-    reading: &NoticeReading,
-    choices: &Choices,
-    error: Option<String>,
-) -> Response {
-    let k = &state.knowledge;
+/// The documents on the preview, each with whether its box is ticked: what the notice asks
+/// for (ticked), what it asks for only in some cases (not ticked), and every other document in
+/// the catalogue. After a failed save, the boxes are as the person left them.
+struct DocumentLists {
+    /// (id, name, the notice's words, ticked)
+    requests: Vec<(String, String, String, bool)>,
+    /// (id, name, the notice's words, why not ticked, ticked)
+    please_check: Vec<(String, String, String, String, bool)>,
+    /// Named in the notice but not asked for: (name, why, the notice's words).
+    not_asked: Vec<(String, String, String)>,
+    /// (id, name, ticked)
+    others: Vec<(String, String, bool)>,
+}
+
+fn document_lists(k: &Knowledge, reading: &NoticeReading, choices: &Choices) -> DocumentLists {
     let name = |id: &str| k.document_name(id).to_string();
-    let requested = reading.document_ids();
     let ticked = |id: &str, default: bool| {
         choices
             .docs
             .as_ref()
             .map_or(default, |d| d.iter().any(|x| x == id))
     };
+    let requested = reading.document_ids();
     let requests = requested
         .iter()
-        .filter(|id| ticked(id, true))
         .map(|id| {
             let words = reading
                 .requests
@@ -285,17 +291,20 @@ fn preview(
                 .find(|r| r.document == *id)
                 .map(|r| r.text.clone())
                 .unwrap_or_default();
-            (id.to_string(), name(id), words)
+            (id.to_string(), name(id), words, ticked(id, true))
         })
         .collect();
-    let please_check: Vec<(String, String, String, String)> = reading
+    let please_check: Vec<_> = reading
         .to_check()
         .map(|m| {
+            let why = m.reason.explain().to_string();
+            let on = ticked(&m.document, false);
             (
                 m.document.clone(),
                 name(&m.document),
                 m.text.clone(),
-                m.reason.explain().to_string(),
+                why,
+                on,
             )
         })
         .collect();
@@ -314,13 +323,27 @@ fn preview(
         .iter()
         .filter(|d| !requested.contains(&d.id.as_str()))
         .filter(|d| !please_check.iter().any(|c| c.0 == d.id))
-        .map(|d| (d.id.clone(), d.name.clone()))
+        .map(|d| (d.id.clone(), d.name.clone(), ticked(&d.id, false)))
         .collect();
-    let read_on = reading.refusal_date().map(|d| d.date.clone());
+    DocumentLists {
+        requests,
+        please_check,
+        not_asked,
+        others,
+    }
+}
+
+/// The refusal date to show (the person's choice, else the notice's, else the case's), and
+/// the refusal the case records with whether that date differs from it.
+fn refusal_fields(
+    stored: &StoredCase,
+    reading: &NoticeReading,
+    choices: &Choices,
+) -> (String, Option<(String, bool)>) {
     let refused_on = choices
         .refused_on
         .clone()
-        .or_else(|| read_on.clone())
+        .or_else(|| reading.refusal_date().map(|d| d.date.clone()))
         .or_else(|| stored.case.refusal.as_ref().map(|r| r.on.to_string()))
         .or_else(|| stored.case.interview_on.map(|d| d.to_string()))
         .unwrap_or_default();
@@ -331,6 +354,20 @@ fn preview(
             .is_some();
         (r.on.to_string(), differs)
     });
+    (refused_on, recorded)
+}
+
+fn preview(
+    state: &AppState,
+    stored: &StoredCase,
+    draft_id: &DraftId,
+    reading: &NoticeReading,
+    choices: &Choices,
+    error: Option<String>,
+) -> Response {
+    let k = &state.knowledge;
+    let lists = document_lists(k, reading, choices);
+    let (refused_on, recorded) = refusal_fields(stored, reading, choices);
     let deadline = visanav_core::date::parse_date(&refused_on)
         .ok()
         .and_then(|on| reconsideration_deadline(on, k))
@@ -365,14 +402,14 @@ fn preview(
         other_case: other_case_signs(reading, &stored.case),
         recorded,
         refused_on,
-        requests,
+        requests: lists.requests,
         confidence: reading.confidence.level.as_str().to_string(),
         confidence_reasons: reading.confidence.reasons.clone(),
-        please_check,
-        not_asked,
+        please_check: lists.please_check,
+        not_asked: lists.not_asked,
         unchecked: reading.unchecked.iter().map(|u| u.text.clone()).collect(),
         unrecognized: reading.unrecognized.clone(),
-        others,
+        others: lists.others,
         instructions: reading.instructions.clone(),
         deadline,
         procedure,
@@ -398,6 +435,52 @@ fn parse_choices(body: &[u8]) -> (Option<DraftId>, Choices) {
     }
     choices.docs = Some(docs);
     (draft, choices)
+}
+
+/// What the person's answers on the preview make of the reading: the refusal to save and the
+/// episode it belongs to, or what they still have to answer (shown above the preview).
+fn decide(
+    k: &Knowledge,
+    stored: &StoredCase,
+    reading: &NoticeReading,
+    choices: &Choices,
+    today: jiff::civil::Date,
+) -> Result<(visanav_core::casefile::Refusal, EpisodeChoice), String> {
+    let refused_on = choices
+        .refused_on
+        .as_deref()
+        .map(visanav_core::date::parse_date)
+        .transpose()
+        .map_err(|e| format!("Refusal date: {e}"))?;
+    if !other_case_signs(reading, &stored.case).is_empty() && !choices.confirm_case {
+        return Err(
+            "This notice may be for another case. Check it, and tick the box that \
+                    says it is for this case, or add it to the right case instead."
+                .into(),
+        );
+    }
+    let corrections = Corrections {
+        refused_on,
+        only: choices.docs.clone(),
+        ..Default::default()
+    };
+    let refusal = refusal_from_reading(reading, &corrections, k, stored.case.interview_on, today)
+        .map_err(|problems| problems.join(" "))?;
+    let episode = match (
+        date_conflict(&stored.case, refusal.on),
+        choices.episode.as_deref(),
+    ) {
+        (_, Some("new")) => EpisodeChoice::New,
+        (_, Some("same")) | (None, _) => EpisodeChoice::Latest,
+        (Some(_), _) => {
+            return Err(
+                "The date differs from the refusal your case records. Say whether \
+                        this notice is about that same refusal or a new one."
+                    .into(),
+            );
+        }
+    };
+    Ok((refusal, episode))
 }
 
 /// Saves the confirmed reading: refusal episode, checklist and the original notice, and
@@ -428,58 +511,19 @@ pub async fn apply(
         Ok(r) => r,
         Err(page) => return Ok(*page),
     };
-    let again = |message: &str| {
-        Ok(preview(
-            &state,
-            &stored,
-            &draft_id,
-            &reading,
-            &choices,
-            Some(message.to_string()),
-        ))
-    };
-    let refused_on = match choices
-        .refused_on
-        .as_deref()
-        .map(visanav_core::date::parse_date)
-    {
-        Some(Ok(d)) => Some(d),
-        Some(Err(e)) => return again(&format!("Refusal date: {e}")),
-        None => None,
-    };
-    if !other_case_signs(&reading, &stored.case).is_empty() && !choices.confirm_case {
-        return again(
-            "This notice may be for another case. Check it, and tick the box that says it is \
-             for this case, or add it to the right case instead.",
-        );
-    }
     let today = today_at_post(&state.knowledge, &stored.case.post, now);
-    let corrections = Corrections {
-        refused_on,
-        only: choices.docs.clone(),
-        ..Default::default()
-    };
-    let refusal = match refusal_from_reading(
-        &reading,
-        &corrections,
-        &state.knowledge,
-        stored.case.interview_on,
-        today,
-    ) {
-        Ok(r) => r,
-        Err(problems) => return again(&problems.join(" ")),
-    };
-    let episode = match (
-        date_conflict(&stored.case, refusal.on),
-        choices.episode.as_deref(),
-    ) {
-        (_, Some("new")) => EpisodeChoice::New,
-        (_, Some("same")) | (None, _) => EpisodeChoice::Latest,
-        (Some(_), _) => {
-            return again(
-                "The date differs from the refusal your case records. Say whether this \
-                 notice is about that same refusal or a new one.",
+    let (refusal, episode) = match decide(&state.knowledge, &stored, &reading, &choices, today) {
+        Ok(decided) => decided,
+        Err(message) => {
+            let page = preview(
+                &state,
+                &stored,
+                &draft_id,
+                &reading,
+                &choices,
+                Some(message),
             );
+            return Ok(page);
         }
     };
     let confirmed = confirmed_reading_json(&reading, &refusal);

@@ -117,6 +117,13 @@ async fn a_different_date_asks_which_refusal_before_saving() {
             .body
             .contains("Say whether this notice is about that same refusal")
     );
+    assert!(
+        unanswered
+            .body
+            .contains("value=\"police_certificate\" checked")
+            && unanswered.body.contains("value=\"i134_support\">"),
+        "the boxes are as the person left them"
+    );
     assert_eq!(refusal(&app, &id).await, before, "nothing changed");
 
     let same = app.post_form(&path, &format!("{base}&episode=same")).await;
