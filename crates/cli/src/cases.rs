@@ -117,60 +117,7 @@ pub async fn run(command: CaseCommand, ctx: &Ctx) -> Result<ExitCode> {
             today,
             json,
             force,
-        } => {
-            let (text, format) = read_case_text(&file)?;
-            let today = today_or(today);
-            let case = match CaseFile::parse(&text, format, &ctx.knowledge, today) {
-                Ok(c) => c,
-                Err(e) => {
-                    let hint = match e {
-                        CaseFileError::Invalid(_) => {
-                            "\nNothing was saved. Fix the fields above and import again; docs/case-file.md describes every field."
-                        }
-                        _ => "\nNothing was saved.",
-                    };
-                    let label = if file.as_os_str() == "-" {
-                        "the case file on standard input".to_string()
-                    } else {
-                        file.display().to_string()
-                    };
-                    bail!("{label} was not imported: {e}{hint}");
-                }
-            };
-            let store = ctx.open_store(true).await?;
-            let duplicates = if force {
-                DuplicatePolicy::Allow
-            } else {
-                DuplicatePolicy::Refuse
-            };
-            let created = store
-                .create_case(&ctx.actor, &case, Timestamp::now(), duplicates)
-                .await;
-            store.close().await;
-            let id = match created {
-                Err(StoreError::DuplicateCase {
-                    case_number,
-                    existing,
-                }) => bail!(
-                    "you already have a case with case number {case_number}: {} (see it with \
-                     `visanav case show {}`). Nothing was imported. To keep a second copy \
-                     anyway, import again with --force.",
-                    existing.short(),
-                    existing.short()
-                ),
-                other => other?,
-            };
-            if json {
-                println!(
-                    "{}",
-                    serde_json::json!({ "id": id, "visa": case.visa, "post": case.post })
-                );
-            } else {
-                println!("Imported case {id} ({} at {}).", case.visa, case.post);
-                println!("See it with: visanav case show {}", id.short());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => import(ctx, &file, today, json, force).await,
         CaseCommand::Export { id, format } => {
             let stored = load(ctx, &id).await?;
             match format {
@@ -231,37 +178,103 @@ pub async fn run(command: CaseCommand, ctx: &Ctx) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        CaseCommand::Delete { id, yes } => {
-            let store = ctx.open_store(true).await?;
-            let case_id = store.resolve_case(&ctx.actor, &id).await?;
-            if !yes {
-                let stdin = std::io::stdin();
-                if !stdin.is_terminal() {
-                    bail!(
-                        "not deleting case {case_id} without confirmation; run again with --yes to confirm"
-                    );
+        CaseCommand::Delete { id, yes } => delete(ctx, &id, yes).await,
+    }
+}
+
+/// `case import`: validate the whole file, refuse a second copy of a case number unless
+/// forced, store it.
+async fn import(
+    ctx: &Ctx,
+    file: &Path,
+    today: Option<Date>,
+    json: bool,
+    force: bool,
+) -> Result<ExitCode> {
+    let (text, format) = read_case_text(file)?;
+    let today = today_or(today);
+    let case = match CaseFile::parse(&text, format, &ctx.knowledge, today) {
+        Ok(c) => c,
+        Err(e) => {
+            let hint = match e {
+                CaseFileError::Invalid(_) => {
+                    "\nNothing was saved. Fix the fields above and import again; docs/case-file.md describes every field."
                 }
-                eprint!(
-                    "Delete case {case_id} and its whole history? This cannot be undone. Type 'yes' to confirm: "
-                );
-                std::io::stderr().flush().ok();
-                let mut answer = String::new();
-                stdin.lock().read_line(&mut answer)?;
-                if answer.trim() != "yes" {
-                    println!("Not deleted.");
-                    store.close().await;
-                    return Ok(ExitCode::from(1));
-                }
-            }
-            let deleted = store.delete_case(&ctx.actor, &case_id).await?;
+                _ => "\nNothing was saved.",
+            };
+            let label = if file.as_os_str() == "-" {
+                "the case file on standard input".to_string()
+            } else {
+                file.display().to_string()
+            };
+            bail!("{label} was not imported: {e}{hint}");
+        }
+    };
+    let store = ctx.open_store(true).await?;
+    let duplicates = if force {
+        DuplicatePolicy::Allow
+    } else {
+        DuplicatePolicy::Refuse
+    };
+    let created = store
+        .create_case(&ctx.actor, &case, Timestamp::now(), duplicates)
+        .await;
+    store.close().await;
+    let id = match created {
+        Err(StoreError::DuplicateCase {
+            case_number,
+            existing,
+        }) => bail!(
+            "you already have a case with case number {case_number}: {} (see it with \
+             `visanav case show {}`). Nothing was imported. To keep a second copy \
+             anyway, import again with --force.",
+            existing.short(),
+            existing.short()
+        ),
+        other => other?,
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "id": id, "visa": case.visa, "post": case.post })
+        );
+    } else {
+        println!("Imported case {id} ({} at {}).", case.visa, case.post);
+        println!("See it with: visanav case show {}", id.short());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `case delete`: asks first unless `--yes`.
+async fn delete(ctx: &Ctx, id: &str, yes: bool) -> Result<ExitCode> {
+    let store = ctx.open_store(true).await?;
+    let case_id = store.resolve_case(&ctx.actor, id).await?;
+    if !yes {
+        let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
+            bail!(
+                "not deleting case {case_id} without confirmation; run again with --yes to confirm"
+            );
+        }
+        eprint!(
+            "Delete case {case_id} and its whole history? This cannot be undone. Type 'yes' to confirm: "
+        );
+        std::io::stderr().flush().ok();
+        let mut answer = String::new();
+        stdin.lock().read_line(&mut answer)?;
+        if answer.trim() != "yes" {
+            println!("Not deleted.");
             store.close().await;
-            if !deleted {
-                bail!("case {case_id} no longer exists");
-            }
-            println!("Deleted case {case_id}.");
-            Ok(ExitCode::SUCCESS)
+            return Ok(ExitCode::from(1));
         }
     }
+    let deleted = store.delete_case(&ctx.actor, &case_id).await?;
+    store.close().await;
+    if !deleted {
+        bail!("case {case_id} no longer exists");
+    }
+    println!("Deleted case {case_id}.");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn load(ctx: &Ctx, query: &str) -> Result<StoredCase> {
