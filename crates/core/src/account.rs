@@ -42,24 +42,59 @@ impl fmt::Display for AccountId {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     account: AccountId,
+    /// Whether this actor has given a second factor: cases shared with a firm are visible to
+    /// its members only then.
+    second_factor: bool,
+    /// A short, non-secret reference to the session acting, for the audit log.
+    session: Option<String>,
 }
 
 impl Actor {
-    /// The local account: the command line and the loopback server act as it.
+    /// The local account: the command line acts as it. The operator at the machine counts as
+    /// having given a second factor (they hold the key file).
     pub fn local() -> Actor {
+        Actor::operator(AccountId::local())
+    }
+
+    /// An account acting from the command line of the machine (`--as EMAIL`).
+    pub fn operator(account: AccountId) -> Actor {
         Actor {
-            account: AccountId::local(),
+            account,
+            second_factor: true,
+            session: None,
         }
     }
 
-    /// Acting as a given account. Callers obtain the account from a verified session (or the
-    /// command line's local account), never from a request parameter.
+    /// Acting as a given account, without a second factor (tests, first-factor sessions).
+    /// Callers obtain the account from a verified session or the command line, never from a
+    /// request parameter.
     pub fn account(account: AccountId) -> Actor {
-        Actor { account }
+        Actor {
+            account,
+            second_factor: false,
+            session: None,
+        }
+    }
+
+    /// A signed-in session: `session` is a short non-secret reference for the audit log.
+    pub fn signed_in(account: AccountId, session: String, second_factor: bool) -> Actor {
+        Actor {
+            account,
+            second_factor,
+            session: Some(session),
+        }
     }
 
     pub fn account_id(&self) -> &AccountId {
         &self.account
+    }
+
+    pub fn has_second_factor(&self) -> bool {
+        self.second_factor
+    }
+
+    pub fn session_ref(&self) -> Option<&str> {
+        self.session.as_deref()
     }
 }
 

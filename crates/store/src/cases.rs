@@ -14,6 +14,7 @@ use visanav_core::casefile::{
 use visanav_core::ids::{CeacCaseNumber, Ds160Id, PassportNumber, ReceiptNumber};
 use visanav_core::knowledge::StatusSource;
 
+use crate::access::visible;
 use crate::db::{TxMode, on_tx};
 use crate::{Store, StoreError, Tx, in_tx};
 
@@ -291,9 +292,11 @@ impl Tx<'_> {
         id: &CaseId,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let touched = on_tx!(self, c => sqlx::query(
-            "UPDATE cases SET updated_ms = $1 WHERE id = $2 AND owner_id = $3"
-        )
+        let sql = format!(
+            "UPDATE cases SET updated_ms = $1 WHERE id = $2 AND {}",
+            visible("cases", 3, actor)
+        );
+        let touched = on_tx!(self, c => sqlx::query(&sql)
         .bind(now.as_millisecond())
         .bind(id.as_str())
         .bind(actor.account_id().as_str())
@@ -312,14 +315,16 @@ impl Tx<'_> {
         actor: &Actor,
         id: &CaseId,
     ) -> Result<(), StoreError> {
-        let owned: i64 = on_tx!(self, c => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM cases WHERE id = $1 AND owner_id = $2"
-        )
+        let sql = format!(
+            "SELECT COUNT(*) FROM cases c WHERE c.id = $1 AND {}",
+            visible("c", 2, actor)
+        );
+        let seen: i64 = on_tx!(self, c => sqlx::query_scalar(&sql)
         .bind(id.as_str())
         .bind(actor.account_id().as_str())
         .fetch_one(&mut *c)
         .await?);
-        if owned == 0 {
+        if seen == 0 {
             return Err(StoreError::CaseNotFound(id.to_string()));
         }
         Ok(())
@@ -342,9 +347,11 @@ impl Tx<'_> {
     pub async fn resolve_case(&mut self, actor: &Actor, query: &str) -> Result<CaseId, StoreError> {
         let owner = actor.account_id().as_str();
         if let Ok(number) = CeacCaseNumber::parse(query) {
-            let ids: Vec<String> = on_tx!(self, c => sqlx::query_scalar(
-                "SELECT id FROM cases WHERE owner_id = $1 AND ceac_case_number = $2 ORDER BY id"
-            )
+            let sql = format!(
+                "SELECT c.id FROM cases c WHERE {} AND c.ceac_case_number = $2 ORDER BY c.id",
+                visible("c", 1, actor)
+            );
+            let ids: Vec<String> = on_tx!(self, c => sqlx::query_scalar(&sql)
             .bind(owner)
             .bind(number.as_str())
             .fetch_all(&mut *c)
@@ -366,9 +373,11 @@ impl Tx<'_> {
             return Err(StoreError::CaseNotFound(query.to_string()));
         }
         let pattern = format!("{q}%");
-        let ids: Vec<String> = on_tx!(self, c => sqlx::query_scalar(
-            "SELECT id FROM cases WHERE owner_id = $1 AND id LIKE $2 ORDER BY id"
-        )
+        let sql = format!(
+            "SELECT c.id FROM cases c WHERE {} AND c.id LIKE $2 ORDER BY c.id",
+            visible("c", 1, actor)
+        );
+        let ids: Vec<String> = on_tx!(self, c => sqlx::query_scalar(&sql)
         .bind(owner)
         .bind(&pattern)
         .fetch_all(&mut *c)
@@ -389,7 +398,10 @@ impl Tx<'_> {
         actor: &Actor,
         id: &CaseId,
     ) -> Result<Option<StoredCase>, StoreError> {
-        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1 AND owner_id = $2");
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c WHERE c.id = $1 AND {}",
+            visible("c", 2, actor)
+        );
         let row: Option<CaseRow> = on_tx!(self, c => sqlx::query_as(&sql)
             .bind(id.as_str())
             .bind(actor.account_id().as_str())
@@ -535,20 +547,22 @@ impl Tx<'_> {
     pub async fn list_cases(&mut self, actor: &Actor) -> Result<Vec<CaseSummary>, StoreError> {
         let owner = actor.account_id().as_str();
         let (rows, latest): (Vec<SummaryRow>, Vec<LatestStatusRow>) = on_tx!(self, c => (
-            sqlx::query_as(
-                "SELECT id, visa, post, ceac_case_number, pii_enc, created_ms FROM cases
-                 WHERE owner_id = $1 ORDER BY created_ms, id",
-            )
+            sqlx::query_as(&format!(
+                "SELECT c.id, c.visa, c.post, c.ceac_case_number, c.pii_enc, c.created_ms
+                 FROM cases c WHERE {} ORDER BY c.created_ms, c.id",
+                visible("c", 1, actor)
+            ))
             .bind(owner)
             .fetch_all(&mut *c)
             .await?,
             // Latest status per case, in one query rather than one per case.
-            sqlx::query_as(
-                "SELECT s.case_id, s.status, s.observed_on FROM status_observations s
-                 JOIN cases c ON c.id = s.case_id
-                 WHERE c.owner_id = $1
-                 ORDER BY s.case_id, s.observed_on, s.recorded_ms, s.id",
-            )
+            sqlx::query_as(&format!(
+                "SELECT o.case_id, o.status, o.observed_on FROM status_observations o
+                 JOIN cases c ON c.id = o.case_id
+                 WHERE {}
+                 ORDER BY o.case_id, o.observed_on, o.recorded_ms, o.id",
+                visible("c", 1, actor)
+            ))
             .bind(owner)
             .fetch_all(&mut *c)
             .await?,
@@ -588,9 +602,11 @@ impl Tx<'_> {
         passport: &PassportNumber,
     ) -> Result<Vec<CaseId>, StoreError> {
         let hash = self.crypto.keyed_hash("passport_number", passport.as_str());
-        let ids: Vec<String> = on_tx!(self, c => sqlx::query_scalar(
-            "SELECT id FROM cases WHERE owner_id = $1 AND passport_hash = $2 ORDER BY id"
-        )
+        let sql = format!(
+            "SELECT c.id FROM cases c WHERE {} AND c.passport_hash = $2 ORDER BY c.id",
+            visible("c", 1, actor)
+        );
+        let ids: Vec<String> = on_tx!(self, c => sqlx::query_scalar(&sql)
         .bind(actor.account_id().as_str())
         .bind(&hash)
         .fetch_all(&mut *c)

@@ -4,18 +4,26 @@
 //! Every case belongs to an account, and every case query is filtered by the caller's
 //! account: a case someone else owns looks exactly like one that does not exist.
 
+mod access;
+mod accounts;
 mod cases;
 pub mod crypto;
 mod db;
 mod drafts;
 mod notices;
+mod sharing;
 mod tx;
 
+pub use accounts::{
+    Account, AccountKind, Credentials, NewSession, NewToken, Session, TokenProblem, TokenPurpose,
+    UsedToken, normalise_email,
+};
 pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
 pub use crypto::{Crypto, CryptoError};
 pub use db::{Backend, SchemaStatus, TxMode};
 pub use drafts::{DraftId, NewDraft, NoticeDraft};
 pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, StoredNotice};
+pub use sharing::{AuditEntry, Firm, FirmNote, FirmRole, Share};
 pub use tx::Tx;
 pub use visanav_core::account::{AccountId, Actor, CaseId};
 
@@ -55,6 +63,12 @@ pub enum StoreError {
     },
     #[error("this notice was already saved to the case (notice {existing}); nothing changed")]
     DuplicateNotice { existing: String },
+    #[error("no such account")]
+    AccountNotFound,
+    #[error("no such firm among yours")]
+    FirmNotFound,
+    #[error("no such invitation, or it was already answered or withdrawn")]
+    ShareNotFound,
     #[error("the notice you read has expired or was already saved; read it again")]
     DraftNotFound,
     #[error("stored data is damaged: {0}")]
@@ -64,10 +78,13 @@ pub enum StoreError {
 /// Unique constraints by name. PostgreSQL reports the name; SQLite reports the columns
 /// ("UNIQUE constraint failed: notices.case_id, notices.original_hash"), so each name is
 /// listed with its columns.
-const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[(
-    "notices_case_original_key",
-    "notices.case_id, notices.original_hash",
-)];
+const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[
+    (
+        "notices_case_original_key",
+        "notices.case_id, notices.original_hash",
+    ),
+    ("accounts_email_key", "accounts.email_hash"),
+];
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> StoreError {

@@ -7,6 +7,7 @@ use sha2::Digest as _;
 use visanav_core::account::{Actor, CaseId};
 use visanav_core::casefile::Refusal;
 
+use crate::access::visible;
 use crate::cases::{LATEST_REFUSAL, RefusalRow, json_list};
 use crate::db::{TxMode, on_tx};
 use crate::drafts::DraftId;
@@ -319,12 +320,14 @@ impl Tx<'_> {
         case: &CaseId,
     ) -> Result<Vec<StoredNotice>, StoreError> {
         self.ensure_case(actor, case).await?;
-        let rows: Vec<NoticeRow> = on_tx!(self, c => sqlx::query_as(
+        let sql = format!(
             "SELECT n.id, n.kind, n.media_type, n.original_enc, n.reading_enc, n.created_ms
              FROM notices n JOIN cases c ON c.id = n.case_id
-             WHERE n.case_id = $1 AND c.owner_id = $2
-             ORDER BY n.created_ms, n.id"
-        )
+             WHERE n.case_id = $1 AND {}
+             ORDER BY n.created_ms, n.id",
+            visible("c", 2, actor)
+        );
+        let rows: Vec<NoticeRow> = on_tx!(self, c => sqlx::query_as(&sql)
         .bind(case.as_str())
         .bind(actor.account_id().as_str())
         .fetch_all(&mut *c)

@@ -207,6 +207,8 @@ contract!(
     drafts_are_private_expire_and_go_with_their_case,
     deleting_a_case_leaves_none_of_its_bytes,
     transactions_compose_across_repository_calls,
+    accounts_sessions_and_single_use_links,
+    sharing_grants_access_and_revoking_ends_it,
 );
 
 mod checks {
@@ -958,6 +960,364 @@ mod checks {
             case_of(db, &id).await.status.len(),
             example().status.len() + 1
         );
+    }
+
+    fn at(t: &str) -> Timestamp {
+        t.parse().expect("timestamp")
+    }
+
+    pub async fn accounts_sessions_and_single_use_links(db: &TestDb) {
+        use jiff::SignedDuration;
+        use visanav_store::{AccountKind, NewSession, NewToken, TokenProblem, TokenPurpose};
+        let mut tx = db.store.begin(TxMode::Write).await.expect("begin");
+        let ana = tx
+            .create_account(
+                "Ana@Example.org",
+                Some("$argon2id$fake"),
+                AccountKind::Person,
+                now(),
+            )
+            .await
+            .expect("account");
+        let again = tx
+            .create_account(" ana@example.ORG ", None, AccountKind::Person, now())
+            .await;
+        match again {
+            Err(StoreError::Conflict { constraint }) => {
+                assert_eq!(constraint, "accounts_email_key")
+            }
+            other => panic!("expected a conflict on the address, got {other:?}"),
+        }
+        tx.rollback().await.expect("rollback");
+
+        let mut tx = db.store.begin(TxMode::Write).await.expect("begin");
+        let ana = tx
+            .create_account(
+                "Ana@Example.org",
+                Some("$argon2id$fake"),
+                AccountKind::Person,
+                now(),
+            )
+            .await
+            .unwrap_or(ana);
+        let creds = tx
+            .credentials("ANA@example.org")
+            .await
+            .expect("credentials")
+            .expect("found by address, any case");
+        assert_eq!(creds.account.id, ana);
+        assert_eq!(creds.account.email.as_deref(), Some("ana@example.org"));
+        assert!(
+            !format!("{creds:?}").contains("ana@"),
+            "Debug hides the address"
+        );
+        assert_eq!(creds.password_hash.as_deref(), Some("$argon2id$fake"));
+        assert!(!creds.account.email_verified);
+        tx.mark_email_verified(&ana, now()).await.expect("verify");
+
+        // Sessions: idle and absolute expiry, sign out everywhere, disabled accounts.
+        let session = |hash: &'static str| NewSession {
+            id_hash: hash,
+            account: &ana,
+            csrf_secret: "csrf",
+            label: "Firefox",
+            mfa_done: false,
+        };
+        let day = SignedDuration::from_hours(24);
+        let idle = SignedDuration::from_mins(30);
+        tx.create_session(session("s1"), now(), day)
+            .await
+            .expect("session");
+        tx.create_session(session("s2"), now(), day)
+            .await
+            .expect("session");
+        let later = now() + SignedDuration::from_mins(20);
+        let s = tx
+            .session("s1", later, idle)
+            .await
+            .expect("get")
+            .expect("live");
+        assert_eq!(s.account, ana);
+        assert_eq!(s.mfa_ms, None);
+        assert!(
+            tx.session("s2", later + SignedDuration::from_mins(20), idle)
+                .await
+                .expect("get")
+                .is_none(),
+            "idle for 40 minutes"
+        );
+        assert!(
+            tx.session("s1", later + SignedDuration::from_mins(25), idle)
+                .await
+                .expect("get")
+                .is_some(),
+            "seen 25 minutes ago: still live"
+        );
+        assert!(
+            tx.session(
+                "s1",
+                now() + SignedDuration::from_hours(25),
+                SignedDuration::from_hours(48)
+            )
+            .await
+            .expect("get")
+            .is_none(),
+            "past the absolute expiry"
+        );
+        assert_eq!(tx.delete_sessions(&ana, Some("s1")).await.expect("out"), 1);
+        tx.set_disabled(&ana, Some(now())).await.expect("disable");
+        assert!(tx.session("s1", later, idle).await.expect("get").is_none());
+        tx.set_disabled(&ana, None).await.expect("enable");
+
+        // Single-use links.
+        let token = |hash: &'static str, minutes: i64| NewToken {
+            hash,
+            purpose: TokenPurpose::ResetPassword,
+            account: Some(&ana),
+            email: Some("ana@example.org"),
+            subject: None,
+            subject_secret: Some("new@example.org"),
+            lifetime: SignedDuration::from_mins(minutes),
+        };
+        tx.create_token(token("t1", 30), now())
+            .await
+            .expect("token");
+        tx.create_token(token("t2", 30), now())
+            .await
+            .expect("token");
+        let used = tx
+            .use_token(TokenPurpose::ResetPassword, "t1", later)
+            .await
+            .expect("use")
+            .expect("valid");
+        assert_eq!(used.account.as_ref(), Some(&ana));
+        assert_eq!(used.subject_secret.as_deref(), Some("new@example.org"));
+        assert_eq!(
+            tx.use_token(TokenPurpose::ResetPassword, "t1", later)
+                .await
+                .expect("use"),
+            Err(TokenProblem::Used)
+        );
+        assert_eq!(
+            tx.use_token(TokenPurpose::VerifyEmail, "t2", later)
+                .await
+                .expect("use"),
+            Err(TokenProblem::Unknown),
+            "a link for another purpose"
+        );
+        assert_eq!(
+            tx.use_token(
+                TokenPurpose::ResetPassword,
+                "t2",
+                now() + SignedDuration::from_mins(31)
+            )
+            .await
+            .expect("use"),
+            Err(TokenProblem::Expired)
+        );
+
+        // The second factor: a time step is accepted once; recovery codes once each.
+        tx.set_totp(&ana, Some(b"12345678901234567890"))
+            .await
+            .expect("totp");
+        assert!(tx.accept_totp_step(&ana, 100).await.expect("step"));
+        assert!(!tx.accept_totp_step(&ana, 100).await.expect("replay"));
+        assert!(!tx.accept_totp_step(&ana, 99).await.expect("older"));
+        assert!(tx.accept_totp_step(&ana, 101).await.expect("next"));
+        tx.set_recovery_codes(&ana, &["h1".into(), "h2".into()])
+            .await
+            .expect("codes");
+        assert!(tx.use_recovery_code(&ana, "h1", now()).await.expect("code"));
+        assert!(
+            !tx.use_recovery_code(&ana, "h1", now())
+                .await
+                .expect("again")
+        );
+        let creds = tx.credentials_by_id(&ana).await.expect("c").expect("found");
+        assert_eq!(
+            creds.totp_secret.as_deref(),
+            Some(&b"12345678901234567890"[..])
+        );
+        assert!(creds.account.totp_enabled);
+        assert!(!tx.requires_second_factor(&ana).await.expect("rsf"));
+        tx.create_firm("Santos & Reyes", &ana, now())
+            .await
+            .expect("firm");
+        assert!(
+            tx.requires_second_factor(&ana).await.expect("rsf"),
+            "a firm member"
+        );
+        tx.commit().await.expect("commit");
+    }
+
+    pub async fn sharing_grants_access_and_revoking_ends_it(db: &TestDb) {
+        use visanav_store::AccountKind;
+        let owner = local();
+        let case = db.new_case().await;
+        let mut tx = db.store.begin(TxMode::Write).await.expect("begin");
+        let ben = tx
+            .create_account("ben@example.org", None, AccountKind::Person, now())
+            .await
+            .expect("ben");
+        let atty = tx
+            .create_account("atty@firm.example", None, AccountKind::Person, now())
+            .await
+            .expect("attorney");
+        let firm = tx
+            .create_firm("Reyes Law", &atty, now())
+            .await
+            .expect("firm");
+        tx.commit().await.expect("commit");
+        let ben = Actor::account(ben);
+        let atty_1f = Actor::account(atty.clone());
+        let atty_2f = Actor::signed_in(atty.clone(), "s-atty".into(), true);
+
+        let sees = |who: &Actor| {
+            let who = who.clone();
+            let case = case.clone();
+            let store = db.store.clone();
+            async move {
+                let got = store.get_case(&who, &case).await.expect("get").is_some();
+                let listed = store
+                    .list_cases(&who)
+                    .await
+                    .expect("list")
+                    .iter()
+                    .any(|c| c.id == case);
+                let resolved = store.resolve_case(&who, "MNL2025512345").await.is_ok();
+                let notices = store.list_notices(&who, &case).await.is_ok();
+                assert!(
+                    got == listed && got == resolved && got == notices,
+                    "every query agrees: {got} {listed} {resolved} {notices}"
+                );
+                got
+            }
+        };
+        assert!(sees(&owner).await);
+        assert!(
+            !sees(&ben).await && !sees(&atty_2f).await,
+            "nobody else, before sharing"
+        );
+
+        // A co-applicant: offered, accepted, then revoked.
+        let mut tx = db.store.begin(TxMode::Write).await.expect("begin");
+        assert!(
+            matches!(
+                tx.offer_share(&ben, &case, None, now()).await,
+                Err(StoreError::CaseNotFound(_))
+            ),
+            "only the owner shares"
+        );
+        let to_ben = tx
+            .offer_share(&owner, &case, None, now())
+            .await
+            .expect("offer");
+        tx.commit().await.expect("commit");
+        assert!(!sees(&ben).await, "pending is not access");
+        let mut tx = db.store.begin(TxMode::Write).await.expect("begin");
+        tx.answer_share(&ben, &to_ben, true, now())
+            .await
+            .expect("accept");
+        tx.rollback().await.expect("rollback");
+        assert!(!sees(&ben).await);
+        let mut tx = db.store.begin(TxMode::Write).await.expect("begin");
+        tx.answer_share(&ben, &to_ben, true, now())
+            .await
+            .expect("accept");
+        tx.commit().await.expect("commit");
+        assert!(sees(&ben).await, "a co-applicant sees the case");
+
+        // A firm: its members see it only with a second factor, and keep their own notes.
+        let mut tx = db.store.begin(TxMode::Write).await.expect("begin");
+        let to_firm = tx
+            .offer_share(&owner, &case, Some(&firm), now())
+            .await
+            .expect("offer");
+        assert!(
+            matches!(
+                tx.answer_share(&ben, &to_firm, true, now()).await,
+                Err(StoreError::ShareNotFound)
+            ),
+            "only a member answers for the firm"
+        );
+        tx.answer_share(&atty_1f, &to_firm, true, now())
+            .await
+            .expect("accept");
+        tx.add_firm_note(&atty_2f, &case, &firm, "Conflict check clear", now())
+            .await
+            .expect("note");
+        tx.commit().await.expect("commit");
+        assert!(!sees(&atty_1f).await, "no second factor, no case");
+        assert!(sees(&atty_2f).await, "the firm's attorney sees the case");
+        let notes = db.store.firm_notes(&atty_2f, &case).await.expect("notes");
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].body, "Conflict check clear");
+        assert!(
+            db.store
+                .firm_notes(&owner, &case)
+                .await
+                .expect("owner")
+                .is_empty()
+        );
+        assert!(
+            db.store
+                .firm_notes(&ben, &case)
+                .await
+                .expect("ben")
+                .is_empty()
+        );
+
+        // Revoking ends access on the next query; the owner sees who had it, and the log.
+        let shares = db.store.shares(&owner, &case).await.expect("shares");
+        assert_eq!(shares.len(), 2);
+        assert!(shares.iter().all(|s| s.status == "active"));
+        assert!(matches!(
+            db.store.shares(&ben, &case).await,
+            Err(StoreError::CaseNotFound(_))
+        ));
+        let mut tx = db.store.begin(TxMode::Write).await.expect("begin");
+        tx.revoke_share(&owner, &case, &to_firm, now())
+            .await
+            .expect("revoke");
+        tx.revoke_share(&owner, &case, &to_ben, now())
+            .await
+            .expect("revoke");
+        tx.commit().await.expect("commit");
+        assert!(
+            !sees(&atty_2f).await && !sees(&ben).await,
+            "access ended at once"
+        );
+        assert!(matches!(
+            db.store.firm_notes(&atty_2f, &case).await,
+            Err(StoreError::CaseNotFound(_))
+        ));
+        let log = db.store.case_audit(&owner, &case).await.expect("log");
+        let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+        for a in [
+            "share_offered",
+            "share_accepted",
+            "firm_note_added",
+            "share_revoked",
+        ] {
+            assert!(actions.contains(&a), "{a} in {actions:?}");
+        }
+        assert!(
+            log.iter()
+                .any(|e| e.session_ref.as_deref() == Some("s-atty"))
+        );
+        assert!(matches!(
+            db.store.case_audit(&ben, &case).await,
+            Err(StoreError::CaseNotFound(_))
+        ));
+        let update = db.raw_execute("UPDATE audit_log SET action = 'x'").await;
+        assert!(
+            update
+                .expect_err("append-only")
+                .to_string()
+                .contains("append-only"),
+            "the audit log cannot be rewritten"
+        );
+        let _ = at("2026-01-01T00:00:00Z");
     }
 
     pub async fn schema_is_current_after_open(db: &TestDb) {

@@ -189,7 +189,45 @@ const SEEDS: &[(i64, Seed)] = &[
     (1, |c, k| Box::pin(seed_v1(c, k))),
     (2, |c, k| Box::pin(seed_v2(c, k))),
     (3, |c, k| Box::pin(seed_v3(c, k))),
+    (4, |c, k| Box::pin(seed_v4(c, k))),
 ];
+
+const MEMBER_ID: &str = "01900000-0000-7000-8000-00000000a004";
+const FIRM_ID: &str = "01900000-0000-7000-8000-00000000f004";
+
+/// Rows migration 0004 (accounts) added: a person with an encrypted address who belongs to
+/// a firm the seeded case is shared with.
+async fn seed_v4(c: &mut Conn, k: &Crypto) {
+    c.exec(
+        "INSERT INTO accounts (id, name, kind, created_ms, email_hash, email_enc, password_hash)
+         VALUES ($1, 'account', 'applicant', $2, $3, $4, '$argon2id$seed')",
+        vec![
+            Text(MEMBER_ID),
+            Int(CREATED_MS),
+            Text(Box::leak(
+                k.keyed_hash("email", "atty@firm.example").into_boxed_str(),
+            )),
+            Blob(k.encrypt(b"atty@firm.example", &format!("accounts.email:{MEMBER_ID}"))),
+        ],
+    )
+    .await;
+    c.exec(
+        "INSERT INTO firms (id, name, created_ms) VALUES ($1, 'Reyes Law', $2)",
+        vec![Text(FIRM_ID), Int(CREATED_MS)],
+    )
+    .await;
+    c.exec(
+        "INSERT INTO firm_members (firm_id, account_id, role, created_ms) VALUES ($1, $2, 'attorney', $3)",
+        vec![Text(FIRM_ID), Text(MEMBER_ID), Int(CREATED_MS)],
+    )
+    .await;
+    c.exec(
+        "INSERT INTO case_shares (id, case_id, grantee_account, grantee_firm, status, created_ms)
+         VALUES ('01900000-0000-7000-8000-00000000c004', $1, NULL, $2, 'active', $3)",
+        vec![Text(CASE_ID), Text(FIRM_ID), Int(CREATED_MS)],
+    )
+    .await;
+}
 
 const DRAFT_ID: &str = "01900000-0000-7000-8000-00000000f001";
 const DRAFT_TEXT: &str = "Dear Maria Clara, please send your NBI clearance";
@@ -280,6 +318,18 @@ async fn check_reads_back(store: &Store, filled_at: i64, label: &str) {
     } else {
         assert!(matches!(draft, Err(StoreError::DraftNotFound)), "{label}");
     }
+    let member = Actor::operator(visanav_store::AccountId::from_stored(MEMBER_ID.into()));
+    let shared = store.get_case(&member, &id).await.expect("get").is_some();
+    assert_eq!(shared, filled_at >= 4, "{label}: the firm share");
+    let creds = store
+        .credentials("ATTY@firm.example")
+        .await
+        .expect("credentials");
+    assert_eq!(
+        creds.is_some(),
+        filled_at >= 4,
+        "{label}: the account by address"
+    );
 }
 
 /// The upgraded database takes today's writes too.

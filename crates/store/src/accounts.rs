@@ -1,0 +1,796 @@
+//! Accounts that sign in, their second factor and recovery codes, server-side sessions and
+//! single-use links. Email addresses are personal data: encrypted, found by a keyed hash.
+//! Secrets that arrive here are already hashed by the caller (passwords with Argon2id,
+//! session ids, tokens and recovery codes with SHA-256): the store never sees them in clear,
+//! except the TOTP secret, which it keeps encrypted.
+
+use jiff::{SignedDuration, Timestamp};
+use visanav_core::account::AccountId;
+
+use crate::db::{TxMode, on_tx};
+use crate::{Store, StoreError, Tx, in_tx};
+
+/// What kind of account: a person (who may also belong to firms), the instance's
+/// administrator, or the machine's local account the command line acts as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountKind {
+    Local,
+    Person,
+    Admin,
+}
+
+impl AccountKind {
+    fn as_db(self) -> &'static str {
+        match self {
+            AccountKind::Local => "local",
+            AccountKind::Person => "applicant",
+            AccountKind::Admin => "admin",
+        }
+    }
+
+    fn from_db(s: &str) -> AccountKind {
+        match s {
+            "local" => AccountKind::Local,
+            "admin" => AccountKind::Admin,
+            _ => AccountKind::Person,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountKind::Local => "local",
+            AccountKind::Person => "person",
+            AccountKind::Admin => "admin",
+        }
+    }
+}
+
+/// An account as the people who run visanav see it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub kind: AccountKind,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub has_password: bool,
+    pub totp_enabled: bool,
+    pub disabled: bool,
+    pub created_ms: i64,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("email", &self.email.as_ref().map(|_| "<redacted>"))
+            .field("totp_enabled", &self.totp_enabled)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What signing in checks, for the account an email address names.
+#[derive(Clone)]
+pub struct Credentials {
+    pub account: Account,
+    pub password_hash: Option<String>,
+    /// Decrypted TOTP secret, when a second factor is set up.
+    pub totp_secret: Option<Vec<u8>>,
+    pub totp_last_step: Option<u64>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session as stored: found by the hash of the cookie's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id_hash: String,
+    pub account: AccountId,
+    pub created_ms: i64,
+    pub last_seen_ms: i64,
+    pub expires_ms: i64,
+    /// When the second factor was given in this session.
+    pub mfa_ms: Option<i64>,
+    pub label: String,
+    csrf_secret: String,
+}
+
+impl Session {
+    /// The secret the per-form CSRF tokens of this session are derived from.
+    pub fn csrf_secret(&self) -> &str {
+        &self.csrf_secret
+    }
+}
+
+/// A new session: the caller made the random id and keeps it for the cookie.
+pub struct NewSession<'a> {
+    pub id_hash: &'a str,
+    pub account: &'a AccountId,
+    pub csrf_secret: &'a str,
+    pub label: &'a str,
+    /// Whether the second factor was already given (accounts without one sign in at once).
+    pub mfa_done: bool,
+}
+
+/// What a single-use link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    VerifyEmail,
+    ResetPassword,
+    SignIn,
+    FirmInvite,
+    CaseShare,
+    ChangeEmail,
+}
+
+impl TokenPurpose {
+    fn as_db(self) -> &'static str {
+        match self {
+            TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::ResetPassword => "reset_password",
+            TokenPurpose::SignIn => "sign_in",
+            TokenPurpose::FirmInvite => "firm_invite",
+            TokenPurpose::CaseShare => "case_share",
+            TokenPurpose::ChangeEmail => "change_email",
+        }
+    }
+}
+
+/// A single-use link to remember (its token hashed by the caller).
+pub struct NewToken<'a> {
+    pub hash: &'a str,
+    pub purpose: TokenPurpose,
+    pub account: Option<&'a AccountId>,
+    /// The address the link was sent to: only the account with it may use the link.
+    pub email: Option<&'a str>,
+    /// What it is about (a firm id, a share id).
+    pub subject: Option<&'a str>,
+    /// A personal value it carries (a new email address), encrypted.
+    pub subject_secret: Option<&'a str>,
+    pub lifetime: SignedDuration,
+}
+
+/// A link that was used just now.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UsedToken {
+    pub account: Option<AccountId>,
+    pub email_hash: Option<String>,
+    pub subject: Option<String>,
+    pub subject_secret: Option<String>,
+}
+
+impl std::fmt::Debug for UsedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UsedToken")
+            .field("account", &self.account)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a link cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    Unknown,
+    Expired,
+    Used,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: String,
+    kind: String,
+    email_enc: Option<Vec<u8>>,
+    email_verified_ms: Option<i64>,
+    password_hash: Option<String>,
+    totp_secret_enc: Option<Vec<u8>>,
+    totp_last_step: Option<i64>,
+    disabled_ms: Option<i64>,
+    created_ms: i64,
+}
+
+const ACCOUNT_COLUMNS: &str = "id, kind, email_enc, email_verified_ms, password_hash, \
+    totp_secret_enc, totp_last_step, disabled_ms, created_ms";
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id_hash: String,
+    account_id: String,
+    created_ms: i64,
+    last_seen_ms: i64,
+    expires_ms: i64,
+    mfa_ms: Option<i64>,
+    csrf_secret: String,
+    label: String,
+}
+
+impl From<SessionRow> for Session {
+    fn from(r: SessionRow) -> Session {
+        Session {
+            id_hash: r.id_hash,
+            account: AccountId::from_stored(r.account_id),
+            created_ms: r.created_ms,
+            last_seen_ms: r.last_seen_ms,
+            expires_ms: r.expires_ms,
+            mfa_ms: r.mfa_ms,
+            label: r.label,
+            csrf_secret: r.csrf_secret,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    account_id: Option<String>,
+    email_hash: Option<String>,
+    subject: Option<String>,
+    subject_enc: Option<Vec<u8>>,
+    expires_ms: i64,
+    used_ms: Option<i64>,
+}
+
+/// Email addresses compare without case and surrounding spaces.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+const SESSION_COLUMNS: &str =
+    "id_hash, account_id, created_ms, last_seen_ms, expires_ms, mfa_ms, csrf_secret, label";
+
+/// Sessions are marked as seen at most this often, so reading pages does not write on every
+/// request.
+const SEEN_GRANULARITY_MS: i64 = 60_000;
+
+impl Tx<'_> {
+    /// The keyed hash an email address is found by.
+    pub fn email_hash(&self, email: &str) -> String {
+        self.crypto.keyed_hash("email", &normalise_email(email))
+    }
+
+    fn account_of(&self, row: AccountRow) -> Result<Account, StoreError> {
+        let email = match &row.email_enc {
+            None => None,
+            Some(ct) => {
+                let bytes = self
+                    .crypto
+                    .decrypt(ct, &format!("accounts.email:{}", row.id))?;
+                Some(String::from_utf8(bytes).map_err(|_| {
+                    StoreError::Corrupt(format!("account {}: email is not UTF-8", row.id))
+                })?)
+            }
+        };
+        Ok(Account {
+            id: AccountId::from_stored(row.id),
+            kind: AccountKind::from_db(&row.kind),
+            email,
+            email_verified: row.email_verified_ms.is_some(),
+            has_password: row.password_hash.is_some(),
+            totp_enabled: row.totp_secret_enc.is_some(),
+            disabled: row.disabled_ms.is_some(),
+            created_ms: row.created_ms,
+        })
+    }
+
+    /// A new account for `email`. An address already in use is
+    /// [`StoreError::Conflict`] on `accounts_email_key`.
+    pub async fn create_account(
+        &mut self,
+        email: &str,
+        password_hash: Option<&str>,
+        kind: AccountKind,
+        now: Timestamp,
+    ) -> Result<AccountId, StoreError> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let email = normalise_email(email);
+        let email_enc = self
+            .crypto
+            .encrypt(email.as_bytes(), &format!("accounts.email:{id}"));
+        let hash = self.email_hash(&email);
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO accounts (id, name, kind, created_ms, email_hash, email_enc, password_hash)
+             VALUES ($1, 'account', $2, $3, $4, $5, $6)",
+        )
+        .bind(&id)
+        .bind(kind.as_db())
+        .bind(now.as_millisecond())
+        .bind(&hash)
+        .bind(&email_enc)
+        .bind(password_hash)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        tracing::info!(account_id = %id, kind = kind.label(), "account created");
+        Ok(AccountId::from_stored(id))
+    }
+
+    pub async fn account(&mut self, id: &AccountId) -> Result<Option<Account>, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
+        let row: Option<AccountRow> = on_tx!(self, c => sqlx::query_as(&sql)
+            .bind(id.as_str())
+            .fetch_optional(&mut *c)
+            .await?);
+        row.map(|r| self.account_of(r)).transpose()
+    }
+
+    /// What signing in needs for the account with this address, if there is one.
+    pub async fn credentials(&mut self, email: &str) -> Result<Option<Credentials>, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email_hash = $1");
+        let hash = self.email_hash(email);
+        let row: Option<AccountRow> = on_tx!(self, c => sqlx::query_as(&sql)
+            .bind(&hash)
+            .fetch_optional(&mut *c)
+            .await?);
+        let Some(row) = row else { return Ok(None) };
+        self.credentials_of(row).map(Some)
+    }
+
+    /// The same, for an account already known by id (the second step of signing in).
+    pub async fn credentials_by_id(
+        &mut self,
+        id: &AccountId,
+    ) -> Result<Option<Credentials>, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
+        let row: Option<AccountRow> = on_tx!(self, c => sqlx::query_as(&sql)
+            .bind(id.as_str())
+            .fetch_optional(&mut *c)
+            .await?);
+        row.map(|r| self.credentials_of(r)).transpose()
+    }
+
+    fn credentials_of(&self, row: AccountRow) -> Result<Credentials, StoreError> {
+        let totp_secret = match &row.totp_secret_enc {
+            None => None,
+            Some(ct) => Some(
+                self.crypto
+                    .decrypt(ct, &format!("accounts.totp:{}", row.id))?,
+            ),
+        };
+        let password_hash = row.password_hash.clone();
+        let totp_last_step = row.totp_last_step.map(|s| s as u64);
+        Ok(Credentials {
+            account: self.account_of(row)?,
+            password_hash,
+            totp_secret,
+            totp_last_step,
+        })
+    }
+
+    /// Every account, oldest first (for operators).
+    pub async fn list_accounts(&mut self) -> Result<Vec<Account>, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY created_ms, id");
+        let rows: Vec<AccountRow> = on_tx!(self, c => sqlx::query_as(&sql)
+            .fetch_all(&mut *c)
+            .await?);
+        rows.into_iter().map(|r| self.account_of(r)).collect()
+    }
+
+    /// Runs `UPDATE accounts SET <set> WHERE id = $2` with `$1` bound to `value`;
+    /// [`StoreError::AccountNotFound`] when no account has the id.
+    async fn update_account<V>(
+        &mut self,
+        id: &AccountId,
+        set: &str,
+        value: V,
+    ) -> Result<(), StoreError>
+    where
+        V: for<'q> sqlx::Encode<'q, sqlx::Sqlite>
+            + sqlx::Type<sqlx::Sqlite>
+            + for<'q> sqlx::Encode<'q, sqlx::Postgres>
+            + sqlx::Type<sqlx::Postgres>
+            + Send
+            + Clone,
+    {
+        let sql = format!("UPDATE accounts SET {set} WHERE id = $2");
+        let n = on_tx!(self, c => sqlx::query(&sql)
+            .bind(value.clone())
+            .bind(id.as_str())
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
+        if n == 0 {
+            return Err(StoreError::AccountNotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn set_password(&mut self, id: &AccountId, hash: &str) -> Result<(), StoreError> {
+        self.update_account(id, "password_hash = $1", hash.to_string())
+            .await
+    }
+
+    pub async fn mark_email_verified(
+        &mut self,
+        id: &AccountId,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.update_account(id, "email_verified_ms = $1", now.as_millisecond())
+            .await
+    }
+
+    /// Changes the address (after the new one was confirmed by its link).
+    pub async fn set_email(
+        &mut self,
+        id: &AccountId,
+        email: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let email = normalise_email(email);
+        let enc = self
+            .crypto
+            .encrypt(email.as_bytes(), &format!("accounts.email:{}", id.as_str()));
+        let hash = self.email_hash(&email);
+        let n = on_tx!(self, c => sqlx::query(
+            "UPDATE accounts SET email_hash = $1, email_enc = $2, email_verified_ms = $3 WHERE id = $4"
+        )
+        .bind(&hash)
+        .bind(&enc)
+        .bind(now.as_millisecond())
+        .bind(id.as_str())
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        if n == 0 {
+            return Err(StoreError::AccountNotFound);
+        }
+        Ok(())
+    }
+
+    /// Sets (or with `None` removes) the TOTP secret, encrypted; replay protection restarts.
+    pub async fn set_totp(
+        &mut self,
+        id: &AccountId,
+        secret: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        let enc = secret.map(|s| {
+            self.crypto
+                .encrypt(s, &format!("accounts.totp:{}", id.as_str()))
+        });
+        let n = on_tx!(self, c => sqlx::query(
+            "UPDATE accounts SET totp_secret_enc = $1, totp_last_step = NULL WHERE id = $2"
+        )
+        .bind(&enc)
+        .bind(id.as_str())
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        if n == 0 {
+            return Err(StoreError::AccountNotFound);
+        }
+        if secret.is_none() {
+            on_tx!(self, c => sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+                .bind(id.as_str())
+                .execute(&mut *c)
+                .await?
+                .rows_affected());
+        }
+        Ok(())
+    }
+
+    /// Records that the TOTP code of time step `step` was used. False when that step (or a
+    /// later one) was already used: the same code is never accepted twice.
+    pub async fn accept_totp_step(
+        &mut self,
+        id: &AccountId,
+        step: u64,
+    ) -> Result<bool, StoreError> {
+        let n = on_tx!(self, c => sqlx::query(
+            "UPDATE accounts SET totp_last_step = $1
+             WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)"
+        )
+        .bind(step as i64)
+        .bind(id.as_str())
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Replaces the account's recovery codes (their hashes).
+    pub async fn set_recovery_codes(
+        &mut self,
+        id: &AccountId,
+        hashes: &[String],
+    ) -> Result<(), StoreError> {
+        on_tx!(self, c => {
+            sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+                .bind(id.as_str())
+                .execute(&mut *c)
+                .await?;
+            for h in hashes {
+                sqlx::query("INSERT INTO recovery_codes (account_id, code_hash) VALUES ($1, $2)")
+                    .bind(id.as_str())
+                    .bind(h)
+                    .execute(&mut *c)
+                    .await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Uses a recovery code once. False when it is unknown or was used.
+    pub async fn use_recovery_code(
+        &mut self,
+        id: &AccountId,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let n = on_tx!(self, c => sqlx::query(
+            "UPDATE recovery_codes SET used_ms = $1
+             WHERE account_id = $2 AND code_hash = $3 AND used_ms IS NULL"
+        )
+        .bind(now.as_millisecond())
+        .bind(id.as_str())
+        .bind(hash)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(n == 1)
+    }
+
+    pub async fn set_disabled(
+        &mut self,
+        id: &AccountId,
+        disabled_at: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
+        self.update_account(
+            id,
+            "disabled_ms = $1",
+            disabled_at.map(|t| t.as_millisecond()),
+        )
+        .await?;
+        if disabled_at.is_some() {
+            self.delete_sessions(id, None).await?;
+        }
+        Ok(())
+    }
+
+    /// True when the account must give a second factor before seeing any case: admins and
+    /// members of a firm.
+    pub async fn requires_second_factor(&mut self, id: &AccountId) -> Result<bool, StoreError> {
+        let n: i64 = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM accounts WHERE id = $1 AND kind = 'admin')
+                  + (SELECT COUNT(*) FROM firm_members WHERE account_id = $1)"
+        )
+        .bind(id.as_str())
+        .fetch_one(&mut *c)
+        .await?);
+        Ok(n > 0)
+    }
+
+    // ----- sessions -----
+
+    pub async fn create_session(
+        &mut self,
+        new: NewSession<'_>,
+        now: Timestamp,
+        absolute: SignedDuration,
+    ) -> Result<(), StoreError> {
+        let now_ms = now.as_millisecond();
+        let expires = now_ms + absolute.as_millis() as i64;
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO sessions (id_hash, account_id, created_ms, last_seen_ms, expires_ms, mfa_ms, csrf_secret, label)
+             VALUES ($1, $2, $3, $3, $4, $5, $6, $7)",
+        )
+        .bind(new.id_hash)
+        .bind(new.account.as_str())
+        .bind(now_ms)
+        .bind(expires)
+        .bind(new.mfa_done.then_some(now_ms))
+        .bind(new.csrf_secret)
+        .bind(new.label)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    /// The live session with this id hash: not past its absolute expiry, not idle longer
+    /// than `idle`, its account not disabled. Marks it as seen.
+    pub async fn session(
+        &mut self,
+        id_hash: &str,
+        now: Timestamp,
+        idle: SignedDuration,
+    ) -> Result<Option<Session>, StoreError> {
+        let now_ms = now.as_millisecond();
+        let sql = format!(
+            "SELECT {} FROM sessions s JOIN accounts a ON a.id = s.account_id
+             WHERE s.id_hash = $1 AND s.expires_ms > $2 AND s.last_seen_ms > $3
+               AND a.disabled_ms IS NULL",
+            SESSION_COLUMNS
+                .split(", ")
+                .map(|c| format!("s.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let row: Option<SessionRow> = on_tx!(self, c => sqlx::query_as(&sql)
+            .bind(id_hash)
+            .bind(now_ms)
+            .bind(now_ms - idle.as_millis() as i64)
+            .fetch_optional(&mut *c)
+            .await?);
+        let Some(row) = row else { return Ok(None) };
+        if now_ms - row.last_seen_ms > SEEN_GRANULARITY_MS {
+            on_tx!(self, c => sqlx::query("UPDATE sessions SET last_seen_ms = $1 WHERE id_hash = $2")
+                .bind(now_ms)
+                .bind(id_hash)
+                .execute(&mut *c)
+                .await?
+                .rows_affected());
+        }
+        Ok(Some(row.into()))
+    }
+
+    /// Records that the second factor was given in this session.
+    pub async fn mark_session_mfa(
+        &mut self,
+        id_hash: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        on_tx!(self, c => sqlx::query("UPDATE sessions SET mfa_ms = $1 WHERE id_hash = $2")
+            .bind(now.as_millisecond())
+            .bind(id_hash)
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
+    pub async fn delete_session(&mut self, id_hash: &str) -> Result<(), StoreError> {
+        on_tx!(self, c => sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
+    /// Signs the account out everywhere (but `except`, the session asking).
+    pub async fn delete_sessions(
+        &mut self,
+        account: &AccountId,
+        except: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let n = on_tx!(self, c => sqlx::query(
+            "DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2"
+        )
+        .bind(account.as_str())
+        .bind(except.unwrap_or(""))
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(n)
+    }
+
+    /// The account's live sessions, most recent first.
+    pub async fn list_sessions(
+        &mut self,
+        account: &AccountId,
+        now: Timestamp,
+    ) -> Result<Vec<Session>, StoreError> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE account_id = $1 AND expires_ms > $2
+             ORDER BY last_seen_ms DESC"
+        );
+        let rows: Vec<SessionRow> = on_tx!(self, c => sqlx::query_as(&sql)
+            .bind(account.as_str())
+            .bind(now.as_millisecond())
+            .fetch_all(&mut *c)
+            .await?);
+        Ok(rows.into_iter().map(Session::from).collect())
+    }
+
+    // ----- single-use links -----
+
+    pub async fn create_token(
+        &mut self,
+        t: NewToken<'_>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let email_hash = t.email.map(|e| self.email_hash(e));
+        let subject_enc = t.subject_secret.map(|s| {
+            self.crypto
+                .encrypt(s.as_bytes(), &format!("tokens.subject:{}", t.hash))
+        });
+        let now_ms = now.as_millisecond();
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO tokens (hash, purpose, account_id, email_hash, subject, subject_enc, created_ms, expires_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(t.hash)
+        .bind(t.purpose.as_db())
+        .bind(t.account.map(|a| a.as_str().to_string()))
+        .bind(&email_hash)
+        .bind(t.subject)
+        .bind(&subject_enc)
+        .bind(now_ms)
+        .bind(now_ms + t.lifetime.as_millis() as i64)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    /// Uses a link once: it must exist for this purpose, be unexpired and unused.
+    pub async fn use_token(
+        &mut self,
+        purpose: TokenPurpose,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<Result<UsedToken, TokenProblem>, StoreError> {
+        let row: Option<TokenRow> = on_tx!(self, c => sqlx::query_as(
+            "SELECT account_id, email_hash, subject, subject_enc, expires_ms, used_ms
+             FROM tokens WHERE hash = $1 AND purpose = $2"
+        )
+        .bind(hash)
+        .bind(purpose.as_db())
+        .fetch_optional(&mut *c)
+        .await?);
+        let Some(row) = row else {
+            return Ok(Err(TokenProblem::Unknown));
+        };
+        if row.used_ms.is_some() {
+            return Ok(Err(TokenProblem::Used));
+        }
+        if row.expires_ms <= now.as_millisecond() {
+            return Ok(Err(TokenProblem::Expired));
+        }
+        // Only one of two concurrent uses wins.
+        let won = on_tx!(self, c => sqlx::query(
+            "UPDATE tokens SET used_ms = $1 WHERE hash = $2 AND used_ms IS NULL"
+        )
+        .bind(now.as_millisecond())
+        .bind(hash)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        if won != 1 {
+            return Ok(Err(TokenProblem::Used));
+        }
+        let subject_secret = match &row.subject_enc {
+            None => None,
+            Some(ct) => Some(
+                String::from_utf8(self.crypto.decrypt(ct, &format!("tokens.subject:{hash}"))?)
+                    .map_err(|_| StoreError::Corrupt("token subject is not UTF-8".into()))?,
+            ),
+        };
+        Ok(Ok(UsedToken {
+            account: row.account_id.map(AccountId::from_stored),
+            email_hash: row.email_hash,
+            subject: row.subject,
+            subject_secret,
+        }))
+    }
+}
+
+impl Store {
+    pub async fn account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| tx.account(id).await)
+    }
+
+    pub async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| tx.list_accounts().await)
+    }
+
+    pub async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| tx.credentials(email).await)
+    }
+
+    pub async fn session(
+        &self,
+        id_hash: &str,
+        now: Timestamp,
+        idle: SignedDuration,
+    ) -> Result<Option<Session>, StoreError> {
+        in_tx!(self, TxMode::Write, |tx| tx
+            .session(id_hash, now, idle)
+            .await)
+    }
+}
