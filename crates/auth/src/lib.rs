@@ -9,9 +9,13 @@
 //! Every secret a user must not see in a log (a token, a session id, a recovery code, a TOTP
 //! secret) is returned in a type whose `Debug` prints `****`.
 
+pub mod password;
+pub mod policy;
 mod random;
 pub mod secret;
 pub mod token;
 
+pub use password::{PasswordHashError, hash_password, needs_rehash, verify_password};
+pub use policy::{PasswordPolicy, PasswordProblem};
 pub use secret::SecretString;
 pub use token::{hash_token, new_session_id, new_token};
