@@ -14,8 +14,10 @@ pub mod policy;
 mod random;
 pub mod secret;
 pub mod token;
+pub mod totp;
 
 pub use password::{PasswordHashError, hash_password, needs_rehash, verify_password};
 pub use policy::{PasswordPolicy, PasswordProblem};
 pub use secret::SecretString;
 pub use token::{hash_token, new_session_id, new_token};
+pub use totp::{TotpError, TotpSecret, TotpSetup, totp, verify_totp};
