@@ -12,12 +12,14 @@
 pub mod password;
 pub mod policy;
 mod random;
+pub mod recovery;
 pub mod secret;
 pub mod token;
 pub mod totp;
 
 pub use password::{PasswordHashError, hash_password, needs_rehash, verify_password};
 pub use policy::{PasswordPolicy, PasswordProblem};
+pub use recovery::{RecoveryCodes, hash_recovery_code, normalize_recovery_code};
 pub use secret::SecretString;
 pub use token::{hash_token, new_session_id, new_token};
 pub use totp::{TotpError, TotpSecret, TotpSetup, totp, verify_totp};
