@@ -138,6 +138,15 @@ mod tests {
     }
 
     #[test]
+    fn an_older_weaker_hash_still_verifies_and_asks_to_be_replaced() {
+        // The parameters come from the stored string, so raising ours locks nobody out.
+        // `echo -n password | argon2 somesaltsomesalt -id -t 3 -k 4096 -p 1 -l 32 -e`
+        let old = "$argon2id$v=19$m=4096,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$BvuA7SfebsIC3f4gSy7/Ei1s6+hsEfaOuCZMbl/y/Sg";
+        assert!(verify_password("password", old));
+        assert!(needs_rehash(old));
+    }
+
+    #[test]
     fn unicode_forms_verify_alike() {
         // "é" precomposed (U+00E9) and decomposed (e + U+0301) are one password after NFKC.
         let stored = hash_password("caf\u{e9} au lait, s'il vous pla\u{ee}t").expect("hash");

@@ -474,6 +474,8 @@ mod tests {
         assert!(!format!("{uri:?}").contains("GEZD"));
     }
 
+    /// Checked once by hand with real readers (2026-11-30): this setup's SVG, rasterised with
+    /// `rsvg-convert -w 400` and read by `zbarimg --raw`, gives back exactly the URI.
     #[test]
     fn qr_svg_is_a_labelled_scalable_image() {
         let setup = rfc_secret()
