@@ -421,6 +421,14 @@ impl Config {
         self.ocr.value.clone()
     }
 
+    /// Where people reach visanav: the public URL, else the listen address.
+    pub fn base_url(&self) -> String {
+        match &self.public_url.value {
+            Some(u) => u.clone(),
+            None => format!("http://{}", self.listen.value),
+        }
+    }
+
     /// The public URL's host name, which the server accepts besides loopback names.
     pub fn public_host(&self) -> Option<String> {
         let url = self.public_url.value.as_deref()?;

@@ -5,6 +5,7 @@ mod config;
 mod knowledge_cmd;
 mod notice_cmd;
 mod plan_cmd;
+mod user_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,9 @@ struct Cli {
     /// Knowledge directory to use instead of the built-in knowledge base.
     #[arg(long, global = true, env = "VISANAV_KNOWLEDGE_DIR", value_name = "DIR")]
     knowledge_dir: Option<PathBuf>,
+    /// Act as this account (its email address) instead of the machine's local account.
+    #[arg(long = "as", global = true, value_name = "EMAIL")]
+    act_as: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -57,9 +61,12 @@ struct Cli {
 enum Command {
     /// Start the web server.
     Serve {
-        /// Address to listen on (loopback only until sign-in exists).
+        /// Address to listen on (a non-loopback address needs an https --public-url).
         #[arg(long, env = "VISANAV_LISTEN", value_name = "ADDR")]
         listen: Option<String>,
+        /// The https address people use (behind a TLS reverse proxy).
+        #[arg(long, env = "VISANAV_PUBLIC_URL", value_name = "URL")]
+        public_url: Option<String>,
     },
     /// Database maintenance.
     Db {
@@ -93,6 +100,11 @@ enum Command {
         #[command(subcommand)]
         command: notice_cmd::NoticeCommand,
     },
+    /// Accounts: add, sign-in links, list, disable, enable, reset a second factor.
+    User {
+        #[command(subcommand)]
+        command: user_cmd::UserCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -118,15 +130,14 @@ fn origin(m: &ArgMatches, id: &str) -> Origin {
 }
 
 fn overrides(cli: &Cli, m: &ArgMatches) -> Overrides {
-    let listen = match &cli.command {
-        Command::Serve { listen: Some(l) } => {
-            let sub = m.subcommand_matches("serve");
-            Some((
-                l.clone(),
-                sub.map(|s| origin(s, "listen")).unwrap_or(Origin::Flag),
-            ))
-        }
-        _ => None,
+    let sub = m.subcommand_matches("serve");
+    let from_serve = |id: &str| sub.map(|s| origin(s, id)).unwrap_or(Origin::Flag);
+    let (listen, public_url) = match &cli.command {
+        Command::Serve { listen, public_url } => (
+            listen.clone().map(|l| (l, from_serve("listen"))),
+            public_url.clone().map(|u| (u, from_serve("public_url"))),
+        ),
+        _ => (None, None),
     };
     // Global args are readable from the top-level matches after clap propagates them.
     let global = |id: &str| {
@@ -158,6 +169,9 @@ fn overrides(cli: &Cli, m: &ArgMatches) -> Overrides {
     if let Some((l, origin)) = listen {
         o.set("listen", Some(l), origin);
     }
+    if let Some((u, origin)) = public_url {
+        o.set("public_url", Some(u), origin);
+    }
     o
 }
 
@@ -181,6 +195,18 @@ impl Ctx {
             knowledge: Arc::new(knowledge),
             actor: visanav_store::Actor::local(),
         })
+    }
+
+    /// Acts as the account with this address (`--as EMAIL`) rather than the local account.
+    async fn acting_as(mut self, email: Option<&str>) -> Result<Ctx> {
+        let Some(email) = email else { return Ok(self) };
+        let store = self.open_store(true).await?;
+        let mut tx = store.begin(visanav_store::TxMode::Read).await?;
+        let found = user_cmd::account_id(&mut tx, email).await;
+        tx.rollback().await?;
+        store.close().await;
+        self.actor = visanav_store::Actor::operator(found?);
+        Ok(self)
     }
 
     pub async fn open_store(&self, migrate: bool) -> Result<Store> {
@@ -338,16 +364,20 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
             db(command, &ctx).await
         }
         Command::Case { command } => {
-            let ctx = Ctx::new(config)?;
+            let ctx = Ctx::new(config)?.acting_as(cli.act_as.as_deref()).await?;
             cases::run(command, &ctx).await
         }
         Command::Plan(args) => {
-            let ctx = Ctx::new(config)?;
+            let ctx = Ctx::new(config)?.acting_as(cli.act_as.as_deref()).await?;
             plan_cmd::run(args, &ctx).await
         }
         Command::Notice { command } => {
-            let ctx = Ctx::new(config)?;
+            let ctx = Ctx::new(config)?.acting_as(cli.act_as.as_deref()).await?;
             notice_cmd::run(command, &ctx).await
+        }
+        Command::User { command } => {
+            let ctx = Ctx::new(config)?;
+            user_cmd::run(command, &ctx).await
         }
         Command::Serve { .. } => {
             init_logging(&config.log.value);
@@ -438,10 +468,18 @@ fn failed_migration_advice(failed: &[i64], url: &str) -> String {
 
 async fn serve(ctx: &Ctx) -> Result<ExitCode> {
     let addr = ctx.config.listen.value;
-    if !addr.ip().is_loopback() {
+    let https = ctx
+        .config
+        .public_url
+        .value
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    if !addr.ip().is_loopback() && !https {
         bail!(
-            "refusing to listen on {addr}: visanav has no sign-in yet, so it serves only this machine. \
-             Use a loopback address such as 127.0.0.1:8080 (and a reverse proxy with authentication if you must expose it)"
+            "refusing to listen on {addr} without an https public address: sign-in cookies and \
+             passwords must not cross a network in clear. Put visanav behind a TLS reverse proxy \
+             and set --public-url https://your.host (or public_url in the config), or listen on \
+             a loopback address such as 127.0.0.1:8080"
         );
     }
     let store = ctx.open_store(true).await?;
@@ -459,11 +497,12 @@ async fn serve(ctx: &Ctx) -> Result<ExitCode> {
     );
     println!("Press Ctrl-C to stop.");
     tracing::info!(%local, "listening");
-    let server = visanav_server::ServerConfig::new(
+    let mut server = visanav_server::ServerConfig::new(
         local,
         ctx.config.public_host().as_deref(),
         ctx.config.request_timeout.value,
     );
+    server.sessions.secure = https;
     let extractor = visanav_extract::Extractor::new(ctx.config.extract_config());
     let state =
         visanav_server::AppState::new(store.clone(), ctx.knowledge.clone(), server, extractor);

@@ -1,24 +1,15 @@
 //! The JSON API under `/api/v1`: case facts without personal data. Errors are
 //! `application/problem+json`.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
 
 use crate::AppState;
 use crate::error::{ApiError, AppError};
 use crate::request::{ApiCase, CurrentActor};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/cases", get(cases))
-        .route("/cases/{id}", get(case))
-        .fallback(not_found)
-}
-
-async fn not_found() -> ApiError {
+pub async fn not_found() -> ApiError {
     ApiError(AppError::new(
         StatusCode::NOT_FOUND,
         "Not found",
@@ -27,7 +18,7 @@ async fn not_found() -> ApiError {
 }
 
 /// Case summaries without personal data.
-async fn cases(
+pub async fn cases(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -49,7 +40,7 @@ async fn cases(
 }
 
 /// One case's non-personal facts: identifiers, dates, status history, refusal and documents.
-async fn case(ApiCase(loaded): ApiCase) -> impl IntoResponse {
+pub async fn case(ApiCase(loaded): ApiCase) -> impl IntoResponse {
     let stored = loaded.stored;
     let c = stored.case;
     axum::Json(serde_json::json!({

@@ -4,11 +4,13 @@
 //! loopback (the CLI enforces that) and answers only to its own host names.
 
 mod api;
+pub mod auth;
 pub mod error;
 pub mod middleware;
 mod notices;
 mod pages;
 pub mod request;
+pub mod session;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,9 +18,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, any, get, post};
 use jiff::Timestamp;
 use visanav_core::knowledge::Knowledge;
 use visanav_extract as extract;
@@ -60,6 +63,8 @@ pub struct AppState {
     pub server: Arc<ServerConfig>,
     /// Reads uploaded files; shared, so it limits how many are read at once.
     pub extractor: visanav_extract::Extractor,
+    /// Sign-in and second-factor attempts, per address and per client.
+    pub throttle: Arc<auth::Throttle>,
 }
 
 impl AppState {
@@ -77,6 +82,10 @@ impl AppState {
             clock: Clock::system(),
             server: Arc::new(server),
             extractor,
+            throttle: Arc::new(auth::Throttle::new(
+                10,
+                std::time::Duration::from_secs(15 * 60),
+            )),
         }
     }
 
@@ -86,24 +95,97 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
+/// Who a route is for, so the access test can check every route, including ones added later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Anyone: knowledge pages, static files, signing in.
+    Public,
+    /// A signed-in person, about their own account or cases in general.
+    SignedIn,
+    /// One case, named by `{id}`: only people it is visible to; everyone else gets 404.
+    Case,
+}
+
+/// One route: its path, its methods, who it is for, and its handlers.
+pub struct Route {
+    pub path: &'static str,
+    pub methods: &'static [Method],
+    pub audience: Audience,
+    handler: MethodRouter<AppState>,
+}
+
+const GET: &[Method] = &[Method::GET];
+const POST: &[Method] = &[Method::POST];
+const GET_POST: &[Method] = &[Method::GET, Method::POST];
+
+fn route(
+    path: &'static str,
+    methods: &'static [Method],
+    audience: Audience,
+    handler: MethodRouter<AppState>,
+) -> Route {
+    Route {
+        path,
+        methods,
+        audience,
+        handler,
+    }
+}
+
+/// Every route of the server. The router is built from this list and the access test walks
+/// it, so a route cannot exist without being checked.
+pub fn routes() -> Vec<Route> {
+    use Audience::{Case, Public, SignedIn};
     let upload_limit = DefaultBodyLimit::max(extract::MAX_UPLOAD_BYTES + 64 * 1024);
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/statuses", get(pages::statuses))
-        .route("/statuses/{slug}", get(pages::status))
-        .route("/posts/{code}", get(pages::post))
-        .route("/cases/{id}", get(pages::case))
-        .route(
+    vec![
+        route("/", GET, Public, get(pages::home)),
+        route("/statuses", GET, Public, get(pages::statuses)),
+        route("/statuses/{slug}", GET, Public, get(pages::status)),
+        route("/posts/{code}", GET, Public, get(pages::post)),
+        route("/cases/{id}", GET, Case, get(pages::case)),
+        route(
             "/cases/{id}/notice",
+            GET_POST,
+            Case,
             get(notices::new).post(notices::read).layer(upload_limit),
-        )
-        .route("/cases/{id}/notice/apply", post(notices::apply))
-        .route("/static/site.css", get(stylesheet))
-        .route("/static/favicon.svg", get(favicon))
-        .route("/favicon.ico", get(favicon))
-        .route("/healthz", get(healthz))
-        .nest("/api/v1", api::router())
+        ),
+        route("/cases/{id}/notice/apply", POST, Case, post(notices::apply)),
+        route(
+            "/sign-in",
+            GET_POST,
+            Public,
+            get(auth::sign_in_form).post(auth::sign_in),
+        ),
+        route(
+            "/sign-in/code",
+            GET_POST,
+            SignedIn,
+            get(auth::code_form).post(auth::code),
+        ),
+        route(
+            "/sign-in/link",
+            GET_POST,
+            Public,
+            get(auth::link_form).post(auth::link),
+        ),
+        route("/sign-out", POST, SignedIn, post(auth::sign_out)),
+        route("/account", GET, SignedIn, get(auth::account)),
+        route("/static/site.css", GET, Public, get(stylesheet)),
+        route("/static/favicon.svg", GET, Public, get(favicon)),
+        route("/favicon.ico", GET, Public, get(favicon)),
+        route("/healthz", GET, Public, get(healthz)),
+        route("/api/v1/cases", GET, SignedIn, get(api::cases)),
+        route("/api/v1/cases/{id}", GET, Case, get(api::case)),
+        route("/api/v1/{*rest}", GET_POST, Public, any(api::not_found)),
+    ]
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for r in routes() {
+        router = router.route(r.path, r.handler);
+    }
+    router
         .fallback(pages::not_found)
         .route_layer(axum::middleware::from_fn(middleware::record_route))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
@@ -129,7 +211,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -17,6 +17,7 @@ pub struct ServerConfig {
     /// and `Origin`. Always includes `localhost`, `127.0.0.1` and `::1`.
     pub allowed_hosts: Vec<String>,
     pub request_timeout: Duration,
+    pub sessions: crate::session::SessionConfig,
 }
 
 impl ServerConfig {
@@ -42,6 +43,7 @@ impl ServerConfig {
         ServerConfig {
             allowed_hosts,
             request_timeout,
+            sessions: crate::session::SessionConfig::default(),
         }
     }
 

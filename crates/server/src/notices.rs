@@ -17,8 +17,10 @@ use visanav_store::{
     DraftId, DuplicatePolicy, EpisodeChoice, NewDraft, NewNotice, NoticeDraft, StoredCase,
 };
 
+use crate::auth::stale_form;
 use crate::pages::render;
 use crate::request::{LoadedCase, PageCase};
+use crate::session::{csrf_ok, csrf_token};
 use crate::{AppError, AppState};
 
 #[derive(askama::Template)]
@@ -27,6 +29,7 @@ struct FormPage {
     disclaimer: &'static str,
     case_id: String,
     short_id: String,
+    csrf: String,
     error: Option<String>,
 }
 
@@ -34,6 +37,7 @@ struct FormPage {
 #[template(path = "notice_preview.html")]
 struct PreviewPage {
     disclaimer: &'static str,
+    csrf: String,
     case_id: String,
     short_id: String,
     draft_id: String,
@@ -68,11 +72,13 @@ struct PreviewPage {
     procedure: Option<String>,
 }
 
-fn form(stored: &StoredCase, error: Option<String>, status: StatusCode) -> Response {
+fn form(loaded: &LoadedCase, error: Option<String>, status: StatusCode) -> Response {
+    let stored = &loaded.stored;
     let mut r = render(&FormPage {
         disclaimer: NOT_LEGAL_ADVICE,
         case_id: stored.id.to_string(),
         short_id: stored.id.short().to_string(),
+        csrf: csrf_token(&loaded.session),
         error,
     });
     *r.status_mut() = status;
@@ -80,21 +86,21 @@ fn form(stored: &StoredCase, error: Option<String>, status: StatusCode) -> Respo
 }
 
 pub async fn new(PageCase(loaded): PageCase) -> Response {
-    form(&loaded.stored, None, StatusCode::OK)
+    form(&loaded, None, StatusCode::OK)
 }
 
 /// Reads a notice for a case (its post as the hint), or the form again with the reason.
 fn read_for(
     state: &AppState,
-    stored: &StoredCase,
+    loaded: &LoadedCase,
     text: &str,
 ) -> Result<NoticeReading, Box<Response>> {
     state
         .notice_reader
-        .read(text, Some(&stored.case.post))
+        .read(text, Some(&loaded.stored.case.post))
         .map_err(|e| {
             Box::new(form(
-                stored,
+                loaded,
                 Some(e.to_string()),
                 StatusCode::PAYLOAD_TOO_LARGE,
             ))
@@ -106,12 +112,14 @@ const TOO_LARGE: &str = "That file is larger than 10 MB. Upload a smaller photo 
 
 /// What the form sent: pasted text and/or one file.
 struct Submitted {
+    csrf: String,
     pasted: String,
     upload: Option<(Vec<u8>, String)>,
 }
 
 async fn fields(mut multipart: Multipart) -> Result<Submitted, (StatusCode, String)> {
     let mut out = Submitted {
+        csrf: String::new(),
         pasted: String::new(),
         upload: None,
     };
@@ -131,6 +139,7 @@ async fn fields(mut multipart: Multipart) -> Result<Submitted, (StatusCode, Stri
         let file_name = field.file_name().unwrap_or_default().to_string();
         let bytes = field.bytes().await.map_err(unreadable)?;
         match name.as_str() {
+            "csrf" => out.csrf = String::from_utf8_lossy(&bytes).into_owned(),
             "text" => out.pasted = String::from_utf8_lossy(&bytes).into_owned(),
             "file" if !file_name.is_empty() || !bytes.is_empty() => {
                 out.upload = Some((bytes.to_vec(), file_name))
@@ -154,20 +163,23 @@ pub async fn read(
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_UPLOAD_BYTES + 64 * 1024) {
         return Ok(form(
-            stored,
+            &loaded,
             Some(TOO_LARGE.into()),
             StatusCode::PAYLOAD_TOO_LARGE,
         ));
     }
     let submitted = match fields(multipart).await {
         Ok(s) => s,
-        Err((status, message)) => return Ok(form(stored, Some(message), status)),
+        Err((status, message)) => return Ok(form(&loaded, Some(message), status)),
     };
+    if !csrf_ok(&loaded.session, &submitted.csrf) {
+        return Err(stale_form());
+    }
     let (original, media_type, text) = match submitted.upload {
         Some((bytes, file_name)) => match extract_text(&state, bytes, &file_name).await? {
             Ok(read) => read,
             Err((status, message)) => {
-                let mut page = form(stored, Some(message), status);
+                let mut page = form(&loaded, Some(message), status);
                 if status == StatusCode::SERVICE_UNAVAILABLE {
                     // Busy is the server's state, not the file's: say when to come back.
                     page.headers_mut()
@@ -178,7 +190,7 @@ pub async fn read(
         },
         None if submitted.pasted.trim().is_empty() => {
             return Ok(form(
-                stored,
+                &loaded,
                 Some("Paste the notice's text or choose a file first.".into()),
                 StatusCode::BAD_REQUEST,
             ));
@@ -189,7 +201,7 @@ pub async fn read(
             submitted.pasted,
         ),
     };
-    let reading = match read_for(&state, stored, &text) {
+    let reading = match read_for(&state, &loaded, &text) {
         Ok(r) => r,
         Err(page) => return Ok(*page),
     };
@@ -204,7 +216,7 @@ pub async fn read(
         .await?;
     Ok(preview(
         &state,
-        stored,
+        &loaded,
         &draft_id,
         &reading,
         &Choices::default(),
@@ -251,6 +263,8 @@ async fn extract_text(
 /// What the person chose on the preview, sent back with "save".
 #[derive(Debug, Default)]
 struct Choices {
+    /// The form's CSRF token.
+    csrf: String,
     refused_on: Option<String>,
     /// "same" or "new": which refusal the notice belongs to.
     episode: Option<String>,
@@ -359,13 +373,14 @@ fn refusal_fields(
 
 fn preview(
     state: &AppState,
-    stored: &StoredCase,
+    loaded: &LoadedCase,
     draft_id: &DraftId,
     reading: &NoticeReading,
     choices: &Choices,
     error: Option<String>,
 ) -> Response {
     let k = &state.knowledge;
+    let stored = &loaded.stored;
     let lists = document_lists(k, reading, choices);
     let (refused_on, recorded) = refusal_fields(stored, reading, choices);
     let deadline = visanav_core::date::parse_date(&refused_on)
@@ -383,6 +398,7 @@ fn preview(
     };
     let page = PreviewPage {
         disclaimer: NOT_LEGAL_ADVICE,
+        csrf: csrf_token(&loaded.session),
         case_id: stored.id.to_string(),
         short_id: stored.id.short().to_string(),
         draft_id: draft_id.0.clone(),
@@ -426,6 +442,7 @@ fn parse_choices(body: &[u8]) -> (Option<DraftId>, Choices) {
     for (key, value) in form_urlencoded::parse(body) {
         match key.as_ref() {
             "draft" => draft = Some(DraftId(value.into_owned())),
+            "csrf" => choices.csrf = value.into_owned(),
             "refused_on" => choices.refused_on = Some(value.into_owned()),
             "episode" => choices.episode = Some(value.into_owned()),
             "confirm_case" => choices.confirm_case = value == "yes",
@@ -492,11 +509,14 @@ pub async fn apply(
     PageCase(loaded): PageCase,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let LoadedCase { actor, stored } = loaded;
+    let (actor, stored) = (&loaded.actor, &loaded.stored);
     let (draft_id, choices) = parse_choices(&body);
+    if !csrf_ok(&loaded.session, &choices.csrf) {
+        return Err(stale_form());
+    }
     let Some(draft_id) = draft_id else {
         return Ok(form(
-            &stored,
+            &loaded,
             Some("The form was incomplete; read the notice again.".into()),
             StatusCode::BAD_REQUEST,
         ));
@@ -504,20 +524,20 @@ pub async fn apply(
     let now = state.clock.now();
     let draft: NoticeDraft = state
         .store
-        .draft(&actor, &stored.id, &draft_id, now)
+        .draft(actor, &stored.id, &draft_id, now)
         .await
         .map_err(|e| AppError::from(e).with_case(stored.id.as_str()))?;
-    let reading = match read_for(&state, &stored, &draft.text) {
+    let reading = match read_for(&state, &loaded, &draft.text) {
         Ok(r) => r,
         Err(page) => return Ok(*page),
     };
     let today = today_at_post(&state.knowledge, &stored.case.post, now);
-    let (refusal, episode) = match decide(&state.knowledge, &stored, &reading, &choices, today) {
+    let (refusal, episode) = match decide(&state.knowledge, stored, &reading, &choices, today) {
         Ok(decided) => decided,
         Err(message) => {
             let page = preview(
                 &state,
-                &stored,
+                &loaded,
                 &draft_id,
                 &reading,
                 &choices,
@@ -538,7 +558,7 @@ pub async fn apply(
     };
     state
         .store
-        .apply_notice(&actor, &stored.id, &refusal, notice, now)
+        .apply_notice(actor, &stored.id, &refusal, notice, now)
         .await
         .map_err(|e| AppError::from(e).with_case(stored.id.as_str()))?;
     Ok((

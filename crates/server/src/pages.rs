@@ -9,7 +9,7 @@ use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::knowledge::{KVisaHandling, Post, Status, StatusSource};
 use visanav_core::plan::{DeadlineState, ExpiryStatus, Plan};
 
-use crate::request::{CurrentActor, PageCase};
+use crate::request::{AuthRejection, CurrentActor, PageCase};
 use crate::{AppError, AppState};
 
 pub(crate) fn render(t: &impl Template) -> Response {
@@ -38,6 +38,7 @@ pub struct CaseRow {
 #[template(path = "home.html")]
 struct Home {
     disclaimer: &'static str,
+    signed_in: bool,
     backend: &'static str,
     case_count: usize,
     cases: Vec<CaseRow>,
@@ -45,9 +46,17 @@ struct Home {
 
 pub async fn home(
     State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
+    signed: Result<CurrentActor, AuthRejection>,
 ) -> Result<Response, AppError> {
-    let cases = state.store.list_cases(&actor).await?;
+    let actor = match signed {
+        Ok(CurrentActor(actor)) => Some(actor),
+        Err(AuthRejection::SignIn { .. }) => None,
+        Err(other) => return Ok(other.into_response()),
+    };
+    let cases = match &actor {
+        Some(a) => state.store.list_cases(a).await?,
+        None => Vec::new(),
+    };
     let rows = cases
         .into_iter()
         .map(|c| CaseRow {
@@ -60,6 +69,7 @@ pub async fn home(
         .collect::<Vec<_>>();
     Ok(render(&Home {
         disclaimer: NOT_LEGAL_ADVICE,
+        signed_in: actor.is_some(),
         backend: state.store.backend().name(),
         case_count: rows.len(),
         cases: rows,

@@ -1,52 +1,232 @@
-//! Extractors: who is acting, and the case a route names, loaded once for every handler.
+//! Extractors: who is signed in, and the case a route names, loaded once for every handler.
 //!
-//! A handler that shows or changes a case takes a [`PageCase`] (or [`ApiCase`] under
-//! `/api`): the case id from the path is resolved among the actor's cases and the case is
-//! loaded, or the request ends with a 404 in the client's format. No handler repeats those
-//! lines, and none names an account.
+//! [`SignedIn`] reads the session cookie and finds the live session; without one a page is
+//! redirected to sign-in and the API answers 401. Accounts that must give a second factor
+//! (admins, firm members) are sent to give it before anything else. [`PageCase`] and
+//! [`ApiCase`] then resolve the route's `{id}` among the cases the actor may see and load it,
+//! or answer 404 in the client's format: another person's case looks exactly like one that
+//! does not exist. No handler repeats those lines, and none names an account.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use visanav_store::{Actor, StoredCase};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use visanav_store::{Actor, Session, StoredCase};
 
 use crate::AppState;
 use crate::error::{ApiError, AppError};
+use crate::session::session_ref;
 
-/// The account the request acts for. Until sign-in exists (the accounts issue) this is the
-/// local account: the server listens on loopback only and answers only to its own host
-/// names, so the person at this machine is the only one who can reach it.
+/// True for API requests (the router nests `/api/v1`, so the path seen inside it has lost
+/// its prefix: the original URI tells).
+fn is_api(parts: &Parts) -> bool {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(parts.uri.path(), |u| u.0.path())
+        .starts_with("/api/")
+}
+
+/// A live session and the actor it stands for.
 #[derive(Debug, Clone)]
-pub struct CurrentActor(pub Actor);
+pub struct SignedIn {
+    pub actor: Actor,
+    pub session: Session,
+    /// Whether the account must give a second factor (admins and firm members).
+    pub needs_second_factor: bool,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for CurrentActor {
-    type Rejection = Infallible;
+/// Why a request has no usable session.
+#[derive(Debug)]
+pub enum AuthRejection {
+    /// Not signed in (or the session ended): sign in, then come back to `next`.
+    SignIn {
+        next: String,
+        api: bool,
+    },
+    /// Signed in with a password, but this account must give its second factor first.
+    SecondFactor {
+        api: bool,
+    },
+    Store(AppError),
+}
 
-    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(CurrentActor(Actor::local()))
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        match self {
+            AuthRejection::SignIn { api: true, .. } => ApiError(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "Sign in first",
+                "This needs a signed-in session; sign in at /sign-in.",
+            ))
+            .into_response(),
+            AuthRejection::SecondFactor { api: true } => ApiError(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "Second factor needed",
+                "This account must give its second factor before it can see cases.",
+            ))
+            .into_response(),
+            AuthRejection::SignIn { next, api: false } => {
+                let to = format!("/sign-in?next={}", crate::auth::encode(&next));
+                (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+            }
+            AuthRejection::SecondFactor { api: false } => (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, "/sign-in/code".to_string())],
+            )
+                .into_response(),
+            AuthRejection::Store(e) => e.into_response(),
+        }
     }
 }
 
-/// The actor and the case named by the route's `{id}` (a case id, its short form, or the
-/// CEAC case number), loaded for the actor.
+/// The session the request's cookie names, live, with its actor — whether or not the second
+/// factor was given yet (the second-factor pages need that).
+#[derive(Debug, Clone)]
+pub struct FirstFactor(pub SignedIn);
+
+async fn signed_in(parts: &Parts, state: &AppState) -> Result<SignedIn, AuthRejection> {
+    let api = is_api(parts);
+    let next = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |u| &u.0)
+        .path_and_query()
+        .map_or("/".to_string(), |p| p.as_str().to_string());
+    let no = || AuthRejection::SignIn {
+        next: next.clone(),
+        api,
+    };
+    let cookie = state
+        .server
+        .sessions
+        .cookie_value(&parts.headers)
+        .ok_or_else(no)?;
+    let id_hash = visanav_auth::hash_token(&cookie);
+    let now = state.clock.now();
+    let mut tx = state
+        .store
+        .begin(visanav_store::TxMode::Write)
+        .await
+        .map_err(|e| AuthRejection::Store(e.into()))?;
+    let found = async {
+        let Some(session) = tx
+            .session(&id_hash, now, state.server.sessions.idle)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let needs = tx.requires_second_factor(&session.account).await?;
+        Ok::<_, visanav_store::StoreError>(Some((session, needs)))
+    }
+    .await;
+    let found = match found {
+        Ok(f) => {
+            tx.commit()
+                .await
+                .map_err(|e| AuthRejection::Store(e.into()))?;
+            f
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            return Err(AuthRejection::Store(e.into()));
+        }
+    };
+    let (session, needs_second_factor) = found.ok_or_else(no)?;
+    let actor = Actor::signed_in(
+        session.account.clone(),
+        session_ref(&session.id_hash),
+        session.mfa_ms.is_some(),
+    );
+    Ok(SignedIn {
+        actor,
+        session,
+        needs_second_factor,
+    })
+}
+
+impl FromRequestParts<AppState> for FirstFactor {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        signed_in(parts, state).await.map(FirstFactor)
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let s = signed_in(parts, state).await?;
+        if s.needs_second_factor && !s.actor.has_second_factor() {
+            return Err(AuthRejection::SecondFactor { api: is_api(parts) });
+        }
+        Ok(s)
+    }
+}
+
+/// The actor of a fully signed-in session.
+#[derive(Debug, Clone)]
+pub struct CurrentActor(pub Actor);
+
+impl FromRequestParts<AppState> for CurrentActor {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        SignedIn::from_request_parts(parts, state)
+            .await
+            .map(|s| CurrentActor(s.actor))
+    }
+}
+
+/// The signed-in actor and the case named by the route's `{id}` (a case id, its short form,
+/// or the CEAC case number), loaded for the actor.
 #[derive(Debug)]
 pub struct LoadedCase {
     pub actor: Actor,
+    pub session: Session,
     pub stored: StoredCase,
 }
 
-async fn load(parts: &mut Parts, state: &AppState) -> Result<LoadedCase, AppError> {
+async fn load(parts: &mut Parts, state: &AppState) -> Result<LoadedCase, Response> {
+    let signed = SignedIn::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let api = is_api(parts);
+    let fail = |e: AppError| {
+        if api {
+            ApiError(e).into_response()
+        } else {
+            e.into_response()
+        }
+    };
     let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
         .await
-        .map_err(|_| AppError::not_found("This address does not name a case."))?;
+        .map_err(|_| fail(AppError::not_found("This address does not name a case.")))?;
     let query = params
         .get("id")
-        .ok_or_else(|| AppError::not_found("This address does not name a case."))?;
-    let Ok(CurrentActor(actor)) = CurrentActor::from_request_parts(parts, state).await;
-    let stored = state.store.find_case(&actor, query).await?;
-    Ok(LoadedCase { actor, stored })
+        .ok_or_else(|| fail(AppError::not_found("This address does not name a case.")))?;
+    let stored = state
+        .store
+        .find_case(&signed.actor, query)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    Ok(LoadedCase {
+        actor: signed.actor,
+        session: signed.session,
+        stored,
+    })
 }
 
 /// A case for a page: a missing case is an HTML "Case not found" page.
@@ -54,7 +234,7 @@ async fn load(parts: &mut Parts, state: &AppState) -> Result<LoadedCase, AppErro
 pub struct PageCase(pub LoadedCase);
 
 impl FromRequestParts<AppState> for PageCase {
-    type Rejection = AppError;
+    type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -69,12 +249,30 @@ impl FromRequestParts<AppState> for PageCase {
 pub struct ApiCase(pub LoadedCase);
 
 impl FromRequestParts<AppState> for ApiCase {
-    type Rejection = ApiError;
+    type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        load(parts, state).await.map(ApiCase).map_err(ApiError)
+        load(parts, state).await.map(ApiCase)
+    }
+}
+
+/// The client's address when the server knows it (served with connect info), for throttling.
+/// Never logged.
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
     }
 }

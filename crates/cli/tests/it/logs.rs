@@ -98,11 +98,11 @@ fn no_personal_data_in_logs_at_debug_level() {
     // The web preview of a pasted notice: personal text in a request body.
     let boundary = "visanavLOGboundary";
     let text = std::fs::read_to_string(notice).expect("notice");
+    let csrf = server.csrf(&id);
     let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{text}\r\n--{boundary}--\r\n"
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{text}\r\n--{boundary}--\r\n"
     );
-    let (code, _, preview) = http_post(
-        &server.addr,
+    let (code, _, preview) = server.post(
         &format!("/cases/{id}/notice"),
         &format!("multipart/form-data; boundary={boundary}"),
         body.as_bytes(),

@@ -58,13 +58,18 @@ fn web_notice_paste_preview_correct_and_save() {
          your passport.\n<script>alert(1)</script>\n"
     );
     let boundary = "visanavTESTboundary";
+    // Without the session cookie the case page sends to sign-in: nothing of the case shows.
+    let (code, head, body) = http_get(&server.addr, &format!("/cases/{id}"));
+    assert_eq!(code, 303, "{head}");
+    assert!(head.to_ascii_lowercase().contains("location: /sign-in?next="), "{head}");
+    assert!(!body.contains("MNL"), "{body}");
+    let csrf = server.csrf(&id);
     let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{notice}\r\n--{boundary}\r\n\
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{notice}\r\n--{boundary}\r\n\
          Content-Disposition: form-data; name=\"file\"; filename=\"\"\r\nContent-Type: application/octet-stream\r\n\r\n\r\n--{boundary}--\r\n"
     );
     let ctype = format!("multipart/form-data; boundary={boundary}");
-    let (code, _, preview) = http_post(
-        &server.addr,
+    let (code, _, preview) = server.post(
         &format!("/cases/{id}/notice"),
         &ctype,
         body.as_bytes(),
@@ -114,11 +119,11 @@ fn web_notice_paste_preview_correct_and_save() {
 
     // The person corrects the reading: adds the I-134 the reader could not see, saves.
     let form = format!(
-        "draft={}&refused_on={refused}&doc=police_certificate&doc=i134_support",
+        "draft={}&csrf={}&refused_on={refused}&doc=police_certificate&doc=i134_support",
         form_value(&input_value(&preview, "draft")),
+        form_value(&input_value(&preview, "csrf")),
     );
-    let cross = http_post(
-        &server.addr,
+    let cross = server.post(
         &format!("/cases/{id}/notice/apply"),
         "application/x-www-form-urlencoded",
         form.as_bytes(),
@@ -128,8 +133,7 @@ fn web_notice_paste_preview_correct_and_save() {
         cross.0, 403,
         "another site cannot write through the visitor's browser"
     );
-    let (code, headers, _) = http_post(
-        &server.addr,
+    let (code, headers, _) = server.post(
         &format!("/cases/{id}/notice/apply"),
         "application/x-www-form-urlencoded",
         form.as_bytes(),

@@ -117,6 +117,8 @@ impl Env {
 pub(crate) struct Server {
     pub(crate) child: Child,
     pub(crate) addr: String,
+    /// The session cookie of the local account, signed in with `visanav user link`.
+    pub(crate) cookie: String,
     /// Everything the server wrote to stderr (its log), drained so it never blocks.
     stderr: Option<std::thread::JoinHandle<String>>,
 }
@@ -159,15 +161,43 @@ impl Server {
             let _ = err.read_to_end(&mut log);
             String::from_utf8_lossy(&log).into_owned()
         });
+        let cookie = sign_in_locally(env, &addr);
         Server {
             child,
             addr,
+            cookie,
             stderr: Some(stderr),
         }
     }
 
+    /// A GET as the signed-in local account.
     pub(crate) fn get(&self, path: &str) -> (u16, String, String) {
-        http_get(&self.addr, path)
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nCookie: {}\r\nConnection: close\r\n\r\n",
+            self.addr, self.cookie
+        );
+        http_exchange(&self.addr, request.as_bytes())
+    }
+
+    /// The CSRF token the signed-in session's forms carry (read off the notice form).
+    pub(crate) fn csrf(&self, case_id: &str) -> String {
+        let (_, _, page) = self.get(&format!("/cases/{case_id}/notice"));
+        let marker = "name=\"csrf\" value=\"";
+        let start = page.find(marker).expect("a csrf field") + marker.len();
+        page[start..].split('"').next().expect("value").to_string()
+    }
+
+    /// A POST as the signed-in local account, with extra headers.
+    pub(crate) fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+        extra: &[(&str, &str)],
+    ) -> (u16, String, String) {
+        let mut headers = vec![("Cookie", self.cookie.as_str())];
+        headers.extend_from_slice(extra);
+        http_post(&self.addr, path, content_type, body, &headers)
     }
 
     /// Sends SIGINT and returns the exit status.
@@ -203,6 +233,33 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+/// Signs the local account in as a person would: `visanav user link` prints a one-time link,
+/// and pressing its button gives the session cookie.
+fn sign_in_locally(env: &Env, addr: &str) -> String {
+    let out = env.ok(&["user", "link"]);
+    let token = out
+        .split("token=")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .expect("a sign-in link");
+    let (code, head, body) = http_post(
+        addr,
+        "/sign-in/link",
+        "application/x-www-form-urlencoded",
+        format!("token={token}").as_bytes(),
+        &[("Sec-Fetch-Site", "same-origin")],
+    );
+    assert_eq!(code, 303, "signing in with the link: {head}\n{body}");
+    head.lines()
+        .find_map(|l| {
+            let l = l
+                .strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))?;
+            l.split(';').next().map(str::to_string)
+        })
+        .expect("a session cookie")
 }
 
 /// A minimal HTTP/1.1 GET: status, headers, body.

@@ -13,7 +13,7 @@ use visanav_core::casefile::{CaseFile, Format};
 use visanav_core::knowledge::Knowledge;
 use visanav_extract::{ExtractConfig, Extractor};
 use visanav_server::{AppState, Clock, ServerConfig};
-use visanav_store::{Actor, CaseId, Crypto, DuplicatePolicy, Store};
+use visanav_store::{AccountId, Actor, CaseId, Crypto, DuplicatePolicy, NewSession, Store, TxMode};
 
 pub const EXAMPLE: &str = include_str!("../../../../examples/k1-manila-221g.toml");
 /// The host a browser on this machine sends.
@@ -22,8 +22,17 @@ pub const HOST: &str = "127.0.0.1:8080";
 pub struct App {
     pub store: Store,
     pub knowledge: Arc<Knowledge>,
+    /// The local account, signed in: what `get` and `post` send.
+    pub me: Browser,
     router: Router,
     _dir: tempfile::TempDir,
+}
+
+/// A browser's session: its cookie and the CSRF token its forms carry.
+#[derive(Debug, Clone, Default)]
+pub struct Browser {
+    pub cookie: Option<String>,
+    pub csrf: String,
 }
 
 /// A response, its body read as text.
@@ -121,12 +130,19 @@ impl App {
             Extractor::new(extract),
         )
         .with_clock(Clock::fixed(at));
+        let me = session_for(&store, &AccountId::local(), true, at).await;
         App {
             router: visanav_server::router(state),
             store,
             knowledge,
+            me,
             _dir: dir,
         }
+    }
+
+    /// A signed-in browser for `account` (with or without its second factor given).
+    pub async fn browser(&self, account: &AccountId, second_factor: bool) -> Browser {
+        session_for(&self.store, account, second_factor, now()).await
     }
 
     pub fn case_file(&self, toml: &str) -> CaseFile {
@@ -167,21 +183,30 @@ impl App {
     }
 
     pub async fn get(&self, path: &str) -> Resp {
-        self.send(
-            Request::get(path)
-                .header(header::HOST, HOST)
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
+        self.get_as(&self.me, path).await
     }
 
-    /// A form post as visanav's own page sends it.
+    pub async fn get_as(&self, who: &Browser, path: &str) -> Resp {
+        let mut request = Request::get(path).header(header::HOST, HOST);
+        if let Some(c) = &who.cookie {
+            request = request.header(header::COOKIE, c);
+        }
+        self.send(request.body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// A form post as visanav's own page sends it (with the session's CSRF token).
     pub async fn post_form(&self, path: &str, body: &str) -> Resp {
-        self.post(
+        self.post_form_as(&self.me, path, body).await
+    }
+
+    pub async fn post_form_as(&self, who: &Browser, path: &str, body: &str) -> Resp {
+        let body = format!("{body}&csrf={}", who.csrf);
+        self.post_as(
+            who,
             path,
             "application/x-www-form-urlencoded",
-            body.as_bytes().to_vec(),
+            body.into_bytes(),
             &[("sec-fetch-site", "same-origin")],
         )
         .await
@@ -194,10 +219,25 @@ impl App {
         body: Vec<u8>,
         headers: &[(&str, &str)],
     ) -> Resp {
+        self.post_as(&self.me, path, content_type, body, headers)
+            .await
+    }
+
+    pub async fn post_as(
+        &self,
+        who: &Browser,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let mut request = Request::post(path)
             .header(header::HOST, HOST)
             .header(header::CONTENT_TYPE, content_type)
             .header(header::CONTENT_LENGTH, body.len());
+        if let Some(c) = &who.cookie {
+            request = request.header(header::COOKIE, c);
+        }
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -207,7 +247,10 @@ impl App {
 
     /// Posts a notice's text to the read form, as the browser does (multipart).
     pub async fn read_notice(&self, case: &CaseId, text: &str) -> Resp {
-        let (ctype, body) = multipart(&[("text", None, text.as_bytes())]);
+        let (ctype, body) = multipart(&[
+            ("csrf", None, self.me.csrf.as_bytes()),
+            ("text", None, text.as_bytes()),
+        ]);
         self.post(
             &format!("/cases/{case}/notice"),
             &ctype,
@@ -215,6 +258,35 @@ impl App {
             &[("sec-fetch-site", "same-origin")],
         )
         .await
+    }
+}
+
+/// A session made directly in the store, as signing in would make it.
+async fn session_for(store: &Store, account: &AccountId, mfa: bool, at: Timestamp) -> Browser {
+    let (id, hash) = visanav_auth::new_session_id();
+    let mut tx = store.begin(TxMode::Write).await.expect("begin");
+    tx.create_session(
+        NewSession {
+            id_hash: &hash,
+            account,
+            csrf_secret: "test-csrf-secret",
+            label: "test",
+            mfa_done: mfa,
+        },
+        at,
+        jiff::SignedDuration::from_hours(12),
+    )
+    .await
+    .expect("session");
+    let session = tx
+        .session(&hash, at, jiff::SignedDuration::from_hours(1))
+        .await
+        .expect("read")
+        .expect("live");
+    tx.commit().await.expect("commit");
+    Browser {
+        cookie: Some(format!("visanav={}", id.expose())),
+        csrf: visanav_server::session::csrf_token(&session),
     }
 }
 

@@ -2,6 +2,7 @@
 //! requests sent with tower's `oneshot`, no sockets and no binary. Tests that need the
 //! binary (start-up, signals, the CLI) live in `crates/cli/tests/it`.
 
+mod access;
 mod harness;
 mod notices;
 mod routes;

@@ -201,10 +201,9 @@ async fn uploads_are_judged_by_their_bytes_and_errors_are_plain() {
         let path = path.clone();
         let app = &app;
         async move {
-            let borrowed: Vec<(&str, Option<&str>, &[u8])> = fields
-                .iter()
-                .map(|(n, f, b)| (*n, *f, b.as_slice()))
-                .collect();
+            let mut borrowed: Vec<(&str, Option<&str>, &[u8])> =
+                vec![("csrf", None, app.me.csrf.as_bytes())];
+            borrowed.extend(fields.iter().map(|(n, f, b)| (*n, *f, b.as_slice())));
             let (ctype, body) = multipart(&borrowed);
             app.post(&path, &ctype, body, &[("sec-fetch-site", "same-origin")])
                 .await
@@ -288,7 +287,10 @@ async fn a_busy_reader_says_try_again_instead_of_piling_up() {
     let id = app.add_case(EXAMPLE).await;
     let png = b"\x89PNG\r\n\x1a\n a photo of the letter".to_vec();
     let path = format!("/cases/{id}/notice");
-    let (ctype, body) = multipart(&[("file", Some("letter.png"), png.as_slice())]);
+    let (ctype, body) = multipart(&[
+        ("csrf", None, app.me.csrf.as_bytes()),
+        ("file", Some("letter.png"), png.as_slice()),
+    ]);
     let upload = || {
         app.post(
             &path,
@@ -328,7 +330,10 @@ async fn a_request_that_takes_too_long_is_answered_and_saves_nothing() {
     )
     .await;
     let id = app.add_case(EXAMPLE).await;
-    let (ctype, body) = multipart(&[("file", Some("letter.png"), b"\x89PNG\r\n\x1a\n photo")]);
+    let (ctype, body) = multipart(&[
+        ("csrf", None, app.me.csrf.as_bytes()),
+        ("file", Some("letter.png"), b"\x89PNG\r\n\x1a\n photo"),
+    ]);
     let r = app
         .post(
             &format!("/cases/{id}/notice"),

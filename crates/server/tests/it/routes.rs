@@ -106,16 +106,17 @@ async fn writes_from_other_sites_are_refused() {
     let app = App::new().await;
     let id = app.add_case(EXAMPLE).await;
     let path = format!("/cases/{id}/notice/apply");
-    let form = "draft=x";
+    let form = format!("draft=x&csrf={}", app.me.csrf);
     let post = |headers: Vec<(&'static str, String)>| {
         let path = path.clone();
+        let form = form.clone();
         let app = &app;
         async move {
             let owned: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
             app.post(
                 &path,
                 "application/x-www-form-urlencoded",
-                form.as_bytes().to_vec(),
+                form.clone().into_bytes(),
                 &owned,
             )
             .await
