@@ -23,8 +23,6 @@ use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
 
-pub use crate::url::Tls;
-
 /// The sender used when `smtp.from` is not set. Good enough for the outbox directory; a real
 /// SMTP server needs an address on a domain it sends for, so [`Mailer::new`] refuses this one
 /// together with `smtp.url`.

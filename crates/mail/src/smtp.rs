@@ -41,7 +41,7 @@ impl Smtp {
     pub fn new(server: Server, hello_domain: &str) -> Result<Smtp, MailError> {
         let tls = match server.tls {
             Tls::None => None,
-            Tls::Implicit | Tls::StartTls => Some(
+            Tls::Implicit | Tls::Starttls => Some(
                 TlsParameters::new(server.host.clone()).map_err(|e| MailError::Config {
                     setting: "smtp.url",
                     problem: format!("cannot set up TLS for {}: {e}", server.address()),
@@ -80,7 +80,7 @@ impl Smtp {
     ) -> Result<(), MailError> {
         let implicit = match self.server.tls {
             Tls::Implicit => self.tls.clone(),
-            Tls::StartTls | Tls::None => None,
+            Tls::Starttls | Tls::None => None,
         };
         let mut conn = AsyncSmtpConnection::connect_tokio1(
             (self.server.host.as_str(), self.server.port),
@@ -113,7 +113,7 @@ impl Smtp {
         email: &lettre::Message,
         step: &mut SmtpStep,
     ) -> Result<(), MailError> {
-        if let (Tls::StartTls, Some(tls)) = (self.server.tls, &self.tls) {
+        if let (Tls::Starttls, Some(tls)) = (self.server.tls, &self.tls) {
             *step = SmtpStep::Tls;
             if !conn.can_starttls() {
                 return Err(self.fail(

@@ -26,11 +26,11 @@ const NO_HOST: &str =
 
 /// How the connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tls {
+pub(crate) enum Tls {
     /// TLS from the first byte (`smtps://`).
     Implicit,
     /// Plain connect, then STARTTLS, which the server must offer (`smtp://`).
-    StartTls,
+    Starttls,
     /// No TLS at all (`smtp://…?tls=none`): a local test server only.
     None,
 }
@@ -116,11 +116,11 @@ pub(crate) fn parse(raw: &str) -> Result<Server, MailError> {
             "{shown} has a path; the URL names only a server: {FORMS}"
         )));
     }
-    let mut tls = if secure { Tls::Implicit } else { Tls::StartTls };
+    let mut tls = if secure { Tls::Implicit } else { Tls::Starttls };
     for (k, v) in u.query_pairs() {
         match (k.as_ref(), v.as_ref(), secure) {
             ("tls", "none", false) => tls = Tls::None,
-            ("tls", "starttls" | "required", false) => tls = Tls::StartTls,
+            ("tls", "starttls" | "required", false) => tls = Tls::Starttls,
             ("tls", _, true) => {
                 return Err(problem(format!(
                     "{shown}: smtps:// always uses TLS and takes no tls= option; for no TLS use smtp://HOST:PORT?tls=none"
@@ -162,7 +162,7 @@ pub(crate) fn parse(raw: &str) -> Result<Server, MailError> {
     let port = match (u.port(), tls) {
         (Some(p), _) => p,
         (None, Tls::Implicit) => 465,
-        (None, Tls::StartTls) => 587,
+        (None, Tls::Starttls) => 587,
         (None, Tls::None) => 25,
     };
     Ok(Server {
@@ -193,7 +193,7 @@ mod tests {
         );
         assert_eq!(s.credentials, Some(("u@x.org".into(), "p:ss".into())));
         let s = parse("smtp://u:p@mail.example.org").expect("smtp");
-        assert_eq!((s.port, s.tls), (587, Tls::StartTls));
+        assert_eq!((s.port, s.tls), (587, Tls::Starttls));
         let s = parse("smtp://127.0.0.1:2525?tls=none").expect("plain");
         assert_eq!(
             (s.host.as_str(), s.port, s.tls),

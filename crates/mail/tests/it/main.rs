@@ -328,3 +328,50 @@ fn debug_never_shows_the_password_or_the_message() {
         "{shown}"
     );
 }
+
+/// Collects what the mailer logs.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_log_names_the_kind_id_and_file_never_the_person() {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests may have hit the log call first, with no subscriber: recompute its interest.
+    tracing::callsite::rebuild_interest_cache();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mailer = Mailer::new(config(None, tmp.path())).expect("mailer");
+    let sent = mailer
+        .send(&message("maria@example.net"))
+        .await
+        .expect("written");
+    let Sent::Outbox { path, message_id } = &sent else {
+        panic!("{sent:?}")
+    };
+    let text = String::from_utf8(logs.0.lock().expect("lock").clone()).expect("utf-8");
+    assert!(
+        text.contains("kind=\"test\"") || text.contains("kind=test"),
+        "{text}"
+    );
+    assert!(text.contains(message_id.as_str()), "{text}");
+    assert!(text.contains(&path.display().to_string()), "{text}");
+    for private in ["maria", "José", "Jos", "your case", "verify?t="] {
+        assert!(!text.contains(private), "{private:?} in the log: {text}");
+    }
+}
