@@ -28,6 +28,7 @@ pub(crate) async fn write(
         .filter(char::is_ascii_alphanumeric)
         .collect();
     let name = format!("{stamp}-{id}.eml");
+    let target = dir.to_path_buf();
     let dir = dir.to_path_buf();
     let fail = |dir: &Path, source| MailError::Outbox {
         dir: dir.to_path_buf(),
@@ -47,7 +48,7 @@ pub(crate) async fn write(
     })
     .await
     .map_err(|e| MailError::Outbox {
-        dir: PathBuf::new(),
+        dir: target,
         source: std::io::Error::other(e),
     })?
 }
