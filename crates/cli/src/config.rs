@@ -129,6 +129,20 @@ const KEYS: &[Key] = &[
         "VISANAV_OCR_MAX_JOBS",
         "files the server reads at once; more are told to try again",
     ),
+    Key {
+        shown: Shown::Url,
+        from_file: true,
+        ..key(
+            "smtp.url",
+            "VISANAV_SMTP_URL",
+            "mail server: smtps://USER:PASSWORD@HOST (TLS) or smtp://USER:PASSWORD@HOST (STARTTLS); unset, mail is written to DATA_DIR/outbox-mail",
+        )
+    },
+    key(
+        "smtp.from",
+        "VISANAV_SMTP_FROM",
+        "sender of visanav's mail, e.g. visanav <noreply@example.org>",
+    ),
 ];
 
 /// Older names of environment variables, still honoured: (key, variable).
@@ -196,6 +210,8 @@ pub struct Config {
     pub request_timeout: Setting<Duration>,
     /// Reading photos and scanned PDFs (`ocr.*`).
     pub ocr: Setting<visanav_extract::ExtractConfig>,
+    /// Outgoing mail (`smtp.*`), checked; its `Debug` masks the password.
+    pub smtp: Setting<visanav_mail::MailConfig>,
     /// Every key's effective raw value, for `config show`.
     shown: BTreeMap<&'static str, (Secret, Origin)>,
 }
@@ -401,6 +417,7 @@ impl Config {
             },
         )?;
         let ocr = ocr_settings(&layers)?;
+        let smtp = mail_settings(&layers, &data_dir.value)?;
         Ok(Config {
             config_file,
             data_dir,
@@ -412,6 +429,7 @@ impl Config {
             log,
             request_timeout,
             ocr,
+            smtp,
             shown: layers.0,
         })
     }
@@ -427,6 +445,11 @@ impl Config {
             Some(u) => u.clone(),
             None => format!("http://{}", self.listen.value),
         }
+    }
+
+    /// How mail is sent, from the `smtp.*` settings (outbox: `DATA_DIR/outbox-mail`).
+    pub fn mail_config(&self) -> visanav_mail::MailConfig {
+        self.smtp.value.clone()
     }
 
     /// The public URL's host name, which the server accepts besides loopback names.
@@ -452,7 +475,7 @@ impl Config {
         }
         // Values that are computed defaults rather than layered text.
         let ocr = &self.ocr.value;
-        let computed: [(&str, String); 10] = [
+        let computed: [(&str, String); 11] = [
             ("data_dir", self.data_dir.value.display().to_string()),
             ("listen", self.listen.value.to_string()),
             ("database_url", self.database_url.value.expose().to_string()),
@@ -466,6 +489,7 @@ impl Config {
             ("ocr.time_limit_secs", ocr.time_limit.as_secs().to_string()),
             ("ocr.page_limit", ocr.page_limit.to_string()),
             ("ocr.max_jobs", ocr.max_jobs.to_string()),
+            ("smtp.from", self.smtp.value.from.clone()),
         ];
         let mut flat = BTreeMap::new();
         let mut tables: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -554,6 +578,32 @@ fn ocr_settings(layers: &Layers) -> Result<Setting<visanav_extract::ExtractConfi
         },
         origin,
     ))
+}
+
+/// The `smtp.*` keys as the mailer's configuration, checked here so that a bad URL or sender
+/// stops visanav at start with the key and where it came from (never the password).
+fn mail_settings(layers: &Layers, data_dir: &Path) -> Result<Setting<visanav_mail::MailConfig>> {
+    let url = layers.get("smtp.url");
+    let from = layers.parse("smtp.from", visanav_mail::DEFAULT_FROM.to_string(), |s| {
+        Ok(s.trim().to_string())
+    })?;
+    let url_origin = url.map_or(Origin::Default, |(_, o)| o);
+    let config = visanav_mail::MailConfig {
+        smtp_url: url.map(|(u, _)| visanav_mail::SmtpUrl::new(u)),
+        from: from.value,
+        outbox_dir: data_dir.join("outbox-mail"),
+    };
+    if let Err(e) = visanav_mail::Mailer::new(config.clone()) {
+        let origin = match &e {
+            visanav_mail::MailError::Config { setting, .. } if *setting == "smtp.from" => {
+                from.origin
+            }
+            _ => url_origin,
+        };
+        bail!("{e} (from {})", origin.label());
+    }
+    let origin = std::cmp::max_by_key(url_origin, from.origin, |o| *o as u8);
+    Ok(Setting::new(config, origin))
 }
 
 fn default_listen() -> SocketAddr {
@@ -702,6 +752,65 @@ mod tests {
         let again = dir.path().join("again.toml");
         std::fs::write(&again, &shown).expect("w");
         Config::load(&overrides(dir.path(), &again)).expect("show output loads");
+    }
+
+    #[test]
+    fn smtp_settings_become_the_mail_config_with_the_password_masked() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let cfg = dir.path().join("c.toml");
+        std::fs::write(&cfg, "").expect("w");
+        let c = Config::load(&overrides(dir.path(), &cfg)).expect("empty config file");
+        let mail = c.mail_config();
+        assert!(mail.smtp_url.is_none());
+        assert_eq!(mail.outbox_dir, dir.path().join("outbox-mail"));
+        assert!(c.show().contains("# smtp.url: not set"), "{}", c.show());
+
+        let url_file = dir.path().join("smtp-url");
+        std::fs::write(&url_file, "smtps://mailer:hunter2@mail.example.org\n").expect("w");
+        std::fs::write(
+            &cfg,
+            format!(
+                "[smtp]\nurl_file = {:?}\nfrom = \"visanav <noreply@example.org>\"\n",
+                url_file.display().to_string()
+            ),
+        )
+        .expect("w");
+        let c = Config::load(&overrides(dir.path(), &cfg)).expect("load");
+        let mail = c.mail_config();
+        assert_eq!(
+            mail.smtp_url.as_ref().map(|u| u.expose()),
+            Some("smtps://mailer:hunter2@mail.example.org")
+        );
+        assert_eq!(mail.from, "visanav <noreply@example.org>");
+        assert_eq!(c.smtp.origin, Origin::File);
+        let shown = c.show();
+        assert!(
+            shown.contains("url = \"smtps://mailer:****@mail.example.org\"")
+                && shown.contains("from = \"visanav <noreply@example.org>\""),
+            "{shown}"
+        );
+        assert!(!shown.contains("hunter2") && !format!("{c:?}").contains("hunter2"));
+
+        for (text, wanted, origin) in [
+            (
+                "[smtp]\nurl = \"http://mailer:hunter2@mail.example.org\"\nfrom = \"a@example.org\"",
+                "smtp.url: ",
+                "(from config file)",
+            ),
+            (
+                "[smtp]\nurl = \"smtps://mailer:hunter2@mail.example.org\"",
+                "smtp.from: ",
+                "(from default)",
+            ),
+        ] {
+            std::fs::write(&cfg, text).expect("w");
+            let e = format!(
+                "{:#}",
+                Config::load(&overrides(dir.path(), &cfg)).expect_err(text)
+            );
+            assert!(e.contains(wanted) && e.contains(origin), "{e}");
+            assert!(!e.contains("hunter2"), "{e}");
+        }
     }
 
     #[test]

@@ -92,8 +92,8 @@ async fn run_with(
         UserCommand::List => {
             let accounts = store.list_accounts().await?;
             println!(
-                "{:<38} {:<7} {:<34} {:<9} {:<7} {}",
-                "ID", "KIND", "EMAIL", "VERIFIED", "2FA", "STATE"
+                "{:<38} {:<7} {:<34} {:<9} {:<7} STATE",
+                "ID", "KIND", "EMAIL", "VERIFIED", "2FA"
             );
             for a in accounts {
                 println!(

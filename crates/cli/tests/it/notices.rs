@@ -61,7 +61,11 @@ fn web_notice_paste_preview_correct_and_save() {
     // Without the session cookie the case page sends to sign-in: nothing of the case shows.
     let (code, head, body) = http_get(&server.addr, &format!("/cases/{id}"));
     assert_eq!(code, 303, "{head}");
-    assert!(head.to_ascii_lowercase().contains("location: /sign-in?next="), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("location: /sign-in?next="),
+        "{head}"
+    );
     assert!(!body.contains("MNL"), "{body}");
     let csrf = server.csrf(&id);
     let body = format!(
