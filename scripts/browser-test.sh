@@ -39,6 +39,11 @@ done
 BASE=$(sed -n 's#^visanav is listening on \(http://[^ ]*\)/$#\1#p' "$WORK/server.out")
 [ -n "$BASE" ] || { echo "browser-test: server did not start"; cat "$WORK/server.err"; exit 1; }
 
+# A one-time sign-in link for the local account, as `visanav user link` prints it.
+TOKEN=$("$BIN" --data-dir "$WORK/data" user link | sed -n 's/.*token=\([^ ]*\).*/\1/p')
+SIGN_IN_LINK="$BASE/sign-in/link?token=$TOKEN"
+
 NODE_PATH="$NPM_DIR/node_modules" CHROMIUM="$CHROMIUM" BASE="$BASE" ARTIFACTS="$ARTIFACTS" CASE_ID="$CASE_ID" \
+  SIGN_IN_LINK="$SIGN_IN_LINK" \
   node tests/browser/pages.mjs
 echo "browser-test: screenshots in $ARTIFACTS"

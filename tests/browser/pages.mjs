@@ -8,7 +8,7 @@ const { chromium } = require('playwright-core');
 const base = process.env.BASE;
 const artifacts = process.env.ARTIFACTS;
 const checks = [
-  { path: '/', name: 'home', expect: ['visanav is running', 'Add a case', 'MNL'] },
+  { path: '/', name: 'home', expect: ['visanav is running', 'You are signed in', 'Add a case', 'MNL'] },
   { path: '/statuses', name: 'statuses', expect: ['What your case status means', 'Refused', 'Case Was Approved'] },
   { path: '/statuses/ceac-refused', name: 'refused', expect: ['Refused', '221(g)', 'What to do now', 'Sources'] },
   { path: '/posts/MNL', name: 'post-manila', expect: ['Manila', 'Asia/Manila'] },
@@ -26,6 +26,23 @@ try {
   const page = await context.newPage();
   const consoleErrors = [];
   page.on('console', m => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  // Signed out, a case page sends to sign-in and shows nothing of the case.
+  {
+    await page.goto(`${base}/cases/${process.env.CASE_ID}`);
+    const text = await page.innerText('body');
+    if (page.url().includes('/sign-in?next=') && !text.includes('MNL')) { passed++; console.log('ok   signed out: a case page asks to sign in'); }
+    else { failed++; console.log(`FAIL signed out: ended on ${page.url()}`); }
+    await page.screenshot({ path: `${artifacts}/sign-in.png`, fullPage: true });
+  }
+  // Sign in as a person would with the one-time link `visanav user link` printed.
+  {
+    await page.goto(process.env.SIGN_IN_LINK);
+    await page.screenshot({ path: `${artifacts}/sign-in-link.png`, fullPage: true });
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    const text = await page.innerText('body');
+    if (text.includes('You are signed in')) { passed++; console.log('ok   sign in with a one-time link'); }
+    else { failed++; console.log(`FAIL sign in with the link: ${page.url()}`); }
+  }
   for (const c of checks) {
     const problems = [];
     const response = await page.goto(base + c.path);
