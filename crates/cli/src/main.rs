@@ -503,9 +503,13 @@ async fn serve(ctx: &Ctx) -> Result<ExitCode> {
         ctx.config.request_timeout.value,
     );
     server.sessions.secure = https;
+    server.base_url = ctx.config.base_url();
     let extractor = visanav_extract::Extractor::new(ctx.config.extract_config());
+    let mailer = visanav_mail::Mailer::new(ctx.config.mail_config())
+        .context("the smtp settings are not usable")?;
     let state =
-        visanav_server::AppState::new(store.clone(), ctx.knowledge.clone(), server, extractor);
+        visanav_server::AppState::new(store.clone(), ctx.knowledge.clone(), server, extractor)
+            .with_mailer(mailer);
     visanav_server::serve(listener, state, shutdown_signal())
         .await
         .context("the web server failed")?;

@@ -150,15 +150,21 @@ pub async fn sign_in(
     let now = state.clock.now();
     let creds = state.store.credentials(email).await?;
     // Hash even when there is no such account, so the answer takes as long either way.
-    let ok = match &creds {
-        Some(c) if !c.account.disabled => c
-            .password_hash
-            .as_deref()
-            .is_some_and(|h| visanav_auth::verify_password(password, h)),
-        _ => {
-            visanav_auth::verify_password(password, DUMMY_HASH.as_str());
-            false
-        }
+    let stored = match &creds {
+        Some(c) if !c.account.disabled => c.password_hash.clone(),
+        _ => None,
+    };
+    let ok = {
+        let password = password.to_string();
+        tokio::task::spawn_blocking(move || match stored {
+            Some(h) => visanav_auth::verify_password(&password, &h),
+            None => {
+                visanav_auth::verify_password(&password, DUMMY_HASH.as_str());
+                false
+            }
+        })
+        .await
+        .unwrap_or(false)
     };
     let Some(creds) = creds.filter(|_| ok) else {
         return Ok(sign_in_page(
@@ -168,6 +174,15 @@ pub async fn sign_in(
             StatusCode::UNAUTHORIZED,
         ));
     };
+    if creds.account.email.is_some() && !creds.account.email_verified {
+        return Ok(crate::accounts::message(
+            "Confirm your email address first",
+            &[
+                "We sent a link to your address when you created the account. Open it, then sign in. No message? Create the account again to get a new link.",
+            ],
+            Some(("/sign-in", "Back to sign in")),
+        ));
+    }
     let account = creds.account.id.clone();
     let mut tx = state.store.begin(TxMode::Write).await?;
     let needs = tx.requires_second_factor(&account).await?;
@@ -208,12 +223,28 @@ struct CodePage {
     error: Option<String>,
 }
 
-pub async fn code_form(FirstFactor(s): FirstFactor) -> Response {
-    render(&CodePage {
+pub async fn code_form(
+    State(state): State<AppState>,
+    FirstFactor(s): FirstFactor,
+) -> Result<Response, AppError> {
+    let has_totp = state
+        .store
+        .account(s.actor.account_id())
+        .await?
+        .is_some_and(|a| a.totp_enabled);
+    if !has_totp {
+        // An account that must have a second factor sets it up before anything else.
+        return Ok((
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, "/account/second-factor".to_string())],
+        )
+            .into_response());
+    }
+    Ok(render(&CodePage {
         disclaimer: NOT_LEGAL_ADVICE,
         csrf: csrf_token(&s.session),
         error: None,
-    })
+    }))
 }
 
 /// The second factor: a TOTP code (each accepted once) or a recovery code (each once).

@@ -3,6 +3,7 @@
 //! Until accounts exist the server acts for the local default account and listens only on
 //! loopback (the CLI enforces that) and answers only to its own host names.
 
+pub mod accounts;
 mod api;
 pub mod auth;
 pub mod error;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub extractor: visanav_extract::Extractor,
     /// Sign-in and second-factor attempts, per address and per client.
     pub throttle: Arc<auth::Throttle>,
+    /// Sends account email (confirmations, new passwords, invitations). None: not configured.
+    pub mailer: Option<visanav_mail::Mailer>,
 }
 
 impl AppState {
@@ -86,7 +89,13 @@ impl AppState {
                 10,
                 std::time::Duration::from_secs(15 * 60),
             )),
+            mailer: None,
         }
+    }
+
+    pub fn with_mailer(mut self, mailer: visanav_mail::Mailer) -> AppState {
+        self.mailer = Some(mailer);
+        self
     }
 
     pub fn with_clock(mut self, clock: Clock) -> AppState {
@@ -169,7 +178,43 @@ pub fn routes() -> Vec<Route> {
             get(auth::link_form).post(auth::link),
         ),
         route("/sign-out", POST, SignedIn, post(auth::sign_out)),
+        route(
+            "/sign-up",
+            GET_POST,
+            Public,
+            get(accounts::sign_up_form).post(accounts::sign_up),
+        ),
+        route(
+            "/verify",
+            GET_POST,
+            Public,
+            get(accounts::verify_form).post(accounts::verify_email),
+        ),
+        route(
+            "/reset",
+            GET_POST,
+            Public,
+            get(accounts::reset_form).post(accounts::reset),
+        ),
+        route(
+            "/reset/new",
+            GET_POST,
+            Public,
+            get(accounts::reset_new_form).post(accounts::reset_new),
+        ),
         route("/account", GET, SignedIn, get(auth::account)),
+        route(
+            "/account/password",
+            GET_POST,
+            SignedIn,
+            get(accounts::password_form).post(accounts::change_password),
+        ),
+        route(
+            "/account/second-factor",
+            GET_POST,
+            SignedIn,
+            get(accounts::second_factor_form).post(accounts::second_factor),
+        ),
         route("/static/site.css", GET, Public, get(stylesheet)),
         route("/static/favicon.svg", GET, Public, get(favicon)),
         route("/favicon.ico", GET, Public, get(favicon)),

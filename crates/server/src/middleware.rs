@@ -18,6 +18,8 @@ pub struct ServerConfig {
     pub allowed_hosts: Vec<String>,
     pub request_timeout: Duration,
     pub sessions: crate::session::SessionConfig,
+    /// Where people reach visanav (`https://visanav.example.org`), for links in email.
+    pub base_url: String,
 }
 
 impl ServerConfig {
@@ -44,6 +46,7 @@ impl ServerConfig {
             allowed_hosts,
             request_timeout,
             sessions: crate::session::SessionConfig::default(),
+            base_url: format!("http://{listen}"),
         }
     }
 

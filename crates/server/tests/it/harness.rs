@@ -24,6 +24,8 @@ pub struct App {
     pub knowledge: Arc<Knowledge>,
     /// The local account, signed in: what `get` and `post` send.
     pub me: Browser,
+    /// Where account email lands (no SMTP server in these tests).
+    pub outbox: std::path::PathBuf,
     router: Router,
     _dir: tempfile::TempDir,
 }
@@ -130,14 +132,77 @@ impl App {
             Extractor::new(extract),
         )
         .with_clock(Clock::fixed(at));
+        let outbox = dir.path().join("outbox-mail");
+        let mailer = visanav_mail::Mailer::new(visanav_mail::MailConfig {
+            smtp_url: None,
+            from: visanav_mail::DEFAULT_FROM.to_string(),
+            outbox_dir: outbox.clone(),
+        })
+        .expect("mailer");
+        let state = state.with_mailer(mailer);
         let me = session_for(&store, &AccountId::local(), true, at).await;
         App {
             router: visanav_server::router(state),
             store,
             knowledge,
             me,
+            outbox,
             _dir: dir,
         }
+    }
+
+    /// Every message sent to `address` so far, oldest first, as raw text.
+    pub fn mail_to(&self, address: &str) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(&self.outbox)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .filter(|m| m.contains(&format!("To: {address}")))
+            .collect()
+    }
+
+    /// Signs in with a password, as the sign-in form does; the browser holds the new cookie.
+    pub async fn sign_in(&self, email: &str, password: &str) -> (Resp, Browser) {
+        let body = format!("email={}&password={}&next=%2F", enc(email), enc(password));
+        let r = self
+            .post_as(
+                &Browser::default(),
+                "/sign-in",
+                "application/x-www-form-urlencoded",
+                body.into_bytes(),
+                &[("sec-fetch-site", "same-origin")],
+            )
+            .await;
+        let b = self.browser_from(&r).await;
+        (r, b)
+    }
+
+    /// The browser a response's `Set-Cookie` made, with its CSRF token read off a page.
+    pub async fn browser_from(&self, r: &Resp) -> Browser {
+        let cookie = r
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.split(';').next().map(str::to_string))
+            .filter(|c| !c.ends_with('='));
+        let mut b = Browser {
+            cookie,
+            csrf: String::new(),
+        };
+        if b.cookie.is_some() {
+            for page in ["/account", "/sign-in/code", "/account/second-factor"] {
+                let p = self.get_as(&b, page).await;
+                if p.status == StatusCode::OK && p.body.contains("name=\"csrf\"") {
+                    b.csrf = p.input("csrf");
+                    break;
+                }
+            }
+        }
+        b
     }
 
     /// A signed-in browser for `account` (with or without its second factor given).

@@ -3,6 +3,7 @@
 //! binary (start-up, signals, the CLI) live in `crates/cli/tests/it`.
 
 mod access;
+mod accounts;
 mod harness;
 mod notices;
 mod routes;

@@ -1,0 +1,329 @@
+//! Accounts from the outside: sign up, confirm the address from the email, sign in and out,
+//! a new password by email, a second factor that refuses a replayed code, recovery codes,
+//! and throttling. The same answer whether an address has an account or not.
+
+use axum::http::StatusCode;
+
+use crate::harness::{App, Browser, enc, now};
+
+const PASSWORD: &str = "lantern orchard velvet harbor";
+const NEW_PASSWORD: &str = "copper meadow whistle tundra";
+
+/// The token of the newest link in the newest message to `to` whose URL contains `path`.
+fn link_token(app: &App, to: &str, path: &str) -> String {
+    let mail = app.mail_to(to);
+    let last = mail.last().expect("a message");
+    let unfolded = decoded(last);
+    let at = unfolded.rfind(&format!("{path}?token=")).expect("a link") + path.len() + 7;
+    unfolded[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// The text part may be quoted-printable: undo soft line breaks and the escaped `=`.
+fn decoded(mail: &str) -> String {
+    mail.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+}
+
+async fn post_public(app: &App, path: &str, body: &str) -> crate::harness::Resp {
+    app.post_as(
+        &Browser::default(),
+        path,
+        "application/x-www-form-urlencoded",
+        body.as_bytes().to_vec(),
+        &[("sec-fetch-site", "same-origin")],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn sign_up_confirm_sign_in_and_out() {
+    let app = App::new().await;
+    let weak = post_public(&app, "/sign-up", "email=ana%40example.org&password=short").await;
+    assert_eq!(weak.status, StatusCode::BAD_REQUEST);
+    assert!(
+        weak.body.contains("15"),
+        "the reason names the length: {}",
+        weak.body
+    );
+    let common = post_public(
+        &app,
+        "/sign-up",
+        "email=ana%40example.org&password=passwordpassword1",
+    )
+    .await;
+    assert_eq!(common.status, StatusCode::BAD_REQUEST, "{}", common.body);
+
+    let r = post_public(
+        &app,
+        "/sign-up",
+        &format!("email=Ana%40Example.org&password={}", enc(PASSWORD)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Check your email"));
+    let (before, _) = app.sign_in("ana@example.org", PASSWORD).await;
+    assert!(
+        before.body.contains("Confirm your email address first"),
+        "{}",
+        before.body
+    );
+
+    let token = link_token(&app, "ana@example.org", "/verify");
+    let page = app
+        .get_as(&Browser::default(), &format!("/verify?token={token}"))
+        .await;
+    assert!(
+        page.body.contains("Confirm"),
+        "a button, not an action on GET"
+    );
+    let ok = post_public(&app, "/verify", &format!("token={token}")).await;
+    assert!(ok.body.contains("Your address is confirmed"), "{}", ok.body);
+    let again = post_public(&app, "/verify", &format!("token={token}")).await;
+    assert_eq!(again.status, StatusCode::GONE, "a link works once");
+
+    let (r, ana) = app.sign_in("ANA@example.org", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let cookie = r.headers["set-cookie"].to_str().expect("ascii").to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(
+        app.get_as(&ana, "/")
+            .await
+            .body
+            .contains("You are signed in")
+    );
+    assert!(
+        app.get_as(&ana, "/api/v1/cases").await.json()["cases"]
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "a new account sees no case, not the local account's"
+    );
+
+    // The same answer for a wrong password and an unknown address.
+    let (wrong, _) = app
+        .sign_in("ana@example.org", "not the password at all")
+        .await;
+    let (unknown, _) = app
+        .sign_in("nobody@example.org", "not the password at all")
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    let msg = |b: &str| b.contains("do not match an account");
+    assert!(msg(&wrong.body) && msg(&unknown.body));
+
+    // Signing up again with a taken address looks the same; the owner gets an email.
+    let dup = post_public(
+        &app,
+        "/sign-up",
+        &format!("email=ana%40example.org&password={}", enc(NEW_PASSWORD)),
+    )
+    .await;
+    assert!(dup.body.contains("Check your email"));
+    assert!(
+        app.mail_to("ana@example.org")
+            .iter()
+            .any(|m| decoded(m).contains("already has one")),
+        "the owner of the address is told"
+    );
+
+    // Signing out ends the session: the old cookie is worth nothing.
+    let out = app.post_form_as(&ana, "/sign-out", "everywhere=no").await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get_as(&ana, "/account").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_new_password_by_email_signs_out_everywhere() {
+    let app = App::new().await;
+    post_public(
+        &app,
+        "/sign-up",
+        &format!("email=ben%40example.org&password={}", enc(PASSWORD)),
+    )
+    .await;
+    let token = link_token(&app, "ben@example.org", "/verify");
+    post_public(&app, "/verify", &format!("token={token}")).await;
+    let (_, ben) = app.sign_in("ben@example.org", PASSWORD).await;
+    assert!(
+        app.get_as(&ben, "/")
+            .await
+            .body
+            .contains("You are signed in")
+    );
+
+    let r = post_public(&app, "/reset", "email=ben%40example.org").await;
+    let unknown = post_public(&app, "/reset", "email=nobody%40example.org").await;
+    assert_eq!(r.body, unknown.body, "the same answer either way");
+    let token = link_token(&app, "ben@example.org", "/reset/new");
+    let weak = post_public(&app, "/reset/new", &format!("token={token}&password=short")).await;
+    assert_eq!(weak.status, StatusCode::BAD_REQUEST);
+    let token = {
+        post_public(&app, "/reset", "email=ben%40example.org").await;
+        link_token(&app, "ben@example.org", "/reset/new")
+    };
+    let done = post_public(
+        &app,
+        "/reset/new",
+        &format!("token={token}&password={}", enc(NEW_PASSWORD)),
+    )
+    .await;
+    assert!(
+        done.body.contains("Your password is changed"),
+        "{}",
+        done.body
+    );
+    assert!(
+        !app.get_as(&ben, "/")
+            .await
+            .body
+            .contains("You are signed in"),
+        "signed out"
+    );
+    assert_eq!(
+        app.sign_in("ben@example.org", PASSWORD).await.0.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.sign_in("ben@example.org", NEW_PASSWORD).await.0.status,
+        StatusCode::SEE_OTHER
+    );
+    let reused = post_public(
+        &app,
+        "/reset/new",
+        &format!(
+            "token={token}&password={}",
+            enc("another long pass phrase here")
+        ),
+    )
+    .await;
+    assert_eq!(reused.status, StatusCode::GONE);
+}
+
+/// The TOTP code for a base32 secret at the app's fixed clock, `steps` steps later.
+fn code(secret_b32: &str, steps: u64) -> String {
+    let bytes = visanav_auth::totp::base32_decode(secret_b32).expect("base32");
+    visanav_auth::totp(&bytes, now().as_second() as u64 + steps * 30, 30, 6)
+}
+
+#[tokio::test]
+async fn a_second_factor_refuses_a_replayed_code_and_takes_each_recovery_code_once() {
+    let app = App::new().await;
+    post_public(
+        &app,
+        "/sign-up",
+        &format!("email=cy%40example.org&password={}", enc(PASSWORD)),
+    )
+    .await;
+    let token = link_token(&app, "cy@example.org", "/verify");
+    post_public(&app, "/verify", &format!("token={token}")).await;
+    let (_, cy) = app.sign_in("cy@example.org", PASSWORD).await;
+    let setup = app.get_as(&cy, "/account/second-factor").await;
+    assert!(setup.body.contains("<svg"), "a QR code");
+    let secret = setup.input("secret");
+    let wrong = app
+        .post_form_as(
+            &cy,
+            "/account/second-factor",
+            &format!("secret={secret}&code=000000"),
+        )
+        .await;
+    assert!(wrong.body.contains("not right"), "{}", wrong.body);
+    let on = app
+        .post_form_as(
+            &cy,
+            "/account/second-factor",
+            &format!("secret={secret}&code={}", code(&secret, 0)),
+        )
+        .await;
+    assert!(on.body.contains("Your second factor is on"), "{}", on.body);
+    let recovery: Vec<String> = on
+        .body
+        .split("<p>")
+        .filter_map(|p| p.split("</p>").next())
+        .filter(|p| p.len() == 19 && p.matches('-').count() == 3)
+        .map(str::to_string)
+        .collect();
+    assert_eq!(recovery.len(), 10, "ten recovery codes shown once");
+
+    // Signing in again now asks for the code; the one already used is refused.
+    let (r, half) = app.sign_in("cy@example.org", PASSWORD).await;
+    assert_eq!(r.headers["location"], "/sign-in/code");
+    let replay = app
+        .post_form_as(
+            &half,
+            "/sign-in/code",
+            &format!("code={}", code(&secret, 0)),
+        )
+        .await;
+    assert!(replay.body.contains("already been used"), "{}", replay.body);
+    let next = app
+        .post_form_as(
+            &half,
+            "/sign-in/code",
+            &format!("code={}", code(&secret, 1)),
+        )
+        .await;
+    assert_eq!(next.status, StatusCode::SEE_OTHER, "{}", next.body);
+    let full = app.browser_from(&next).await;
+    assert!(
+        app.get_as(&full, "/")
+            .await
+            .body
+            .contains("You are signed in")
+    );
+    assert_eq!(
+        app.get_as(&half, "/account").await.status,
+        StatusCode::SEE_OTHER,
+        "the first-factor session was replaced"
+    );
+
+    let (_, half) = app.sign_in("cy@example.org", PASSWORD).await;
+    let rc = app
+        .post_form_as(
+            &half,
+            "/sign-in/code",
+            &format!("code={}", enc(&recovery[0])),
+        )
+        .await;
+    assert_eq!(
+        rc.status,
+        StatusCode::SEE_OTHER,
+        "a recovery code: {}",
+        rc.body
+    );
+    let (_, half) = app.sign_in("cy@example.org", PASSWORD).await;
+    let rc = app
+        .post_form_as(
+            &half,
+            "/sign-in/code",
+            &format!("code={}", enc(&recovery[0])),
+        )
+        .await;
+    assert_eq!(rc.status, StatusCode::UNAUTHORIZED, "used once only");
+}
+
+#[tokio::test]
+async fn a_flood_of_sign_in_attempts_gets_429_with_retry_after() {
+    let app = App::new().await;
+    let mut last = None;
+    for _ in 0..12 {
+        last = Some(
+            app.sign_in("flood@example.org", "wrong wrong wrong wrong")
+                .await
+                .0,
+        );
+    }
+    let last = last.expect("response");
+    assert_eq!(last.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(last.headers.contains_key("retry-after"));
+    assert!(last.body.contains("Too many sign-in attempts"));
+}
