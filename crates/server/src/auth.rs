@@ -185,14 +185,15 @@ pub async fn sign_in(
     }
     let account = creds.account.id.clone();
     let mut tx = state.store.begin(TxMode::Write).await?;
-    let needs = tx.requires_second_factor(&account).await?;
-    let mfa_done = !needs && !creds.account.totp_enabled;
+    // The session counts as second-factor only once a code is given, whatever the account
+    // needs today: joining a firm later must not find a session that skipped it.
+    let needs_code = tx.requires_second_factor(&account).await? || creds.account.totp_enabled;
     let label = session::label(&headers);
     let id = session::start(
         &mut tx,
         &state.server.sessions,
         &account,
-        mfa_done,
+        false,
         &label,
         now,
     )
@@ -200,10 +201,10 @@ pub async fn sign_in(
     tx.audit_account(&account, None, "sign_in_password", "", now)
         .await?;
     tx.commit().await?;
-    let to = if mfa_done {
-        next
-    } else {
+    let to = if needs_code {
         "/sign-in/code".to_string()
+    } else {
+        next
     };
     Ok(signed_in_redirect(&state, &id, &to))
 }
@@ -417,15 +418,14 @@ pub async fn link(
             "Sign-in links work once and for a short time. Ask for a new one.",
         ));
     };
-    let needs = tx.requires_second_factor(&account).await?;
-    let totp = tx.account(&account).await?.is_some_and(|a| a.totp_enabled);
-    let mfa_done = !needs && !totp;
+    let needs_code = tx.requires_second_factor(&account).await?
+        || tx.account(&account).await?.is_some_and(|a| a.totp_enabled);
     let label = session::label(&headers);
     let id = session::start(
         &mut tx,
         &state.server.sessions,
         &account,
-        mfa_done,
+        false,
         &label,
         now,
     )
@@ -433,7 +433,7 @@ pub async fn link(
     tx.audit_account(&account, None, "sign_in_link", "", now)
         .await?;
     tx.commit().await?;
-    let to = if mfa_done { "/" } else { "/sign-in/code" };
+    let to = if needs_code { "/sign-in/code" } else { "/" };
     Ok(signed_in_redirect(&state, &id, to))
 }
 

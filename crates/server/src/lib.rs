@@ -12,6 +12,7 @@ mod notices;
 mod pages;
 pub mod request;
 pub mod session;
+mod sharing;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -159,6 +160,62 @@ pub fn routes() -> Vec<Route> {
             get(notices::new).post(notices::read).layer(upload_limit),
         ),
         route("/cases/{id}/notice/apply", POST, Case, post(notices::apply)),
+        route("/cases/{id}/sharing", GET, Case, get(sharing::page)),
+        route(
+            "/cases/{id}/sharing/co-applicant",
+            POST,
+            Case,
+            post(sharing::invite_co_applicant),
+        ),
+        route(
+            "/cases/{id}/sharing/firm",
+            POST,
+            Case,
+            post(sharing::offer_to_firm),
+        ),
+        route(
+            "/cases/{id}/sharing/{share}/revoke",
+            POST,
+            Case,
+            post(sharing::revoke),
+        ),
+        route(
+            "/cases/{id}/firm-notes",
+            GET_POST,
+            Case,
+            get(sharing::firm_notes).post(sharing::add_firm_note),
+        ),
+        route("/cases/{id}/log", GET, Case, get(sharing::audit)),
+        route(
+            "/invites/case",
+            GET_POST,
+            SignedIn,
+            get(sharing::case_invite_form).post(sharing::accept_case_invite),
+        ),
+        route(
+            "/invites/firm",
+            GET_POST,
+            SignedIn,
+            get(sharing::firm_invite_form).post(sharing::accept_firm_invite),
+        ),
+        route(
+            "/firms",
+            GET_POST,
+            SignedIn,
+            get(sharing::firms).post(sharing::create_firm),
+        ),
+        route(
+            "/firms/{firm}/invite",
+            POST,
+            SignedIn,
+            post(sharing::invite_member),
+        ),
+        route(
+            "/firms/offers/{share}",
+            POST,
+            SignedIn,
+            post(sharing::answer_offer),
+        ),
         route(
             "/sign-in",
             GET_POST,

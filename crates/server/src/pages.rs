@@ -268,6 +268,17 @@ pub async fn case(
     PageCase(loaded): PageCase,
 ) -> Result<Response, AppError> {
     let stored = loaded.stored;
+    // Who viewed the case, for its owner's log.
+    let mut tx = state.store.begin(visanav_store::TxMode::Write).await?;
+    tx.audit(
+        &loaded.actor,
+        "case_viewed",
+        Some(&stored.id),
+        "",
+        state.clock.now(),
+    )
+    .await?;
+    tx.commit().await?;
     let k = &state.knowledge;
     let c = &stored.case;
     let post = k.post(&c.post);

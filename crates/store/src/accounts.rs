@@ -181,6 +181,8 @@ pub enum TokenProblem {
     Unknown,
     Expired,
     Used,
+    /// The link was sent to another address than the signed-in account's.
+    WrongAccount,
 }
 
 #[derive(sqlx::FromRow)]
@@ -725,6 +727,18 @@ impl Tx<'_> {
         hash: &str,
         now: Timestamp,
     ) -> Result<Result<UsedToken, TokenProblem>, StoreError> {
+        self.use_token_as(purpose, hash, None, now).await
+    }
+
+    /// The same, for a link sent to an address: only the account with that address may use
+    /// it. Anyone else is told so, and the link stays usable for its owner.
+    pub async fn use_token_as(
+        &mut self,
+        purpose: TokenPurpose,
+        hash: &str,
+        account_email: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Result<UsedToken, TokenProblem>, StoreError> {
         let row: Option<TokenRow> = on_tx!(self, c => sqlx::query_as(
             "SELECT account_id, email_hash, subject, subject_enc, expires_ms, used_ms
              FROM tokens WHERE hash = $1 AND purpose = $2"
@@ -741,6 +755,11 @@ impl Tx<'_> {
         }
         if row.expires_ms <= now.as_millisecond() {
             return Ok(Err(TokenProblem::Expired));
+        }
+        if let Some(email) = account_email
+            && row.email_hash.as_deref() != Some(self.email_hash(email).as_str())
+        {
+            return Ok(Err(TokenProblem::WrongAccount));
         }
         // Only one of two concurrent uses wins.
         let won = on_tx!(self, c => sqlx::query(

@@ -119,25 +119,46 @@ impl From<ShareRow> for Share {
 impl Tx<'_> {
     // ----- firms -----
 
+    /// A new firm with `owner` as its owner attorney.
     pub async fn create_firm(
         &mut self,
         name: &str,
         owner: &AccountId,
         now: Timestamp,
     ) -> Result<String, StoreError> {
-        let id = uuid::Uuid::now_v7().to_string();
-        on_tx!(self, c => {
-            sqlx::query("INSERT INTO firms (id, name, created_ms) VALUES ($1, $2, $3)")
-                .bind(&id)
-                .bind(name.trim())
-                .bind(now.as_millisecond())
-                .execute(&mut *c)
-                .await?;
-        });
+        let id = self.create_empty_firm(name, now).await?;
         self.add_member(&id, owner, FirmRole::Owner, now).await?;
         self.audit_account(owner, None, "firm_created", &id, now)
             .await?;
         Ok(id)
+    }
+
+    /// A new firm with no members yet (an admin makes it and invites its owner).
+    pub async fn create_empty_firm(
+        &mut self,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<String, StoreError> {
+        let id = uuid::Uuid::now_v7().to_string();
+        on_tx!(self, c => sqlx::query("INSERT INTO firms (id, name, created_ms) VALUES ($1, $2, $3)")
+            .bind(&id)
+            .bind(name.trim())
+            .bind(now.as_millisecond())
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
+        Ok(id)
+    }
+
+    /// A firm's name, if it exists.
+    pub async fn firm_name(&mut self, firm: &str) -> Result<Option<String>, StoreError> {
+        let name: Option<String> = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT name FROM firms WHERE id = $1"
+        )
+        .bind(firm)
+        .fetch_optional(&mut *c)
+        .await?);
+        Ok(name)
     }
 
     pub async fn add_member(

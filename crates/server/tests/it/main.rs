@@ -7,3 +7,4 @@ mod accounts;
 mod harness;
 mod notices;
 mod routes;
+mod story;
