@@ -68,7 +68,17 @@ async fn every_route_is_classified_and_case_routes_name_the_case() {
 
 #[tokio::test]
 async fn another_person_gets_404_on_every_case_route_until_shared_and_after_revoked() {
-    let app = App::new().await;
+    access_story(App::new().await).await;
+}
+
+#[tokio::test]
+async fn the_same_on_postgresql() {
+    if let Some(app) = App::on_postgres().await {
+        access_story(app).await;
+    }
+}
+
+async fn access_story(app: App) {
     let id = app.add_case(EXAMPLE).await;
     // The owner saves a notice and leaves a second one as a draft: files the other must not reach.
     let preview = app.read_notice(&id, NOTICE).await;

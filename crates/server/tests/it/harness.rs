@@ -108,14 +108,52 @@ impl App {
         .await
     }
 
+    /// The same app over a fresh database on the test PostgreSQL server, when there is one
+    /// (required under CI; see `test_postgres_url`).
+    pub async fn on_postgres() -> Option<App> {
+        use sqlx::Connection as _;
+        let admin_url = test_postgres_url()?;
+        let name = format!("srv_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to the test PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create database");
+        let base = admin_url.rsplit_once('/').expect("a database path").0;
+        let url = format!("{base}/{name}");
+        Some(
+            App::build_on(
+                Some(url),
+                now(),
+                Knowledge::embedded().expect("knowledge"),
+                ExtractConfig::default(),
+                Duration::from_secs(30),
+            )
+            .await,
+        )
+    }
+
     async fn build(
         at: Timestamp,
         knowledge: Knowledge,
         extract: ExtractConfig,
         request_timeout: Duration,
     ) -> App {
+        App::build_on(None, at, knowledge, extract, request_timeout).await
+    }
+
+    async fn build_on(
+        database: Option<String>,
+        at: Timestamp,
+        knowledge: Knowledge,
+        extract: ExtractConfig,
+        request_timeout: Duration,
+    ) -> App {
         let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("visanav.db").display());
+        let url = database
+            .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("visanav.db").display()));
         let store = Store::open(&url, Crypto::from_master_key(&[9; 32]))
             .await
             .expect("store");
@@ -324,6 +362,24 @@ impl App {
         )
         .await
     }
+}
+
+/// The test PostgreSQL server (`VISANAV_TEST_POSTGRES_URL`, set by scripts/with-postgres.sh):
+/// skipped with a note when missing, a failure under `CI=true`.
+pub fn test_postgres_url() -> Option<String> {
+    if let Ok(url) = std::env::var("VISANAV_TEST_POSTGRES_URL")
+        && !url.is_empty()
+    {
+        return Some(url);
+    }
+    if std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1") {
+        panic!(
+            "VISANAV_TEST_POSTGRES_URL is not set, and CI=true: the access suite must run on \
+             PostgreSQL in CI. Run it under scripts/with-postgres.sh"
+        );
+    }
+    eprintln!("VISANAV_TEST_POSTGRES_URL not set: PostgreSQL leg skipped");
+    None
 }
 
 /// A session made directly in the store, as signing in would make it.
