@@ -8,3 +8,4 @@ mod logs;
 mod notices;
 mod plan;
 mod server;
+mod story;
