@@ -105,6 +105,11 @@ const KEYS: &[Key] = &[
     ),
     key("log", "RUST_LOG", "log filter, e.g. info or visanav=debug"),
     key(
+        "trust_forwarded",
+        "VISANAV_TRUST_FORWARDED",
+        "true when a reverse proxy you run sets X-Forwarded-For (client addresses for throttling)",
+    ),
+    key(
         "request_timeout_secs",
         "VISANAV_REQUEST_TIMEOUT_SECS",
         "longest a web request may take, in seconds",
@@ -208,6 +213,7 @@ pub struct Config {
     pub knowledge_dir: Setting<Option<PathBuf>>,
     pub log: Setting<String>,
     pub request_timeout: Setting<Duration>,
+    pub trust_forwarded: Setting<bool>,
     /// Reading photos and scanned PDFs (`ocr.*`).
     pub ocr: Setting<visanav_extract::ExtractConfig>,
     /// Outgoing mail (`smtp.*`), checked; its `Debug` masks the password.
@@ -416,6 +422,11 @@ impl Config {
                 _ => Err("is not a number of seconds from 1 to 3600".into()),
             },
         )?;
+        let trust_forwarded = layers.parse("trust_forwarded", false, |s| match s.trim() {
+            "true" | "yes" | "1" => Ok(true),
+            "false" | "no" | "0" => Ok(false),
+            _ => Err("is not true or false".into()),
+        })?;
         let ocr = ocr_settings(&layers)?;
         let smtp = mail_settings(&layers, &data_dir.value)?;
         Ok(Config {
@@ -428,6 +439,7 @@ impl Config {
             knowledge_dir,
             log,
             request_timeout,
+            trust_forwarded,
             ocr,
             smtp,
             shown: layers.0,
@@ -475,12 +487,13 @@ impl Config {
         }
         // Values that are computed defaults rather than layered text.
         let ocr = &self.ocr.value;
-        let computed: [(&str, String); 11] = [
+        let computed: [(&str, String); 12] = [
             ("data_dir", self.data_dir.value.display().to_string()),
             ("listen", self.listen.value.to_string()),
             ("database_url", self.database_url.value.expose().to_string()),
             ("key_file", self.key_file.value.display().to_string()),
             ("log", self.log.value.clone()),
+            ("trust_forwarded", self.trust_forwarded.value.to_string()),
             (
                 "request_timeout_secs",
                 self.request_timeout.value.as_secs().to_string(),

@@ -504,6 +504,7 @@ async fn serve(ctx: &Ctx) -> Result<ExitCode> {
     );
     server.sessions.secure = https;
     server.base_url = ctx.config.base_url();
+    server.trust_forwarded = ctx.config.trust_forwarded.value;
     let extractor = visanav_extract::Extractor::new(ctx.config.extract_config());
     let mailer = visanav_mail::Mailer::new(ctx.config.mail_config())
         .context("the smtp settings are not usable")?;

@@ -20,6 +20,8 @@ pub struct ServerConfig {
     pub sessions: crate::session::SessionConfig,
     /// Where people reach visanav (`https://visanav.example.org`), for links in email.
     pub base_url: String,
+    /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
+    pub trust_forwarded: bool,
 }
 
 impl ServerConfig {
@@ -47,6 +49,7 @@ impl ServerConfig {
             request_timeout,
             sessions: crate::session::SessionConfig::default(),
             base_url: format!("http://{listen}"),
+            trust_forwarded: false,
         }
     }
 

@@ -259,15 +259,30 @@ impl FromRequestParts<AppState> for ApiCase {
     }
 }
 
-/// The client's address when the server knows it (served with connect info), for throttling.
-/// Never logged.
+/// The client's address, for throttling (never logged): the connection's peer, or — only when
+/// the operator says visanav sits behind a reverse proxy (`trust_forwarded`) — the address
+/// the proxy puts last in `X-Forwarded-For`. Trusting that header without a proxy would let
+/// anyone pick their own address and dodge the throttle.
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.server.trust_forwarded
+            && let Some(ip) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| v.trim().parse().ok())
+        {
+            return Ok(ClientAddr(Some(ip)));
+        }
         Ok(ClientAddr(
             parts
                 .extensions
