@@ -8,11 +8,13 @@ mod api;
 pub mod auth;
 pub mod error;
 pub mod middleware;
+mod my_data;
 mod notices;
 mod pages;
 pub mod request;
 pub mod session;
 mod sharing;
+mod zip;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -265,6 +267,18 @@ pub fn routes() -> Vec<Route> {
             GET_POST,
             SignedIn,
             get(accounts::password_form).post(accounts::change_password),
+        ),
+        route(
+            "/account/export",
+            GET_POST,
+            SignedIn,
+            get(my_data::export_form).post(my_data::export),
+        ),
+        route(
+            "/account/delete",
+            GET_POST,
+            SignedIn,
+            get(my_data::delete_form).post(my_data::delete),
         ),
         route(
             "/account/second-factor",

@@ -566,6 +566,53 @@ impl Tx<'_> {
         Ok(n > 0)
     }
 
+    /// Deletes the actor's account: their cases with everything in them, their access to
+    /// other people's cases, their firm memberships, sessions and links; the account row
+    /// keeps no address, password or second factor and can never sign in again (the audit
+    /// log and firm notes still name its id). Returns how many cases were deleted.
+    pub async fn delete_account(
+        &mut self,
+        actor: &visanav_core::account::Actor,
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let me = actor.account_id().as_str().to_string();
+        let owned: Vec<String> = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT id FROM cases WHERE owner_id = $1 ORDER BY id"
+        )
+        .bind(&me)
+        .fetch_all(&mut *c)
+        .await?);
+        for id in &owned {
+            self.delete_case(
+                actor,
+                &visanav_core::account::CaseId::from_stored(id.clone()),
+            )
+            .await?;
+        }
+        on_tx!(self, c => {
+            for sql in [
+                "DELETE FROM case_shares WHERE grantee_account = $1",
+                "DELETE FROM firm_members WHERE account_id = $1",
+                "DELETE FROM sessions WHERE account_id = $1",
+                "DELETE FROM tokens WHERE account_id = $1",
+                "DELETE FROM recovery_codes WHERE account_id = $1",
+                "DELETE FROM notice_drafts WHERE owner_id = $1",
+            ] {
+                sqlx::query(sql).bind(&me).execute(&mut *c).await?;
+            }
+            sqlx::query(
+                "UPDATE accounts SET email_hash = NULL, email_enc = NULL, password_hash = NULL,
+                    totp_secret_enc = NULL, totp_last_step = NULL, disabled_ms = $1 WHERE id = $2",
+            )
+            .bind(now.as_millisecond())
+            .bind(&me)
+            .execute(&mut *c)
+            .await?;
+        });
+        tracing::info!(account_id = %me, cases = owned.len(), "account deleted");
+        Ok(owned.len())
+    }
+
     // ----- sessions -----
 
     pub async fn create_session(

@@ -327,3 +327,155 @@ async fn a_flood_of_sign_in_attempts_gets_429_with_retry_after() {
     assert!(last.headers.contains_key("retry-after"));
     assert!(last.body.contains("Too many sign-in attempts"));
 }
+
+#[tokio::test]
+async fn export_all_my_data_and_delete_my_account_behind_the_password() {
+    use visanav_store::{Actor, DuplicatePolicy};
+    let app = App::new().await;
+    post_public(
+        &app,
+        "/sign-up",
+        &format!("email=dee%40example.org&password={}", enc(PASSWORD)),
+    )
+    .await;
+    let token = link_token(&app, "dee@example.org", "/verify");
+    post_public(&app, "/verify", &format!("token={token}")).await;
+    let dee_id = app
+        .store
+        .credentials("dee@example.org")
+        .await
+        .expect("c")
+        .expect("dee")
+        .account
+        .id;
+    let dee = Actor::operator(dee_id.clone());
+    let case = app
+        .store
+        .create_case(
+            &dee,
+            &app.case_file(crate::harness::EXAMPLE),
+            now(),
+            DuplicatePolicy::Refuse,
+        )
+        .await
+        .expect("case");
+    // Someone else's case shared with Dee: not Dee's to export or delete.
+    let other = app.add_case(crate::harness::EXAMPLE).await;
+    let mut tx = app
+        .store
+        .begin(visanav_store::TxMode::Write)
+        .await
+        .expect("begin");
+    let share = tx
+        .offer_share(&Actor::local(), &other, None, now())
+        .await
+        .expect("offer");
+    tx.answer_share(&dee, &share, true, now())
+        .await
+        .expect("accept");
+    tx.commit().await.expect("commit");
+
+    let (_, b) = app.sign_in("dee@example.org", PASSWORD).await;
+    let wrong = app
+        .post_form_as(&b, "/account/export", "password=nope")
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let zip = app
+        .post_form_as(
+            &b,
+            "/account/export",
+            &format!("password={}", enc(PASSWORD)),
+        )
+        .await;
+    assert_eq!(zip.status, StatusCode::OK);
+    assert_eq!(zip.content_type(), "application/zip");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("export.zip");
+    // `Resp` reads bodies as text; a ZIP is bytes, so fetch it again as they are.
+    let raw = app
+        .post_raw_as(
+            &b,
+            "/account/export",
+            &format!("password={}", enc(PASSWORD)),
+        )
+        .await;
+    std::fs::write(&path, &raw).expect("write");
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nprint('\\n'.join(z.namelist()))\nprint(z.read([n for n in z.namelist() if n.endswith('case.json')][0]).decode())",
+            path.to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("python3");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        listing.contains(&format!("cases/{case}/case.json")),
+        "{listing}"
+    );
+    assert!(
+        !listing.contains(&format!("cases/{other}/")),
+        "a shared case is not exported"
+    );
+    assert!(
+        listing.contains("Maria Clara") && listing.contains("README.txt"),
+        "{listing}"
+    );
+
+    let kept = app
+        .post_form_as(&b, "/account/delete", "password=nope")
+        .await;
+    assert_eq!(kept.status, StatusCode::UNAUTHORIZED);
+    let gone = app
+        .post_form_as(
+            &b,
+            "/account/delete",
+            &format!("password={}", enc(PASSWORD)),
+        )
+        .await;
+    assert!(
+        gone.body.contains("Your account is deleted"),
+        "{}",
+        gone.body
+    );
+    assert!(
+        app.store
+            .get_case(&dee, &case)
+            .await
+            .expect("get")
+            .is_none()
+    );
+    assert!(
+        app.store
+            .get_case(&dee, &other)
+            .await
+            .expect("get")
+            .is_none(),
+        "share ended"
+    );
+    assert!(
+        app.store
+            .get_case(&Actor::local(), &other)
+            .await
+            .expect("get")
+            .is_some(),
+        "the owner keeps theirs"
+    );
+    assert_eq!(
+        app.sign_in("dee@example.org", PASSWORD).await.0.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(
+        app.store
+            .credentials("dee@example.org")
+            .await
+            .expect("c")
+            .is_none(),
+        "the address is gone"
+    );
+}

@@ -326,6 +326,28 @@ impl App {
             .await
     }
 
+    /// A form post whose answer's bytes are kept as they are (downloads).
+    pub async fn post_raw_as(&self, who: &Browser, path: &str, body: &str) -> Vec<u8> {
+        let body = format!("{body}&csrf={}", who.csrf);
+        let mut request = Request::post(path)
+            .header(header::HOST, HOST)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin");
+        if let Some(c) = &who.cookie {
+            request = request.header(header::COOKIE, c);
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::from(body)).expect("request"))
+            .await
+            .expect("infallible");
+        axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body")
+            .to_vec()
+    }
+
     pub async fn post_as(
         &self,
         who: &Browser,
