@@ -213,6 +213,12 @@ pub fn routes() -> Vec<Route> {
             post(sharing::invite_member),
         ),
         route(
+            "/admin/sign-ins",
+            GET,
+            SignedIn,
+            get(sharing::sign_in_events),
+        ),
+        route(
             "/firms/offers/{share}",
             POST,
             SignedIn,

@@ -668,3 +668,54 @@ pub async fn audit(
         entries: rows,
     }))
 }
+
+#[derive(Template)]
+#[template(
+    source = r#"{% extends "base.html" %}
+{% block title %}Sign-in events · visanav{% endblock %}
+{% block content %}
+<h1>Sign-in events</h1>
+<p class="hint">The latest 200, newest first. Admins see these; nobody sees case data through this page.</p>
+<table><thead><tr><th>When (UTC)</th><th>Account</th><th>What</th></tr></thead><tbody>
+{% for e in events %}<tr><td>{{ e.0 }}</td><td>{{ e.1 }}</td><td>{{ e.2 }}</td></tr>
+{% endfor %}</tbody></table>
+{% endblock %}"#,
+    ext = "html"
+)]
+struct EventsPage {
+    disclaimer: &'static str,
+    events: Vec<(String, String, String)>,
+}
+
+/// Sign-in events, for admins only (anyone else: not found).
+pub async fn sign_in_events(
+    State(state): State<AppState>,
+    s: SignedIn,
+) -> Result<Response, AppError> {
+    let mut tx = state.store.begin(TxMode::Read).await?;
+    let admin = tx
+        .account(s.actor.account_id())
+        .await?
+        .is_some_and(|a| a.kind == AccountKind::Admin);
+    if !admin {
+        tx.rollback().await?;
+        return Err(AppError::not_found("There is nothing here."));
+    }
+    let mut events = Vec::new();
+    for e in tx.sign_in_events(200).await? {
+        let who = match &e.account_id {
+            Some(a) => tx
+                .account(&visanav_store::AccountId::from_stored(a.clone()))
+                .await?
+                .and_then(|x| x.email)
+                .unwrap_or_else(|| "the local account".into()),
+            None => "unknown".into(),
+        };
+        events.push((when(e.at_ms), who, e.action.replace('_', " ")));
+    }
+    tx.commit().await?;
+    Ok(render(&EventsPage {
+        disclaimer: NOT_LEGAL_ADVICE,
+        events,
+    }))
+}

@@ -227,6 +227,17 @@ async fn admin_firm_attorney_applicant_share_note_revoke() {
             .status,
         StatusCode::NOT_FOUND
     );
+    // Admins see sign-in events; nobody else does.
+    let events = app.get_as(&admin_b, "/admin/sign-ins").await;
+    assert!(
+        events.body.contains("atty@firm.example") && events.body.contains("sign in"),
+        "{}",
+        events.body
+    );
+    assert_eq!(
+        app.get_as(&ana, "/admin/sign-ins").await.status,
+        StatusCode::NOT_FOUND
+    );
     // The admin runs the instance but sees no case that is not shared with them.
     assert_eq!(
         app.get_as(&admin_b, &format!("/cases/{case}")).await.status,
