@@ -268,7 +268,9 @@ async fn delete(ctx: &Ctx, id: &str, yes: bool) -> Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     }
-    let deleted = store.delete_case(&ctx.actor, &case_id).await?;
+    let deleted = store
+        .delete_case(&ctx.actor, &case_id, jiff::Timestamp::now())
+        .await?;
     store.close().await;
     if !deleted {
         bail!("case {case_id} no longer exists");

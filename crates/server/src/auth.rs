@@ -410,7 +410,11 @@ pub async fn link(
     let used = tx
         .use_token(TokenPurpose::SignIn, &visanav_auth::hash_token(token), now)
         .await?;
-    let Some(account) = used.ok().and_then(|u| u.account) else {
+    let found = match used.ok().and_then(|u| u.account) {
+        Some(id) => tx.account(&id).await?.filter(|a| !a.disabled),
+        None => None,
+    };
+    let Some(found) = found else {
         tx.rollback().await?;
         return Err(AppError::new(
             StatusCode::GONE,
@@ -418,8 +422,8 @@ pub async fn link(
             "Sign-in links work once and for a short time. Ask for a new one.",
         ));
     };
-    let needs_code = tx.requires_second_factor(&account).await?
-        || tx.account(&account).await?.is_some_and(|a| a.totp_enabled);
+    let account = found.id.clone();
+    let needs_code = tx.requires_second_factor(&account).await? || found.totp_enabled;
     let label = session::label(&headers);
     let id = session::start(
         &mut tx,

@@ -586,6 +586,7 @@ impl Tx<'_> {
             self.delete_case(
                 actor,
                 &visanav_core::account::CaseId::from_stored(id.clone()),
+                now,
             )
             .await?;
         }

@@ -247,8 +247,17 @@ impl Tx<'_> {
         if let Some(r) = &case.refusal {
             self.insert_refusal(&id, r, now).await?;
         }
-        tracing::info!(case_id = %id, "case created");
-        Ok(CaseId::from_stored(id))
+        let case_id = CaseId::from_stored(id);
+        self.audit(
+            actor,
+            "case_created",
+            Some(&case_id),
+            "",
+            Timestamp::from_millisecond(now).unwrap_or_default(),
+        )
+        .await?;
+        tracing::info!(case_id = %case_id, "case created");
+        Ok(case_id)
     }
 
     /// Starts a refusal episode (with its notes, encrypted). Returns its id.
@@ -616,7 +625,12 @@ impl Tx<'_> {
 
     /// Deletes a case and everything recorded about it (its notices and their encrypted
     /// originals, its drafts too). Returns false if the actor has no such case.
-    pub async fn delete_case(&mut self, actor: &Actor, id: &CaseId) -> Result<bool, StoreError> {
+    pub async fn delete_case(
+        &mut self,
+        actor: &Actor,
+        id: &CaseId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
         let owner = actor.account_id().as_str();
         let owned: i64 = on_tx!(self, c => sqlx::query_scalar(
             "SELECT COUNT(*) FROM cases WHERE id = $1 AND owner_id = $2"
@@ -642,6 +656,7 @@ impl Tx<'_> {
                 .execute(&mut *c)
                 .await?;
         });
+        self.audit(actor, "case_deleted", Some(id), "", now).await?;
         tracing::info!(case_id = %id, "case deleted");
         Ok(true)
     }
@@ -718,8 +733,15 @@ impl Store {
             .await)
     }
 
-    pub async fn delete_case(&self, actor: &Actor, id: &CaseId) -> Result<bool, StoreError> {
-        in_tx!(self, TxMode::Write, |tx| tx.delete_case(actor, id).await)
+    pub async fn delete_case(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        in_tx!(self, TxMode::Write, |tx| tx
+            .delete_case(actor, id, now)
+            .await)
     }
 }
 

@@ -155,6 +155,8 @@ impl Tx<'_> {
         if let Some(draft) = notice.from_draft {
             self.delete_draft(actor, draft).await?;
         }
+        self.audit(actor, "notice_saved", Some(case), &notice_id, now)
+            .await?;
         tracing::info!(case_id = %case, %notice_id, "notice applied");
         Ok(AppliedNotice {
             notice_id,

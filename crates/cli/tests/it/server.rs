@@ -99,11 +99,24 @@ async fn postgres_case_survives_server_restart() {
 }
 
 #[test]
-fn serve_refuses_public_addresses_until_sign_in_exists() {
+fn serve_refuses_public_addresses_without_an_https_public_url() {
     let env = Env::sqlite();
     let out = env.run(&["serve", "--listen", "0.0.0.0:0"]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("loopback"), "{err}");
+    assert!(
+        !out.status.success()
+            && err.contains("https public address")
+            && err.contains("--public-url"),
+        "{err}"
+    );
+    let out = env.run(&[
+        "serve",
+        "--listen",
+        "0.0.0.0:0",
+        "--public-url",
+        "http://visanav.example.org",
+    ]);
+    assert!(!out.status.success(), "plain http is not enough");
     let out = env.run(&["serve", "--listen", "nonsense"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"nonsense\""));
 }
@@ -140,5 +153,60 @@ fn pages_render_and_escape() {
     let (code, _, body) = server.get("/healthz");
     assert_eq!(code, 200);
     assert!(body.contains("\"ok\""));
+    assert!(server.stop().success());
+}
+
+/// The operator's account commands: add (with a one-time link), list, disable (sessions end,
+/// links stop working), enable, reset the second factor; clear errors for unknown accounts.
+#[test]
+fn user_commands_for_operators() {
+    let env = Env::sqlite();
+    let out = env.ok(&["user", "add", "Paula@Firm.example", "--role", "admin"]);
+    assert!(
+        out.contains("Added admin account") && out.contains("/sign-in/link?token="),
+        "{out}"
+    );
+    let again = env.fails(&["user", "add", "paula@firm.example"]);
+    assert!(
+        again.contains("already an account") && again.contains("user link"),
+        "{again}"
+    );
+    let bad = env.fails(&["user", "add", "not an address"]);
+    assert!(bad.contains("is not an email address"), "{bad}");
+    let list = env.ok(&["user", "list"]);
+    assert!(
+        list.contains("paula@firm.example") && list.contains("admin"),
+        "{list}"
+    );
+    assert!(
+        list.contains("(this machine)"),
+        "the local account is listed: {list}"
+    );
+
+    let server = Server::start(&env);
+    let link = env.ok(&["user", "link", "paula@firm.example"]);
+    let token = link
+        .split("token=")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .expect("token");
+    env.ok(&["user", "disable", "paula@firm.example"]);
+    assert!(env.ok(&["user", "list"]).contains("disabled"));
+    let (code, _, _) = http_post(
+        &server.addr,
+        "/sign-in/link",
+        "application/x-www-form-urlencoded",
+        format!("token={token}").as_bytes(),
+        &[("Sec-Fetch-Site", "same-origin")],
+    );
+    assert_ne!(code, 303, "a disabled account cannot sign in with a link");
+    env.ok(&["user", "enable", "paula@firm.example"]);
+    let reset = env.ok(&["user", "reset-mfa", "paula@firm.example"]);
+    assert!(reset.contains("Removed the second factor"), "{reset}");
+    let unknown = env.fails(&["user", "disable", "nobody@example.org"]);
+    assert!(
+        unknown.contains("no account for nobody@example.org"),
+        "{unknown}"
+    );
     assert!(server.stop().success());
 }

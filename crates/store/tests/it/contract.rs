@@ -275,7 +275,12 @@ mod checks {
             db.store.resolve_case(&other(), id.as_str()).await,
             Err(StoreError::CaseNotFound(_))
         ));
-        assert!(!db.store.delete_case(&other(), &id).await.expect("delete"));
+        assert!(
+            !db.store
+                .delete_case(&other(), &id, now())
+                .await
+                .expect("delete")
+        );
         let obs = StatusObservation {
             on: "2025-07-01".parse().expect("d"),
             status: "Issued".into(),
@@ -328,7 +333,12 @@ mod checks {
     pub async fn delete_removes_the_case_and_its_history(db: &TestDb) {
         let keep = db.new_case().await;
         let gone = db.new_case().await;
-        assert!(db.store.delete_case(&local(), &gone).await.expect("delete"));
+        assert!(
+            db.store
+                .delete_case(&local(), &gone, now())
+                .await
+                .expect("delete")
+        );
         assert!(
             db.store
                 .get_case(&local(), &gone)
@@ -338,7 +348,7 @@ mod checks {
         );
         assert!(
             !db.store
-                .delete_case(&local(), &gone)
+                .delete_case(&local(), &gone, now())
                 .await
                 .expect("delete again")
         );
@@ -534,7 +544,12 @@ mod checks {
                 .await,
             Err(StoreError::CaseNotFound(_))
         ));
-        assert!(db.store.delete_case(&local(), &id).await.expect("delete"));
+        assert!(
+            db.store
+                .delete_case(&local(), &id, now())
+                .await
+                .expect("delete")
+        );
     }
 
     fn notice<'a>(original: &'a [u8]) -> NewNotice<'a> {
@@ -826,7 +841,10 @@ mod checks {
             .create_draft(&local(), &id, draft, now())
             .await
             .expect("draft");
-        db.store.delete_case(&local(), &id).await.expect("delete");
+        db.store
+            .delete_case(&local(), &id, now())
+            .await
+            .expect("delete");
         assert_eq!(
             db.raw_count(
                 "SELECT COUNT(*) FROM notice_drafts WHERE case_id = $1",
@@ -889,7 +907,10 @@ mod checks {
             rows_before >= 4,
             "sanity: the case has rows ({rows_before})"
         );
-        db.store.delete_case(&local(), &id).await.expect("delete");
+        db.store
+            .delete_case(&local(), &id, now())
+            .await
+            .expect("delete");
         for t in tables {
             let column = if t == "cases" { "id" } else { "case_id" };
             let sql = format!("SELECT COUNT(*) FROM {t} WHERE {column} = $1");
