@@ -105,6 +105,16 @@ const KEYS: &[Key] = &[
     ),
     key("log", "RUST_LOG", "log filter, e.g. info or visanav=debug"),
     key(
+        "session.idle_minutes",
+        "VISANAV_SESSION_IDLE_MINUTES",
+        "a signed-in session unused this long ends",
+    ),
+    key(
+        "session.absolute_hours",
+        "VISANAV_SESSION_ABSOLUTE_HOURS",
+        "a session ends this long after signing in, used or not",
+    ),
+    key(
         "trust_forwarded",
         "VISANAV_TRUST_FORWARDED",
         "true when a reverse proxy you run sets X-Forwarded-For (client addresses for throttling)",
@@ -214,6 +224,8 @@ pub struct Config {
     pub log: Setting<String>,
     pub request_timeout: Setting<Duration>,
     pub trust_forwarded: Setting<bool>,
+    /// (idle, absolute) session lifetimes.
+    pub session: Setting<(Duration, Duration)>,
     /// Reading photos and scanned PDFs (`ocr.*`).
     pub ocr: Setting<visanav_extract::ExtractConfig>,
     /// Outgoing mail (`smtp.*`), checked; its `Debug` masks the password.
@@ -427,6 +439,25 @@ impl Config {
             "false" | "no" | "0" => Ok(false),
             _ => Err("is not true or false".into()),
         })?;
+        let minutes = |max: u64| {
+            move |s: &str| match s.trim().parse::<u64>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(format!("is not a whole number from 1 to {max}")),
+            }
+        };
+        let idle = layers.parse("session.idle_minutes", 120, minutes(7 * 24 * 60))?;
+        let absolute = layers.parse("session.absolute_hours", 12, minutes(30 * 24))?;
+        let session = Setting::new(
+            (
+                Duration::from_secs(idle.value * 60),
+                Duration::from_secs(absolute.value * 3600),
+            ),
+            if idle.origin == Origin::Default {
+                absolute.origin
+            } else {
+                idle.origin
+            },
+        );
         let ocr = ocr_settings(&layers)?;
         let smtp = mail_settings(&layers, &data_dir.value)?;
         Ok(Config {
@@ -440,6 +471,7 @@ impl Config {
             log,
             request_timeout,
             trust_forwarded,
+            session,
             ocr,
             smtp,
             shown: layers.0,
@@ -487,13 +519,21 @@ impl Config {
         }
         // Values that are computed defaults rather than layered text.
         let ocr = &self.ocr.value;
-        let computed: [(&str, String); 12] = [
+        let computed: [(&str, String); 14] = [
             ("data_dir", self.data_dir.value.display().to_string()),
             ("listen", self.listen.value.to_string()),
             ("database_url", self.database_url.value.expose().to_string()),
             ("key_file", self.key_file.value.display().to_string()),
             ("log", self.log.value.clone()),
             ("trust_forwarded", self.trust_forwarded.value.to_string()),
+            (
+                "session.idle_minutes",
+                (self.session.value.0.as_secs() / 60).to_string(),
+            ),
+            (
+                "session.absolute_hours",
+                (self.session.value.1.as_secs() / 3600).to_string(),
+            ),
             (
                 "request_timeout_secs",
                 self.request_timeout.value.as_secs().to_string(),

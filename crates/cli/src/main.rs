@@ -505,6 +505,10 @@ async fn serve(ctx: &Ctx) -> Result<ExitCode> {
     server.sessions.secure = https;
     server.base_url = ctx.config.base_url();
     server.trust_forwarded = ctx.config.trust_forwarded.value;
+    let (idle, absolute) = ctx.config.session.value;
+    server.sessions.idle = jiff::SignedDuration::try_from(idle).unwrap_or(server.sessions.idle);
+    server.sessions.absolute =
+        jiff::SignedDuration::try_from(absolute).unwrap_or(server.sessions.absolute);
     let extractor = visanav_extract::Extractor::new(ctx.config.extract_config());
     let mailer = visanav_mail::Mailer::new(ctx.config.mail_config())
         .context("the smtp settings are not usable")?;

@@ -644,3 +644,162 @@ pub async fn second_factor(
         link: Some(("/".into(), "Continue".into())),
     }))
 }
+
+#[derive(Template)]
+#[template(
+    source = r#"{% extends "base.html" %}
+{% block title %}Change your email address · visanav{% endblock %}
+{% block content %}
+<h1>Change your email address</h1>
+{% match error %}{% when Some with (e) %}<p class="warn" role="alert">{{ e }}</p>{% when None %}{% endmatch %}
+<p>We send a link to the new address; the change happens when you open it.</p>
+<form method="post" action="/account/email">
+<input type="hidden" name="csrf" value="{{ csrf }}">
+<p><label for="email"><strong>New email address</strong></label><br>
+<input id="email" name="email" type="email" autocomplete="email" required></p>
+<p><label for="password"><strong>Your password</strong></label><br>
+<input id="password" name="password" type="password" autocomplete="current-password"></p>
+<p><button type="submit">Send the link</button></p>
+</form>
+{% endblock %}"#,
+    ext = "html"
+)]
+struct EmailPage {
+    disclaimer: &'static str,
+    csrf: String,
+    error: Option<String>,
+}
+
+pub async fn email_form(s: SignedIn) -> Response {
+    render(&EmailPage {
+        disclaimer: NOT_LEGAL_ADVICE,
+        csrf: csrf_token(&s.session),
+        error: None,
+    })
+}
+
+/// Sends a link to the new address; the address changes only when it is opened there.
+pub async fn change_email(
+    State(state): State<AppState>,
+    s: SignedIn,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let f = fields(&body);
+    if !csrf_ok(&s.session, field(&f, "csrf")) {
+        return Err(stale_form());
+    }
+    let again = |e: &str| {
+        with_status(
+            render(&EmailPage {
+                disclaimer: NOT_LEGAL_ADVICE,
+                csrf: csrf_token(&s.session),
+                error: Some(e.to_string()),
+            }),
+            StatusCode::BAD_REQUEST,
+        )
+    };
+    let email = visanav_store::normalise_email(field(&f, "email"));
+    if !looks_like_email(&email) {
+        return Ok(again("That is not an email address."));
+    }
+    let stored = {
+        let mut tx = state.store.begin(TxMode::Read).await?;
+        let c = tx.credentials_by_id(s.actor.account_id()).await?;
+        tx.commit().await?;
+        c.and_then(|c| c.password_hash)
+    };
+    if let Some(stored) = stored
+        && !verify(field(&f, "password").to_string(), stored).await
+    {
+        return Ok(again("Your password is not right."));
+    }
+    let (token, hash) = visanav_auth::new_token();
+    let mut tx = state.store.begin(TxMode::Write).await?;
+    tx.create_token(
+        NewToken {
+            hash: &hash,
+            purpose: TokenPurpose::ChangeEmail,
+            account: Some(s.actor.account_id()),
+            email: Some(&email),
+            subject: None,
+            subject_secret: Some(&email),
+            lifetime: VERIFY_LIFETIME,
+        },
+        state.clock.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    let link = format!(
+        "{}/account/email/confirm?token={}",
+        state.server.base_url,
+        token.expose()
+    );
+    let text = format!(
+        "Confirm this address as the new email address of your visanav account (the link works once, for 48 hours):\n\n{link}\n\nIf you did not ask for this, ignore this message."
+    );
+    send(
+        &state,
+        "change_email",
+        &email,
+        "Confirm your new email for visanav",
+        text,
+    )
+    .await;
+    Ok(message(
+        CHECK_EMAIL,
+        &["We sent a link to the new address. Your address changes when you open it."],
+        Some(("/account", "Back to your account")),
+    ))
+}
+
+pub async fn confirm_email_form(Query(q): Query<TokenQuery>) -> Response {
+    confirm_page(
+        "Confirm your new email address",
+        "Press the button to use this address for your visanav account.",
+        "/account/email/confirm",
+        &q.token.unwrap_or_default(),
+        "Confirm",
+    )
+}
+
+pub async fn confirm_email(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let f = fields(&body);
+    let now = state.clock.now();
+    let mut tx = state.store.begin(TxMode::Write).await?;
+    let used = tx
+        .use_token(
+            TokenPurpose::ChangeEmail,
+            &visanav_auth::hash_token(field(&f, "token")),
+            now,
+        )
+        .await?;
+    let Some((account, email)) = used
+        .ok()
+        .and_then(|u| Some((u.account?, u.subject_secret?)))
+    else {
+        tx.rollback().await?;
+        return Err(link_problem());
+    };
+    match tx.set_email(&account, &email, now).await {
+        Err(StoreError::Conflict { .. }) => {
+            tx.rollback().await?;
+            return Err(AppError::new(
+                StatusCode::CONFLICT,
+                "This address is taken",
+                "Another account uses this address. Nothing was changed.",
+            ));
+        }
+        other => other?,
+    }
+    tx.audit_account(&account, None, "email_changed", "", now)
+        .await?;
+    tx.commit().await?;
+    Ok(message(
+        "Your email address is changed",
+        &["Sign in with the new address from now on."],
+        Some(("/account", "Your account")),
+    ))
+}

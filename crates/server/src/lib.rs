@@ -275,6 +275,18 @@ pub fn routes() -> Vec<Route> {
             get(accounts::password_form).post(accounts::change_password),
         ),
         route(
+            "/account/email",
+            GET_POST,
+            SignedIn,
+            get(accounts::email_form).post(accounts::change_email),
+        ),
+        route(
+            "/account/email/confirm",
+            GET_POST,
+            Public,
+            get(accounts::confirm_email_form).post(accounts::confirm_email),
+        ),
+        route(
             "/account/export",
             GET_POST,
             SignedIn,

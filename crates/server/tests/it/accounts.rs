@@ -479,3 +479,53 @@ async fn export_all_my_data_and_delete_my_account_behind_the_password() {
         "the address is gone"
     );
 }
+
+#[tokio::test]
+async fn a_new_email_address_counts_once_confirmed_from_that_address() {
+    let app = App::new().await;
+    post_public(
+        &app,
+        "/sign-up",
+        &format!("email=eve%40example.org&password={}", enc(PASSWORD)),
+    )
+    .await;
+    let token = link_token(&app, "eve@example.org", "/verify");
+    post_public(&app, "/verify", &format!("token={token}")).await;
+    let (_, eve) = app.sign_in("eve@example.org", PASSWORD).await;
+    let wrong = app
+        .post_form_as(
+            &eve,
+            "/account/email",
+            "email=eve2%40example.org&password=nope",
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    let sent = app
+        .post_form_as(
+            &eve,
+            "/account/email",
+            &format!("email=eve2%40example.org&password={}", enc(PASSWORD)),
+        )
+        .await;
+    assert!(sent.body.contains("Check your email"), "{}", sent.body);
+    // Not yet: the old address still signs in, the new one does not.
+    assert_eq!(
+        app.sign_in("eve2@example.org", PASSWORD).await.0.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let token = link_token(&app, "eve2@example.org", "/account/email/confirm");
+    let done = post_public(&app, "/account/email/confirm", &format!("token={token}")).await;
+    assert!(
+        done.body.contains("Your email address is changed"),
+        "{}",
+        done.body
+    );
+    assert_eq!(
+        app.sign_in("eve2@example.org", PASSWORD).await.0.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.sign_in("eve@example.org", PASSWORD).await.0.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
