@@ -12,7 +12,13 @@ const checks = [
   { path: '/statuses', name: 'statuses', expect: ['What your case status means', 'Refused', 'Case Was Approved'] },
   { path: '/statuses/ceac-refused', name: 'refused', expect: ['Refused', '221(g)', 'What to do now', 'Sources'] },
   { path: '/posts/MNL', name: 'post-manila', expect: ['Manila', 'Asia/Manila'] },
-  { path: `/cases/${process.env.CASE_ID}`, name: 'case-plan', expect: ['Your plan', 'Deadlines', 'Next steps', 'Police certificate', 'Do you need a lawyer?'] },
+  { path: `/cases/${process.env.CASE_ID}`, name: 'case-plan', expect: ['Your plan', 'Deadlines', 'Next steps', 'Police certificate', 'Do you need a lawyer?', 'Sharing'] },
+  { path: `/cases/${process.env.CASE_ID}/sharing`, name: 'case-sharing', expect: ['Who can see this case', 'Share with a law firm'] },
+  { path: `/cases/${process.env.CASE_ID}/log`, name: 'case-log', expect: ['Who viewed, changed or shared this case', 'case viewed'] },
+  { path: '/account', name: 'account', expect: ['Your account', 'Sign out everywhere', 'Export all my data'] },
+  { path: '/account/second-factor', name: 'second-factor', expect: ['Set up your second factor', 'authenticator'] },
+  { path: '/firms', name: 'firms', expect: ['Your firms'] },
+  { path: '/sign-up', name: 'sign-up', expect: ['Create an account', 'at least 15 characters'] },
 ];
 
 let passed = 0, failed = 0;
