@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use jiff::SignedDuration;
 use visanav_core::NOT_LEGAL_ADVICE;
@@ -16,7 +16,7 @@ use visanav_store::{AccountKind, NewToken, StoreError, TokenPurpose, TxMode};
 use crate::auth::stale_form;
 use crate::pages::render;
 use crate::request::{FirstFactor, SignedIn};
-use crate::session::{csrf_ok, csrf_token};
+use crate::session::{FormToken, csrf_ok, csrf_token, with_form_cookie};
 use crate::{AppError, AppState};
 
 const VERIFY_LIFETIME: SignedDuration = SignedDuration::from_hours(48);
@@ -53,6 +53,23 @@ pub fn message(title: &str, paragraphs: &[&str], link: Option<(&str, &str)>) -> 
         action: None,
         link: link.map(|(h, t)| (h.to_string(), t.to_string())),
     })
+}
+
+/// Refuses a public form whose token does not match the browser's form cookie.
+fn check_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    f: &HashMap<String, String>,
+) -> Result<(), AppError> {
+    if state
+        .server
+        .sessions
+        .form_token_ok(headers, field(f, "form_token"))
+    {
+        Ok(())
+    } else {
+        Err(stale_form())
+    }
 }
 
 fn with_status(mut r: Response, status: StatusCode) -> Response {
@@ -124,31 +141,38 @@ async fn link_token(
 #[template(path = "sign_up.html")]
 struct SignUpPage {
     disclaimer: &'static str,
+    form_token: String,
     email: String,
     error: Option<String>,
 }
 
-pub async fn sign_up_form() -> Response {
-    render(&SignUpPage {
+pub async fn sign_up_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let token = state.server.sessions.form_token(&headers);
+    let page = render(&SignUpPage {
         disclaimer: NOT_LEGAL_ADVICE,
+        form_token: token.value.clone(),
         email: String::new(),
         error: None,
-    })
+    });
+    with_form_cookie(page, &token)
 }
 
 const CHECK_EMAIL: &str = "Check your email";
 
 pub async fn sign_up(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let f = fields(&body);
+    check_form(&state, &headers, &f)?;
     let email = visanav_store::normalise_email(field(&f, "email"));
     let password = field(&f, "password").to_string();
     let again = |e: String| {
         with_status(
             render(&SignUpPage {
                 disclaimer: NOT_LEGAL_ADVICE,
+                form_token: field(&f, "form_token").to_string(),
                 email: email.clone(),
                 error: Some(e),
             }),
@@ -258,22 +282,38 @@ pub struct TokenQuery {
 }
 
 /// A link's page acts only when its button is pressed (mail scanners follow links).
-fn confirm_page(title: &str, text: &str, action: &str, token: &str, button: &str) -> Response {
-    render(&MessagePage {
+fn confirm_page(
+    form: &FormToken,
+    title: &str,
+    text: &str,
+    action: &str,
+    token: &str,
+    button: &str,
+) -> Response {
+    let page = render(&MessagePage {
         disclaimer: NOT_LEGAL_ADVICE,
         title: title.to_string(),
         paragraphs: vec![text.to_string()],
         action: Some((
             action.to_string(),
-            vec![("token".to_string(), token.to_string())],
+            vec![
+                ("token".to_string(), token.to_string()),
+                ("form_token".to_string(), form.value.clone()),
+            ],
             button.to_string(),
         )),
         link: None,
-    })
+    });
+    with_form_cookie(page, form)
 }
 
-pub async fn verify_form(Query(q): Query<TokenQuery>) -> Response {
+pub async fn verify_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+) -> Response {
     confirm_page(
+        &state.server.sessions.form_token(&headers),
         "Confirm your email address",
         "Press the button to confirm this address for your visanav account.",
         "/verify",
@@ -293,9 +333,11 @@ fn link_problem() -> AppError {
 
 pub async fn verify_email(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let f = fields(&body);
+    check_form(&state, &headers, &f)?;
     let now = state.clock.now();
     let mut tx = state.store.begin(TxMode::Write).await?;
     let used = tx
@@ -320,11 +362,12 @@ pub async fn verify_email(
     ))
 }
 
-pub async fn reset_form() -> Response {
-    reset_page(None)
+pub async fn reset_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let token = state.server.sessions.form_token(&headers);
+    with_form_cookie(reset_page(&token.value, None), &token)
 }
 
-fn reset_page(error: Option<&str>) -> Response {
+fn reset_page(form_token: &str, error: Option<&str>) -> Response {
     #[derive(Template)]
     #[template(
         source = r#"{% extends "base.html" %}
@@ -333,6 +376,7 @@ fn reset_page(error: Option<&str>) -> Response {
 <h1>Forgot your password?</h1>
 {% match error %}{% when Some with (e) %}<p class="warn" role="alert">{{ e }}</p>{% when None %}{% endmatch %}
 <form method="post" action="/reset">
+<input type="hidden" name="form_token" value="{{ form_token }}">
 <p><label for="email"><strong>Your email address</strong></label><br>
 <input id="email" name="email" type="email" autocomplete="email" required></p>
 <p><button type="submit">Send me a link</button></p>
@@ -342,26 +386,33 @@ fn reset_page(error: Option<&str>) -> Response {
     )]
     struct ResetPage<'a> {
         disclaimer: &'static str,
+        form_token: &'a str,
         error: Option<&'a str>,
     }
     render(&ResetPage {
         disclaimer: NOT_LEGAL_ADVICE,
+        form_token,
         error,
     })
 }
 
 pub async fn reset(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let f = fields(&body);
+    check_form(&state, &headers, &f)?;
     let email = visanav_store::normalise_email(field(&f, "email"));
     if let Err(wait) = state.throttle.hit(&format!("reset:{email}")) {
         return Ok(with_status(
-            reset_page(Some(&format!(
-                "Too many requests for this address; wait {} minute(s).",
-                wait.div_ceil(60)
-            ))),
+            reset_page(
+                field(&f, "form_token"),
+                Some(&format!(
+                    "Too many requests for this address; wait {} minute(s).",
+                    wait.div_ceil(60)
+                )),
+            ),
             StatusCode::TOO_MANY_REQUESTS,
         ));
     }
@@ -408,21 +459,32 @@ struct NewPasswordPage {
     error: Option<String>,
 }
 
-pub async fn reset_new_form(Query(q): Query<TokenQuery>) -> Response {
-    render(&NewPasswordPage {
+pub async fn reset_new_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let form = state.server.sessions.form_token(&headers);
+    let page = render(&NewPasswordPage {
         disclaimer: NOT_LEGAL_ADVICE,
         action: "/reset/new".into(),
-        hidden: vec![("token".into(), q.token.unwrap_or_default())],
+        hidden: vec![
+            ("token".into(), q.token.unwrap_or_default()),
+            ("form_token".into(), form.value.clone()),
+        ],
         ask_current: false,
         error: None,
-    })
+    });
+    with_form_cookie(page, &form)
 }
 
 pub async fn reset_new(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let f = fields(&body);
+    check_form(&state, &headers, &f)?;
     let token = field(&f, "token").to_string();
     let password = field(&f, "password").to_string();
     let now = state.clock.now();
@@ -447,7 +509,10 @@ pub async fn reset_new(
             render(&NewPasswordPage {
                 disclaimer: NOT_LEGAL_ADVICE,
                 action: "/reset/new".into(),
-                hidden: vec![("token".into(), token)],
+                hidden: vec![
+                    ("token".into(), token),
+                    ("form_token".into(), field(&f, "form_token").to_string()),
+                ],
                 ask_current: false,
                 error: Some(problem.to_string()),
             }),
@@ -752,8 +817,13 @@ pub async fn change_email(
     ))
 }
 
-pub async fn confirm_email_form(Query(q): Query<TokenQuery>) -> Response {
+pub async fn confirm_email_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+) -> Response {
     confirm_page(
+        &state.server.sessions.form_token(&headers),
         "Confirm your new email address",
         "Press the button to use this address for your visanav account.",
         "/account/email/confirm",
@@ -764,9 +834,11 @@ pub async fn confirm_email_form(Query(q): Query<TokenQuery>) -> Response {
 
 pub async fn confirm_email(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let f = fields(&body);
+    check_form(&state, &headers, &f)?;
     let now = state.clock.now();
     let mut tx = state.store.begin(TxMode::Write).await?;
     let used = tx

@@ -88,20 +88,28 @@ fn too_many(wait: u64) -> Response {
 #[template(path = "sign_in.html")]
 struct SignInPage {
     disclaimer: &'static str,
+    form_token: String,
     next: String,
     email: String,
     error: Option<String>,
 }
 
-fn sign_in_page(next: &str, email: &str, error: Option<&str>, status: StatusCode) -> Response {
+fn sign_in_page(
+    token: &session::FormToken,
+    next: &str,
+    email: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let mut r = render(&SignInPage {
         disclaimer: NOT_LEGAL_ADVICE,
+        form_token: token.value.clone(),
         next: safe_next(next),
         email: email.to_string(),
         error: error.map(str::to_string),
     });
     *r.status_mut() = status;
-    r
+    session::with_form_cookie(r, token)
 }
 
 #[derive(serde::Deserialize)]
@@ -109,8 +117,19 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-pub async fn sign_in_form(Query(q): Query<NextQuery>) -> Response {
-    sign_in_page(q.next.as_deref().unwrap_or("/"), "", None, StatusCode::OK)
+pub async fn sign_in_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let token = state.server.sessions.form_token(&headers);
+    sign_in_page(
+        &token,
+        q.next.as_deref().unwrap_or("/"),
+        "",
+        None,
+        StatusCode::OK,
+    )
 }
 
 const WRONG: &str = "That email address and password do not match an account. Check both, \
@@ -138,6 +157,13 @@ pub async fn sign_in(
     let email = f.get("email").map(String::as_str).unwrap_or("").trim();
     let password = f.get("password").map(String::as_str).unwrap_or("");
     let next = safe_next(f.get("next").map(String::as_str).unwrap_or("/"));
+    if !state.server.sessions.form_token_ok(
+        &headers,
+        f.get("form_token").map(String::as_str).unwrap_or(""),
+    ) {
+        return Err(stale_form());
+    }
+    let token = state.server.sessions.form_token(&headers);
     let address_key = format!("addr:{}", client(&addr));
     let email_key = format!("email:{}", visanav_store::normalise_email(email));
     if let Err(wait) = state
@@ -168,6 +194,7 @@ pub async fn sign_in(
     };
     let Some(creds) = creds.filter(|_| ok) else {
         return Ok(sign_in_page(
+            &token,
             &next,
             email,
             Some(WRONG),
@@ -382,6 +409,7 @@ pub async fn sign_out(
 struct LinkPage {
     disclaimer: &'static str,
     token: String,
+    form_token: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -391,11 +419,18 @@ pub struct TokenQuery {
 
 /// The page a sign-in link opens: a button, so that mail scanners following links cannot
 /// use the link up.
-pub async fn link_form(Query(q): Query<TokenQuery>) -> Response {
-    render(&LinkPage {
+pub async fn link_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let form = state.server.sessions.form_token(&headers);
+    let page = render(&LinkPage {
         disclaimer: NOT_LEGAL_ADVICE,
         token: q.token.unwrap_or_default(),
-    })
+        form_token: form.value.clone(),
+    });
+    session::with_form_cookie(page, &form)
 }
 
 pub async fn link(
@@ -404,6 +439,12 @@ pub async fn link(
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let f = form_fields(&body);
+    if !state.server.sessions.form_token_ok(
+        &headers,
+        f.get("form_token").map(String::as_str).unwrap_or(""),
+    ) {
+        return Err(stale_form());
+    }
     let token = f.get("token").map(String::as_str).unwrap_or("");
     let now = state.clock.now();
     let mut tx = state.store.begin(TxMode::Write).await?;

@@ -158,6 +158,82 @@ pub fn csrf_ok(session: &Session, sent: &str) -> bool {
     expected.len() == sent.len() && bool::from(expected.as_bytes().ct_eq(sent.as_bytes()))
 }
 
+/// Forms shown before there is a session (sign in, sign up, links) carry a token that must
+/// match a cookie set with the form ("double submit"): a page on another site cannot read the
+/// cookie, so it cannot fill the field, on top of the same-origin check.
+pub struct FormToken {
+    pub value: String,
+    /// The cookie to set when the browser had none yet.
+    pub set_cookie: Option<HeaderValue>,
+}
+
+impl SessionConfig {
+    fn form_cookie_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-visanav-form"
+        } else {
+            "visanav-form"
+        }
+    }
+
+    /// The browser's form token, or a new one (with the cookie that gives it).
+    pub fn form_token(&self, headers: &HeaderMap) -> FormToken {
+        if let Some(value) = self.named_cookie(headers, self.form_cookie_name()) {
+            return FormToken {
+                value,
+                set_cookie: None,
+            };
+        }
+        let (value, _) = visanav_auth::new_token();
+        let secure = if self.secure { "; Secure" } else { "" };
+        let cookie = format!(
+            "{}={}; Path=/; HttpOnly; SameSite=Strict{secure}",
+            self.form_cookie_name(),
+            value.expose()
+        );
+        FormToken {
+            value: value.expose().to_string(),
+            set_cookie: HeaderValue::from_str(&cookie).ok(),
+        }
+    }
+
+    /// Whether a form's token matches the browser's cookie (in constant time).
+    pub fn form_token_ok(&self, headers: &HeaderMap, sent: &str) -> bool {
+        use subtle::ConstantTimeEq as _;
+        match self.named_cookie(headers, self.form_cookie_name()) {
+            Some(c) => {
+                !sent.is_empty()
+                    && c.len() == sent.len()
+                    && bool::from(c.as_bytes().ct_eq(sent.as_bytes()))
+            }
+            None => false,
+        }
+    }
+
+    fn named_cookie(&self, headers: &HeaderMap, name: &str) -> Option<String> {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// Adds the form token's cookie to a response when it is new.
+pub fn with_form_cookie(
+    mut r: axum::response::Response,
+    t: &FormToken,
+) -> axum::response::Response {
+    if let Some(c) = &t.set_cookie {
+        r.headers_mut().append(header::SET_COOKIE, c.clone());
+    }
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

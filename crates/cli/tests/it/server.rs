@@ -192,12 +192,13 @@ fn user_commands_for_operators() {
         .expect("token");
     env.ok(&["user", "disable", "paula@firm.example"]);
     assert!(env.ok(&["user", "list"]).contains("disabled"));
+    let (form_cookie, form_token) = form_token(&server.addr, "/sign-in/link");
     let (code, _, _) = http_post(
         &server.addr,
         "/sign-in/link",
         "application/x-www-form-urlencoded",
-        format!("token={token}").as_bytes(),
-        &[("Sec-Fetch-Site", "same-origin")],
+        format!("token={token}&form_token={form_token}").as_bytes(),
+        &[("Sec-Fetch-Site", "same-origin"), ("Cookie", &form_cookie)],
     );
     assert_ne!(code, 303, "a disabled account cannot sign in with a link");
     env.ok(&["user", "enable", "paula@firm.example"]);

@@ -11,61 +11,73 @@ use crate::support::*;
 
 const PW: &str = "lantern orchard velvet harbor";
 
-/// A browser over raw HTTP: keeps its session cookie, sends what visanav's pages send.
+/// A browser over raw HTTP: keeps its cookies, sends what visanav's pages send.
 struct Browser<'a> {
     addr: &'a str,
-    cookie: Option<String>,
+    cookies: std::collections::BTreeMap<String, String>,
 }
 
 impl<'a> Browser<'a> {
     fn new(addr: &'a str) -> Browser<'a> {
-        Browser { addr, cookie: None }
+        Browser {
+            addr,
+            cookies: Default::default(),
+        }
     }
 
-    fn keep_cookie(&mut self, head: &str) {
+    fn keep_cookies(&mut self, head: &str) {
         for line in head.lines() {
-            let lower = line.to_ascii_lowercase();
-            if let Some(rest) = lower.strip_prefix("set-cookie: ") {
-                let pair = line[line.len() - rest.len()..]
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .to_string();
-                self.cookie = (!pair.ends_with('=')).then_some(pair);
+            if !line.to_ascii_lowercase().starts_with("set-cookie: ") {
+                continue;
+            }
+            let pair = line["set-cookie: ".len()..].split(';').next().unwrap_or("");
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_string(), value.to_string());
+                }
             }
         }
     }
 
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     fn get(&mut self, path: &str) -> (u16, String, String) {
-        let cookie = self
-            .cookie
-            .as_ref()
-            .map(|c| format!("Cookie: {c}\r\n"))
-            .unwrap_or_default();
         let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: {}\r\n{cookie}Connection: close\r\n\r\n",
-            self.addr
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nCookie: {}\r\nConnection: close\r\n\r\n",
+            self.addr,
+            self.cookie_header()
         );
         let r = http_exchange(self.addr, request.as_bytes());
-        self.keep_cookie(&r.1);
+        self.keep_cookies(&r.1);
         r
     }
 
     fn post(&mut self, path: &str, form: &str) -> (u16, String, String) {
-        let mut extra = vec![("Sec-Fetch-Site", "same-origin")];
-        let cookie = self.cookie.clone();
-        if let Some(c) = &cookie {
-            extra.push(("Cookie", c));
-        }
+        let cookie = self.cookie_header();
         let r = http_post(
             self.addr,
             path,
             "application/x-www-form-urlencoded",
             form.as_bytes(),
-            &extra,
+            &[("Sec-Fetch-Site", "same-origin"), ("Cookie", &cookie)],
         );
-        self.keep_cookie(&r.1);
+        self.keep_cookies(&r.1);
         r
+    }
+
+    /// Posts a form shown before signing in: opens it first, for its form token and cookie.
+    fn post_public(&mut self, path: &str, form: &str) -> (u16, String, String) {
+        let (_, _, page) = self.get(path);
+        let token = input_in(&page, "form_token");
+        self.post(path, &format!("{form}&form_token={token}"))
     }
 
     /// The value of a hidden input on the page at `path`.
@@ -144,15 +156,15 @@ fn set_up_second_factor(b: &mut Browser) {
 }
 
 fn sign_up_and_confirm(b: &mut Browser, sink: &Path, email: &str) {
-    let (_, _, page) = b.post(
+    let (_, _, page) = b.post_public(
         "/sign-up",
         &format!("email={}&password={}", enc(email), enc(PW)),
     );
     assert!(page.contains("Check your email"), "{page}");
     let token = token_from_sink(sink, email, "/verify");
-    let (_, _, page) = b.post("/verify", &format!("token={token}"));
+    let (_, _, page) = b.post_public("/verify", &format!("token={token}"));
     assert!(page.contains("Your address is confirmed"), "{page}");
-    let (code, head, _) = b.post(
+    let (code, head, _) = b.post_public(
         "/sign-in",
         &format!("email={}&password={}&next=%2F", enc(email), enc(PW)),
     );
@@ -188,7 +200,7 @@ fn admin_firm_attorney_applicant_share_note_revoke_over_smtp() {
     );
 
     let mut admin = Browser::new(&server.addr);
-    let (code, head, _) = admin.post("/sign-in/link", &format!("token={admin_token}"));
+    let (code, head, _) = admin.post_public("/sign-in/link", &format!("token={admin_token}"));
     assert_eq!(code, 303, "{head}");
     assert!(
         head.contains("/sign-in/code"),

@@ -244,12 +244,13 @@ fn sign_in_locally(env: &Env, addr: &str) -> String {
         .nth(1)
         .and_then(|t| t.split_whitespace().next())
         .expect("a sign-in link");
+    let (form_cookie, form_token) = form_token(addr, "/sign-in/link");
     let (code, head, body) = http_post(
         addr,
         "/sign-in/link",
         "application/x-www-form-urlencoded",
-        format!("token={token}").as_bytes(),
-        &[("Sec-Fetch-Site", "same-origin")],
+        format!("token={token}&form_token={form_token}").as_bytes(),
+        &[("Sec-Fetch-Site", "same-origin"), ("Cookie", &form_cookie)],
     );
     assert_eq!(code, 303, "signing in with the link: {head}\n{body}");
     head.lines()
@@ -260,6 +261,29 @@ fn sign_in_locally(env: &Env, addr: &str) -> String {
             l.split(';').next().map(str::to_string)
         })
         .expect("a session cookie")
+}
+
+/// Opens a form shown before signing in, as a fresh browser: the form cookie it sets and the
+/// token its form carries.
+pub(crate) fn form_token(addr: &str, path: &str) -> (String, String) {
+    let (_, head, page) = http_get(addr, path);
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            let lower = l.to_ascii_lowercase();
+            lower.strip_prefix("set-cookie: ")?;
+            l["set-cookie: ".len()..]
+                .split(';')
+                .next()
+                .map(str::to_string)
+        })
+        .expect("a form cookie");
+    let marker = "name=\"form_token\" value=\"";
+    let start = page.find(marker).expect("a form token") + marker.len();
+    (
+        cookie,
+        page[start..].split('"').next().expect("value").to_string(),
+    )
 }
 
 /// A minimal HTTP/1.1 GET: status, headers, body.

@@ -29,14 +29,7 @@ fn decoded(mail: &str) -> String {
 }
 
 async fn post_public(app: &App, path: &str, body: &str) -> crate::harness::Resp {
-    app.post_as(
-        &Browser::default(),
-        path,
-        "application/x-www-form-urlencoded",
-        body.as_bytes().to_vec(),
-        &[("sec-fetch-site", "same-origin")],
-    )
-    .await
+    app.public_post(path, body).await
 }
 
 #[tokio::test]
@@ -528,4 +521,22 @@ async fn a_new_email_address_counts_once_confirmed_from_that_address() {
         app.sign_in("eve@example.org", PASSWORD).await.0.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn forms_before_sign_in_need_their_form_token() {
+    let app = App::new().await;
+    for path in ["/sign-in", "/sign-up", "/reset", "/verify", "/sign-in/link"] {
+        let bare = app
+            .post_as(
+                &Browser::default(),
+                path,
+                "application/x-www-form-urlencoded",
+                b"email=a%40example.org&password=x&token=x".to_vec(),
+                &[("sec-fetch-site", "same-origin")],
+            )
+            .await;
+        assert_eq!(bare.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(bare.body.contains("Please try again"), "{path}");
+    }
 }

@@ -202,18 +202,36 @@ impl App {
             .collect()
     }
 
+    /// Sends a form that is shown before signing in, as a fresh browser does: it opens the
+    /// form first (which sets the form cookie and its token), then posts it.
+    pub async fn public_post(&self, path: &str, body: &str) -> Resp {
+        let page = self.get_as(&Browser::default(), path).await;
+        let cookie = page
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.split(';').next().map(str::to_string));
+        let token = page.input("form_token");
+        let body = format!("{body}&form_token={token}");
+        let fresh = Browser {
+            cookie,
+            csrf: String::new(),
+        };
+        self.post_as(
+            &fresh,
+            path,
+            "application/x-www-form-urlencoded",
+            body.into_bytes(),
+            &[("sec-fetch-site", "same-origin")],
+        )
+        .await
+    }
+
     /// Signs in with a password, as the sign-in form does; the browser holds the new cookie.
     pub async fn sign_in(&self, email: &str, password: &str) -> (Resp, Browser) {
         let body = format!("email={}&password={}&next=%2F", enc(email), enc(password));
-        let r = self
-            .post_as(
-                &Browser::default(),
-                "/sign-in",
-                "application/x-www-form-urlencoded",
-                body.into_bytes(),
-                &[("sec-fetch-site", "same-origin")],
-            )
-            .await;
+        let r = self.public_post("/sign-in", &body).await;
         let b = self.browser_from(&r).await;
         (r, b)
     }

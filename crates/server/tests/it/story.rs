@@ -33,14 +33,7 @@ fn token_in(app: &App, to: &str, path: &str) -> String {
 }
 
 async fn public_post(app: &App, path: &str, body: &str) -> crate::harness::Resp {
-    app.post_as(
-        &Browser::default(),
-        path,
-        "application/x-www-form-urlencoded",
-        body.as_bytes().to_vec(),
-        &[("sec-fetch-site", "same-origin")],
-    )
-    .await
+    app.public_post(path, body).await
 }
 
 async fn sign_up(app: &App, email: &str) {
