@@ -398,13 +398,19 @@ fn reset_page(form_token: &str, error: Option<&str>) -> Response {
 
 pub async fn reset(
     State(state): State<AppState>,
+    addr: crate::request::ClientAddr,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let f = fields(&body);
     check_form(&state, &headers, &f)?;
     let email = visanav_store::normalise_email(field(&f, "email"));
-    if let Err(wait) = state.throttle.hit(&format!("reset:{email}")) {
+    let client = addr.0.map_or("unknown".to_string(), |ip| ip.to_string());
+    let limited = state
+        .throttle
+        .hit(&format!("addr:{client}"))
+        .and_then(|_| state.throttle.hit(&format!("reset:{email}")));
+    if let Err(wait) = limited {
         return Ok(with_status(
             reset_page(
                 field(&f, "form_token"),

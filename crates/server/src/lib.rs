@@ -195,6 +195,12 @@ pub fn routes() -> Vec<Route> {
             get(sharing::case_invite_form).post(sharing::accept_case_invite),
         ),
         route(
+            "/invites/case/decline",
+            GET_POST,
+            SignedIn,
+            get(sharing::case_invite_decline_form).post(sharing::decline_case_invite),
+        ),
+        route(
             "/invites/firm",
             GET_POST,
             SignedIn,

@@ -241,14 +241,49 @@ fn accept_page(title: &str, text: &str, action: &str, token: &str, csrf: &str) -
     render(&MessagePage {
         disclaimer: NOT_LEGAL_ADVICE,
         title: title.into(),
-        paragraphs: vec![text.into()],
+        paragraphs: vec![
+            text.into(),
+            "Not for you, or not wanted? Ignore it, or decline it.".into(),
+        ],
         action: Some((
             action.into(),
             vec![("token".into(), token.into()), ("csrf".into(), csrf.into())],
             "Accept".into(),
         )),
+        link: (action == "/invites/case").then(|| {
+            (
+                format!("/invites/case/decline?token={token}"),
+                "Decline the invitation".into(),
+            )
+        }),
+    })
+}
+
+/// Declining a case invitation: a page with a button (acting on a GET would let a mail
+/// scanner decline it).
+pub async fn case_invite_decline_form(s: SignedIn, Query(q): Query<TokenQuery>) -> Response {
+    render(&MessagePage {
+        disclaimer: NOT_LEGAL_ADVICE,
+        title: "Decline the invitation".into(),
+        paragraphs: vec!["The case's owner will see that you declined.".into()],
+        action: Some((
+            "/invites/case/decline".into(),
+            vec![
+                ("token".into(), q.token.unwrap_or_default()),
+                ("csrf".into(), csrf_token(&s.session)),
+            ],
+            "Decline".into(),
+        )),
         link: None,
     })
+}
+
+pub async fn decline_case_invite(
+    State(state): State<AppState>,
+    s: SignedIn,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    answer_case_invite(state, s, body, false).await
 }
 
 pub async fn case_invite_form(s: SignedIn, Query(q): Query<TokenQuery>) -> Response {
@@ -291,6 +326,15 @@ pub async fn accept_case_invite(
     s: SignedIn,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
+    answer_case_invite(state, s, body, true).await
+}
+
+async fn answer_case_invite(
+    state: AppState,
+    s: SignedIn,
+    body: axum::body::Bytes,
+    accept: bool,
+) -> Result<Response, AppError> {
     let f = fields(&body);
     if !csrf_ok(&s.session, field(&f, "csrf")) {
         return Err(stale_form());
@@ -314,9 +358,17 @@ pub async fn accept_case_invite(
         }
     };
     let share = used.subject.unwrap_or_default();
-    let case = tx.answer_share(&s.actor, &share, true, now).await?;
+    let case = tx.answer_share(&s.actor, &share, accept, now).await?;
     tx.commit().await?;
-    Ok(see_other(format!("/cases/{case}")))
+    Ok(if accept {
+        see_other(format!("/cases/{case}"))
+    } else {
+        message(
+            "You declined the invitation",
+            &["Nothing of the case was shared with you."],
+            Some(("/", "Home")),
+        )
+    })
 }
 
 #[derive(Template)]

@@ -237,3 +237,65 @@ async fn admin_firm_attorney_applicant_share_note_revoke() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_co_applicant_accepts_or_declines_an_invitation_sent_to_them() {
+    let app = App::new().await;
+    let case = app.add_case(EXAMPLE).await;
+    let invite = |to: &'static str| {
+        let app = &app;
+        let case = case.clone();
+        async move {
+            let r = app
+                .post_form(
+                    &format!("/cases/{case}/sharing/co-applicant"),
+                    &format!("email={}", enc(to)),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+            token_in(app, to, "/invites/case")
+        }
+    };
+    sign_up(&app, "dan@example.org").await;
+    sign_up(&app, "fay@example.org").await;
+    let (_, dan) = app.sign_in("dan@example.org", PW).await;
+    let (_, fay) = app.sign_in("fay@example.org", PW).await;
+
+    let for_dan = invite("dan@example.org").await;
+    let wrong = app
+        .post_form_as(&fay, "/invites/case", &format!("token={for_dan}"))
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::FORBIDDEN,
+        "only the invited address"
+    );
+    let page = app
+        .get_as(&dan, &format!("/invites/case?token={for_dan}"))
+        .await;
+    assert!(page.body.contains("Decline the invitation"));
+    let ok = app
+        .post_form_as(&dan, "/invites/case", &format!("token={for_dan}"))
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(
+        app.get_as(&dan, &format!("/cases/{case}")).await.status,
+        StatusCode::OK
+    );
+
+    let for_fay = invite("fay@example.org").await;
+    let no = app
+        .post_form_as(&fay, "/invites/case/decline", &format!("token={for_fay}"))
+        .await;
+    assert!(no.body.contains("You declined"), "{}", no.body);
+    assert_eq!(
+        app.get_as(&fay, &format!("/cases/{case}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let sharing = app.get(&format!("/cases/{case}/sharing")).await;
+    assert!(
+        sharing.body.contains("co-applicant dan@example.org") && sharing.body.contains("declined"),
+        "{}",
+        sharing.body
+    );
+}
