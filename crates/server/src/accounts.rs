@@ -15,18 +15,17 @@ use visanav_store::{AccountKind, NewToken, StoreError, TokenPurpose, TxMode};
 
 use crate::auth::stale_form;
 use crate::pages::render;
-use crate::request::{FirstFactor, SignedIn};
-use crate::session::{FormToken, csrf_ok, csrf_token, with_form_cookie};
+use crate::session::{FormToken, with_form_cookie};
 use crate::{AppError, AppState};
 
-const VERIFY_LIFETIME: SignedDuration = SignedDuration::from_hours(48);
+pub(crate) const VERIFY_LIFETIME: SignedDuration = SignedDuration::from_hours(48);
 const RESET_LIFETIME: SignedDuration = SignedDuration::from_hours(1);
 
-fn fields(body: &[u8]) -> HashMap<String, String> {
+pub(crate) fn fields(body: &[u8]) -> HashMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
-fn field<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
+pub(crate) fn field<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
     f.get(name).map(String::as_str).unwrap_or("")
 }
 
@@ -56,7 +55,7 @@ pub fn message(title: &str, paragraphs: &[&str], link: Option<(&str, &str)>) -> 
 }
 
 /// Refuses a public form whose token does not match the browser's form cookie.
-fn check_form(
+pub(crate) fn check_form(
     state: &AppState,
     headers: &HeaderMap,
     f: &HashMap<String, String>,
@@ -72,20 +71,20 @@ fn check_form(
     }
 }
 
-fn with_status(mut r: Response, status: StatusCode) -> Response {
+pub(crate) fn with_status(mut r: Response, status: StatusCode) -> Response {
     *r.status_mut() = status;
     r
 }
 
 /// Hashes a password off the async workers (Argon2id takes tens of milliseconds and 19 MiB).
-async fn hash(password: String) -> Result<String, AppError> {
+pub(crate) async fn hash(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || visanav_auth::hash_password(&password))
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::internal)
 }
 
-async fn verify(password: String, stored: String) -> bool {
+pub(crate) async fn verify(password: String, stored: String) -> bool {
     tokio::task::spawn_blocking(move || visanav_auth::verify_password(&password, &stored))
         .await
         .unwrap_or(false)
@@ -93,7 +92,13 @@ async fn verify(password: String, stored: String) -> bool {
 
 /// Sends a message; without a mailer configured, says so in the log. Never fails the request:
 /// the person is told to check their email either way, and an operator sees the log line.
-async fn send(state: &AppState, kind: &'static str, to: &str, subject: &str, text: String) {
+pub(crate) async fn send(
+    state: &AppState,
+    kind: &'static str,
+    to: &str,
+    subject: &str,
+    text: String,
+) {
     let Some(mailer) = &state.mailer else {
         tracing::warn!(kind, "no mailer configured: message not sent");
         return;
@@ -157,7 +162,7 @@ pub async fn sign_up_form(State(state): State<AppState>, headers: HeaderMap) -> 
     with_form_cookie(page, &token)
 }
 
-const CHECK_EMAIL: &str = "Check your email";
+pub(crate) const CHECK_EMAIL: &str = "Check your email";
 
 pub async fn sign_up(
     State(state): State<AppState>,
@@ -268,7 +273,7 @@ fn escape_html(text: &str) -> String {
     out
 }
 
-fn looks_like_email(e: &str) -> bool {
+pub(crate) fn looks_like_email(e: &str) -> bool {
     e.len() <= 254
         && !e.contains(char::is_whitespace)
         && e.split_once('@').is_some_and(|(u, d)| {
@@ -278,11 +283,11 @@ fn looks_like_email(e: &str) -> bool {
 
 #[derive(serde::Deserialize)]
 pub struct TokenQuery {
-    token: Option<String>,
+    pub(crate) token: Option<String>,
 }
 
 /// A link's page acts only when its button is pressed (mail scanners follow links).
-fn confirm_page(
+pub(crate) fn confirm_page(
     form: &FormToken,
     title: &str,
     text: &str,
@@ -322,7 +327,7 @@ pub async fn verify_form(
     )
 }
 
-fn link_problem() -> AppError {
+pub(crate) fn link_problem() -> AppError {
     AppError::new(
         StatusCode::GONE,
         "This link no longer works",
@@ -457,12 +462,12 @@ pub async fn reset(
 
 #[derive(Template)]
 #[template(path = "new_password.html")]
-struct NewPasswordPage {
-    disclaimer: &'static str,
-    action: String,
-    hidden: Vec<(String, String)>,
-    ask_current: bool,
-    error: Option<String>,
+pub(crate) struct NewPasswordPage {
+    pub(crate) disclaimer: &'static str,
+    pub(crate) action: String,
+    pub(crate) hidden: Vec<(String, String)>,
+    pub(crate) ask_current: bool,
+    pub(crate) error: Option<String>,
 }
 
 pub async fn reset_new_form(
@@ -537,347 +542,5 @@ pub async fn reset_new(
         "Your password is changed",
         &["Every session of your account was signed out. Sign in with the new password."],
         Some(("/sign-in", "Sign in")),
-    ))
-}
-
-pub async fn password_form(s: SignedIn) -> Response {
-    render(&NewPasswordPage {
-        disclaimer: NOT_LEGAL_ADVICE,
-        action: "/account/password".into(),
-        hidden: vec![("csrf".into(), csrf_token(&s.session))],
-        ask_current: true,
-        error: None,
-    })
-}
-
-pub async fn change_password(
-    State(state): State<AppState>,
-    s: SignedIn,
-    body: axum::body::Bytes,
-) -> Result<Response, AppError> {
-    let f = fields(&body);
-    if !csrf_ok(&s.session, field(&f, "csrf")) {
-        return Err(stale_form());
-    }
-    let again = |e: String| {
-        with_status(
-            render(&NewPasswordPage {
-                disclaimer: NOT_LEGAL_ADVICE,
-                action: "/account/password".into(),
-                hidden: vec![("csrf".into(), csrf_token(&s.session))],
-                ask_current: true,
-                error: Some(e),
-            }),
-            StatusCode::BAD_REQUEST,
-        )
-    };
-    let creds = {
-        let mut tx = state.store.begin(TxMode::Read).await?;
-        let c = tx.credentials_by_id(s.actor.account_id()).await?;
-        tx.commit().await?;
-        c.ok_or_else(|| AppError::not_found("This account no longer exists."))?
-    };
-    if let Some(stored) = creds.password_hash.clone()
-        && !verify(field(&f, "current").to_string(), stored).await
-    {
-        return Ok(again("Your current password is not right.".into()));
-    }
-    let email = creds.account.email.clone().unwrap_or_default();
-    let password = field(&f, "password").to_string();
-    if let Err(problem) = visanav_auth::PasswordPolicy::default().check(&password, &[&email]) {
-        return Ok(again(problem.to_string()));
-    }
-    let hashed = hash(password).await?;
-    let now = state.clock.now();
-    let mut tx = state.store.begin(TxMode::Write).await?;
-    tx.set_password(s.actor.account_id(), &hashed).await?;
-    tx.delete_sessions(s.actor.account_id(), Some(&s.session.id_hash))
-        .await?;
-    tx.audit(&s.actor, "password_changed", None, "", now)
-        .await?;
-    tx.commit().await?;
-    Ok(message(
-        "Your password is changed",
-        &["Your other sessions were signed out; this one stays signed in."],
-        Some(("/account", "Back to your account")),
-    ))
-}
-
-#[derive(Template)]
-#[template(path = "second_factor.html")]
-struct SecondFactorPage {
-    disclaimer: &'static str,
-    csrf: String,
-    secret: String,
-    /// Generated by visanav-auth from the secret and fixed labels: no outside text.
-    qr_svg: String,
-    manual_key: String,
-    error: Option<String>,
-}
-
-fn second_factor_page(
-    s: &crate::request::SignedIn,
-    secret: &visanav_auth::TotpSecret,
-    label: &str,
-    error: Option<String>,
-) -> Result<Response, AppError> {
-    let setup = secret
-        .setup(
-            "visanav",
-            label,
-            "QR code to add visanav to your authenticator app",
-        )
-        .map_err(AppError::internal)?;
-    Ok(render(&SecondFactorPage {
-        disclaimer: NOT_LEGAL_ADVICE,
-        csrf: csrf_token(&s.session),
-        secret: secret.to_base32().expose().to_string(),
-        qr_svg: setup.qr_svg,
-        manual_key: setup.manual_key.expose().to_string(),
-        error,
-    }))
-}
-
-/// Sets up the second factor. Reachable with the first factor only: an account that must
-/// have one but has none sets it up here before anything else.
-pub async fn second_factor_form(
-    State(state): State<AppState>,
-    FirstFactor(s): FirstFactor,
-) -> Result<Response, AppError> {
-    let label = state
-        .store
-        .account(s.actor.account_id())
-        .await?
-        .and_then(|a| a.email)
-        .unwrap_or_else(|| "local account".into());
-    let secret = visanav_auth::TotpSecret::generate();
-    second_factor_page(&s, &secret, &label, None)
-}
-
-pub async fn second_factor(
-    State(state): State<AppState>,
-    FirstFactor(s): FirstFactor,
-    body: axum::body::Bytes,
-) -> Result<Response, AppError> {
-    let f = fields(&body);
-    if !csrf_ok(&s.session, field(&f, "csrf")) {
-        return Err(stale_form());
-    }
-    let now = state.clock.now();
-    let mut tx = state.store.begin(TxMode::Write).await?;
-    let creds = tx
-        .credentials_by_id(s.actor.account_id())
-        .await?
-        .ok_or_else(|| AppError::not_found("This account no longer exists."))?;
-    // Someone with a second factor already must give it before replacing it.
-    if creds.account.totp_enabled && !s.actor.has_second_factor() {
-        tx.rollback().await?;
-        return Err(AppError::new(
-            StatusCode::FORBIDDEN,
-            "Give your current code first",
-            "Sign in with your current second factor before setting up a new one.",
-        ));
-    }
-    let secret = visanav_auth::TotpSecret::from_base32(field(&f, "secret"))
-        .map_err(|e| AppError::new(StatusCode::BAD_REQUEST, "Start again", e.to_string()))?;
-    let step = match visanav_auth::verify_totp(
-        &secret,
-        field(&f, "code"),
-        now.as_second().max(0) as u64,
-        None,
-    ) {
-        Ok(step) => step,
-        Err(e) => {
-            tx.rollback().await?;
-            let label = creds.account.email.unwrap_or_default();
-            return second_factor_page(&s, &secret, &label, Some(e.to_string()));
-        }
-    };
-    tx.set_totp(s.actor.account_id(), Some(secret.as_bytes()))
-        .await?;
-    tx.accept_totp_step(s.actor.account_id(), step).await?;
-    let codes = visanav_auth::RecoveryCodes::generate();
-    tx.set_recovery_codes(s.actor.account_id(), &codes.hashes)
-        .await?;
-    tx.mark_session_mfa(&s.session.id_hash, now).await?;
-    tx.audit(&s.actor, "second_factor_set_up", None, "", now)
-        .await?;
-    tx.commit().await?;
-    let mut paragraphs = vec![
-        "From now on, signing in asks for the code your app shows. Keep these ten recovery codes somewhere safe (print them): each one signs you in once if you lose your phone. They are shown only now.".to_string(),
-    ];
-    paragraphs.extend(codes.codes.iter().map(|c| c.expose().to_string()));
-    Ok(render(&MessagePage {
-        disclaimer: NOT_LEGAL_ADVICE,
-        title: "Your second factor is on".into(),
-        paragraphs,
-        action: None,
-        link: Some(("/".into(), "Continue".into())),
-    }))
-}
-
-#[derive(Template)]
-#[template(
-    source = r#"{% extends "base.html" %}
-{% block title %}Change your email address · visanav{% endblock %}
-{% block content %}
-<h1>Change your email address</h1>
-{% match error %}{% when Some with (e) %}<p class="warn" role="alert">{{ e }}</p>{% when None %}{% endmatch %}
-<p>We send a link to the new address; the change happens when you open it.</p>
-<form method="post" action="/account/email">
-<input type="hidden" name="csrf" value="{{ csrf }}">
-<p><label for="email"><strong>New email address</strong></label><br>
-<input id="email" name="email" type="email" autocomplete="email" required></p>
-<p><label for="password"><strong>Your password</strong></label><br>
-<input id="password" name="password" type="password" autocomplete="current-password"></p>
-<p><button type="submit">Send the link</button></p>
-</form>
-{% endblock %}"#,
-    ext = "html"
-)]
-struct EmailPage {
-    disclaimer: &'static str,
-    csrf: String,
-    error: Option<String>,
-}
-
-pub async fn email_form(s: SignedIn) -> Response {
-    render(&EmailPage {
-        disclaimer: NOT_LEGAL_ADVICE,
-        csrf: csrf_token(&s.session),
-        error: None,
-    })
-}
-
-/// Sends a link to the new address; the address changes only when it is opened there.
-pub async fn change_email(
-    State(state): State<AppState>,
-    s: SignedIn,
-    body: axum::body::Bytes,
-) -> Result<Response, AppError> {
-    let f = fields(&body);
-    if !csrf_ok(&s.session, field(&f, "csrf")) {
-        return Err(stale_form());
-    }
-    let again = |e: &str| {
-        with_status(
-            render(&EmailPage {
-                disclaimer: NOT_LEGAL_ADVICE,
-                csrf: csrf_token(&s.session),
-                error: Some(e.to_string()),
-            }),
-            StatusCode::BAD_REQUEST,
-        )
-    };
-    let email = visanav_store::normalise_email(field(&f, "email"));
-    if !looks_like_email(&email) {
-        return Ok(again("That is not an email address."));
-    }
-    let stored = {
-        let mut tx = state.store.begin(TxMode::Read).await?;
-        let c = tx.credentials_by_id(s.actor.account_id()).await?;
-        tx.commit().await?;
-        c.and_then(|c| c.password_hash)
-    };
-    if let Some(stored) = stored
-        && !verify(field(&f, "password").to_string(), stored).await
-    {
-        return Ok(again("Your password is not right."));
-    }
-    let (token, hash) = visanav_auth::new_token();
-    let mut tx = state.store.begin(TxMode::Write).await?;
-    tx.create_token(
-        NewToken {
-            hash: &hash,
-            purpose: TokenPurpose::ChangeEmail,
-            account: Some(s.actor.account_id()),
-            email: Some(&email),
-            subject: None,
-            subject_secret: Some(&email),
-            lifetime: VERIFY_LIFETIME,
-        },
-        state.clock.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    let link = format!(
-        "{}/account/email/confirm?token={}",
-        state.server.base_url,
-        token.expose()
-    );
-    let text = format!(
-        "Confirm this address as the new email address of your visanav account (the link works once, for 48 hours):\n\n{link}\n\nIf you did not ask for this, ignore this message."
-    );
-    send(
-        &state,
-        "change_email",
-        &email,
-        "Confirm your new email for visanav",
-        text,
-    )
-    .await;
-    Ok(message(
-        CHECK_EMAIL,
-        &["We sent a link to the new address. Your address changes when you open it."],
-        Some(("/account", "Back to your account")),
-    ))
-}
-
-pub async fn confirm_email_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<TokenQuery>,
-) -> Response {
-    confirm_page(
-        &state.server.sessions.form_token(&headers),
-        "Confirm your new email address",
-        "Press the button to use this address for your visanav account.",
-        "/account/email/confirm",
-        &q.token.unwrap_or_default(),
-        "Confirm",
-    )
-}
-
-pub async fn confirm_email(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Result<Response, AppError> {
-    let f = fields(&body);
-    check_form(&state, &headers, &f)?;
-    let now = state.clock.now();
-    let mut tx = state.store.begin(TxMode::Write).await?;
-    let used = tx
-        .use_token(
-            TokenPurpose::ChangeEmail,
-            &visanav_auth::hash_token(field(&f, "token")),
-            now,
-        )
-        .await?;
-    let Some((account, email)) = used
-        .ok()
-        .and_then(|u| Some((u.account?, u.subject_secret?)))
-    else {
-        tx.rollback().await?;
-        return Err(link_problem());
-    };
-    match tx.set_email(&account, &email, now).await {
-        Err(StoreError::Conflict { .. }) => {
-            tx.rollback().await?;
-            return Err(AppError::new(
-                StatusCode::CONFLICT,
-                "This address is taken",
-                "Another account uses this address. Nothing was changed.",
-            ));
-        }
-        other => other?,
-    }
-    tx.audit_account(&account, None, "email_changed", "", now)
-        .await?;
-    tx.commit().await?;
-    Ok(message(
-        "Your email address is changed",
-        &["Sign in with the new address from now on."],
-        Some(("/account", "Your account")),
     ))
 }

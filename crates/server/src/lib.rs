@@ -7,12 +7,14 @@ pub mod accounts;
 mod api;
 pub mod auth;
 pub mod error;
+mod firms;
 pub mod middleware;
 mod my_data;
 mod notices;
 mod pages;
 pub mod request;
 pub mod session;
+mod settings;
 mod sharing;
 mod zip;
 
@@ -185,7 +187,7 @@ pub fn routes() -> Vec<Route> {
             "/cases/{id}/firm-notes",
             GET_POST,
             Case,
-            get(sharing::firm_notes).post(sharing::add_firm_note),
+            get(firms::firm_notes).post(firms::add_firm_note),
         ),
         route("/cases/{id}/log", GET, Case, get(sharing::audit)),
         route(
@@ -204,31 +206,26 @@ pub fn routes() -> Vec<Route> {
             "/invites/firm",
             GET_POST,
             SignedIn,
-            get(sharing::firm_invite_form).post(sharing::accept_firm_invite),
+            get(firms::firm_invite_form).post(firms::accept_firm_invite),
         ),
         route(
             "/firms",
             GET_POST,
             SignedIn,
-            get(sharing::firms).post(sharing::create_firm),
+            get(firms::firms).post(firms::create_firm),
         ),
         route(
             "/firms/{firm}/invite",
             POST,
             SignedIn,
-            post(sharing::invite_member),
+            post(firms::invite_member),
         ),
-        route(
-            "/admin/sign-ins",
-            GET,
-            SignedIn,
-            get(sharing::sign_in_events),
-        ),
+        route("/admin/sign-ins", GET, SignedIn, get(firms::sign_in_events)),
         route(
             "/firms/offers/{share}",
             POST,
             SignedIn,
-            post(sharing::answer_offer),
+            post(firms::answer_offer),
         ),
         route(
             "/sign-in",
@@ -278,19 +275,19 @@ pub fn routes() -> Vec<Route> {
             "/account/password",
             GET_POST,
             SignedIn,
-            get(accounts::password_form).post(accounts::change_password),
+            get(settings::password_form).post(settings::change_password),
         ),
         route(
             "/account/email",
             GET_POST,
             SignedIn,
-            get(accounts::email_form).post(accounts::change_email),
+            get(settings::email_form).post(settings::change_email),
         ),
         route(
             "/account/email/confirm",
             GET_POST,
             Public,
-            get(accounts::confirm_email_form).post(accounts::confirm_email),
+            get(settings::confirm_email_form).post(settings::confirm_email),
         ),
         route(
             "/account/export",
@@ -308,7 +305,7 @@ pub fn routes() -> Vec<Route> {
             "/account/second-factor",
             GET_POST,
             SignedIn,
-            get(accounts::second_factor_form).post(accounts::second_factor),
+            get(settings::second_factor_form).post(settings::second_factor),
         ),
         route("/static/site.css", GET, Public, get(stylesheet)),
         route("/static/favicon.svg", GET, Public, get(favicon)),

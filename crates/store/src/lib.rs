@@ -11,18 +11,17 @@ pub mod crypto;
 mod db;
 mod drafts;
 mod notices;
+mod sessions;
 mod sharing;
 mod tx;
 
-pub use accounts::{
-    Account, AccountKind, Credentials, NewSession, NewToken, Session, TokenProblem, TokenPurpose,
-    UsedToken, normalise_email,
-};
+pub use accounts::{Account, AccountKind, Credentials, normalise_email};
 pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
 pub use crypto::{Crypto, CryptoError};
 pub use db::{Backend, SchemaStatus, TxMode};
 pub use drafts::{DraftId, NewDraft, NoticeDraft};
 pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, StoredNotice};
+pub use sessions::{NewSession, NewToken, Session, TokenProblem, TokenPurpose, UsedToken};
 pub use sharing::{AuditEntry, Firm, FirmNote, FirmRole, Share};
 pub use tx::Tx;
 pub use visanav_core::account::{AccountId, Actor, CaseId};
