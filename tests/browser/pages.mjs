@@ -18,6 +18,7 @@ const checks = [
   { path: '/account', name: 'account', expect: ['Your account', 'Sign out everywhere', 'Export all my data'] },
   { path: '/account/second-factor', name: 'second-factor', expect: ['Set up your second factor', 'authenticator'] },
   { path: '/firms', name: 'firms', expect: ['Your firms'] },
+  { path: '/cases/new', name: 'new-case', expect: ['Add your case', 'Which visa?', 'The embassy or consulate'] },
   { path: '/sign-up', name: 'sign-up', expect: ['Create an account', 'at least 15 characters'] },
 ];
 

@@ -10,6 +10,7 @@ pub mod error;
 mod firms;
 pub mod middleware;
 mod my_data;
+mod new_case;
 mod notices;
 mod pages;
 pub mod request;
@@ -156,6 +157,12 @@ pub fn routes() -> Vec<Route> {
         route("/statuses", GET, Public, get(pages::statuses)),
         route("/statuses/{slug}", GET, Public, get(pages::status)),
         route("/posts/{code}", GET, Public, get(pages::post)),
+        route(
+            "/cases/new",
+            GET_POST,
+            SignedIn,
+            get(new_case::form).post(new_case::create),
+        ),
         route("/cases/{id}", GET, Case, get(pages::case)),
         route(
             "/cases/{id}/notice",

@@ -224,9 +224,6 @@ impl Tx<'_> {
             .bind(date_text(case.principal_visa_issued_on))
             .execute(&mut *c)
             .await?;
-            for obs in &case.status {
-                insert_status(&mut *c, &id, obs, now).await?;
-            }
             for (position, d) in case.documents.iter().enumerate() {
                 sqlx::query(
                     "INSERT INTO case_documents (id, case_id, position, kind, country, issued_on, expires_on, status)
@@ -244,6 +241,9 @@ impl Tx<'_> {
                 .await?;
             }
         });
+        for obs in &case.status {
+            self.insert_status(&id, obs, now).await?;
+        }
         if let Some(r) = &case.refusal {
             self.insert_refusal(&id, r, now).await?;
         }
@@ -258,6 +258,30 @@ impl Tx<'_> {
         .await?;
         tracing::info!(case_id = %case_id, "case created");
         Ok(case_id)
+    }
+
+    /// Appends one status reading (history is append-only).
+    async fn insert_status(
+        &mut self,
+        case_id: &str,
+        obs: &StatusObservation,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO status_observations (id, case_id, observed_on, status, last_updated, source, recorded_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(case_id)
+        .bind(obs.on.to_string())
+        .bind(&obs.status)
+        .bind(date_text(obs.last_updated))
+        .bind(obs.source.as_str())
+        .bind(now_ms)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(())
     }
 
     /// Starts a refusal episode (with its notes, encrypted). Returns its id.
@@ -348,7 +372,8 @@ impl Tx<'_> {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         self.touch_case(actor, id, now).await?;
-        on_tx!(self, c => insert_status(&mut *c, id.as_str(), obs, now.as_millisecond()).await)
+        self.insert_status(id.as_str(), obs, now.as_millisecond())
+            .await
     }
 
     /// Turns what a person typed into one of the actor's case ids: a full id, a unique
@@ -743,33 +768,4 @@ impl Store {
             .delete_case(actor, id, now)
             .await)
     }
-}
-
-async fn insert_status<'c, E>(
-    executor: E,
-    case_id: &str,
-    obs: &StatusObservation,
-    now: i64,
-) -> Result<(), StoreError>
-where
-    E: sqlx::Executor<'c>,
-    for<'q> <E::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, E::Database>,
-    for<'q> String: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-    for<'q> Option<String>: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-    for<'q> i64: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-{
-    sqlx::query(
-        "INSERT INTO status_observations (id, case_id, observed_on, status, last_updated, source, recorded_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(case_id.to_string())
-    .bind(obs.on.to_string())
-    .bind(obs.status.clone())
-    .bind(date_text(obs.last_updated))
-    .bind(obs.source.as_str().to_string())
-    .bind(now)
-    .execute(executor)
-    .await?;
-    Ok(())
 }

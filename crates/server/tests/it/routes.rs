@@ -252,3 +252,64 @@ async fn text_that_reaches_a_page_is_escaped_and_json_stays_json() {
     assert_eq!(ok.content_type(), "application/json");
     assert_eq!(ok.json()["post"], "MNL");
 }
+
+#[tokio::test]
+async fn a_case_is_added_in_the_browser_with_the_same_checks_as_the_cli() {
+    let app = App::new().await;
+    let form = app.get("/cases/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body.contains("Manila, Philippines (MNL)"),
+        "posts to search"
+    );
+    let bad = app
+        .post_form(
+            "/cases/new",
+            "visa=K-1&post=Atlantis&case_number=&interview_on=&status=",
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("No embassy or consulate matches"),
+        "{}",
+        bad.body
+    );
+    let bad = app
+        .post_form(
+            "/cases/new",
+            "visa=K-1&post=manila&case_number=MNL12&interview_on=2025-06-02&status=Refused",
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("Case number:"), "{}", bad.body);
+    assert!(
+        bad.body.contains("value=\"MNL12\""),
+        "what was typed stays in the form"
+    );
+    let ok = app
+        .post_form(
+            "/cases/new",
+            "visa=K-1&post=Manila%2C+Philippines+%28MNL%29&case_number=MNL2024512345&interview_on=2025-06-02&status=Refused",
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let location = ok.headers["location"].to_str().expect("ascii").to_string();
+    let page = app.get(&location).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Manila"), "{}", &page.body[..300]);
+    let api = app.get(&format!("/api/v1{location}")).await.json();
+    assert_eq!(api["ceac_case_number"], "MNL2024512345");
+    assert_eq!(api["status"][0]["status"], "Refused");
+    let again = app
+        .post_form(
+            "/cases/new",
+            "visa=K-1&post=MNL&case_number=MNL2024512345&interview_on=&status=",
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(
+        again
+            .body
+            .contains("already have a case with this case number")
+    );
+}
