@@ -11,6 +11,7 @@ const checks = [
   { path: '/', name: 'home', expect: ['visanav is running', 'You are signed in', 'Add a case', 'MNL'] },
   { path: '/statuses', name: 'statuses', expect: ['What your case status means', 'Refused', 'Case Was Approved'] },
   { path: '/statuses/ceac-refused', name: 'refused', expect: ['Refused', '221(g)', 'What to do now', 'Sources'] },
+  { path: '/posts', name: 'posts', expect: ['Embassies and consulates', 'Philippines', 'Manila'] },
   { path: '/posts/MNL', name: 'post-manila', expect: ['Manila', 'Asia/Manila'] },
   { path: `/cases/${process.env.CASE_ID}`, name: 'case-plan', expect: ['Your plan', 'Deadlines', 'Next steps', 'Police certificate', 'Do you need a lawyer?', 'Sharing'] },
   { path: `/cases/${process.env.CASE_ID}/sharing`, name: 'case-sharing', expect: ['Who can see this case', 'Share with a law firm'] },

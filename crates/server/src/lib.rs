@@ -156,6 +156,7 @@ pub fn routes() -> Vec<Route> {
         route("/", GET, Public, get(pages::home)),
         route("/statuses", GET, Public, get(pages::statuses)),
         route("/statuses/{slug}", GET, Public, get(pages::status)),
+        route("/posts", GET, Public, get(pages::posts)),
         route("/posts/{code}", GET, Public, get(pages::post)),
         route(
             "/cases/new",

@@ -127,6 +127,51 @@ struct PostPage<'a> {
     k_visas: String,
 }
 
+/// A post in the index: (code, city, what it does for K visas).
+type PostLine = (String, String, &'static str);
+
+#[derive(Template)]
+#[template(path = "posts.html")]
+struct PostsPage {
+    disclaimer: &'static str,
+    /// (country code, country name, its posts)
+    countries: Vec<(String, String, Vec<PostLine>)>,
+}
+
+/// Every post, by country (alphabetical), with what it does for K visas.
+pub async fn posts(State(state): State<AppState>) -> Response {
+    let k = &state.knowledge;
+    let mut by_country: std::collections::BTreeMap<String, (String, Vec<_>)> =
+        std::collections::BTreeMap::new();
+    for p in &k.posts {
+        let country = k
+            .country(&p.country)
+            .map_or(p.country.clone(), |c| c.name.clone());
+        let k_visas = match p.k_visas {
+            KVisaHandling::Processed => "interviews K-1 and K-2 applicants",
+            KVisaHandling::Elsewhere => "K visas are interviewed at another post",
+            KVisaHandling::NotProcessed => "does not process K visas",
+            KVisaHandling::Unknown => "",
+        };
+        by_country
+            .entry(country.clone())
+            .or_insert_with(|| (p.country.clone(), Vec::new()))
+            .1
+            .push((p.code.clone(), p.name.clone(), k_visas));
+    }
+    let countries = by_country
+        .into_iter()
+        .map(|(name, (code, mut posts))| {
+            posts.sort_by(|a, b| a.1.cmp(&b.1));
+            (code, name, posts)
+        })
+        .collect();
+    render(&PostsPage {
+        disclaimer: NOT_LEGAL_ADVICE,
+        countries,
+    })
+}
+
 pub async fn post(State(state): State<AppState>, Path(code): Path<String>) -> Response {
     let k = &state.knowledge;
     let Some(p) = k.post(&code.to_ascii_uppercase()) else {
@@ -219,6 +264,7 @@ struct CasePage<'a> {
     short_id: String,
     visa: &'static str,
     post_name: String,
+    post_code: String,
     ceac_case_number: Option<String>,
     stage: &'static str,
     urgency: &'static str,
@@ -314,6 +360,7 @@ pub async fn case(
         short_id: stored.id.short().to_string(),
         case_id: stored.id.to_string(),
         visa: c.visa.as_str(),
+        post_code: c.post.clone(),
         post_name: post
             .map(|x| format!("{} ({})", x.name, x.code))
             .unwrap_or_else(|| c.post.clone()),

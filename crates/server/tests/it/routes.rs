@@ -313,3 +313,35 @@ async fn a_case_is_added_in_the_browser_with_the_same_checks_as_the_cli() {
             .contains("already have a case with this case number")
     );
 }
+
+#[tokio::test]
+async fn the_posts_index_lists_every_post_by_country_and_a_case_links_to_its_post() {
+    let app = App::new().await;
+    let index = app
+        .get_as(&crate::harness::Browser::default(), "/posts")
+        .await;
+    assert_eq!(
+        index.status,
+        StatusCode::OK,
+        "public: people look their post up before anything"
+    );
+    for post in &app.knowledge.posts {
+        assert!(
+            index
+                .body
+                .contains(&format!("href=\"/posts/{}\"", post.code)),
+            "{}",
+            post.code
+        );
+    }
+    assert!(
+        index.body.contains("<h2 id=\"PH\">Philippines</h2>"),
+        "grouped by country"
+    );
+    let id = app.add_case(EXAMPLE).await;
+    let page = app.get(&format!("/cases/{id}")).await;
+    assert!(
+        page.body.contains("<a href=\"/posts/MNL\">"),
+        "the case links to its post"
+    );
+}
