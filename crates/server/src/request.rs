@@ -105,35 +105,11 @@ async fn signed_in(parts: &Parts, state: &AppState) -> Result<SignedIn, AuthReje
         .cookie_value(&parts.headers)
         .ok_or_else(no)?;
     let id_hash = visanav_auth::hash_token(&cookie);
-    let now = state.clock.now();
-    let mut tx = state
+    let found = state
         .store
-        .begin(visanav_store::TxMode::Write)
+        .live_session(&id_hash, state.clock.now(), state.server.sessions.idle)
         .await
         .map_err(|e| AuthRejection::Store(e.into()))?;
-    let found = async {
-        let Some(session) = tx
-            .session(&id_hash, now, state.server.sessions.idle)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let needs = tx.requires_second_factor(&session.account).await?;
-        Ok::<_, visanav_store::StoreError>(Some((session, needs)))
-    }
-    .await;
-    let found = match found {
-        Ok(f) => {
-            tx.commit()
-                .await
-                .map_err(|e| AuthRejection::Store(e.into()))?;
-            f
-        }
-        Err(e) => {
-            let _ = tx.rollback().await;
-            return Err(AuthRejection::Store(e.into()));
-        }
-    };
     let (session, needs_second_factor) = found.ok_or_else(no)?;
     let actor = Actor::signed_in(
         session.account.clone(),

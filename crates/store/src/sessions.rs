@@ -142,8 +142,9 @@ struct TokenRow {
     used_ms: Option<i64>,
 }
 
-const SESSION_COLUMNS: &str =
-    "id_hash, account_id, created_ms, last_seen_ms, expires_ms, mfa_ms, csrf_secret, label";
+/// The session columns, from `sessions s`.
+const SESSION_COLUMNS: &str = "s.id_hash, s.account_id, s.created_ms, s.last_seen_ms, \
+    s.expires_ms, s.mfa_ms, s.csrf_secret, s.label";
 
 /// Sessions are marked as seen at most this often, so reading pages does not write on every
 /// request.
@@ -185,16 +186,27 @@ impl Tx<'_> {
         now: Timestamp,
         idle: SignedDuration,
     ) -> Result<Option<Session>, StoreError> {
+        let Some(session) = self.find_session(id_hash, now, idle).await? else {
+            return Ok(None);
+        };
+        if session_is_stale(&session, now) {
+            self.touch_session(id_hash, now).await?;
+        }
+        Ok(Some(session))
+    }
+
+    /// The live session with this id hash, without marking it as seen (a read).
+    async fn find_session(
+        &mut self,
+        id_hash: &str,
+        now: Timestamp,
+        idle: SignedDuration,
+    ) -> Result<Option<Session>, StoreError> {
         let now_ms = now.as_millisecond();
         let sql = format!(
-            "SELECT {} FROM sessions s JOIN accounts a ON a.id = s.account_id
+            "SELECT {SESSION_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id
              WHERE s.id_hash = $1 AND s.expires_ms > $2 AND s.last_seen_ms > $3
-               AND a.disabled_ms IS NULL",
-            SESSION_COLUMNS
-                .split(", ")
-                .map(|c| format!("s.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+               AND a.disabled_ms IS NULL"
         );
         let row: Option<SessionRow> = on_tx!(self, c => sqlx::query_as(&sql)
             .bind(id_hash)
@@ -202,16 +214,17 @@ impl Tx<'_> {
             .bind(now_ms - idle.as_millis() as i64)
             .fetch_optional(&mut *c)
             .await?);
-        let Some(row) = row else { return Ok(None) };
-        if now_ms - row.last_seen_ms > SEEN_GRANULARITY_MS {
-            on_tx!(self, c => sqlx::query("UPDATE sessions SET last_seen_ms = $1 WHERE id_hash = $2")
-                .bind(now_ms)
-                .bind(id_hash)
-                .execute(&mut *c)
-                .await?
-                .rows_affected());
-        }
-        Ok(Some(row.into()))
+        Ok(row.map(Session::from))
+    }
+
+    async fn touch_session(&mut self, id_hash: &str, now: Timestamp) -> Result<(), StoreError> {
+        on_tx!(self, c => sqlx::query("UPDATE sessions SET last_seen_ms = $1 WHERE id_hash = $2")
+            .bind(now.as_millisecond())
+            .bind(id_hash)
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
+        Ok(())
     }
 
     /// Records that the second factor was given in this session.
@@ -262,8 +275,8 @@ impl Tx<'_> {
         now: Timestamp,
     ) -> Result<Vec<Session>, StoreError> {
         let sql = format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE account_id = $1 AND expires_ms > $2
-             ORDER BY last_seen_ms DESC"
+            "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.account_id = $1 AND s.expires_ms > $2
+             ORDER BY s.last_seen_ms DESC"
         );
         let rows: Vec<SessionRow> = on_tx!(self, c => sqlx::query_as(&sql)
             .bind(account.as_str())
@@ -373,15 +386,37 @@ impl Tx<'_> {
     }
 }
 
+/// True when the session was last marked as seen long enough ago to mark it again.
+fn session_is_stale(session: &Session, now: Timestamp) -> bool {
+    now.as_millisecond() - session.last_seen_ms > SEEN_GRANULARITY_MS
+}
+
 impl Store {
-    pub async fn session(
+    /// The live session a request's cookie names, and whether its account must give a second
+    /// factor. Every request asks this, so it is a read; only a session not marked as seen
+    /// for a minute takes a (short) write to mark it.
+    pub async fn live_session(
         &self,
         id_hash: &str,
         now: Timestamp,
         idle: SignedDuration,
-    ) -> Result<Option<Session>, StoreError> {
-        in_tx!(self, TxMode::Write, |tx| tx
-            .session(id_hash, now, idle)
-            .await)
+    ) -> Result<Option<(Session, bool)>, StoreError> {
+        let found = in_tx!(self, TxMode::Read, |tx| {
+            match tx.find_session(id_hash, now, idle).await {
+                Ok(Some(session)) => tx
+                    .requires_second_factor(&session.account)
+                    .await
+                    .map(|needs| Some((session, needs))),
+                other => other.map(|_| None),
+            }
+        })?;
+        if let Some((session, _)) = &found
+            && session_is_stale(session, now)
+        {
+            in_tx!(self, TxMode::Write, |tx| tx
+                .touch_session(id_hash, now)
+                .await)?;
+        }
+        Ok(found)
     }
 }
