@@ -14,20 +14,15 @@ use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_store::{AccountKind, NewToken, StoreError, TokenPurpose, TxMode};
 
 use crate::auth::stale_form;
+pub(crate) use crate::forms::{field, fields};
+use crate::outbound::new_link;
+pub(crate) use crate::outbound::send;
 use crate::pages::render;
 use crate::session::{FormToken, with_form_cookie};
 use crate::{AppError, AppState};
 
 pub(crate) const VERIFY_LIFETIME: SignedDuration = SignedDuration::from_hours(48);
 const RESET_LIFETIME: SignedDuration = SignedDuration::from_hours(1);
-
-pub(crate) fn fields(body: &[u8]) -> HashMap<String, String> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
-pub(crate) fn field<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
-    f.get(name).map(String::as_str).unwrap_or("")
-}
 
 /// A one-button form: (action, hidden fields, button label).
 pub type OneButton = (String, Vec<(String, String)>, String);
@@ -90,40 +85,16 @@ pub(crate) async fn verify(password: String, stored: String) -> bool {
         .unwrap_or(false)
 }
 
-/// Sends a message; without a mailer configured, says so in the log. Never fails the request:
-/// the person is told to check their email either way, and an operator sees the log line.
-pub(crate) async fn send(
+/// Stores a single-use link for the account, sent to `email`; returns its URL.
+async fn email_link(
     state: &AppState,
-    kind: &'static str,
-    to: &str,
-    subject: &str,
-    text: String,
-) {
-    let Some(mailer) = &state.mailer else {
-        tracing::warn!(kind, "no mailer configured: message not sent");
-        return;
-    };
-    let html = format!("<p>{}</p>", escape_html(&text).replace("\n\n", "</p><p>"));
-    let message = visanav_mail::Message {
-        kind,
-        to: to.to_string(),
-        subject: subject.to_string(),
-        text,
-        html,
-    };
-    if let Err(e) = mailer.send(&message).await {
-        tracing::error!(kind, error = %e, "message not sent");
-    }
-}
-
-async fn link_token(
-    state: &AppState,
+    path: &str,
     purpose: TokenPurpose,
     account: &visanav_store::AccountId,
     email: &str,
     lifetime: SignedDuration,
 ) -> Result<String, AppError> {
-    let (token, hash) = visanav_auth::new_token();
+    let (link, hash) = new_link(state, path);
     let mut tx = state.store.begin(TxMode::Write).await?;
     tx.create_token(
         NewToken {
@@ -139,7 +110,7 @@ async fn link_token(
     )
     .await?;
     tx.commit().await?;
-    Ok(token.expose().to_string())
+    Ok(link)
 }
 
 #[derive(Template)]
@@ -209,15 +180,15 @@ pub async fn sign_up(
             tx.audit_account(&account, None, "account_created", "sign-up", now)
                 .await?;
             tx.commit().await?;
-            let token = link_token(
+            let link = email_link(
                 &state,
+                "/verify",
                 TokenPurpose::VerifyEmail,
                 &account,
                 &email,
                 VERIFY_LIFETIME,
             )
             .await?;
-            let link = format!("{}/verify?token={token}", state.server.base_url);
             let text = format!(
                 "Confirm your email address for visanav by opening this link (it works once, for 48 hours):\n\n{link}\n\nIf you did not ask for a visanav account, ignore this message."
             );
@@ -256,21 +227,6 @@ pub async fn sign_up(
         ],
         Some(("/sign-in", "Go to sign in")),
     ))
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 pub(crate) fn looks_like_email(e: &str) -> bool {
@@ -430,15 +386,15 @@ pub async fn reset(
     if let Some(creds) = state.store.credentials(&email).await?
         && !creds.account.disabled
     {
-        let token = link_token(
+        let link = email_link(
             &state,
+            "/reset/new",
             TokenPurpose::ResetPassword,
             &creds.account.id,
             &email,
             RESET_LIFETIME,
         )
         .await?;
-        let link = format!("{}/reset/new?token={token}", state.server.base_url);
         let text = format!(
             "Choose a new password for visanav with this link (it works once, for one hour):\n\n{link}\n\nIf you did not ask for this, ignore this message: your password stays as it is."
         );

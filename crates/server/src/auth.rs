@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_store::{TokenPurpose, TxMode};
 
+use crate::forms::fields;
 use crate::pages::render;
 use crate::request::{ClientAddr, FirstFactor, SignedIn};
 use crate::session::{self, csrf_ok, csrf_token};
@@ -31,10 +32,6 @@ fn safe_next(next: &str) -> String {
     } else {
         "/".to_string()
     }
-}
-
-fn form_fields(body: &[u8]) -> HashMap<String, String> {
-    form_urlencoded::parse(body).into_owned().collect()
 }
 
 /// Attempts allowed per key in a window, then 429 until the window ends.
@@ -153,7 +150,7 @@ pub async fn sign_in(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let f = form_fields(&body);
+    let f = fields(&body);
     let email = f.get("email").map(String::as_str).unwrap_or("").trim();
     let password = f.get("password").map(String::as_str).unwrap_or("");
     let next = safe_next(f.get("next").map(String::as_str).unwrap_or("/"));
@@ -173,7 +170,6 @@ pub async fn sign_in(
     {
         return Ok(too_many(wait));
     }
-    let now = state.clock.now();
     let creds = state.store.credentials(email).await?;
     // Hash even when there is no such account, so the answer takes as long either way.
     let stored = match &creds {
@@ -210,30 +206,39 @@ pub async fn sign_in(
             Some(("/sign-in", "Back to sign in")),
         ));
     }
-    let account = creds.account.id.clone();
     let mut tx = state.store.begin(TxMode::Write).await?;
-    // The session counts as second-factor only once a code is given, whatever the account
-    // needs today: joining a firm later must not find a session that skipped it.
-    let needs_code = tx.requires_second_factor(&account).await? || creds.account.totp_enabled;
-    let label = session::label(&headers);
-    let id = session::start(
+    let r = first_factor_given(
+        &state,
         &mut tx,
-        &state.server.sessions,
-        &account,
-        false,
-        &label,
-        now,
+        &creds.account,
+        &headers,
+        "sign_in_password",
+        &next,
     )
     .await?;
-    tx.audit_account(&account, None, "sign_in_password", "", now)
-        .await?;
     tx.commit().await?;
-    let to = if needs_code {
-        "/sign-in/code".to_string()
-    } else {
-        next
-    };
-    Ok(signed_in_redirect(&state, &id, &to))
+    Ok(r)
+}
+
+/// The first factor is given (a password, or a sign-in link): a new session, and on to `next`,
+/// or to the second factor when the account has or needs one. The session counts as
+/// second-factor only once a code is given, whatever the account needs today: joining a firm
+/// later must not find a session that skipped it.
+async fn first_factor_given(
+    state: &AppState,
+    tx: &mut visanav_store::Tx<'_>,
+    account: &visanav_store::Account,
+    headers: &HeaderMap,
+    how: &str,
+    next: &str,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    let needs_code = account.totp_enabled || tx.requires_second_factor(&account.id).await?;
+    let label = session::label(headers);
+    let id = session::start(tx, &state.server.sessions, &account.id, false, &label, now).await?;
+    tx.audit_account(&account.id, None, how, "", now).await?;
+    let to = if needs_code { "/sign-in/code" } else { next };
+    Ok(signed_in_redirect(state, &id, to))
 }
 
 /// A valid Argon2id hash of a random password, checked against when an address has no
@@ -281,7 +286,7 @@ pub async fn code(
     FirstFactor(s): FirstFactor,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let f = form_fields(&body);
+    let f = fields(&body);
     if !csrf_ok(&s.session, f.get("csrf").map(String::as_str).unwrap_or("")) {
         return Err(stale_form());
     }
@@ -378,7 +383,7 @@ pub async fn sign_out(
     FirstFactor(s): FirstFactor,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let f = form_fields(&body);
+    let f = fields(&body);
     if !csrf_ok(&s.session, f.get("csrf").map(String::as_str).unwrap_or("")) {
         return Err(stale_form());
     }
@@ -438,7 +443,7 @@ pub async fn link(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let f = form_fields(&body);
+    let f = fields(&body);
     if !state.server.sessions.form_token_ok(
         &headers,
         f.get("form_token").map(String::as_str).unwrap_or(""),
@@ -463,23 +468,9 @@ pub async fn link(
             "Sign-in links work once and for a short time. Ask for a new one.",
         ));
     };
-    let account = found.id.clone();
-    let needs_code = tx.requires_second_factor(&account).await? || found.totp_enabled;
-    let label = session::label(&headers);
-    let id = session::start(
-        &mut tx,
-        &state.server.sessions,
-        &account,
-        false,
-        &label,
-        now,
-    )
-    .await?;
-    tx.audit_account(&account, None, "sign_in_link", "", now)
-        .await?;
+    let r = first_factor_given(&state, &mut tx, &found, &headers, "sign_in_link", "/").await?;
     tx.commit().await?;
-    let to = if needs_code { "/sign-in/code" } else { "/" };
-    Ok(signed_in_redirect(&state, &id, to))
+    Ok(r)
 }
 
 #[derive(Template)]

@@ -89,7 +89,7 @@ async fn send_firm_invite(
     role: FirmRole,
     email: &str,
 ) -> Result<(), AppError> {
-    let (token, hash) = visanav_auth::new_token();
+    let (link, hash) = crate::outbound::new_link(state, "/invites/firm");
     let subject = format!("{firm}:{}", role.as_str());
     let mut tx = state.store.begin(TxMode::Write).await?;
     tx.create_token(
@@ -106,11 +106,6 @@ async fn send_firm_invite(
     )
     .await?;
     tx.commit().await?;
-    let link = format!(
-        "{}/invites/firm?token={}",
-        state.server.base_url,
-        token.expose()
-    );
     let text = format!(
         "You are invited to join {firm_name} on visanav as {}.\n\nSign in (or create an account) with this address, then open:\n\n{link}\n\nMembers of a firm set up a second factor (an authenticator app) before they see any case. The invitation works for 7 days.",
         role.as_str()

@@ -2,8 +2,6 @@
 //! every case the person owns (as case files), their saved notices as received, and the case
 //! logs; deleting removes the cases and the person's access everywhere.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -79,8 +77,8 @@ pub async fn delete_form(s: SignedIn) -> Response {
 
 /// Checks the form's CSRF token and the password typed again.
 async fn confirmed(state: &AppState, s: &SignedIn, body: &[u8]) -> Result<bool, AppError> {
-    let f: HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
-    if !csrf_ok(&s.session, f.get("csrf").map(String::as_str).unwrap_or("")) {
+    let f = crate::forms::fields(body);
+    if !csrf_ok(&s.session, crate::forms::field(&f, "csrf")) {
         return Err(stale_form());
     }
     let stored = {

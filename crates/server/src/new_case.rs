@@ -188,7 +188,7 @@ pub async fn create(
     s: SignedIn,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let f: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let f = crate::forms::fields(&body);
     if !csrf_ok(&s.session, f.get("csrf").map(String::as_str).unwrap_or("")) {
         return Err(stale_form());
     }

@@ -62,16 +62,7 @@ impl SessionConfig {
 
     /// The session id the request's cookie holds, if any.
     pub fn cookie_value(&self, headers: &HeaderMap) -> Option<String> {
-        let name = self.cookie_name();
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
-            .filter(|v| !v.is_empty())
+        self.named_cookie(headers, self.cookie_name())
     }
 }
 

@@ -263,7 +263,7 @@ pub async fn change_email(
     {
         return Ok(again("Your password is not right."));
     }
-    let (token, hash) = visanav_auth::new_token();
+    let (link, hash) = crate::outbound::new_link(&state, "/account/email/confirm");
     let mut tx = state.store.begin(TxMode::Write).await?;
     tx.create_token(
         NewToken {
@@ -279,11 +279,6 @@ pub async fn change_email(
     )
     .await?;
     tx.commit().await?;
-    let link = format!(
-        "{}/account/email/confirm?token={}",
-        state.server.base_url,
-        token.expose()
-    );
     let text = format!(
         "Confirm this address as the new email address of your visanav account (the link works once, for 48 hours):\n\n{link}\n\nIf you did not ask for this, ignore this message."
     );

@@ -14,20 +14,14 @@ use visanav_store::{NewToken, TokenProblem, TokenPurpose, TxMode};
 
 use crate::accounts::{MessagePage, message};
 use crate::auth::stale_form;
+pub(crate) use crate::forms::{field, fields};
+pub(crate) use crate::outbound::send;
 use crate::pages::render;
 use crate::request::{PageCase, SignedIn};
 use crate::session::{csrf_ok, csrf_token};
 use crate::{AppError, AppState};
 
 pub(crate) const INVITE_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 7);
-
-pub(crate) fn fields(body: &[u8]) -> HashMap<String, String> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
-pub(crate) fn field<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
-    f.get(name).map(String::as_str).unwrap_or("")
-}
 
 pub(crate) fn when(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
@@ -101,32 +95,6 @@ pub async fn page(
     }))
 }
 
-pub(crate) async fn send(
-    state: &AppState,
-    kind: &'static str,
-    to: &str,
-    subject: &str,
-    text: String,
-) {
-    if let Some(mailer) = &state.mailer {
-        let message = visanav_mail::Message {
-            kind,
-            to: to.to_string(),
-            subject: subject.to_string(),
-            html: format!(
-                "<p>{}</p>",
-                text.replace('&', "&amp;")
-                    .replace('<', "&lt;")
-                    .replace("\n\n", "</p><p>")
-            ),
-            text,
-        };
-        if let Err(e) = mailer.send(&message).await {
-            tracing::error!(kind, error = %e, "message not sent");
-        }
-    }
-}
-
 pub async fn invite_co_applicant(
     State(state): State<AppState>,
     PageCase(loaded): PageCase,
@@ -145,7 +113,7 @@ pub async fn invite_co_applicant(
         ));
     }
     let now = state.clock.now();
-    let (token, hash) = visanav_auth::new_token();
+    let (link, hash) = crate::outbound::new_link(&state, "/invites/case");
     let mut tx = state.store.begin(TxMode::Write).await?;
     let share = tx
         .offer_share(&loaded.actor, &loaded.stored.id, None, now)
@@ -164,11 +132,6 @@ pub async fn invite_co_applicant(
     )
     .await?;
     tx.commit().await?;
-    let link = format!(
-        "{}/invites/case?token={}",
-        state.server.base_url,
-        token.expose()
-    );
     let text = format!(
         "You are invited to see a K-1 visa case on visanav (a co-applicant's full access).\n\nSign in (or create an account) with this address, then open:\n\n{link}\n\nThe invitation works for 7 days. If you do not know why you got it, ignore it."
     );
