@@ -141,13 +141,7 @@ async fn run_with(
 }
 
 fn check_email(email: &str) -> Result<()> {
-    let e = email.trim();
-    let ok = e.len() <= 254
-        && e.split_once('@').is_some_and(|(user, domain)| {
-            !user.is_empty() && domain.contains('.') && !domain.starts_with('.')
-        })
-        && !e.contains(char::is_whitespace);
-    if !ok {
+    if !visanav_store::is_email_address(email) {
         bail!("{email:?} is not an email address; give one such as ana@example.org");
     }
     Ok(())

@@ -79,6 +79,25 @@ pub(crate) async fn hash(password: String) -> Result<String, AppError> {
         .map_err(AppError::internal)
 }
 
+/// Whether `typed` is the actor's password, checked off the async workers. Accounts without a
+/// password (made from the command line, signing in by link) have nothing to type: true.
+pub(crate) async fn password_matches(
+    state: &AppState,
+    actor: &visanav_store::Actor,
+    typed: &str,
+) -> Result<bool, AppError> {
+    let stored = {
+        let mut tx = state.store.begin(TxMode::Read).await?;
+        let c = tx.credentials_by_id(actor.account_id()).await?;
+        tx.commit().await?;
+        c.and_then(|c| c.password_hash)
+    };
+    Ok(match stored {
+        Some(stored) => verify(typed.to_string(), stored).await,
+        None => true,
+    })
+}
+
 pub(crate) async fn verify(password: String, stored: String) -> bool {
     tokio::task::spawn_blocking(move || visanav_auth::verify_password(&password, &stored))
         .await
@@ -155,7 +174,7 @@ pub async fn sign_up(
             StatusCode::BAD_REQUEST,
         )
     };
-    if !looks_like_email(&email) {
+    if !visanav_store::is_email_address(&email) {
         return Ok(again(
             "That is not an email address; type one such as ana@example.org.".into(),
         ));
@@ -227,14 +246,6 @@ pub async fn sign_up(
         ],
         Some(("/sign-in", "Go to sign in")),
     ))
-}
-
-pub(crate) fn looks_like_email(e: &str) -> bool {
-    e.len() <= 254
-        && !e.contains(char::is_whitespace)
-        && e.split_once('@').is_some_and(|(u, d)| {
-            !u.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
-        })
 }
 
 #[derive(serde::Deserialize)]

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use visanav_core::NOT_LEGAL_ADVICE;
-use visanav_store::{AccountKind, FirmRole, NewToken, TokenPurpose, TxMode};
+use visanav_store::{FirmRole, NewToken, TokenPurpose, TxMode};
 
 use crate::accounts::message;
 use crate::auth::stale_form;
@@ -67,10 +67,7 @@ pub async fn firms(
             )
         })
         .collect();
-    let is_admin = tx
-        .account(s.actor.account_id())
-        .await?
-        .is_some_and(|a| a.kind == AccountKind::Admin);
+    let is_admin = tx.is_admin(s.actor.account_id()).await?;
     tx.commit().await?;
     Ok(render(&FirmsPage {
         disclaimer: NOT_LEGAL_ADVICE,
@@ -131,17 +128,13 @@ pub async fn create_firm(
     if !csrf_ok(&s.session, field(&f, "csrf")) {
         return Err(stale_form());
     }
-    let admin = state
-        .store
-        .account(s.actor.account_id())
-        .await?
-        .is_some_and(|a| a.kind == AccountKind::Admin);
+    let admin = state.store.is_admin(s.actor.account_id()).await?;
     if !admin {
         return Err(AppError::not_found("There is nothing here."));
     }
     let name = field(&f, "name").trim().to_string();
     let owner = visanav_store::normalise_email(field(&f, "owner"));
-    if name.is_empty() || !owner.contains('@') {
+    if name.is_empty() || !visanav_store::is_email_address(&owner) {
         return Err(AppError::new(
             StatusCode::BAD_REQUEST,
             "Check the form",
@@ -351,10 +344,7 @@ pub async fn sign_in_events(
     s: SignedIn,
 ) -> Result<Response, AppError> {
     let mut tx = state.store.begin(TxMode::Read).await?;
-    let admin = tx
-        .account(s.actor.account_id())
-        .await?
-        .is_some_and(|a| a.kind == AccountKind::Admin);
+    let admin = tx.is_admin(s.actor.account_id()).await?;
     if !admin {
         tx.rollback().await?;
         return Err(AppError::not_found("There is nothing here."));

@@ -81,23 +81,7 @@ async fn confirmed(state: &AppState, s: &SignedIn, body: &[u8]) -> Result<bool, 
     if !csrf_ok(&s.session, crate::forms::field(&f, "csrf")) {
         return Err(stale_form());
     }
-    let stored = {
-        let mut tx = state.store.begin(TxMode::Read).await?;
-        let c = tx.credentials_by_id(s.actor.account_id()).await?;
-        tx.commit().await?;
-        c.and_then(|c| c.password_hash)
-    };
-    let Some(stored) = stored else {
-        // Accounts without a password (made from the command line) confirm with their
-        // session alone: the operator made them and holds the machine.
-        return Ok(true);
-    };
-    let typed = f.get("password").cloned().unwrap_or_default();
-    Ok(
-        tokio::task::spawn_blocking(move || visanav_auth::verify_password(&typed, &stored))
-            .await
-            .unwrap_or(false),
-    )
+    crate::accounts::password_matches(state, &s.actor, crate::forms::field(&f, "password")).await
 }
 
 pub async fn export(

@@ -10,8 +10,7 @@ use visanav_store::{NewToken, StoreError, TokenPurpose, TxMode};
 
 use crate::accounts::{
     CHECK_EMAIL, MessagePage, NewPasswordPage, TokenQuery, VERIFY_LIFETIME, check_form,
-    confirm_page, field, fields, hash, link_problem, looks_like_email, message, send, verify,
-    with_status,
+    confirm_page, field, fields, hash, link_problem, message, password_matches, send, with_status,
 };
 use crate::auth::stale_form;
 use crate::pages::render;
@@ -56,9 +55,7 @@ pub async fn change_password(
         tx.commit().await?;
         c.ok_or_else(|| AppError::not_found("This account no longer exists."))?
     };
-    if let Some(stored) = creds.password_hash.clone()
-        && !verify(field(&f, "current").to_string(), stored).await
-    {
+    if !password_matches(&state, &s.actor, field(&f, "current")).await? {
         return Ok(again("Your current password is not right.".into()));
     }
     let email = creds.account.email.clone().unwrap_or_default();
@@ -249,18 +246,10 @@ pub async fn change_email(
         )
     };
     let email = visanav_store::normalise_email(field(&f, "email"));
-    if !looks_like_email(&email) {
+    if !visanav_store::is_email_address(&email) {
         return Ok(again("That is not an email address."));
     }
-    let stored = {
-        let mut tx = state.store.begin(TxMode::Read).await?;
-        let c = tx.credentials_by_id(s.actor.account_id()).await?;
-        tx.commit().await?;
-        c.and_then(|c| c.password_hash)
-    };
-    if let Some(stored) = stored
-        && !verify(field(&f, "password").to_string(), stored).await
-    {
+    if !password_matches(&state, &s.actor, field(&f, "password")).await? {
         return Ok(again("Your password is not right."));
     }
     let (link, hash) = crate::outbound::new_link(&state, "/account/email/confirm");

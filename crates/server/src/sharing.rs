@@ -105,7 +105,7 @@ pub async fn invite_co_applicant(
         return Err(stale_form());
     }
     let email = visanav_store::normalise_email(field(&f, "email"));
-    if !email.contains('@') {
+    if !visanav_store::is_email_address(&email) {
         return Err(AppError::new(
             StatusCode::BAD_REQUEST,
             "Check the address",

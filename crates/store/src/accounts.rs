@@ -104,6 +104,21 @@ struct AccountRow {
 const ACCOUNT_COLUMNS: &str = "id, kind, email_enc, email_verified_ms, password_hash, \
     totp_secret_enc, totp_last_step, disabled_ms, created_ms";
 
+/// Whether `email` has the shape of an address (one `@`, a dotted domain, no spaces): what
+/// sign-up, invitations and `visanav user add` accept. Only the link sent to it proves it.
+pub fn is_email_address(email: &str) -> bool {
+    let e = email.trim();
+    e.len() <= 254
+        && !e.contains(char::is_whitespace)
+        && e.split_once('@').is_some_and(|(user, domain)| {
+            !user.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
+}
+
 /// Email addresses compare without case and surrounding spaces.
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -412,6 +427,14 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// True when the account runs the instance (kind admin).
+    pub async fn is_admin(&mut self, id: &AccountId) -> Result<bool, StoreError> {
+        Ok(self
+            .account(id)
+            .await?
+            .is_some_and(|a| a.kind == AccountKind::Admin))
+    }
+
     /// True when the account must give a second factor before seeing any case: admins and
     /// members of a firm.
     pub async fn requires_second_factor(&mut self, id: &AccountId) -> Result<bool, StoreError> {
@@ -475,6 +498,10 @@ impl Tx<'_> {
 }
 
 impl Store {
+    pub async fn is_admin(&self, id: &AccountId) -> Result<bool, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| tx.is_admin(id).await)
+    }
+
     pub async fn account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
         in_tx!(self, TxMode::Read, |tx| tx.account(id).await)
     }
@@ -485,5 +512,34 @@ impl Store {
 
     pub async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
         in_tx!(self, TxMode::Read, |tx| tx.credentials(email).await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_addresses_have_one_at_and_a_dotted_domain() {
+        for ok in [
+            "ana@example.org",
+            " Ana@Example.org ",
+            "a.b+c@mail.example.co.uk",
+        ] {
+            assert!(is_email_address(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.org",
+            "ana@example",
+            "ana@.org",
+            "ana@example.",
+            "a b@example.org",
+            "a@b@example.org",
+        ] {
+            assert!(!is_email_address(bad), "{bad}");
+        }
     }
 }

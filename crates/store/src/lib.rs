@@ -15,7 +15,7 @@ mod sessions;
 mod sharing;
 mod tx;
 
-pub use accounts::{Account, AccountKind, Credentials, normalise_email};
+pub use accounts::{Account, AccountKind, Credentials, is_email_address, normalise_email};
 pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
 pub use crypto::{Crypto, CryptoError};
 pub use db::{Backend, SchemaStatus, TxMode};
