@@ -6,9 +6,11 @@
 pub mod accounts;
 mod api;
 pub mod auth;
+mod chrome;
 pub mod error;
 mod firms;
 mod forms;
+mod home;
 pub mod middleware;
 mod my_data;
 mod new_case;
@@ -155,7 +157,7 @@ pub fn routes() -> Vec<Route> {
     use Audience::{Case, Public, SignedIn};
     let upload_limit = DefaultBodyLimit::max(extract::MAX_UPLOAD_BYTES + 64 * 1024);
     vec![
-        route("/", GET, Public, get(pages::home)),
+        route("/", GET, Public, get(home::home)),
         route("/statuses", GET, Public, get(pages::statuses)),
         route("/statuses/{slug}", GET, Public, get(pages::status)),
         route("/posts", GET, Public, get(pages::posts)),
@@ -318,6 +320,7 @@ pub fn routes() -> Vec<Route> {
             get(settings::second_factor_form).post(settings::second_factor),
         ),
         route("/static/site.css", GET, Public, get(stylesheet)),
+        route("/static/htmx.min.js", GET, Public, get(htmx)),
         route("/static/favicon.svg", GET, Public, get(favicon)),
         route("/favicon.ico", GET, Public, get(favicon)),
         route("/healthz", GET, Public, get(healthz)),
@@ -335,6 +338,10 @@ pub fn router(state: AppState) -> Router {
     router
         .fallback(pages::not_found)
         .route_layer(axum::middleware::from_fn(middleware::record_route))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            chrome::page_chrome,
+        ))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -371,6 +378,20 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/site.css"),
+    )
+}
+
+/// htmx, vendored (the file's first line gives its version and licence): it only makes pages
+/// quicker, every page works without it. It changes only when visanav upgrades htmx, so a
+/// week of caching is safe; not `immutable`, since a new release serves a new file at the
+/// same address.
+async fn htmx() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=604800"),
+        ],
+        include_str!("../static/htmx.min.js"),
     )
 }
 
