@@ -9,7 +9,7 @@ use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::knowledge::{KVisaHandling, Post, Status, StatusSource};
 use visanav_core::plan::{DeadlineState, ExpiryStatus, Plan};
 
-use crate::request::{AuthRejection, CurrentActor, PageCase};
+use crate::request::PageCase;
 use crate::{AppError, AppState};
 
 pub(crate) fn render(t: &impl Template) -> Response {
@@ -24,56 +24,6 @@ pub(crate) fn render(t: &impl Template) -> Response {
                 .into_response()
         }
     }
-}
-
-pub struct CaseRow {
-    pub id: String,
-    pub short_id: String,
-    pub visa: String,
-    pub post: String,
-    pub status: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct Home {
-    disclaimer: &'static str,
-    signed_in: bool,
-    backend: &'static str,
-    case_count: usize,
-    cases: Vec<CaseRow>,
-}
-
-pub async fn home(
-    State(state): State<AppState>,
-    signed: Result<CurrentActor, AuthRejection>,
-) -> Result<Response, AppError> {
-    let actor = match signed {
-        Ok(CurrentActor(actor)) => Some(actor),
-        Err(AuthRejection::SignIn { .. }) => None,
-        Err(other) => return Ok(other.into_response()),
-    };
-    let cases = match &actor {
-        Some(a) => state.store.list_cases(a).await?,
-        None => Vec::new(),
-    };
-    let rows = cases
-        .into_iter()
-        .map(|c| CaseRow {
-            short_id: c.id.short().to_string(),
-            id: c.id.to_string(),
-            visa: c.visa,
-            post: c.post,
-            status: c.latest_status,
-        })
-        .collect::<Vec<_>>();
-    Ok(render(&Home {
-        disclaimer: NOT_LEGAL_ADVICE,
-        signed_in: actor.is_some(),
-        backend: state.store.backend().name(),
-        case_count: rows.len(),
-        cases: rows,
-    }))
 }
 
 #[derive(Template)]
@@ -136,6 +86,23 @@ struct PostsPage {
     disclaimer: &'static str,
     /// (country code, country name, its posts)
     countries: Vec<(String, String, Vec<PostLine>)>,
+    /// (initial, code of the first country with it): an A–Z index, so a phone need not
+    /// scroll through every country.
+    initials: Vec<(char, String)>,
+}
+
+/// The first country (by name) for each initial letter.
+fn initials(countries: &[(String, String, Vec<PostLine>)]) -> Vec<(char, String)> {
+    let mut out: Vec<(char, String)> = Vec::new();
+    for (code, name, _) in countries {
+        let Some(initial) = name.chars().next().map(|c| c.to_ascii_uppercase()) else {
+            continue;
+        };
+        if out.last().is_none_or(|(c, _)| *c != initial) {
+            out.push((initial, code.clone()));
+        }
+    }
+    out
 }
 
 /// Every post, by country (alphabetical), with what it does for K visas.
@@ -159,7 +126,7 @@ pub async fn posts(State(state): State<AppState>) -> Response {
             .1
             .push((p.code.clone(), p.name.clone(), k_visas));
     }
-    let countries = by_country
+    let countries: Vec<_> = by_country
         .into_iter()
         .map(|(name, (code, mut posts))| {
             posts.sort_by(|a, b| a.1.cmp(&b.1));
@@ -168,6 +135,7 @@ pub async fn posts(State(state): State<AppState>) -> Response {
         .collect();
     render(&PostsPage {
         disclaimer: NOT_LEGAL_ADVICE,
+        initials: initials(&countries),
         countries,
     })
 }

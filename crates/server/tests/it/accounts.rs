@@ -89,7 +89,7 @@ async fn sign_up_confirm_sign_in_and_out() {
         app.get_as(&ana, "/")
             .await
             .body
-            .contains("You are signed in")
+            .contains(">Sign out<")
     );
     assert!(
         app.get_as(&ana, "/api/v1/cases").await.json()["cases"]
@@ -150,7 +150,7 @@ async fn a_new_password_by_email_signs_out_everywhere() {
         app.get_as(&ben, "/")
             .await
             .body
-            .contains("You are signed in")
+            .contains(">Sign out<")
     );
 
     let r = post_public(&app, "/reset", "email=ben%40example.org").await;
@@ -178,7 +178,7 @@ async fn a_new_password_by_email_signs_out_everywhere() {
         !app.get_as(&ben, "/")
             .await
             .body
-            .contains("You are signed in"),
+            .contains(">Sign out<"),
         "signed out"
     );
     assert_eq!(
@@ -271,7 +271,7 @@ async fn a_second_factor_refuses_a_replayed_code_and_takes_each_recovery_code_on
         app.get_as(&full, "/")
             .await
             .body
-            .contains("You are signed in")
+            .contains(">Sign out<")
     );
     assert_eq!(
         app.get_as(&half, "/account").await.status,
