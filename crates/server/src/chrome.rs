@@ -122,7 +122,12 @@ mod tests {
 
     #[test]
     fn assets_and_the_api_skip_the_session_lookup() {
-        for p in ["/static/site.css", "/api/v1/cases", "/healthz", "/favicon.ico"] {
+        for p in [
+            "/static/site.css",
+            "/api/v1/cases",
+            "/healthz",
+            "/favicon.ico",
+        ] {
             assert!(renders_no_page(p), "{p}");
         }
         for p in ["/", "/cases/abc", "/statuses", "/sign-in"] {

@@ -14,7 +14,12 @@ async fn signed_out_the_header_offers_sign_in_and_the_home_page_explains_visanav
     let b = &home.body;
     assert!(b.contains("href=\"/sign-in\"") && b.contains("href=\"/sign-up\""));
     assert!(!b.contains(">Sign out<") && !b.contains("My cases"), "{b}");
-    for words in ["221(g)", "Reads your letter", "Makes your checklist", "lawyer"] {
+    for words in [
+        "221(g)",
+        "Reads your letter",
+        "Makes your checklist",
+        "lawyer",
+    ] {
         assert!(b.contains(words), "home page lacks {words:?}");
     }
     assert!(
@@ -24,7 +29,10 @@ async fn signed_out_the_header_offers_sign_in_and_the_home_page_explains_visanav
     // The deadline is named in the knowledge base's words, never a number of the page's own.
     assert!(b.contains("One year to send what the 221(g) letter asks for"));
     for developer_talk in ["SQLite", "PostgreSQL", "database", "visanav case import"] {
-        assert!(!b.contains(developer_talk), "home page says {developer_talk:?}");
+        assert!(
+            !b.contains(developer_talk),
+            "home page says {developer_talk:?}"
+        );
     }
     assert!(b.contains("class=\"skip-link\" href=\"#main\"") && b.contains("id=\"main\""));
     assert!(b.contains("not legal advice"));
@@ -37,13 +45,19 @@ async fn signed_in_every_page_header_has_my_cases_and_a_sign_out_form() {
     let home = app.get("/").await;
     assert!(home.body.contains("<h1>My cases</h1>"), "{}", home.body);
     assert!(home.body.contains(&format!("href=\"/cases/{id}\"")));
-    assert!(home.body.contains("Manila, Philippines"), "the post by name");
+    assert!(
+        home.body.contains("Manila, Philippines"),
+        "the post by name"
+    );
     assert!(home.body.contains("MNL2025512345"), "the case number");
     assert!(home.body.contains("href=\"/cases/new\""), "Add a case");
     // A public page, whose handler never asks who is signed in, still shows the session.
     let statuses = app.get("/statuses").await;
     let b = &statuses.body;
-    assert!(b.contains(">Sign out<") && b.contains("href=\"/account\""), "{b}");
+    assert!(
+        b.contains(">Sign out<") && b.contains("href=\"/account\""),
+        "{b}"
+    );
     assert!(b.contains("action=\"/sign-out\""));
     assert_eq!(
         statuses.input("csrf"),
@@ -74,19 +88,28 @@ async fn htmx_is_served_from_here_and_the_policy_runs_no_inline_code() {
     let js = app.get("/static/htmx.min.js").await;
     assert_eq!(js.status, StatusCode::OK);
     assert!(js.content_type().starts_with("text/javascript"));
-    assert!(js.body.starts_with("/*! htmx 2."), "version and licence first");
+    assert!(
+        js.body.starts_with("/*! htmx 2."),
+        "version and licence first"
+    );
     assert!(js.body.contains("Zero-Clause BSD"));
     let cache = js.headers["cache-control"].to_str().expect("ascii");
     assert!(cache.contains("max-age=604800"), "{cache}");
 
     let home = app.get("/").await;
-    assert!(home.body.contains("<script src=\"/static/htmx.min.js\" defer></script>"));
     assert!(
-        home.body.contains("\"allowEval\":false") && home.body.contains("\"includeIndicatorStyles\":false"),
+        home.body
+            .contains("<script src=\"/static/htmx.min.js\" defer></script>")
+    );
+    assert!(
+        home.body.contains("\"allowEval\":false")
+            && home.body.contains("\"includeIndicatorStyles\":false"),
         "htmx needs neither eval nor inline styles"
     );
     assert!(!home.body.contains("<script>") && !home.body.contains(" style=\""));
-    let csp = home.headers["content-security-policy"].to_str().expect("ascii");
+    let csp = home.headers["content-security-policy"]
+        .to_str()
+        .expect("ascii");
     for part in ["script-src 'self'", "style-src 'self'", "object-src 'none'"] {
         assert!(csp.contains(part), "{csp}");
     }
