@@ -157,6 +157,12 @@ try {
     if (first === 'Skip to the main content' && visible) { passed++; console.log('ok   the skip link comes first and shows on focus'); }
     else { failed++; console.log(`FAIL first Tab stop was ${JSON.stringify(first)} (visible: ${visible})`); }
   }
+  // htmx, vendored, loads under the CSP and runs without eval (pages work without it too).
+  {
+    const h = await page.evaluate(() => window.htmx ? { eval: htmx.config.allowEval, styles: htmx.config.includeIndicatorStyles, v: htmx.version } : null);
+    if (h && h.eval === false && h.styles === false) { passed++; console.log(`ok   htmx ${h.v} loaded, no eval, no inline styles`); }
+    else { failed++; console.log(`FAIL htmx: ${JSON.stringify(h)}`); }
+  }
   // The header's Sign out signs out, from any page.
   {
     await page.goto(`${base}/posts`);
