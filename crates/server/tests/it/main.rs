@@ -6,5 +6,6 @@ mod access;
 mod accounts;
 mod harness;
 mod notices;
+mod portal;
 mod routes;
 mod story;
