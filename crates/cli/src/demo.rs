@@ -123,6 +123,8 @@ fn demo_cases(today: Date) -> Vec<DemoCase> {
 
 /// What the demo prints: who can sign in, and how.
 pub struct DemoPeople {
+    /// The code applicants enter to share a case with the demo firm.
+    pub firm_code: String,
     pub lines: Vec<String>,
 }
 
@@ -201,5 +203,8 @@ pub async fn seed(
         }
     }
     tx.commit().await?;
-    Ok(DemoPeople { lines })
+    Ok(DemoPeople {
+        firm_code: firm,
+        lines,
+    })
 }
