@@ -552,7 +552,10 @@ async fn print_demo(store: &visanav_store::Store, ctx: &Ctx, base: &str) -> Resu
         ctx.config.data_dir.value.display()
     );
     println!("Firm: {}", demo::FIRM);
-    println!("Firm code (an applicant enters it to share a case): {}", people.firm_code);
+    println!(
+        "Firm code (an applicant enters it to share a case): {}",
+        people.firm_code
+    );
     println!(
         "Attorney:  {} / password {}",
         demo::ATTORNEY,

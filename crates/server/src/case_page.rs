@@ -66,6 +66,9 @@ struct CasePage {
 fn saved_message(what: Option<&str>) -> &'static str {
     match what {
         Some("status") => "The status is added.",
+        Some("notice") => {
+            "The letter is saved with your case, and what it asks for is in your checklist below."
+        }
         Some("details" | "people" | "refusal" | "documents") => "Your changes are saved.",
         _ => "",
     }

@@ -247,7 +247,10 @@ fn demo_runs_on_its_own_database_and_says_how_to_sign_in() {
         "90 days to marry",
         "/sign-in/link?token=",
     ] {
-        assert!(printed.contains(expected), "missing {expected:?} in:\n{printed}");
+        assert!(
+            printed.contains(expected),
+            "missing {expected:?} in:\n{printed}"
+        );
     }
     let data = env.dir.path();
     assert!(data.join("demo/visanav-demo.db").exists());
