@@ -171,6 +171,7 @@ pub fn routes() -> Vec<Route> {
             SignedIn,
             get(new_case::form).post(new_case::create),
         ),
+        route("/cases/import", POST, SignedIn, post(new_case::import)),
         route("/cases/{id}", GET, Case, get(case_page::case)),
         route(
             "/cases/{id}/status",

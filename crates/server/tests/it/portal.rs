@@ -312,3 +312,34 @@ async fn a_status_is_added_and_saved_letters_can_be_seen_again() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_case_file_pasted_in_the_browser_is_imported_like_the_cli_does() {
+    let app = App::new().await;
+    let first = app
+        .post_form("/cases/import", &format!("case_file={}", enc(EXAMPLE)))
+        .await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    assert!(location(&first).starts_with("/cases/"));
+    let again = app
+        .post_form("/cases/import", &format!("case_file={}", enc(EXAMPLE)))
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(
+        again
+            .body
+            .contains("already have a case with case number MNL2025512345"),
+        "{}",
+        again.body
+    );
+    let bad = EXAMPLE.replace("interview_on = 2025-06-02", "interview_on = \"2025-02-30\"");
+    let refused = app
+        .post_form("/cases/import", &format!("case_file={}", enc(&bad)))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("interview_on:"), "{}", refused.body);
+    assert!(
+        refused.body.contains("2025-02-30"),
+        "what was pasted is kept"
+    );
+}
