@@ -105,12 +105,23 @@ async fn access_story(app: App) {
     tx.commit().await.expect("commit");
     let ben_browser = app.browser(&ben, true).await;
 
-    // The owner reaches every GET case route.
+    // The owner reaches every GET case route (the other placeholders filled with real values).
+    let notice_id = app
+        .store
+        .list_notices(&visanav_store::Actor::local(), &id)
+        .await
+        .expect("notices")[0]
+        .id
+        .clone();
     for r in routes()
         .iter()
         .filter(|r| r.audience == Audience::Case && r.methods.contains(&Method::GET))
     {
-        let path = r.path.replace("{id}", id.as_str());
+        let path = r
+            .path
+            .replace("{id}", id.as_str())
+            .replace("{section}", "details")
+            .replace("{notice}", &notice_id);
         assert_eq!(app.get(&path).await.status, StatusCode::OK, "owner: {path}");
     }
     all_case_routes_are_404(&app, &ben_browser, &id, &draft).await;

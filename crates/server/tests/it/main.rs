@@ -7,5 +7,6 @@ mod accounts;
 mod harness;
 mod notices;
 mod pages;
+mod portal;
 mod routes;
 mod story;
