@@ -114,8 +114,8 @@ try {
     await page.check('input[name=doc][value=i134_support]');
     await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
     const plan = await page.innerText('body');
-    if (!page.url().endsWith(`/cases/${process.env.CASE_ID}`)) problems.push(`ended on ${page.url()}`);
-    for (const t of ['Gather: Police certificate', 'Your plan']) if (!plan.includes(t)) problems.push(`plan lacks ${t}`);
+    if (new URL(page.url()).pathname !== `/cases/${process.env.CASE_ID}`) problems.push(`ended on ${page.url()}`);
+    for (const t of ['Gather: Police certificate', 'What should I do today?']) if (!plan.includes(t)) problems.push(`plan lacks ${t}`);
     if (!plan.includes('Gather: Form I-134')) problems.push('the added document is missing from the plan');
     await page.screenshot({ path: `${artifacts}/case-after-notice.png`, fullPage: true });
     if (problems.length) { failed++; console.log(`FAIL notice flow: ${problems.join('; ')}`); }
@@ -144,7 +144,7 @@ try {
     if (!body.includes('Not saved yet')) problems.push('saved without an answer');
     await page.check('input[name=episode][value=same]');
     await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
-    if (!page.url().endsWith(`/cases/${process.env.CASE_ID}`)) problems.push(`ended on ${page.url()}`);
+    if (new URL(page.url()).pathname !== `/cases/${process.env.CASE_ID}`) problems.push(`ended on ${page.url()}`);
     if (problems.length) { failed++; console.log(`FAIL date conflict: ${problems.join('; ')}`); }
     else { passed++; console.log('ok   a different date asks which refusal before saving'); }
   }
