@@ -81,6 +81,8 @@ try {
     await page.setViewportSize({ width: 800, height: 1100 });
     await page.goto(`${base}/cases/${caseId}`);
     await page.screenshot({ path: `${out}/full/case-print.png`, fullPage: true });
+    await page.goto(`${base}/cases/${caseId}/checklist`);
+    await page.screenshot({ path: `${out}/full/checklist-print.png`, fullPage: true });
     await page.emulateMedia({ media: 'screen' });
   }
 } finally {
