@@ -106,6 +106,11 @@ async fn htmx_is_served_from_here_and_the_policy_runs_no_inline_code() {
             && home.body.contains("\"includeIndicatorStyles\":false"),
         "htmx needs neither eval nor inline styles"
     );
+    assert!(
+        home.body
+            .contains("\"attributesToSettle\":[\"class\",\"width\",\"height\"]"),
+        "htmx never copies a style attribute while settling a swap (the CSP would refuse it)"
+    );
     assert!(!home.body.contains("<script>") && !home.body.contains(" style=\""));
     let csp = home.headers["content-security-policy"]
         .to_str()
