@@ -6,6 +6,7 @@
 
 mod access;
 mod accounts;
+mod api_tokens;
 mod cases;
 pub mod crypto;
 mod db;
@@ -15,6 +16,9 @@ mod sessions;
 mod sharing;
 mod tx;
 
+pub use api_tokens::{
+    ApiToken, MAX_TOKEN_NAME_CHARS, NewApiToken, TokenScope, token_name,
+};
 pub use accounts::{Account, AccountKind, Credentials, is_email_address, normalise_email};
 pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
 pub use crypto::{Crypto, CryptoError};
