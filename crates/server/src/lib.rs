@@ -6,6 +6,7 @@
 pub mod accounts;
 mod api;
 pub mod auth;
+mod bearer;
 pub mod error;
 mod firms;
 mod forms;
@@ -19,6 +20,7 @@ pub mod request;
 pub mod session;
 mod settings;
 mod sharing;
+mod tokens;
 mod zip;
 
 use std::future::Future;
@@ -316,6 +318,18 @@ pub fn routes() -> Vec<Route> {
             GET_POST,
             SignedIn,
             get(settings::second_factor_form).post(settings::second_factor),
+        ),
+        route(
+            "/account/tokens",
+            GET_POST,
+            SignedIn,
+            get(tokens::list).post(tokens::create),
+        ),
+        route(
+            "/account/tokens/{token}/revoke",
+            POST,
+            SignedIn,
+            post(tokens::revoke),
         ),
         route("/static/site.css", GET, Public, get(stylesheet)),
         route("/static/favicon.svg", GET, Public, get(favicon)),

@@ -86,6 +86,18 @@ pub struct NewApiToken<'a> {
 /// Longest name a token may have, in characters.
 pub const MAX_TOKEN_NAME_CHARS: usize = 80;
 
+/// The longest a token may live, in days: a forgotten token should not work for ever.
+pub const MAX_TOKEN_DAYS: i64 = 366;
+
+/// How long a token made for `days` lives, or what is wrong with the number (for the person).
+pub fn token_lifetime(days: i64) -> Result<SignedDuration, &'static str> {
+    if (1..=MAX_TOKEN_DAYS).contains(&days) {
+        Ok(SignedDuration::from_hours(24 * days))
+    } else {
+        Err("A token lives from 1 to 366 days; make a new one when it runs out.")
+    }
+}
+
 /// A token's name as typed, trimmed, or what is wrong with it (for the person).
 pub fn token_name(typed: &str) -> Result<String, &'static str> {
     let name = typed.trim();

@@ -17,7 +17,8 @@ mod sharing;
 mod tx;
 
 pub use api_tokens::{
-    ApiToken, MAX_TOKEN_NAME_CHARS, NewApiToken, TokenScope, token_name,
+    ApiToken, MAX_TOKEN_DAYS, MAX_TOKEN_NAME_CHARS, NewApiToken, TokenScope, token_lifetime,
+    token_name,
 };
 pub use accounts::{Account, AccountKind, Credentials, is_email_address, normalise_email};
 pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
