@@ -150,7 +150,8 @@ pub struct Refusal {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A document on the case, and where it stands on the checklist. `Debug` leaves out the note.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseDocument {
     pub kind: String,
     /// ISO 3166-1 alpha-2 code of the issuing country.
@@ -161,6 +162,26 @@ pub struct CaseDocument {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<Date>,
     pub status: DocumentStatus,
+    /// The day it was gathered or submitted (whichever `status` says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_on: Option<Date>,
+    /// Free text ("sent by courier, tracking number …"); personal data, stored encrypted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl fmt::Debug for CaseDocument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaseDocument")
+            .field("kind", &self.kind)
+            .field("country", &self.country)
+            .field("issued_on", &self.issued_on)
+            .field("expires_on", &self.expires_on)
+            .field("status", &self.status)
+            .field("status_on", &self.status_on)
+            .field("note", &self.note.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// A validated case file. `Debug` shows no personal value (names, passport number, birth

@@ -72,6 +72,9 @@ impl From<StoreError> for AppError {
                     "This was already saved (perhaps from another tab). Nothing was changed.",
                 )
             }
+            StoreError::DocumentNotFound { .. } => {
+                AppError::new(StatusCode::CONFLICT, "The checklist changed", e.to_string())
+            }
             StoreError::DraftNotFound => AppError::new(
                 StatusCode::GONE,
                 "Read the notice again",

@@ -11,6 +11,7 @@ mod cases;
 pub mod crypto;
 mod db;
 mod drafts;
+mod edits;
 mod notices;
 mod sessions;
 mod sharing;
@@ -25,6 +26,7 @@ pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
 pub use crypto::{Crypto, CryptoError};
 pub use db::{Backend, SchemaStatus, TxMode};
 pub use drafts::{DraftId, NewDraft, NoticeDraft};
+pub use edits::DocumentState;
 pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, StoredNotice};
 pub use sessions::{NewSession, NewToken, Session, TokenProblem, TokenPurpose, UsedToken};
 pub use sharing::{AuditEntry, Firm, FirmNote, FirmRole, Share};
@@ -67,6 +69,11 @@ pub enum StoreError {
     },
     #[error("this notice was already saved to the case (notice {existing}); nothing changed")]
     DuplicateNotice { existing: String },
+    #[error(
+        "the checklist changed since you opened it (item {} is no longer {kind:?}); reload the page and try again",
+        index + 1
+    )]
+    DocumentNotFound { index: usize, kind: String },
     #[error("no such account")]
     AccountNotFound,
     #[error("no such firm among yours")]

@@ -441,12 +441,24 @@ impl<'a> Validator<'a> {
                 None
             }
         };
+        let status_on = self.past_date(&f("status_on"), d.status_on);
+        if status_on.is_some() && status == Some(DocumentStatus::Needed) {
+            self.problem(
+                f("status_on"),
+                "a date is kept only for a document that is gathered or submitted; \
+                 set status to \"gathered\" or \"submitted\", or remove the date"
+                    .to_string(),
+            );
+        }
+        let note = self.text(&f("note"), d.note, 2_000);
         Some(CaseDocument {
             kind: kind?,
             country,
             issued_on,
             expires_on,
             status: status?,
+            status_on,
+            note,
         })
     }
 }

@@ -190,8 +190,26 @@ const SEEDS: &[(i64, Seed)] = &[
     (2, |c, k| Box::pin(seed_v2(c, k))),
     (3, |c, k| Box::pin(seed_v3(c, k))),
     (4, |c, k| Box::pin(seed_v4(c, k))),
+    (5, |c, k| Box::pin(seed_v5(c, k))),
     (6, |c, k| Box::pin(seed_v6(c, k))),
 ];
+
+const DOCUMENT_NOTE: &str = "Sent by courier, tracking 8841";
+
+/// What migration 0005 (checklist) added: the day a document was gathered and its note.
+async fn seed_v5(c: &mut Conn, k: &Crypto) {
+    c.exec(
+        "UPDATE case_documents SET status_on = '2025-02-01', note_enc = $1 WHERE id = $2",
+        vec![
+            Blob(k.encrypt(
+                DOCUMENT_NOTE.as_bytes(),
+                "case_documents.note:01900000-0000-7000-8000-00000000d001",
+            )),
+            Text("01900000-0000-7000-8000-00000000d001"),
+        ],
+    )
+    .await;
+}
 
 const MEMBER_ID: &str = "01900000-0000-7000-8000-00000000a004";
 const FIRM_ID: &str = "01900000-0000-7000-8000-00000000f004";
@@ -312,6 +330,17 @@ async fn check_reads_back(store: &Store, filled_at: i64, label: &str) {
     assert_eq!(refusal.notes.as_deref(), Some(NOTES), "{label}");
     assert_eq!(case.documents.len(), 1, "{label}");
     assert_eq!(case.documents[0].kind, "police_certificate", "{label}");
+    let (on, note) = (&case.documents[0].status_on, &case.documents[0].note);
+    if filled_at >= 5 {
+        assert_eq!(
+            on.map(|d| d.to_string()).as_deref(),
+            Some("2025-02-01"),
+            "{label}"
+        );
+        assert_eq!(note.as_deref(), Some(DOCUMENT_NOTE), "{label}");
+    } else {
+        assert_eq!((on, note), (&None, &None), "{label}");
+    }
 
     let listed = store.list_cases(&local).await.expect("list");
     assert_eq!(listed.len(), 1, "{label}");
