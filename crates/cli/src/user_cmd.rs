@@ -162,7 +162,8 @@ async fn run_with(
             let Some(scope) = TokenScope::parse(&scope) else {
                 bail!("--scope {scope:?} is not a scope; give read, or read,write");
             };
-            let lifetime = token_lifetime(days).map_err(|e| anyhow::anyhow!("--days {days}: {e}"))?;
+            let lifetime =
+                token_lifetime(days).map_err(|e| anyhow::anyhow!("--days {days}: {e}"))?;
             let name = token_name(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
             let mut tx = store.begin(TxMode::Write).await?;
             let account = match &email {
