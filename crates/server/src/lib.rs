@@ -32,7 +32,7 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{MethodRouter, any, get, post};
+use axum::routing::{MethodRouter, any, get, patch, post};
 use jiff::Timestamp;
 use visanav_core::knowledge::Knowledge;
 use visanav_extract as extract;
@@ -136,6 +136,8 @@ pub struct Route {
 const GET: &[Method] = &[Method::GET];
 const POST: &[Method] = &[Method::POST];
 const GET_POST: &[Method] = &[Method::GET, Method::POST];
+const PATCH: &[Method] = &[Method::PATCH];
+const GET_PUT_DELETE: &[Method] = &[Method::GET, Method::PUT, Method::DELETE];
 
 fn route(
     path: &'static str,
@@ -335,8 +337,74 @@ pub fn routes() -> Vec<Route> {
         route("/static/favicon.svg", GET, Public, get(favicon)),
         route("/favicon.ico", GET, Public, get(favicon)),
         route("/healthz", GET, Public, get(healthz)),
-        route("/api/v1/cases", GET, SignedIn, get(api::cases)),
-        route("/api/v1/cases/{id}", GET, Case, get(api::case)),
+        route(
+            "/api/v1/openapi.json",
+            GET,
+            Public,
+            get(api::openapi::openapi_json),
+        ),
+        route(
+            "/api/v1/cases",
+            GET_POST,
+            SignedIn,
+            get(api::cases::list).post(api::cases::create),
+        ),
+        route(
+            "/api/v1/cases/{id}",
+            GET_PUT_DELETE,
+            Case,
+            get(api::cases::read)
+                .put(api::cases::replace)
+                .delete(api::cases::delete),
+        ),
+        route(
+            "/api/v1/cases/{id}/plan",
+            GET,
+            Case,
+            get(api::cases::plan_of),
+        ),
+        route(
+            "/api/v1/cases/{id}/status",
+            GET_POST,
+            Case,
+            get(api::status::list).post(api::status::add),
+        ),
+        route(
+            "/api/v1/cases/{id}/documents",
+            GET,
+            Case,
+            get(api::documents::list),
+        ),
+        route(
+            "/api/v1/cases/{id}/documents/{index}",
+            PATCH,
+            Case,
+            patch(api::documents::update),
+        ),
+        route(
+            "/api/v1/cases/{id}/shares",
+            GET,
+            Case,
+            get(api::documents::shares),
+        ),
+        route(
+            "/api/v1/cases/{id}/notices",
+            GET_POST,
+            Case,
+            get(api::notices::list).post(api::notices::apply),
+        ),
+        route(
+            "/api/v1/cases/{id}/notices/{notice}/original",
+            GET,
+            Case,
+            get(api::notices::original),
+        ),
+        route(
+            "/api/v1/notices/read",
+            POST,
+            SignedIn,
+            post(api::notices::read),
+        ),
         route("/api/v1/{*rest}", GET_POST, Public, any(api::not_found)),
     ]
 }
