@@ -418,6 +418,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         .route_layer(axum::middleware::from_fn(middleware::record_route))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::from_fn(middleware::api_no_store))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::same_origin_writes,

@@ -152,6 +152,19 @@ fn origin_is_this_server(origin: &str, headers: &HeaderMap, state: &AppState) ->
         && state.server.allows(host_name(authority))
 }
 
+/// API answers hold case data, personal data included: no cache (a shared proxy, the
+/// browser's disk) may keep them.
+pub async fn api_no_store(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    if api && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
 /// The route template that handled a request ("/cases/{id}"), copied into the response so
 /// the log line names the route, never the ids in the path.
 pub async fn record_route(request: Request, next: Next) -> Response {
