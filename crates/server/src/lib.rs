@@ -400,7 +400,7 @@ pub fn routes() -> Vec<Route> {
             get(api::notices::original),
         ),
         route(
-            "/api/v1/notices/read",
+            "/api/v1/notice-readings",
             POST,
             SignedIn,
             post(api::notices::read),

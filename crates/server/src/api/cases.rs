@@ -5,7 +5,7 @@
 //! who may see the case, as the case page does, and never lets a response be cached.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use visanav_core::casefile::{CaseFile, Format};
 use visanav_core::plan::{latest_date_anywhere, plan, today_at_post};
 use visanav_store::{CaseSummary, DuplicatePolicy, StoreError, StoredCase};
 
-use super::{JsonText, Problem, case_file_problem, openapi};
+use super::{ApiQuery, JsonText, Problem, case_file_problem, openapi};
 use crate::AppState;
 use crate::error::{ApiError, AppError};
 use crate::request::{ApiCase, CurrentActor};
@@ -105,7 +105,7 @@ fn validated(state: &AppState, body: &JsonText) -> Result<CaseFile, ApiError> {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/cases", tag = "cases",
+    get, path = "/api/v1/cases", operation_id = "list_cases", tag = "cases",
     responses((status = 200, description = "The cases the caller may see, oldest first", body = CaseList)),
 )]
 pub async fn list(
@@ -119,7 +119,7 @@ pub async fn list(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/cases", tag = "cases",
+    post, path = "/api/v1/cases", operation_id = "create_case", tag = "cases",
     params(CreateParams),
     request_body(content = CaseFile, description = "A case file (docs/case-file.md)", content_type = "application/json"),
     responses(
@@ -131,7 +131,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(params): Query<CreateParams>,
+    ApiQuery(params): ApiQuery<CreateParams>,
     body: JsonText,
 ) -> Result<Response, ApiError> {
     let case = validated(&state, &body)?;
@@ -175,8 +175,8 @@ pub async fn create(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/cases/{id}", tag = "cases",
-    params(("id" = String, Path, description = "A case id, its 13-character short form, a unique prefix of at least 4 characters, or the CEAC case number")),
+    get, path = "/api/v1/cases/{id}", operation_id = "read_case", tag = "cases",
+    params(("id" = String, Path, description = "A case id, its 13-character short form, a unique prefix of at least 4 characters, or the CEAC case number", example = "MNL2025512345")),
     responses((status = 200, description = "The case", body = Case)),
 )]
 pub async fn read(ApiCase(found): ApiCase) -> Json<Case> {
@@ -184,8 +184,8 @@ pub async fn read(ApiCase(found): ApiCase) -> Json<Case> {
 }
 
 #[utoipa::path(
-    put, path = "/api/v1/cases/{id}", tag = "cases",
-    params(("id" = String, Path, description = "The case"), ReplaceParams),
+    put, path = "/api/v1/cases/{id}", operation_id = "replace_case", tag = "cases",
+    params(("id" = String, Path, description = "The case", example = "MNL2025512345"), ReplaceParams),
     request_body(content = CaseFile, description = "The whole case file, as GET gives it (without id and times). Status readings it lacks stay: history is append-only.", content_type = "application/json"),
     responses(
         (status = 200, description = "Replaced; the case as it is now", body = Case),
@@ -195,7 +195,7 @@ pub async fn read(ApiCase(found): ApiCase) -> Json<Case> {
 pub async fn replace(
     State(state): State<AppState>,
     ApiCase(found): ApiCase,
-    Query(params): Query<ReplaceParams>,
+    ApiQuery(params): ApiQuery<ReplaceParams>,
     body: JsonText,
 ) -> Result<Json<Case>, ApiError> {
     let case = validated(&state, &body)?;
@@ -222,8 +222,8 @@ pub async fn replace(
 }
 
 #[utoipa::path(
-    delete, path = "/api/v1/cases/{id}", tag = "cases",
-    params(("id" = String, Path, description = "The case")),
+    delete, path = "/api/v1/cases/{id}", operation_id = "delete_case", tag = "cases",
+    params(("id" = String, Path, description = "The case", example = "MNL2025512345")),
     responses(
         (status = 204, description = "Deleted, with everything recorded about it"),
         (status = 403, description = "Only the case's owner may delete it", body = Problem, content_type = "application/problem+json"),
@@ -250,8 +250,8 @@ pub async fn delete(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/cases/{id}/plan", tag = "cases",
-    params(("id" = String, Path, description = "The case")),
+    get, path = "/api/v1/cases/{id}/plan", operation_id = "case_plan", tag = "cases",
+    params(("id" = String, Path, description = "The case", example = "MNL2025512345")),
     responses((status = 200, description = "The plan, as `visanav plan --json` prints it: deadlines with days left, documents to renew, next steps, legal help; every item with its sources", body = openapi::PlanDoc)),
 )]
 pub async fn plan_of(State(state): State<AppState>, ApiCase(found): ApiCase) -> Response {

@@ -70,8 +70,8 @@ fn documents(state: &AppState, stored: StoredCase) -> DocumentList {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/cases/{id}/documents", tag = "documents",
-    params(("id" = String, Path, description = "The case")),
+    get, path = "/api/v1/cases/{id}/documents", operation_id = "list_documents", tag = "documents",
+    params(("id" = String, Path, description = "The case", example = "MNL2025512345")),
     responses((status = 200, description = "The case's documents; those with requested=true are the 221(g) checklist", body = DocumentList)),
 )]
 pub async fn list(State(state): State<AppState>, ApiCase(found): ApiCase) -> Json<DocumentList> {
@@ -89,6 +89,7 @@ pub struct DocumentUpdate {
     /// The day it was gathered or submitted (`YYYY-MM-DD`, not in the future); only for
     /// those two states.
     #[serde(default)]
+    #[schema(format = Date)]
     pub on: Option<String>,
     /// A note (at most 2,000 characters); absent or empty removes it.
     #[serde(default)]
@@ -138,10 +139,10 @@ fn state_of(update: DocumentUpdate, today: jiff::civil::Date) -> Result<Document
 }
 
 #[utoipa::path(
-    patch, path = "/api/v1/cases/{id}/documents/{index}", tag = "documents",
+    patch, path = "/api/v1/cases/{id}/documents/{index}", operation_id = "update_document", tag = "documents",
     params(
-        ("id" = String, Path, description = "The case"),
-        ("index" = usize, Path, description = "The document's place in the list, from 0"),
+        ("id" = String, Path, description = "The case", example = "MNL2025512345"),
+        ("index" = usize, Path, description = "The document's place in the list, from 0", example = 0),
     ),
     request_body(content = DocumentUpdate, content_type = "application/json"),
     responses(
@@ -199,8 +200,8 @@ pub struct Share {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/cases/{id}/shares", tag = "shares",
-    params(("id" = String, Path, description = "The case")),
+    get, path = "/api/v1/cases/{id}/shares", operation_id = "list_shares", tag = "shares",
+    params(("id" = String, Path, description = "The case", example = "MNL2025512345")),
     responses((status = 200, description = "The case's shares, as its sharing page lists them", body = ShareList)),
 )]
 pub async fn shares(

@@ -11,7 +11,8 @@ pub mod openapi;
 pub mod status;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -82,6 +83,33 @@ impl<S: Send + Sync> FromRequest<S> for JsonText {
         String::from_utf8(bytes.to_vec())
             .map(JsonText)
             .map_err(|_| bad_json("the body is not UTF-8 text".to_string()))
+    }
+}
+
+/// A query string read as `T`; a problem+json 400 naming what is wrong otherwise.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e| {
+                ApiError(AppError::invalid(
+                    StatusCode::BAD_REQUEST,
+                    "Bad query",
+                    format!(
+                        "The query string is not what this endpoint takes: {}.",
+                        e.body_text()
+                    ),
+                    vec![InvalidField {
+                        field: String::new(),
+                        detail: e.body_text(),
+                    }],
+                ))
+            })
     }
 }
 

@@ -28,9 +28,11 @@ use crate::request::{ApiCase, CurrentActor};
 #[serde(deny_unknown_fields)]
 pub struct ReadRequest {
     /// The notice's text, as pasted (at most 64 KiB of JSON in all).
+    #[schema(pattern = r"\S")]
     pub text: String,
     /// The CEAC post code (`MNL`) when the notice does not name its embassy.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z]{3}$")]
     pub post: Option<String>,
 }
 
@@ -40,9 +42,12 @@ pub struct ReadRequest {
 #[serde(deny_unknown_fields)]
 pub struct ApplyRequest {
     /// The notice's text (saved as the notice's original, `text/plain`).
+    #[schema(pattern = r"\S")]
     pub text: String,
-    /// The refusal date, when the reader found none or the wrong one (`YYYY-MM-DD`).
+    /// The refusal date, when the reader found none or the wrong one (`YYYY-MM-DD`, not in
+    /// the future).
     #[serde(default)]
+    #[schema(format = Date)]
     pub refused_on: Option<String>,
     /// Document ids the reader missed.
     #[serde(default)]
@@ -118,7 +123,7 @@ pub struct SavedNotice {
 /// The post code given, upper-cased, if the knowledge base knows it; a 422 with suggestions
 /// otherwise.
 fn checked_post(k: &Knowledge, post: Option<&str>) -> Result<Option<String>, ApiError> {
-    let Some(p) = post.map(str::trim).filter(|p| !p.is_empty()) else {
+    let Some(p) = post.map(str::trim) else {
         return Ok(None);
     };
     let code = p.to_ascii_uppercase();
@@ -148,7 +153,7 @@ fn read_text(state: &AppState, text: &str, post: Option<&str>) -> Result<NoticeR
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/notices/read", tag = "notices",
+    post, path = "/api/v1/notice-readings", operation_id = "read_notice", tag = "notices",
     request_body(content = ReadRequest, content_type = "application/json"),
     responses((status = 200, description = "The reading, as `visanav notice read --json` prints it: kind, sections, requested documents with the notice's words, documents to check, instructions, confidence, the 221(g) deadline. Nothing is saved.", body = openapi::ReadingDoc)),
 )]
@@ -242,8 +247,8 @@ fn unanswered(u: Unanswered) -> ApiError {
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/cases/{id}/notices", tag = "notices",
-    params(("id" = String, Path, description = "The case")),
+    post, path = "/api/v1/cases/{id}/notices", operation_id = "apply_notice", tag = "notices",
+    params(("id" = String, Path, description = "The case", example = "MNL2025512345")),
     request_body(content = ApplyRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Saved: the refusal episode, its checklist and the notice", body = Applied),
@@ -326,8 +331,8 @@ pub async fn apply(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/cases/{id}/notices", tag = "notices",
-    params(("id" = String, Path, description = "The case")),
+    get, path = "/api/v1/cases/{id}/notices", operation_id = "list_notices", tag = "notices",
+    params(("id" = String, Path, description = "The case", example = "MNL2025512345")),
     responses((status = 200, description = "The notices saved with the case, oldest first", body = NoticeList)),
 )]
 pub async fn list(
@@ -352,9 +357,9 @@ pub async fn list(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/cases/{id}/notices/{notice}/original", tag = "notices",
+    get, path = "/api/v1/cases/{id}/notices/{notice}/original", operation_id = "notice_original", tag = "notices",
     params(
-        ("id" = String, Path, description = "The case"),
+        ("id" = String, Path, description = "The case", example = "MNL2025512345"),
         ("notice" = String, Path, description = "The notice's id, from the list"),
     ),
     responses((status = 200, description = "The notice's file as it was saved",

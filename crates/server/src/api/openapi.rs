@@ -10,8 +10,9 @@ use axum::Json;
 use axum::http::Method;
 use serde::Serialize;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::AdditionalProperties;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 
 use super::{Problem, cases, documents, notices, status};
@@ -98,7 +99,7 @@ pub struct ReadingDoc {
         notices::read, notices::apply, notices::list, notices::original,
     ),
     components(schemas(Problem, InvalidField)),
-    modifiers(&Security, &CommonErrors),
+    modifiers(&Security, &CommonErrors, &StrictInput),
     security(("bearer" = []), ("session" = [])),
     tags(
         (name = "cases", description = "Cases as case files (docs/case-file.md), and their plans"),
@@ -230,9 +231,55 @@ fn add_errors(op: &mut Operation, write: bool) {
     }
 }
 
+/// Case files are validated strictly: a field visanav does not know is refused (400), so
+/// the document says so (`additionalProperties: false`) for the parts of a case file, and for
+/// the request bodies a `CaseFileInput` copy of `CaseFile` (the response `Case` adds its id
+/// and times to `CaseFile`, so that one stays open).
+struct StrictInput;
+
+const CLOSED: &[&str] = &["Person", "Refusal", "StatusObservation", "CaseDocument"];
+
+fn close(schema: &mut RefOr<Schema>) {
+    if let RefOr::T(Schema::Object(o)) = schema {
+        o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+    }
+}
+
+impl Modify for StrictInput {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        for name in CLOSED {
+            if let Some(s) = components.schemas.get_mut(*name) {
+                close(s);
+            }
+        }
+        if let Some(mut input) = components.schemas.get("CaseFile").cloned() {
+            close(&mut input);
+            components.schemas.insert("CaseFileInput".into(), input);
+        }
+        for item in doc.paths.paths.values_mut() {
+            for op in [item.post.as_mut(), item.put.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                let Some(body) = op.request_body.as_mut() else {
+                    continue;
+                };
+                for content in body.content.values_mut() {
+                    if let Some(RefOr::Ref(r)) = &content.schema
+                        && r.ref_location == "#/components/schemas/CaseFile"
+                    {
+                        content.schema = Some(Ref::from_schema_name("CaseFileInput").into());
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The document itself, as JSON.
 #[utoipa::path(
-    get, path = "/api/v1/openapi.json", tag = "meta", security(()),
+    get, path = "/api/v1/openapi.json", operation_id = "openapi", tag = "meta", security(()),
     responses((status = 200, description = "This OpenAPI 3.1 document", content_type = "application/json")),
 )]
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {

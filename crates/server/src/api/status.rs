@@ -20,8 +20,8 @@ pub struct StatusList {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/cases/{id}/status", tag = "status",
-    params(("id" = String, Path, description = "The case")),
+    get, path = "/api/v1/cases/{id}/status", operation_id = "list_status", tag = "status",
+    params(("id" = String, Path, description = "The case", example = "MNL2025512345")),
     responses((status = 200, description = "The status readings, in the order they were recorded", body = StatusList)),
 )]
 pub async fn list(ApiCase(found): ApiCase) -> Json<StatusList> {
@@ -31,8 +31,8 @@ pub async fn list(ApiCase(found): ApiCase) -> Json<StatusList> {
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/cases/{id}/status", tag = "status",
-    params(("id" = String, Path, description = "The case")),
+    post, path = "/api/v1/cases/{id}/status", operation_id = "add_status", tag = "status",
+    params(("id" = String, Path, description = "The case", example = "MNL2025512345")),
     request_body(content = StatusObservation, description = "A reading of a status page: the day it was seen, the status as the page names it (matched to the knowledge base's spelling), the page's 'last updated' date, the source (ceac, the default, or uscis)", content_type = "application/json"),
     responses((status = 201, description = "Recorded; the readings as they are now", body = StatusList)),
 )]

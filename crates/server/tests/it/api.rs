@@ -237,7 +237,7 @@ async fn notices(c: &Client<'_>, id: &str) {
     let read = c
         .call(
             Method::POST,
-            "/api/v1/notices/read",
+            "/api/v1/notice-readings",
             Some(json!({"text": NOTICE})),
         )
         .await;
@@ -248,7 +248,7 @@ async fn notices(c: &Client<'_>, id: &str) {
     let bad_post = c
         .call(
             Method::POST,
-            "/api/v1/notices/read",
+            "/api/v1/notice-readings",
             Some(json!({"text": NOTICE, "post": "XXX"})),
         )
         .await;

@@ -384,9 +384,15 @@ async fn the_openapi_document_names_exactly_the_api_routes() {
     let doc = r.json();
     assert_eq!(doc["openapi"], "3.1.0");
     let mut documented = std::collections::BTreeSet::new();
+    let mut operation_ids = std::collections::BTreeSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("item") {
             documented.insert((method.to_uppercase(), path.clone()));
+            let id = op["operationId"]
+                .as_str()
+                .expect("an operationId")
+                .to_string();
+            assert!(operation_ids.insert(id.clone()), "operationId {id} twice");
             if path != "/api/v1/openapi.json" {
                 let responses = op["responses"].as_object().expect("responses");
                 assert!(responses.contains_key("401"), "{method} {path}");
