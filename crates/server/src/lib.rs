@@ -137,7 +137,8 @@ const GET: &[Method] = &[Method::GET];
 const POST: &[Method] = &[Method::POST];
 const GET_POST: &[Method] = &[Method::GET, Method::POST];
 const PATCH: &[Method] = &[Method::PATCH];
-const GET_PUT_DELETE: &[Method] = &[Method::GET, Method::PUT, Method::DELETE];
+const GET_DELETE: &[Method] = &[Method::GET, Method::DELETE];
+const GET_PUT: &[Method] = &[Method::GET, Method::PUT];
 
 fn route(
     path: &'static str,
@@ -351,11 +352,15 @@ pub fn routes() -> Vec<Route> {
         ),
         route(
             "/api/v1/cases/{id}",
-            GET_PUT_DELETE,
+            GET_DELETE,
             Case,
-            get(api::cases::read)
-                .put(api::cases::replace)
-                .delete(api::cases::delete),
+            get(api::cases::read).delete(api::cases::delete),
+        ),
+        route(
+            "/api/v1/cases/{id}/file",
+            GET_PUT,
+            Case,
+            get(api::cases::read_file).put(api::cases::replace),
         ),
         route(
             "/api/v1/cases/{id}/plan",

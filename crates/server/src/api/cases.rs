@@ -1,15 +1,17 @@
 //! `/api/v1/cases`: list, create from a case file, read, replace, delete, and the plan.
 //!
-//! A case is read and written as a case file (JSON; `docs/case-file.md`), validated exactly as
-//! `visanav case import` validates it, personal data included: the API answers only to people
-//! who may see the case, as the case page does, and never lets a response be cached.
+//! A case is written as a case file (JSON; `docs/case-file.md`), validated exactly as
+//! `visanav case import` validates it. It is read without its personal data (names, birth
+//! dates, passport number, notes), except from `…/file`, which gives the whole case file to
+//! edit and send back, and is asked for on purpose. No answer is ever cached.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use visanav_core::casefile::{CaseFile, Format};
+use visanav_core::casefile::{CaseFile, DocumentStatus, Format, StatusObservation, VisaClass};
 use visanav_core::plan::{latest_date_anywhere, plan, today_at_post};
 use visanav_store::{CaseSummary, DuplicatePolicy, StoreError, StoredCase};
 
@@ -24,7 +26,7 @@ pub struct CaseList {
     pub cases: Vec<CaseListItem>,
 }
 
-/// One case in the list: what tells cases apart, and where each stands.
+/// One case in the list: what tells cases apart, and where each stands (no personal data).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseListItem {
     /// The case id (a UUID); its first 13 characters also name it.
@@ -33,8 +35,6 @@ pub struct CaseListItem {
     /// The CEAC post code.
     pub post: String,
     pub ceac_case_number: Option<String>,
-    /// The beneficiary's name, when the case file gives it (personal data).
-    pub beneficiary: Option<String>,
     /// The latest status reading and its day.
     pub latest_status: Option<String>,
     #[schema(format = Date)]
@@ -50,7 +50,6 @@ impl From<CaseSummary> for CaseListItem {
             visa: c.visa,
             post: c.post,
             ceac_case_number: c.ceac_case_number,
-            beneficiary: c.beneficiary,
             latest_status: c.latest_status,
             latest_status_on: c.latest_status_on,
             created_ms: c.created_ms,
@@ -58,24 +57,86 @@ impl From<CaseSummary> for CaseListItem {
     }
 }
 
-/// A case: its id and times, and the case file it holds.
+/// A case without its personal data (no names, birth dates, passport number or notes):
+/// what most programs need. `GET …/file` gives the whole case file.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Case {
     pub id: String,
     /// When it was added and last changed (milliseconds since 1970, UTC).
     pub created_ms: i64,
     pub updated_ms: i64,
-    #[serde(flatten)]
-    pub case: CaseFile,
+    pub visa: VisaClass,
+    /// The CEAC post code.
+    pub post: String,
+    pub ceac_case_number: Option<String>,
+    pub ds160_id: Option<String>,
+    pub uscis_receipt: Option<String>,
+    pub petition_approved_on: Option<Date>,
+    pub interview_on: Option<Date>,
+    pub visa_issued_on: Option<Date>,
+    pub entered_us_on: Option<Date>,
+    pub principal_visa_issued_on: Option<Date>,
+    pub status: Vec<StatusObservation>,
+    pub refusal: Option<CaseRefusal>,
+    pub documents: Vec<CaseDocumentView>,
+}
+
+/// The latest refusal episode, without its notes.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseRefusal {
+    pub on: Date,
+    pub sections: Vec<String>,
+    pub requested: Vec<String>,
+    pub submitted_on: Option<Date>,
+}
+
+/// A document on the case, without its note.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseDocumentView {
+    pub kind: String,
+    pub country: Option<String>,
+    pub issued_on: Option<Date>,
+    pub expires_on: Option<Date>,
+    pub status: DocumentStatus,
+    pub status_on: Option<Date>,
 }
 
 impl From<StoredCase> for Case {
     fn from(s: StoredCase) -> Case {
+        let c = s.case;
         Case {
             id: s.id.to_string(),
             created_ms: s.created_ms,
             updated_ms: s.updated_ms,
-            case: s.case,
+            visa: c.visa,
+            post: c.post,
+            ceac_case_number: c.ceac_case_number.map(|v| v.to_string()),
+            ds160_id: c.ds160_id.map(|v| v.to_string()),
+            uscis_receipt: c.uscis_receipt.map(|v| v.to_string()),
+            petition_approved_on: c.petition_approved_on,
+            interview_on: c.interview_on,
+            visa_issued_on: c.visa_issued_on,
+            entered_us_on: c.entered_us_on,
+            principal_visa_issued_on: c.principal_visa_issued_on,
+            status: c.status,
+            refusal: c.refusal.map(|r| CaseRefusal {
+                on: r.on,
+                sections: r.sections,
+                requested: r.requested,
+                submitted_on: r.submitted_on,
+            }),
+            documents: c
+                .documents
+                .into_iter()
+                .map(|d| CaseDocumentView {
+                    kind: d.kind,
+                    country: d.country,
+                    issued_on: d.issued_on,
+                    expires_on: d.expires_on,
+                    status: d.status,
+                    status_on: d.status_on,
+                })
+                .collect(),
         }
     }
 }
@@ -177,18 +238,27 @@ pub async fn create(
 #[utoipa::path(
     get, path = "/api/v1/cases/{id}", operation_id = "read_case", tag = "cases",
     params(("id" = String, Path, description = "A case id, its 13-character short form, a unique prefix of at least 4 characters, or the CEAC case number", example = "MNL2025512345")),
-    responses((status = 200, description = "The case", body = Case)),
+    responses((status = 200, description = "The case, without its personal data", body = Case)),
 )]
 pub async fn read(ApiCase(found): ApiCase) -> Json<Case> {
     Json(Case::from(found.stored))
 }
 
 #[utoipa::path(
-    put, path = "/api/v1/cases/{id}", operation_id = "replace_case", tag = "cases",
+    get, path = "/api/v1/cases/{id}/file", operation_id = "read_case_file", tag = "cases",
+    params(("id" = String, Path, description = "The case", example = "MNL2025512345")),
+    responses((status = 200, description = "The whole case file, personal data included, as `visanav case export --format json` writes it: what `PUT` takes back", body = CaseFile)),
+)]
+pub async fn read_file(ApiCase(found): ApiCase) -> Json<CaseFile> {
+    Json(found.stored.case)
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/cases/{id}/file", operation_id = "replace_case_file", tag = "cases",
     params(("id" = String, Path, description = "The case", example = "MNL2025512345"), ReplaceParams),
-    request_body(content = CaseFile, description = "The whole case file, as GET gives it (without id and times). Status readings it lacks stay: history is append-only.", content_type = "application/json"),
+    request_body(content = CaseFile, description = "The whole case file, as GET …/file gives it. Status readings it lacks stay: history is append-only.", content_type = "application/json"),
     responses(
-        (status = 200, description = "Replaced; the case as it is now", body = Case),
+        (status = 200, description = "Replaced; the case file as it is now", body = CaseFile),
         (status = 409, description = "The change would remove the refusal episode (confirm with remove_refusal=true)", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -197,7 +267,7 @@ pub async fn replace(
     ApiCase(found): ApiCase,
     ApiQuery(params): ApiQuery<ReplaceParams>,
     body: JsonText,
-) -> Result<Json<Case>, ApiError> {
+) -> Result<Json<CaseFile>, ApiError> {
     let case = validated(&state, &body)?;
     if found.stored.case.refusal.is_some() && case.refusal.is_none() && !params.remove_refusal {
         return Err(ApiError(AppError::new(
@@ -218,7 +288,7 @@ pub async fn replace(
         .get_case(actor, id)
         .await?
         .ok_or_else(|| StoreError::CaseNotFound(id.to_string()))?;
-    Ok(Json(Case::from(stored)))
+    Ok(Json(stored.case))
 }
 
 #[utoipa::path(

@@ -38,8 +38,8 @@ pub struct Document {
     pub status: DocumentStatus,
     /// The day it was gathered or submitted.
     pub status_on: Option<jiff::civil::Date>,
-    /// The person's note (personal data).
-    pub note: Option<String>,
+    /// Whether it has a note (the note itself is personal data: `GET …/file` gives it).
+    pub has_note: bool,
     /// ISO 3166-1 alpha-2 code of the issuing country.
     pub country: Option<String>,
     pub issued_on: Option<jiff::civil::Date>,
@@ -60,7 +60,7 @@ fn documents(state: &AppState, stored: StoredCase) -> DocumentList {
             kind: d.kind,
             status: d.status,
             status_on: d.status_on,
-            note: d.note,
+            has_note: d.note.is_some(),
             country: d.country,
             issued_on: d.issued_on,
             expires_on: d.expires_on,

@@ -93,7 +93,8 @@ pub struct ReadingDoc {
     ),
     paths(
         openapi_json,
-        cases::list, cases::create, cases::read, cases::replace, cases::delete, cases::plan_of,
+        cases::list, cases::create, cases::read, cases::delete, cases::read_file, cases::replace,
+        cases::plan_of,
         status::list, status::add,
         documents::list, documents::update, documents::shares,
         notices::read, notices::apply, notices::list, notices::original,

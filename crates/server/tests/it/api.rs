@@ -98,8 +98,16 @@ async fn create_and_read(c: &Client<'_>, example: &Value) -> String {
     let v = ok(&created, StatusCode::CREATED);
     let id = v["id"].as_str().expect("id").to_string();
     assert_eq!(created.headers["location"], format!("/api/v1/cases/{id}"));
-    assert_eq!(v["beneficiary"]["given_names"], "Maria Clara");
     assert_eq!(created.headers["cache-control"], "no-store");
+    // No personal data unless the case file is asked for.
+    assert!(!created.body.contains("Maria") && !created.body.contains("P1234567A"));
+    let file = ok(
+        &c.call(Method::GET, &format!("/api/v1/cases/{id}/file"), None)
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(file["beneficiary"]["given_names"], "Maria Clara");
+    assert_eq!(&file, example, "the case file comes back as it was sent");
     // The same case number again: 409, unless forced.
     let again = c
         .call(Method::POST, "/api/v1/cases", Some(example.clone()))
@@ -143,6 +151,7 @@ async fn create_and_read(c: &Client<'_>, example: &Value) -> String {
     );
     assert_eq!(list["cases"].as_array().map(Vec::len), Some(1));
     assert_eq!(list["cases"][0]["latest_status"], "Refused");
+    assert!(!list.to_string().contains("Maria"), "no names in the list");
     let read = ok(
         &c.call(Method::GET, &format!("/api/v1/cases/{}", &id[..13]), None)
             .await,
@@ -154,7 +163,7 @@ async fn create_and_read(c: &Client<'_>, example: &Value) -> String {
 }
 
 async fn replace_and_refusal_guard(c: &Client<'_>, id: &str, example: &Value) {
-    let path = format!("/api/v1/cases/{id}");
+    let path = format!("/api/v1/cases/{id}/file");
     let mut edited = example.clone();
     edited["interview_on"] = json!("2025-06-03");
     edited["refusal"]["on"] = json!("2025-06-03");
@@ -326,7 +335,13 @@ async fn checklist(c: &Client<'_>, id: &str) {
     let v = ok(&set, StatusCode::OK);
     assert_eq!(v["documents"][0]["status"], "gathered");
     assert_eq!(v["documents"][0]["status_on"], "2025-06-08");
-    assert_eq!(v["documents"][0]["note"], "NBI clearance picked up");
+    assert_eq!(v["documents"][0]["has_note"], true);
+    let file = ok(
+        &c.call(Method::GET, &format!("/api/v1/cases/{id}/file"), None)
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(file["documents"][0]["note"], "NBI clearance picked up");
     let changed = c
         .call(
             Method::PATCH,
