@@ -82,7 +82,28 @@ async fn a_token_made_on_the_account_page_is_shown_once_stored_hashed_and_revoca
         "found by the SHA-256 of the token"
     );
 
-    // Revoked: it stops at once, and the list says so.
+    // Nobody else can revoke it: another person's request is a 404 and changes nothing.
+    let mut tx = app.store.begin(TxMode::Write).await.expect("begin");
+    let eve = tx
+        .create_account("eve@example.org", None, AccountKind::Person, now())
+        .await
+        .expect("account");
+    tx.commit().await.expect("commit");
+    let eve_browser = app.browser(&eve, true).await;
+    let theirs = app
+        .post_form_as(
+            &eve_browser,
+            &format!("/account/tokens/{}/revoke", tokens[0].id),
+            "",
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let still = app
+        .api(Method::GET, "/api/v1/cases", Some(&token), None, &[])
+        .await;
+    assert_eq!(still.status, StatusCode::OK);
+
+    // Revoked by its owner: it stops at once, and the list says so.
     let revoked = app
         .post_form(&format!("/account/tokens/{}/revoke", tokens[0].id), "")
         .await;
