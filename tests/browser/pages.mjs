@@ -13,7 +13,7 @@ const checks = [
   { path: '/statuses/ceac-refused', name: 'refused', expect: ['Refused', '221(g)', 'What to do now', 'Sources'] },
   { path: '/posts', name: 'posts', expect: ['Embassies and consulates', 'Philippines', 'Manila'] },
   { path: '/posts/MNL', name: 'post-manila', expect: ['Manila', 'Asia/Manila'] },
-  { path: `/cases/${process.env.CASE_ID}`, name: 'case-plan', expect: ['Your plan', 'Deadlines', 'Next steps', 'Police certificate', 'Do you need a lawyer?', 'Sharing'] },
+  { path: `/cases/${process.env.CASE_ID}`, name: 'case-plan', expect: ['What should I do today?', 'Deadlines', 'Next steps', 'Police certificate', 'Do you need a lawyer?', 'Share with'] },
   { path: `/cases/${process.env.CASE_ID}/sharing`, name: 'case-sharing', expect: ['Who can see this case', 'Share with a law firm'] },
   { path: `/cases/${process.env.CASE_ID}/log`, name: 'case-log', expect: ['Who viewed, changed or shared this case', 'case viewed'] },
   { path: '/account', name: 'account', expect: ['Your account', 'Sign out everywhere', 'Export all my data'] },

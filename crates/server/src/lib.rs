@@ -7,6 +7,10 @@ pub mod accounts;
 mod api;
 pub mod auth;
 mod bearer;
+mod case_edit;
+mod case_page;
+mod case_view;
+mod checklist;
 pub mod error;
 mod firms;
 mod forms;
@@ -17,6 +21,7 @@ mod notices;
 mod outbound;
 mod pages;
 pub mod request;
+mod saved_notices;
 pub mod session;
 mod settings;
 mod sharing;
@@ -171,7 +176,39 @@ pub fn routes() -> Vec<Route> {
             SignedIn,
             get(new_case::form).post(new_case::create),
         ),
-        route("/cases/{id}", GET, Case, get(pages::case)),
+        route("/cases/import", POST, SignedIn, post(new_case::import)),
+        route("/cases/{id}", GET, Case, get(case_page::case)),
+        route(
+            "/cases/{id}/status",
+            POST,
+            Case,
+            post(case_edit::add_status),
+        ),
+        route(
+            "/cases/{id}/edit/{section}",
+            GET_POST,
+            Case,
+            get(case_edit::form).post(case_edit::save),
+        ),
+        route("/cases/{id}/checklist", GET, Case, get(checklist::print)),
+        route(
+            "/cases/{id}/checklist/{item}",
+            POST,
+            Case,
+            post(checklist::set_item),
+        ),
+        route(
+            "/cases/{id}/notices/{notice}",
+            GET,
+            Case,
+            get(saved_notices::view),
+        ),
+        route(
+            "/cases/{id}/notices/{notice}/original",
+            GET,
+            Case,
+            get(saved_notices::original),
+        ),
         route(
             "/cases/{id}/notice",
             GET_POST,

@@ -570,7 +570,10 @@ pub async fn apply(
         .map_err(|e| AppError::from(e).with_case(stored.id.as_str()))?;
     Ok((
         StatusCode::SEE_OTHER,
-        [(header::LOCATION, format!("/cases/{}", stored.id))],
+        [(
+            header::LOCATION,
+            format!("/cases/{}?saved=notice#checklist", stored.id),
+        )],
     )
         .into_response())
 }

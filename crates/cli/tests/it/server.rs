@@ -243,3 +243,51 @@ fn a_token_made_on_the_command_line_opens_the_api() {
     );
     assert_eq!(code, 201);
 }
+
+/// `serve --demo` runs on a database of its own, seeded with a firm and five cases, and says
+/// how to sign in; the person's own database is never created or touched.
+#[test]
+fn demo_runs_on_its_own_database_and_says_how_to_sign_in() {
+    let env = Env::sqlite();
+    let mut child = env
+        .cmd(&["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut printed = String::new();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+        let line = line.expect("line");
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    for expected in [
+        "DEMO: a separate database",
+        "attorney@demo.visanav.invalid",
+        "paralegal@demo.visanav.invalid",
+        "second-factor key",
+        "a fresh 221(g) with documents missing",
+        "administrative processing for five months",
+        "deadline in 12 days",
+        "visa issued",
+        "90 days to marry",
+        "/sign-in/link?token=",
+    ] {
+        assert!(
+            printed.contains(expected),
+            "missing {expected:?} in:\n{printed}"
+        );
+    }
+    let data = env.dir.path();
+    assert!(data.join("demo/visanav-demo.db").exists());
+    assert!(
+        !data.join("visanav.db").exists(),
+        "the person's own database must not be created by the demo"
+    );
+}

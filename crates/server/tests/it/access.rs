@@ -44,6 +44,7 @@ fn fill(path: &str, case: &str, notice: &str) -> String {
     path.replace("{id}", case)
         .replace("{notice}", notice)
         .replace("{index}", "0")
+        .replace("{section}", "details")
 }
 
 /// Every case route and method, as `who`, naming the case every way: all must be 404.
@@ -127,7 +128,7 @@ async fn access_story(app: App) {
     tx.commit().await.expect("commit");
     let ben_browser = app.browser(&ben, true).await;
 
-    // The owner reaches every GET case route.
+    // The owner reaches every GET case route (the other placeholders filled with real values).
     for r in routes()
         .iter()
         .filter(|r| r.audience == Audience::Case && r.methods.contains(&Method::GET))

@@ -8,5 +8,6 @@ mod api;
 mod api_tokens;
 mod harness;
 mod notices;
+mod portal;
 mod routes;
 mod story;
