@@ -64,7 +64,9 @@ mkdir -p "$REPORT_DIR"
 seed=()
 [ -n "${API_FUZZ_SEED:-}" ] && seed=(--seed "$API_FUZZ_SEED")
 status=0
-"$venv/bin/schemathesis" run "$BASE/api/v1/openapi.json" \
+# From the work directory: schemathesis keeps a cache of what it found in ./.schemathesis,
+# which must not land in the clone (nor replay an old run's cases in CI).
+(cd "$WORK" && "$venv/bin/schemathesis" run "$BASE/api/v1/openapi.json" \
   -H "Authorization: Bearer $TOKEN" \
   --checks all \
   --exclude-checks positive_data_acceptance \
@@ -74,7 +76,7 @@ status=0
   --generation-database none \
   --no-color \
   --report junit --report-dir "$REPORT_DIR" \
-  "${seed[@]}" || status=$?
+  "${seed[@]}") || status=$?
 
 # A server error leaves its trace in the log; show it with the result.
 if grep -q "internal error\|store error\|panicked" "$WORK/server.err"; then
