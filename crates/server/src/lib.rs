@@ -6,6 +6,7 @@
 pub mod accounts;
 mod api;
 pub mod auth;
+mod bearer;
 mod case_edit;
 mod case_page;
 mod case_view;
@@ -26,6 +27,7 @@ mod saved_notices;
 pub mod session;
 mod settings;
 mod sharing;
+mod tokens;
 mod zip;
 
 use std::future::Future;
@@ -37,7 +39,7 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{MethodRouter, any, get, post};
+use axum::routing::{MethodRouter, any, get, patch, post};
 use jiff::Timestamp;
 use visanav_core::knowledge::Knowledge;
 use visanav_extract as extract;
@@ -141,6 +143,9 @@ pub struct Route {
 const GET: &[Method] = &[Method::GET];
 const POST: &[Method] = &[Method::POST];
 const GET_POST: &[Method] = &[Method::GET, Method::POST];
+const PATCH: &[Method] = &[Method::PATCH];
+const GET_DELETE: &[Method] = &[Method::GET, Method::DELETE];
+const GET_PUT: &[Method] = &[Method::GET, Method::PUT];
 
 fn route(
     path: &'static str,
@@ -356,13 +361,95 @@ pub fn routes() -> Vec<Route> {
             SignedIn,
             get(settings::second_factor_form).post(settings::second_factor),
         ),
+        route(
+            "/account/tokens",
+            GET_POST,
+            SignedIn,
+            get(tokens::list).post(tokens::create),
+        ),
+        route(
+            "/account/tokens/{token}/revoke",
+            POST,
+            SignedIn,
+            post(tokens::revoke),
+        ),
         route("/static/site.css", GET, Public, get(stylesheet)),
         route("/static/htmx.min.js", GET, Public, get(htmx)),
         route("/static/favicon.svg", GET, Public, get(favicon)),
         route("/favicon.ico", GET, Public, get(favicon)),
         route("/healthz", GET, Public, get(healthz)),
-        route("/api/v1/cases", GET, SignedIn, get(api::cases)),
-        route("/api/v1/cases/{id}", GET, Case, get(api::case)),
+        route(
+            "/api/v1/openapi.json",
+            GET,
+            Public,
+            get(api::openapi::openapi_json),
+        ),
+        route(
+            "/api/v1/cases",
+            GET_POST,
+            SignedIn,
+            get(api::cases::list).post(api::cases::create),
+        ),
+        route(
+            "/api/v1/cases/{id}",
+            GET_DELETE,
+            Case,
+            get(api::cases::read).delete(api::cases::delete),
+        ),
+        route(
+            "/api/v1/cases/{id}/file",
+            GET_PUT,
+            Case,
+            get(api::cases::read_file).put(api::cases::replace),
+        ),
+        route(
+            "/api/v1/cases/{id}/plan",
+            GET,
+            Case,
+            get(api::cases::plan_of),
+        ),
+        route(
+            "/api/v1/cases/{id}/status",
+            GET_POST,
+            Case,
+            get(api::status::list).post(api::status::add),
+        ),
+        route(
+            "/api/v1/cases/{id}/documents",
+            GET,
+            Case,
+            get(api::documents::list),
+        ),
+        route(
+            "/api/v1/cases/{id}/documents/{index}",
+            PATCH,
+            Case,
+            patch(api::documents::update),
+        ),
+        route(
+            "/api/v1/cases/{id}/shares",
+            GET,
+            Case,
+            get(api::documents::shares),
+        ),
+        route(
+            "/api/v1/cases/{id}/notices",
+            GET_POST,
+            Case,
+            get(api::notices::list).post(api::notices::apply),
+        ),
+        route(
+            "/api/v1/cases/{id}/notices/{notice}/original",
+            GET,
+            Case,
+            get(api::notices::original),
+        ),
+        route(
+            "/api/v1/notice-readings",
+            POST,
+            SignedIn,
+            post(api::notices::read),
+        ),
         route("/api/v1/{*rest}", GET_POST, Public, any(api::not_found)),
     ]
 }
@@ -380,6 +467,7 @@ pub fn router(state: AppState) -> Router {
             chrome::page_chrome,
         ))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::from_fn(middleware::api_no_store))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::same_origin_writes,

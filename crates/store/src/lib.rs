@@ -6,6 +6,7 @@
 
 mod access;
 mod accounts;
+mod api_tokens;
 mod cases;
 pub mod crypto;
 mod db;
@@ -17,6 +18,10 @@ mod sharing;
 mod tx;
 
 pub use accounts::{Account, AccountKind, Credentials, is_email_address, normalise_email};
+pub use api_tokens::{
+    ApiToken, MAX_TOKEN_DAYS, MAX_TOKEN_NAME_CHARS, NewApiToken, TokenScope, token_lifetime,
+    token_name,
+};
 pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
 pub use crypto::{Crypto, CryptoError};
 pub use db::{Backend, SchemaStatus, TxMode};

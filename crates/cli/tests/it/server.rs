@@ -221,6 +221,38 @@ fn user_commands_for_operators() {
     assert!(server.stop().success());
 }
 
+/// `visanav user token` prints a read-write token alone on standard output (so a script can
+/// capture it), and the running server takes it on the API.
+#[test]
+fn a_token_made_on_the_command_line_opens_the_api() {
+    let env = Env::sqlite();
+    let id = env.import_example();
+    let bad = env.fails(&["user", "token", "--scope", "admin"]);
+    assert!(bad.contains("read,write"), "{bad}");
+    let out = env.ok(&["user", "token", "--scope", "read,write", "--days", "2"]);
+    let token = out.trim();
+    assert!(
+        token.starts_with("visanav_") && !token.contains(' '),
+        "{out}"
+    );
+    let server = Server::start(&env);
+    let request = format!(
+        "GET /api/v1/cases/{id} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
+        server.addr
+    );
+    let (code, _, body) = http_exchange(&server.addr, request.as_bytes());
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("MNL2025512345"), "{body}");
+    let (code, _, _) = http_post(
+        &server.addr,
+        "/api/v1/cases/MNL2025512345/status",
+        "application/json",
+        br#"{"on": "2025-06-09", "status": "Administrative Processing"}"#,
+        &[("Authorization", &format!("Bearer {token}"))],
+    );
+    assert_eq!(code, 201);
+}
+
 /// `serve --demo` runs on a database of its own, seeded with a firm and five cases, and says
 /// how to sign in; the person's own database is never created or touched.
 #[test]

@@ -4,6 +4,8 @@
 
 mod access;
 mod accounts;
+mod api;
+mod api_tokens;
 mod harness;
 mod notices;
 mod pages;

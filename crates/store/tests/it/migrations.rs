@@ -191,6 +191,7 @@ const SEEDS: &[(i64, Seed)] = &[
     (3, |c, k| Box::pin(seed_v3(c, k))),
     (4, |c, k| Box::pin(seed_v4(c, k))),
     (5, |c, k| Box::pin(seed_v5(c, k))),
+    (6, |c, k| Box::pin(seed_v6(c, k))),
 ];
 
 const DOCUMENT_NOTE: &str = "Sent by courier, tracking 8841";
@@ -243,6 +244,24 @@ async fn seed_v4(c: &mut Conn, k: &Crypto) {
         "INSERT INTO case_shares (id, case_id, grantee_account, grantee_firm, status, created_ms)
          VALUES ('01900000-0000-7000-8000-00000000c004', $1, NULL, $2, 'active', $3)",
         vec![Text(CASE_ID), Text(FIRM_ID), Int(CREATED_MS)],
+    )
+    .await;
+}
+
+/// The API token seed_v6 stores (its hash only, as visanav does).
+const API_TOKEN: &str = "visanav_seeded-token-for-the-upgrade-test";
+
+/// Rows migration 0006 (API tokens) added: a read-write token of the firm member.
+async fn seed_v6(c: &mut Conn, _k: &Crypto) {
+    c.exec(
+        "INSERT INTO api_tokens (id, account_id, hash, name, scope, second_factor, created_ms, expires_ms)
+         VALUES ('01900000-0000-7000-8000-00000000a006', $1, $2, 'seeded', 'read write', TRUE, $3, $4)",
+        vec![
+            Text(MEMBER_ID),
+            Text(Box::leak(visanav_auth::hash_token(API_TOKEN).into_boxed_str())),
+            Int(CREATED_MS),
+            Int(CREATED_MS + 86_400_000),
+        ],
     )
     .await;
 }
@@ -359,6 +378,15 @@ async fn check_reads_back(store: &Store, filled_at: i64, label: &str) {
         filled_at >= 4,
         "{label}: the account by address"
     );
+    let token = store
+        .live_api_token(&visanav_auth::hash_token(API_TOKEN), in_time)
+        .await
+        .expect("token");
+    assert_eq!(token.is_some(), filled_at >= 6, "{label}: the API token");
+    if let Some((token, needs_second_factor)) = token {
+        assert_eq!(token.scope, visanav_store::TokenScope::ReadWrite, "{label}");
+        assert!(token.second_factor && needs_second_factor, "{label}");
+    }
 }
 
 /// The upgraded database takes today's writes too.
