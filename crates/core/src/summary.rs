@@ -10,13 +10,16 @@ use jiff::civil::Date;
 
 use crate::casefile::{CaseFile, StatusObservation};
 use crate::knowledge::{Knowledge, Urgency};
-use crate::plan::{DeadlineState, plan, today_at_post};
+use crate::plan::{DeadlineState, plan, post_time_zone, today_at_post};
 
 /// What a dashboard shows and sorts by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
-    /// The day at the post this summary is true for: it goes stale when that day ends.
+    /// The day at the post this summary is true for.
     pub computed_for: Date,
+    /// When that day ends at the post: from then on days left and deadline states may have
+    /// moved, and the summary must be computed again.
+    pub valid_until: Timestamp,
     /// The plan's legal-help urgency.
     pub urgency: Urgency,
     /// The open deadline due soonest (today or later), if any.
@@ -55,6 +58,7 @@ pub fn summarize(case: &CaseFile, k: &Knowledge, now: Timestamp) -> Summary {
         });
     Summary {
         computed_for: today,
+        valid_until: end_of_day(k, &case.post, today, now),
         urgency: p.legal_help.urgency,
         next_deadline,
         latest_status: latest_status(&case.status),
@@ -65,6 +69,19 @@ pub fn summarize(case: &CaseFile, k: &Knowledge, now: Timestamp) -> Summary {
             .map(|r| r.title.to_string())
             .collect(),
     }
+}
+
+/// The instant `today` ends at the post (midnight there); a day after `now` if the calendar
+/// cannot say (the end of jiff's range).
+fn end_of_day(k: &Knowledge, post: &str, today: Date, now: Timestamp) -> Timestamp {
+    today
+        .tomorrow()
+        .and_then(|d| d.to_zoned(post_time_zone(k, post)))
+        .map(|z| z.timestamp())
+        .unwrap_or_else(|_| {
+            now.checked_add(jiff::SignedDuration::from_hours(24))
+                .unwrap_or(now)
+        })
 }
 
 /// The latest reading (by date, then by order recorded) and since when it has stood: walking
@@ -160,6 +177,8 @@ mod tests {
         let now: Timestamp = "2025-06-10T08:00:00Z".parse().expect("ts");
         let s = summarize(&case, &k, now);
         assert_eq!(s.computed_for.to_string(), "2025-06-10");
+        // Midnight in Manila (UTC+8) is 16:00 UTC the day before.
+        assert_eq!(s.valid_until.to_string(), "2025-06-10T16:00:00Z");
         let next = s.next_deadline.expect("an open deadline");
         assert!(next.due >= s.computed_for, "{next:?}");
         assert!(!next.title.is_empty());

@@ -53,11 +53,11 @@ pub enum DuplicatePolicy {
 
 /// The personal data of a case, stored as one encrypted JSON document.
 #[derive(Default, Serialize, Deserialize)]
-struct Pii {
+pub(crate) struct Pii {
     passport_number: Option<PassportNumber>,
     surname: Option<String>,
-    beneficiary: Option<Person>,
-    petitioner: Option<Person>,
+    pub(crate) beneficiary: Option<Person>,
+    pub(crate) petitioner: Option<Person>,
 }
 
 pub(crate) fn aad(table: &str, column: &str, id: &str) -> String {
@@ -162,7 +162,7 @@ impl Tx<'_> {
         Ok(self.crypto.encrypt(&json, &aad("cases", "pii", id)))
     }
 
-    fn decrypt_pii(&self, id: &str, pii_enc: &[u8]) -> Result<Pii, StoreError> {
+    pub(crate) fn decrypt_pii(&self, id: &str, pii_enc: &[u8]) -> Result<Pii, StoreError> {
         let json = self.crypto.decrypt(pii_enc, &aad("cases", "pii", id))?;
         serde_json::from_slice(&json).map_err(|e| {
             StoreError::Corrupt(format!("case {id}: personal data ({:?})", e.classify()))
@@ -247,6 +247,7 @@ impl Tx<'_> {
         if let Some(r) = &case.refusal {
             self.insert_refusal(&id, r, now).await?;
         }
+        self.mark_touched(&id, Timestamp::from_millisecond(now).unwrap_or_default());
         let case_id = CaseId::from_stored(id);
         self.audit(
             actor,
@@ -318,7 +319,8 @@ impl Tx<'_> {
 
     /// Marks the actor's case as changed at `now`; [`StoreError::CaseNotFound`] if the actor
     /// has no such case. Every write to a case's children starts here: it is the ownership
-    /// check.
+    /// check, and it is how the transaction learns to rewrite the case's summary and name
+    /// hashes before it commits (see [`Tx::commit`]). A new write path must call it.
     pub(crate) async fn touch_case(
         &mut self,
         actor: &Actor,
@@ -339,6 +341,7 @@ impl Tx<'_> {
         if touched == 0 {
             return Err(StoreError::CaseNotFound(id.to_string()));
         }
+        self.mark_touched(id.as_str(), now);
         Ok(())
     }
 
@@ -441,28 +444,54 @@ impl Tx<'_> {
             .bind(actor.account_id().as_str())
             .fetch_optional(&mut *c)
             .await?);
-        let Some(row) = row else { return Ok(None) };
+        match row {
+            Some(row) => self.with_parts(row).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Loads a case with no access check. Only for what the store derives from a case by
+    /// itself: the summary of a case this transaction already reached through the access
+    /// rule, and the sweep that refreshes every summary. Never for a caller's request.
+    pub(crate) async fn load_case_unchecked(
+        &mut self,
+        id: &str,
+    ) -> Result<Option<StoredCase>, StoreError> {
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.id = $1");
+        let row: Option<CaseRow> = on_tx!(self, c => sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?);
+        match row {
+            Some(row) => self.with_parts(row).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The case row with its status history, latest refusal and documents.
+    async fn with_parts(&mut self, row: CaseRow) -> Result<StoredCase, StoreError> {
+        let id = row.id.clone();
         let (statuses, refusal, documents): (Vec<StatusRow>, Option<RefusalRow>, Vec<DocumentRow>) = on_tx!(self, c => (
             sqlx::query_as(
                 "SELECT observed_on, status, last_updated, source FROM status_observations
                  WHERE case_id = $1 ORDER BY observed_on, recorded_ms, id",
             )
-            .bind(id.as_str())
+            .bind(&id)
             .fetch_all(&mut *c)
             .await?,
             sqlx::query_as(LATEST_REFUSAL)
-                .bind(id.as_str())
+                .bind(&id)
                 .fetch_optional(&mut *c)
                 .await?,
             sqlx::query_as(
                 "SELECT kind, country, issued_on, expires_on, status FROM case_documents
                  WHERE case_id = $1 ORDER BY position",
             )
-            .bind(id.as_str())
+            .bind(&id)
             .fetch_all(&mut *c)
             .await?,
         ));
-        self.assemble(row, statuses, refusal, documents).map(Some)
+        self.assemble(row, statuses, refusal, documents)
     }
 
     fn assemble(
@@ -669,7 +698,10 @@ impl Tx<'_> {
         }
         on_tx!(self, c => {
             // Children first: not every SQLite connection is guaranteed to enforce cascades.
-            for table in ["notices", "notice_drafts", "status_observations", "refusals", "case_documents"] {
+            for table in [
+                "notices", "notice_drafts", "status_observations", "refusals", "case_documents",
+                "case_summaries", "case_name_hashes", "case_assignments",
+            ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
                     .bind(id.as_str())
                     .execute(&mut *c)

@@ -8,7 +8,9 @@ mod access;
 mod accounts;
 mod cases;
 pub mod crypto;
+mod dashboard;
 mod db;
+mod derived;
 mod drafts;
 mod notices;
 mod sessions;
@@ -18,7 +20,9 @@ mod tx;
 pub use accounts::{Account, AccountKind, Credentials, is_email_address, normalise_email};
 pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
 pub use crypto::{Crypto, CryptoError};
+pub use dashboard::{Assignee, DashboardFilter, DashboardPage, DashboardRow, FirmMember};
 pub use db::{Backend, SchemaStatus, TxMode};
+pub use derived::{PENDING_RANK, Summarizer, Sweep};
 pub use drafts::{DraftId, NewDraft, NoticeDraft};
 pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, StoredNotice};
 pub use sessions::{NewSession, NewToken, Session, TokenProblem, TokenPurpose, UsedToken};
@@ -72,6 +76,8 @@ pub enum StoreError {
     DraftNotFound,
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    #[error("summaries cannot be computed: this store was opened without a summarizer")]
+    NoSummarizer,
 }
 
 /// Unique constraints by name. PostgreSQL reports the name; SQLite reports the columns
@@ -105,11 +111,13 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// The store: a database plus the keys for the personal data in it.
+/// The store: a database plus the keys for the personal data in it, and what computes the
+/// dashboard summary of a case (see [`Summarizer`]).
 #[derive(Debug, Clone)]
 pub struct Store {
     db: db::Db,
     crypto: Crypto,
+    summarizer: Option<Summarizer>,
 }
 
 impl Store {
@@ -118,7 +126,16 @@ impl Store {
         Ok(Store {
             db: db::Db::connect(url).await?,
             crypto,
+            summarizer: None,
         })
+    }
+
+    /// The same store, writing each changed case's summary with `summarizer` in the change's
+    /// own transaction. The server and the command line always give one; without it, summaries
+    /// wait as "not summarised yet" until a sweep by a store that has one.
+    pub fn with_summarizer(mut self, summarizer: Summarizer) -> Store {
+        self.summarizer = Some(summarizer);
+        self
     }
 
     /// Connects and applies any pending migrations.
@@ -143,7 +160,11 @@ impl Store {
     /// Begins a transaction to pass to repository functions (see [`Tx`]). Nothing it writes
     /// is visible to others until [`Tx::commit`]; dropping it or [`Tx::rollback`] undoes it.
     pub async fn begin(&self, mode: TxMode) -> Result<Tx<'_>, StoreError> {
-        Ok(Tx::new(self.db.begin(mode).await?, &self.crypto))
+        Ok(Tx::new(
+            self.db.begin(mode).await?,
+            &self.crypto,
+            self.summarizer.as_ref(),
+        ))
     }
 
     /// Closes the pool, letting SQLite checkpoint its write-ahead log.
