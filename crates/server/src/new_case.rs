@@ -35,7 +35,7 @@ struct NewCasePage {
     statuses: Vec<String>,
 }
 
-fn post_label(k: &Knowledge, p: &visanav_core::knowledge::Post) -> String {
+pub(crate) fn post_label(k: &Knowledge, p: &visanav_core::knowledge::Post) -> String {
     let country = k
         .country(&p.country)
         .map_or(p.country.clone(), |c| c.name.clone());
@@ -79,7 +79,7 @@ pub async fn form(State(state): State<AppState>, s: SignedIn) -> Response {
 
 /// The post a person typed: a code, "City, Country (CODE)" from the list, or a city or
 /// country with exactly one post.
-fn resolve_post(k: &Knowledge, typed: &str) -> Result<String, String> {
+pub(crate) fn resolve_post(k: &Knowledge, typed: &str) -> Result<String, String> {
     let t = typed.trim();
     let code = t
         .rsplit_once('(')

@@ -4,6 +4,7 @@
 
 mod access;
 mod accounts;
+mod dashboard;
 mod harness;
 mod notices;
 mod routes;
