@@ -33,6 +33,10 @@ CREATE INDEX case_summaries_order
 CREATE INDEX case_summaries_deadline ON case_summaries (deadline_key);
 CREATE INDEX case_summaries_valid_until ON case_summaries (valid_until_ms);
 
+-- The dashboard asks, for each case in its order, whether the firm has it: one lookup by
+-- case, not a walk through all of the firm's shares.
+CREATE INDEX case_shares_case_firm ON case_shares (case_id, grantee_firm, status);
+
 -- Cases that exist already get a row that says "not summarised yet"; the sweep (at server
 -- start, then as each post's day ends, and `visanav sweep`) computes them.
 INSERT INTO case_summaries (case_id, urgency_rank, deadline_key, since_key, help_reasons)
