@@ -6,9 +6,10 @@
 #
 #   scripts/dashboard-bench.sh [sqlite|postgres|both]    (default: both)
 #
-# Environment: CASES (10000), MEMBERS (50), RUN_SECONDS per run (30), CONNECTIONS (20),
-# DELAY_MS (think time per connection between requests, 100: 20 connections x 10/s = 200/s
-# minus the time each request takes; the achieved rate is reported), CARGO_TARGET_DIR.
+# Environment: CASES (10000), MEMBERS (50), RUN_SECONDS per run (30), CONNECTIONS (21),
+# DELAY_MS (think time per connection between requests, 100: 21 connections x at most 10/s,
+# less the time each request takes, is about 200/s; the achieved rate is reported),
+# CARGO_TARGET_DIR.
 # Needs wrk (apt-get install -y wrk), python3, curl, and for PostgreSQL the server binaries.
 # Figures and how to read them: docs/benchmarks.md ("Firm dashboard").
 set -euo pipefail
@@ -18,7 +19,7 @@ WHICH=${1:-both}
 CASES=${CASES:-10000}
 MEMBERS=${MEMBERS:-50}
 SECONDS_PER_RUN=${RUN_SECONDS:-30}
-CONNECTIONS=${CONNECTIONS:-20}
+CONNECTIONS=${CONNECTIONS:-21}
 DELAY_MS=${DELAY_MS:-100}
 command -v wrk >/dev/null || { echo "dashboard-bench: wrk not found; apt-get install -y wrk" >&2; exit 1; }
 
@@ -29,10 +30,13 @@ BIN="$TARGET/release/visanav"
 WORK=$(mktemp -d)
 SERVER_PID=
 PGBIN=
+PGDIR=
+PGURL=
 cleanup() {
   [ -n "$SERVER_PID" ] && kill -INT "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
-  if [ -n "$PGBIN" ] && [ -d "$WORK/pg/data" ]; then
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m fast stop >/dev/null 2>&1 || true
+  if [ -n "$PGDIR" ]; then
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$PGDIR"
   fi
   rm -rf "$WORK"
 }
@@ -65,17 +69,18 @@ print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000))
 PY
 }
 
+# A throwaway PostgreSQL server (as the `postgres` user: initdb refuses root); sets PGURL.
 start_postgres() {
   PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
   [ -n "$PGBIN" ] || { echo "dashboard-bench: PostgreSQL server binaries not found" >&2; exit 1; }
-  mkdir -p "$WORK/pg" && chown postgres "$WORK/pg"
+  PGDIR=$(mktemp -d) && chown postgres "$PGDIR"
   local port
   port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-  runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/pg/data" -A trust -U visanav >/dev/null
+  runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U visanav >/dev/null
   # Default durability settings (fsync on): the case page writes an audit row per view.
-  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/log" -w start \
-    -o "-p $port -k $WORK/pg -c listen_addresses=127.0.0.1" >/dev/null
-  echo "postgres://visanav@127.0.0.1:$port/postgres"
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w start \
+    -o "-p $port -k $PGDIR -c listen_addresses=127.0.0.1" >/dev/null
+  PGURL="postgres://visanav@127.0.0.1:$port/postgres"
 }
 
 # Runs wrk against one path; prints "name RESULT ...".
@@ -93,7 +98,8 @@ bench() {
   local data="$WORK/data-$backend"
   local args=(--data-dir "$data")
   if [ "$backend" = postgres ]; then
-    args+=(--database-url "$(start_postgres)")
+    start_postgres
+    args+=(--database-url "$PGURL")
   fi
   echo "== $backend: seeding $CASES cases, $MEMBERS members"
   "$BIN" "${args[@]}" bench-seed --cases "$CASES" --members "$MEMBERS" >"$WORK/seed.out" 2>"$WORK/seed.err"

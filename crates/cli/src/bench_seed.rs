@@ -192,6 +192,8 @@ async fn seed(args: &SeedArgs, ctx: &Ctx, store: &Store) -> Result<ExitCode> {
             started.elapsed().as_secs_f64()
         );
     }
+    // As an operator would after a bulk load: the planner should know the data it plans for.
+    store.analyze().await?;
     println!("firm={firm}");
     println!("member={owner_email}");
     println!("totp_secret={}", secret.to_base32().expose());

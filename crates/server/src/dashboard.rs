@@ -114,19 +114,14 @@ pub async fn dashboard(
     let now = state.clock.now();
     let me = s.actor.account_id().clone();
     let (filter, problems) = filter_of(&q, k, &me, latest_date_anywhere(now));
-    let mut tx = state.store.begin(TxMode::Read).await?;
-    let page = match tx.firm_dashboard(&s.actor, &firm, &filter).await {
-        Ok(p) => p,
-        Err(e) => {
-            tx.rollback().await?;
-            return Err(firm_error(e));
-        }
-    };
-    let members = tx.firm_member_list(&s.actor, &firm).await?;
-    let firm_name = tx.firm_name(&firm).await?.unwrap_or_default();
-    tx.commit().await?;
+    let page = state
+        .store
+        .firm_dashboard(&s.actor, &firm, &filter)
+        .await
+        .map_err(firm_error)?;
+    let members = &page.members;
 
-    let label = |id: &AccountId| member_label(&members, id, &me);
+    let label = |id: &AccountId| member_label(members, id, &me);
     let rows = page
         .rows
         .iter()
@@ -158,8 +153,8 @@ pub async fn dashboard(
         prev_link: (filter.page > 0).then(|| link_to(shown - 1)),
         next_link: page.has_more.then(|| link_to(shown + 1)),
         back: format!("{base}{}", query_string(&q, Some(shown))),
+        firm_name: page.firm_name.clone(),
         firm_id: firm,
-        firm_name,
     }))
 }
 

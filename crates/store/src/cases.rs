@@ -405,6 +405,22 @@ impl Tx<'_> {
             }
         }
         let q = query.trim().to_ascii_lowercase();
+        // A whole id (what every link carries) by equality: PostgreSQL cannot use the primary
+        // key for `LIKE 'prefix%'` outside the C collation and would read every case.
+        if q.len() == 36 && uuid::Uuid::parse_str(&q).is_ok() {
+            let sql = format!(
+                "SELECT c.id FROM cases c WHERE {} AND c.id = $2",
+                visible("c", 1, actor)
+            );
+            let found: Option<String> = on_tx!(self, c => sqlx::query_scalar(&sql)
+            .bind(owner)
+            .bind(&q)
+            .fetch_optional(&mut *c)
+            .await?);
+            return found
+                .map(CaseId::from_stored)
+                .ok_or_else(|| StoreError::CaseNotFound(query.to_string()));
+        }
         let valid = q.len() >= 4 && q.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
         if !valid {
             return Err(StoreError::CaseNotFound(query.to_string()));

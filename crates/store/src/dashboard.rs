@@ -95,6 +95,9 @@ pub struct DashboardPage {
     pub rows: Vec<DashboardRow>,
     /// Whether another page follows.
     pub has_more: bool,
+    pub firm_name: String,
+    /// Everyone in the firm (to show assignees and to assign to).
+    pub members: Vec<FirmMember>,
 }
 
 /// A member of a firm, with the address people know them by.
@@ -162,11 +165,15 @@ impl Conditions {
     }
 }
 
-/// The dashboard's query: the firm is `$1`, the acting member `$2`.
-const DASHBOARD_SELECT: &str = "SELECT c.id, c.visa, c.post, c.ceac_case_number, c.pii_enc,
+/// What the dashboard selects, from `case_summaries s` joined to the case and the firm's
+/// assignment (the firm is `$1`).
+const DASHBOARD_COLUMNS: &str = "SELECT c.id, c.visa, c.post, c.ceac_case_number, c.pii_enc,
         s.urgency_rank, s.next_deadline_on, s.next_deadline_title, s.latest_status,
-        s.status_since, s.help_reasons, a.assignee_id
-    FROM case_summaries s
+        s.status_since, s.help_reasons, a.assignee_id";
+
+/// The firm (`$1`) has the case, and the acting member (`$2`) belongs to the firm: the
+/// dashboard's own conditions, whatever the filters.
+const DASHBOARD_JOINS: &str = "
     JOIN cases c ON c.id = s.case_id
     LEFT JOIN case_assignments a ON a.case_id = s.case_id AND a.firm_id = $1
     WHERE EXISTS (SELECT 1 FROM case_shares sh WHERE sh.case_id = s.case_id
@@ -187,35 +194,52 @@ fn parse_date(field: &str, text: Option<String>) -> Result<Option<Date>, StoreEr
 }
 
 impl Tx<'_> {
-    /// [`StoreError::FirmNotFound`] unless the actor is a member of the firm and has given a
-    /// second factor (members see the firm's cases only then).
-    async fn ensure_member(&mut self, actor: &Actor, firm: &str) -> Result<FirmRole, StoreError> {
+    /// The actor's role in the firm and the firm's name; [`StoreError::FirmNotFound`] unless
+    /// the actor is a member and has given a second factor (members see the firm's cases only
+    /// then).
+    async fn ensure_member(
+        &mut self,
+        actor: &Actor,
+        firm: &str,
+    ) -> Result<(FirmRole, String), StoreError> {
         if !actor.has_second_factor() {
             return Err(StoreError::FirmNotFound);
         }
-        self.firm_role(actor, firm)
-            .await?
-            .ok_or(StoreError::FirmNotFound)
+        let row: Option<(String, String)> = on_tx!(self, c => sqlx::query_as(
+            "SELECT m.role, f.name FROM firm_members m JOIN firms f ON f.id = m.firm_id
+             WHERE m.firm_id = $1 AND m.account_id = $2"
+        )
+        .bind(firm)
+        .bind(actor.account_id().as_str())
+        .fetch_optional(&mut *c)
+        .await?);
+        let (role, name) = row.ok_or(StoreError::FirmNotFound)?;
+        Ok((FirmRole::parse(&role).unwrap_or(FirmRole::Paralegal), name))
     }
 
-    /// One page of the firm's dashboard, for a member.
+    /// One page of the firm's dashboard, for a member, with the firm's name and members.
     pub async fn firm_dashboard(
         &mut self,
         actor: &Actor,
         firm: &str,
         filter: &DashboardFilter,
     ) -> Result<DashboardPage, StoreError> {
-        self.ensure_member(actor, firm).await?;
+        let (_, firm_name) = self.ensure_member(actor, firm).await?;
         let mut w = Conditions::new(vec![
             Arg::Text(firm.to_string()),
             Arg::Text(actor.account_id().as_str().to_string()),
         ]);
         self.filter_conditions(&mut w, filter);
+        // A search starts from the cases it found (few) rather than walking the firm's order.
+        let source = match filter.search.as_deref().map(str::trim) {
+            Some(q) if !q.is_empty() => self.search_source(&mut w, q),
+            _ => "case_summaries s".to_string(),
+        };
         let per_page = filter.per_page.clamp(1, 200);
         let limit = w.bind(Arg::Int(i64::from(per_page) + 1));
         let offset = w.bind(Arg::Int(i64::from(filter.page) * i64::from(per_page)));
         let sql = format!(
-            "{DASHBOARD_SELECT}{}{DASHBOARD_ORDER} LIMIT {limit} OFFSET {offset}",
+            "{DASHBOARD_COLUMNS} FROM {source}{DASHBOARD_JOINS}{}{DASHBOARD_ORDER} LIMIT {limit} OFFSET {offset}",
             w.sql
         );
         let mut rows: Vec<Row> = on_tx!(self, c => {
@@ -234,7 +258,13 @@ impl Tx<'_> {
             .into_iter()
             .map(|r| self.dashboard_row(r))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(DashboardPage { rows, has_more })
+        let members = self.members_of(firm).await?;
+        Ok(DashboardPage {
+            rows,
+            has_more,
+            firm_name,
+            members,
+        })
     }
 
     fn filter_conditions(&self, w: &mut Conditions, f: &DashboardFilter) {
@@ -257,51 +287,56 @@ impl Tx<'_> {
         }
         match &f.assignee {
             Assignee::Anyone => {}
-            Assignee::Nobody => w.and("a.assignee_id IS NULL"),
+            // A lookup per case by the assignment's key, not a pass over every assignment.
+            Assignee::Nobody => w.and(
+                "NOT EXISTS (SELECT 1 FROM case_assignments x \
+                 WHERE x.case_id = s.case_id AND x.firm_id = $1)",
+            ),
             Assignee::Member(id) => {
                 let p = w.bind(Arg::Text(id.as_str().to_string()));
                 w.and(&format!("a.assignee_id = {p}"));
             }
         }
-        if let Some(q) = f.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            self.search_condition(w, q);
-        }
     }
 
-    /// A case number, or a client's name: every word typed must be a word of one of the
-    /// case's names (or the words, together, its whole name), compared by keyed hash.
-    fn search_condition(&self, w: &mut Conditions, q: &str) {
-        let mut any = Vec::new();
+    /// The cases a search finds, as the query's first table: by case number, or by name,
+    /// where every word typed must be a word of one of the case's names (or the words
+    /// together its whole name), compared by keyed hash. Nothing searchable (only
+    /// punctuation) finds nothing.
+    fn search_source(&self, w: &mut Conditions, q: &str) -> String {
+        let mut found = Vec::new();
         if let Ok(number) = CeacCaseNumber::parse(q) {
             let p = w.bind(Arg::Text(number.as_str().to_string()));
-            any.push(format!("c.ceac_case_number = {p}"));
+            found.push(format!(
+                "SELECT n.id AS case_id FROM cases n WHERE n.ceac_case_number = {p}"
+            ));
         }
         let mut words = name_words(q);
         words.sort();
         words.dedup();
         if !words.is_empty() {
-            let whole = name_words(q).join(" ");
-            let whole = w.bind(Arg::Text(name_hash(self.crypto, &whole)));
             let each: Vec<String> = words
                 .iter()
                 .map(|word| w.bind(Arg::Text(name_hash(self.crypto, word))))
                 .collect();
-            any.push(format!(
-                "s.case_id IN (SELECT h.case_id FROM case_name_hashes h WHERE h.name_hash IN ({})
-                    GROUP BY h.case_id HAVING COUNT(*) = {})",
+            found.push(format!(
+                "SELECT h.case_id FROM case_name_hashes h WHERE h.name_hash IN ({})
+                    GROUP BY h.case_id HAVING COUNT(*) = {}",
                 each.join(", "),
                 each.len()
             ));
-            any.push(format!(
-                "s.case_id IN (SELECT h.case_id FROM case_name_hashes h WHERE h.name_hash = {whole})"
+            let whole = w.bind(Arg::Text(name_hash(self.crypto, &name_words(q).join(" "))));
+            found.push(format!(
+                "SELECT h.case_id FROM case_name_hashes h WHERE h.name_hash = {whole}"
             ));
         }
-        if any.is_empty() {
-            // Nothing searchable was typed (only punctuation): nothing matches.
-            w.and("1 = 0");
-        } else {
-            w.and(&format!("({})", any.join(" OR ")));
+        if found.is_empty() {
+            found.push("SELECT n.id AS case_id FROM cases n WHERE 1 = 0".into());
         }
+        format!(
+            "({}) found JOIN case_summaries s ON s.case_id = found.case_id",
+            found.join(" UNION ")
+        )
     }
 
     fn dashboard_row(&self, r: Row) -> Result<DashboardRow, StoreError> {
@@ -329,14 +364,8 @@ impl Tx<'_> {
         })
     }
 
-    /// The members of a firm the actor belongs to (with a second factor), with their
-    /// addresses, in one query.
-    pub async fn firm_member_list(
-        &mut self,
-        actor: &Actor,
-        firm: &str,
-    ) -> Result<Vec<FirmMember>, StoreError> {
-        self.ensure_member(actor, firm).await?;
+    /// A firm's members with their addresses (the caller has checked the actor belongs).
+    async fn members_of(&mut self, firm: &str) -> Result<Vec<FirmMember>, StoreError> {
         let rows: Vec<(String, String, Option<Vec<u8>>)> = on_tx!(self, c => sqlx::query_as(
             "SELECT m.account_id, m.role, a.email_enc FROM firm_members m
              JOIN accounts a ON a.id = m.account_id

@@ -167,6 +167,13 @@ impl Store {
         ))
     }
 
+    /// Refreshes the query planner's statistics (`ANALYZE`, on either backend): worth doing
+    /// after a bulk load, before the planner has seen the data.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        db::on_pool!(&self.db, p => sqlx::query("ANALYZE").execute(p).await?.rows_affected());
+        Ok(())
+    }
+
     /// Closes the pool, letting SQLite checkpoint its write-ahead log.
     pub async fn close(&self) {
         self.db.close().await

@@ -36,6 +36,8 @@ CREATE INDEX case_summaries_valid_until ON case_summaries (valid_until_ms);
 -- The dashboard asks, for each case in its order, whether the firm has it: one lookup by
 -- case, not a walk through all of the firm's shares.
 CREATE INDEX case_shares_case_firm ON case_shares (case_id, grantee_firm, status);
+-- A search by case number finds the case without reading every case.
+CREATE INDEX cases_ceac_case_number ON cases (ceac_case_number);
 
 -- Cases that exist already get a row that says "not summarised yet"; the sweep (at server
 -- start, then as each post's day ends, and `visanav sweep`) computes them.
