@@ -1,5 +1,6 @@
 //! The `visanav` binary: command-line parsing, configuration and wiring.
 
+mod bench_seed;
 mod cases;
 mod config;
 mod demo;
@@ -16,7 +17,7 @@ use anyhow::{Context, Result, bail};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use visanav_core::knowledge::Knowledge;
-use visanav_store::{Crypto, CryptoError, Store};
+use visanav_store::{Crypto, CryptoError, Store, Summarizer, Sweep};
 
 use crate::config::{Config, Origin, Overrides};
 
@@ -110,6 +111,16 @@ enum Command {
         #[command(subcommand)]
         command: user_cmd::UserCommand,
     },
+    /// Compute every case's dashboard summary again (the server does this at start, then as
+    /// each post's day ends).
+    Sweep {
+        /// Only the summaries whose day has ended at their post.
+        #[arg(long)]
+        stale_only: bool,
+    },
+    /// Fill the database with invented cases for the dashboard benchmark.
+    #[command(hide = true)]
+    BenchSeed(bench_seed::SeedArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -226,11 +237,14 @@ impl Ctx {
         Ok(store)
     }
 
+    /// Connects; every change to a case writes its dashboard summary, from this knowledge
+    /// base, in the change's own transaction.
     async fn connect(&self, crypto: Crypto) -> Result<Store> {
         let url = self.config.database_url.value.expose();
-        Store::connect(url, crypto)
+        let store = Store::connect(url, crypto)
             .await
-            .with_context(|| format!("database {}", config::mask_url(url)))
+            .with_context(|| format!("database {}", config::mask_url(url)))?;
+        Ok(store.with_summarizer(Summarizer::from_knowledge(self.knowledge.clone())))
     }
 
     /// Creates the data directory, private to this user, if it does not exist yet.
@@ -395,7 +409,27 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
             let ctx = Ctx::new(config)?;
             serve(&ctx, demo).await
         }
+        Command::Sweep { stale_only } => {
+            let ctx = Ctx::new(config)?;
+            sweep(&ctx, stale_only).await
+        }
+        Command::BenchSeed(args) => {
+            let ctx = Ctx::new(config)?;
+            bench_seed::run(args, &ctx).await
+        }
     }
+}
+
+async fn sweep(ctx: &Ctx, stale_only: bool) -> Result<ExitCode> {
+    let store = ctx.open_store(true).await?;
+    let which = if stale_only { Sweep::Stale } else { Sweep::All };
+    let refreshed = store.sweep(which, jiff::Timestamp::now()).await;
+    store.close().await;
+    println!(
+        "Refreshed the dashboard summaries of {} case(s).",
+        refreshed?
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn db(command: DbCommand, ctx: &Ctx) -> Result<ExitCode> {

@@ -9,8 +9,10 @@ pub mod date;
 pub mod fit;
 pub mod ids;
 pub mod knowledge;
+pub mod names;
 pub mod notice;
 pub mod plan;
+pub mod summary;
 pub mod text;
 
 #[cfg(test)]

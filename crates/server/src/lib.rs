@@ -12,6 +12,7 @@ mod case_page;
 mod case_view;
 mod checklist;
 mod chrome;
+mod dashboard;
 pub mod error;
 mod firms;
 mod forms;
@@ -27,6 +28,7 @@ mod saved_notices;
 pub mod session;
 mod settings;
 mod sharing;
+pub mod sweeper;
 mod tokens;
 mod zip;
 
@@ -43,7 +45,7 @@ use axum::routing::{MethodRouter, any, get, patch, post};
 use jiff::Timestamp;
 use visanav_core::knowledge::Knowledge;
 use visanav_extract as extract;
-use visanav_store::Store;
+use visanav_store::{Store, Summarizer};
 
 pub use error::{ApiError, AppError};
 pub use middleware::ServerConfig;
@@ -95,6 +97,8 @@ impl AppState {
         extractor: visanav_extract::Extractor,
     ) -> AppState {
         let notice_reader = Arc::new(visanav_core::notice::NoticeReader::new(&knowledge));
+        // Every change to a case writes its dashboard summary, from this knowledge base.
+        let store = store.with_summarizer(Summarizer::from_knowledge(knowledge.clone()));
         AppState {
             store,
             knowledge,
@@ -267,6 +271,18 @@ pub fn routes() -> Vec<Route> {
             GET_POST,
             SignedIn,
             get(firms::firms).post(firms::create_firm),
+        ),
+        route(
+            "/firms/{firm}/dashboard",
+            GET,
+            SignedIn,
+            get(dashboard::dashboard),
+        ),
+        route(
+            "/firms/{firm}/assign",
+            POST,
+            SignedIn,
+            post(dashboard::assign),
         ),
         route(
             "/firms/{firm}/invite",
@@ -484,16 +500,20 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes, then finishes in-flight requests and returns.
+/// Serves until `shutdown` completes, then finishes in-flight requests and returns. The
+/// summary sweeper runs alongside (see [`sweeper`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let sweeper = sweeper::spawn(&state);
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    sweeper.abort();
+    served
 }
 
 async fn stylesheet() -> impl IntoResponse {

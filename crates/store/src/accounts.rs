@@ -476,6 +476,7 @@ impl Tx<'_> {
             for sql in [
                 "DELETE FROM case_shares WHERE grantee_account = $1",
                 "DELETE FROM firm_members WHERE account_id = $1",
+                "DELETE FROM case_assignments WHERE assignee_id = $1",
                 "DELETE FROM sessions WHERE account_id = $1",
                 "DELETE FROM tokens WHERE account_id = $1",
                 "DELETE FROM api_tokens WHERE account_id = $1",

@@ -53,11 +53,11 @@ pub enum DuplicatePolicy {
 
 /// The personal data of a case, stored as one encrypted JSON document.
 #[derive(Default, Serialize, Deserialize)]
-struct Pii {
+pub(crate) struct Pii {
     passport_number: Option<PassportNumber>,
     surname: Option<String>,
-    beneficiary: Option<Person>,
-    petitioner: Option<Person>,
+    pub(crate) beneficiary: Option<Person>,
+    pub(crate) petitioner: Option<Person>,
 }
 
 pub(crate) fn aad(table: &str, column: &str, id: &str) -> String {
@@ -165,7 +165,7 @@ impl Tx<'_> {
         Ok(self.crypto.encrypt(&json, &aad("cases", "pii", id)))
     }
 
-    fn decrypt_pii(&self, id: &str, pii_enc: &[u8]) -> Result<Pii, StoreError> {
+    pub(crate) fn decrypt_pii(&self, id: &str, pii_enc: &[u8]) -> Result<Pii, StoreError> {
         let json = self.crypto.decrypt(pii_enc, &aad("cases", "pii", id))?;
         serde_json::from_slice(&json).map_err(|e| {
             StoreError::Corrupt(format!("case {id}: personal data ({:?})", e.classify()))
@@ -235,6 +235,7 @@ impl Tx<'_> {
         if let Some(r) = &case.refusal {
             self.insert_refusal(&id, r, now).await?;
         }
+        self.mark_touched(&id, Timestamp::from_millisecond(now).unwrap_or_default());
         let case_id = CaseId::from_stored(id);
         self.audit(
             actor,
@@ -339,7 +340,8 @@ impl Tx<'_> {
 
     /// Marks the actor's case as changed at `now`; [`StoreError::CaseNotFound`] if the actor
     /// has no such case. Every write to a case's children starts here: it is the ownership
-    /// check.
+    /// check, and it is how the transaction learns to rewrite the case's summary and name
+    /// hashes before it commits (see [`Tx::commit`]). A new write path must call it.
     pub(crate) async fn touch_case(
         &mut self,
         actor: &Actor,
@@ -360,6 +362,7 @@ impl Tx<'_> {
         if touched == 0 {
             return Err(StoreError::CaseNotFound(id.to_string()));
         }
+        self.mark_touched(id.as_str(), now);
         Ok(())
     }
 
@@ -423,6 +426,22 @@ impl Tx<'_> {
             }
         }
         let q = query.trim().to_ascii_lowercase();
+        // A whole id (what every link carries) by equality: PostgreSQL cannot use the primary
+        // key for `LIKE 'prefix%'` outside the C collation and would read every case.
+        if q.len() == 36 && uuid::Uuid::parse_str(&q).is_ok() {
+            let sql = format!(
+                "SELECT c.id FROM cases c WHERE {} AND c.id = $2",
+                visible("c", 1, actor)
+            );
+            let found: Option<String> = on_tx!(self, c => sqlx::query_scalar(&sql)
+            .bind(owner)
+            .bind(&q)
+            .fetch_optional(&mut *c)
+            .await?);
+            return found
+                .map(CaseId::from_stored)
+                .ok_or_else(|| StoreError::CaseNotFound(query.to_string()));
+        }
         let valid = q.len() >= 4 && q.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
         if !valid {
             return Err(StoreError::CaseNotFound(query.to_string()));
@@ -462,28 +481,54 @@ impl Tx<'_> {
             .bind(actor.account_id().as_str())
             .fetch_optional(&mut *c)
             .await?);
-        let Some(row) = row else { return Ok(None) };
+        match row {
+            Some(row) => self.with_parts(row).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Loads a case with no access check. Only for what the store derives from a case by
+    /// itself: the summary of a case this transaction already reached through the access
+    /// rule, and the sweep that refreshes every summary. Never for a caller's request.
+    pub(crate) async fn load_case_unchecked(
+        &mut self,
+        id: &str,
+    ) -> Result<Option<StoredCase>, StoreError> {
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.id = $1");
+        let row: Option<CaseRow> = on_tx!(self, c => sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?);
+        match row {
+            Some(row) => self.with_parts(row).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The case row with its status history, latest refusal and documents.
+    async fn with_parts(&mut self, row: CaseRow) -> Result<StoredCase, StoreError> {
+        let id = row.id.clone();
         let (statuses, refusal, documents): (Vec<StatusRow>, Option<RefusalRow>, Vec<DocumentRow>) = on_tx!(self, c => (
             sqlx::query_as(
                 "SELECT observed_on, status, last_updated, source FROM status_observations
                  WHERE case_id = $1 ORDER BY observed_on, recorded_ms, id",
             )
-            .bind(id.as_str())
+            .bind(&id)
             .fetch_all(&mut *c)
             .await?,
             sqlx::query_as(LATEST_REFUSAL)
-                .bind(id.as_str())
+                .bind(&id)
                 .fetch_optional(&mut *c)
                 .await?,
             sqlx::query_as(
                 "SELECT id, kind, country, issued_on, expires_on, status, status_on, note_enc
                  FROM case_documents WHERE case_id = $1 ORDER BY position, id",
             )
-            .bind(id.as_str())
+            .bind(&id)
             .fetch_all(&mut *c)
             .await?,
         ));
-        self.assemble(row, statuses, refusal, documents).map(Some)
+        self.assemble(row, statuses, refusal, documents)
     }
 
     fn assemble(
@@ -704,7 +749,10 @@ impl Tx<'_> {
         }
         on_tx!(self, c => {
             // Children first: not every SQLite connection is guaranteed to enforce cascades.
-            for table in ["notices", "notice_drafts", "status_observations", "refusals", "case_documents"] {
+            for table in [
+                "notices", "notice_drafts", "status_observations", "refusals", "case_documents",
+                "case_summaries", "case_name_hashes", "case_assignments",
+            ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
                     .bind(id.as_str())
                     .execute(&mut *c)

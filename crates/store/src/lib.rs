@@ -9,7 +9,9 @@ mod accounts;
 mod api_tokens;
 mod cases;
 pub mod crypto;
+mod dashboard;
 mod db;
+mod derived;
 mod drafts;
 mod edits;
 mod notices;
@@ -24,7 +26,9 @@ pub use api_tokens::{
 };
 pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
 pub use crypto::{Crypto, CryptoError};
+pub use dashboard::{Assignee, DashboardFilter, DashboardPage, DashboardRow, FirmMember};
 pub use db::{Backend, SchemaStatus, TxMode};
+pub use derived::{PENDING_RANK, Summarizer, Sweep};
 pub use drafts::{DraftId, NewDraft, NoticeDraft};
 pub use edits::DocumentState;
 pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, StoredNotice};
@@ -84,6 +88,8 @@ pub enum StoreError {
     DraftNotFound,
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    #[error("summaries cannot be computed: this store was opened without a summarizer")]
+    NoSummarizer,
 }
 
 /// Unique constraints by name. PostgreSQL reports the name; SQLite reports the columns
@@ -117,11 +123,13 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// The store: a database plus the keys for the personal data in it.
+/// The store: a database plus the keys for the personal data in it, and what computes the
+/// dashboard summary of a case (see [`Summarizer`]).
 #[derive(Debug, Clone)]
 pub struct Store {
     db: db::Db,
     crypto: Crypto,
+    summarizer: Option<Summarizer>,
 }
 
 impl Store {
@@ -130,7 +138,16 @@ impl Store {
         Ok(Store {
             db: db::Db::connect(url).await?,
             crypto,
+            summarizer: None,
         })
+    }
+
+    /// The same store, writing each changed case's summary with `summarizer` in the change's
+    /// own transaction. The server and the command line always give one; without it, summaries
+    /// wait as "not summarised yet" until a sweep by a store that has one.
+    pub fn with_summarizer(mut self, summarizer: Summarizer) -> Store {
+        self.summarizer = Some(summarizer);
+        self
     }
 
     /// Connects and applies any pending migrations.
@@ -155,7 +172,18 @@ impl Store {
     /// Begins a transaction to pass to repository functions (see [`Tx`]). Nothing it writes
     /// is visible to others until [`Tx::commit`]; dropping it or [`Tx::rollback`] undoes it.
     pub async fn begin(&self, mode: TxMode) -> Result<Tx<'_>, StoreError> {
-        Ok(Tx::new(self.db.begin(mode).await?, &self.crypto))
+        Ok(Tx::new(
+            self.db.begin(mode).await?,
+            &self.crypto,
+            self.summarizer.as_ref(),
+        ))
+    }
+
+    /// Refreshes the query planner's statistics (`ANALYZE`, on either backend): worth doing
+    /// after a bulk load, before the planner has seen the data.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        db::on_pool!(&self.db, p => sqlx::query("ANALYZE").execute(p).await?.rows_affected());
+        Ok(())
     }
 
     /// Closes the pool, letting SQLite checkpoint its write-ahead log.

@@ -432,7 +432,7 @@ impl Tx<'_> {
         Ok(id)
     }
 
-    async fn firm_shares_case(
+    pub(crate) async fn firm_shares_case(
         &mut self,
         actor: &Actor,
         case: &CaseId,

@@ -13,7 +13,9 @@ use visanav_core::casefile::{CaseFile, Format};
 use visanav_core::knowledge::Knowledge;
 use visanav_extract::{ExtractConfig, Extractor};
 use visanav_server::{AppState, Clock, ServerConfig};
-use visanav_store::{AccountId, Actor, CaseId, Crypto, DuplicatePolicy, NewSession, Store, TxMode};
+use visanav_store::{
+    AccountId, Actor, CaseId, Crypto, DuplicatePolicy, NewSession, Store, Summarizer, TxMode,
+};
 
 pub const EXAMPLE: &str = include_str!("../../../../examples/k1-manila-221g.toml");
 /// The host a browser on this machine sends.
@@ -154,10 +156,12 @@ impl App {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = database
             .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("visanav.db").display()));
+        let knowledge = Arc::new(knowledge);
+        // As the server and CLI do: cases written through the harness get their summaries too.
         let store = Store::open(&url, Crypto::from_master_key(&[9; 32]))
             .await
-            .expect("store");
-        let knowledge = Arc::new(knowledge);
+            .expect("store")
+            .with_summarizer(Summarizer::from_knowledge(knowledge.clone()));
         let server = ServerConfig::new(
             HOST.parse().expect("addr"),
             Some("visanav.example.org"),

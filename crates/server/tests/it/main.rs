@@ -6,6 +6,7 @@ mod access;
 mod accounts;
 mod api;
 mod api_tokens;
+mod dashboard;
 mod harness;
 mod notices;
 mod pages;

@@ -1,4 +1,5 @@
 mod contract;
+mod dashboard;
 mod migrations;
 mod stored_format;
 mod support;

@@ -17,8 +17,8 @@ use visanav_core::casefile::{CaseFile, Format};
 use visanav_core::ids::PassportNumber;
 use visanav_core::knowledge::Knowledge;
 use visanav_store::{
-    Actor, Backend, CaseId, Crypto, DraftId, DuplicatePolicy, EpisodeChoice, LOCAL_ACCOUNT,
-    NewNotice, Store, StoreError,
+    Actor, Backend, CaseId, Crypto, DashboardFilter, DraftId, DuplicatePolicy, EpisodeChoice,
+    LOCAL_ACCOUNT, NewNotice, Store, StoreError, Sweep,
 };
 
 const CASE_ID: &str = "01900000-0000-7000-8000-00000000c001";
@@ -192,6 +192,7 @@ const SEEDS: &[(i64, Seed)] = &[
     (4, |c, k| Box::pin(seed_v4(c, k))),
     (5, |c, k| Box::pin(seed_v5(c, k))),
     (6, |c, k| Box::pin(seed_v6(c, k))),
+    (7, |c, k| Box::pin(seed_v7(c, k))),
 ];
 
 const DOCUMENT_NOTE: &str = "Sent by courier, tracking 8841";
@@ -261,6 +262,41 @@ async fn seed_v6(c: &mut Conn, _k: &Crypto) {
             Text(Box::leak(visanav_auth::hash_token(API_TOKEN).into_boxed_str())),
             Int(CREATED_MS),
             Int(CREATED_MS + 86_400_000),
+        ],
+    )
+    .await;
+}
+
+/// Rows migration 0007 (dashboard) added: the case's summary as a visanav of that time wrote
+/// it (computed, with the beneficiary's name hashed) and its assignment to the firm's member.
+async fn seed_v7(c: &mut Conn, k: &Crypto) {
+    c.exec(
+        "INSERT INTO case_summaries (case_id, urgency_rank, next_deadline_on, next_deadline_title,
+            deadline_key, latest_status, status_since, since_key, help_reasons, computed_for,
+            valid_until_ms, computed_ms)
+         VALUES ($1, 2, '2026-03-14', 'Send the documents', '2026-03-14', 'Administrative Processing',
+            '2025-04-02', '2025-04-02', '[\"Long administrative processing\"]', '2025-04-02', $2, $2)",
+        vec![Text(CASE_ID), Int(CREATED_MS)],
+    )
+    .await;
+    for key in ["maria", "clara", "santos", "maria clara santos"] {
+        c.exec(
+            "INSERT INTO case_name_hashes (case_id, name_hash) VALUES ($1, $2)",
+            vec![
+                Text(CASE_ID),
+                Text(Box::leak(k.keyed_hash("person_name", key).into_boxed_str())),
+            ],
+        )
+        .await;
+    }
+    c.exec(
+        "INSERT INTO case_assignments (case_id, firm_id, assignee_id, assigned_by, assigned_ms)
+         VALUES ($1, $2, $3, $3, $4)",
+        vec![
+            Text(CASE_ID),
+            Text(FIRM_ID),
+            Text(MEMBER_ID),
+            Int(CREATED_MS),
         ],
     )
     .await;
@@ -387,6 +423,68 @@ async fn check_reads_back(store: &Store, filled_at: i64, label: &str) {
         assert_eq!(token.scope, visanav_store::TokenScope::ReadWrite, "{label}");
         assert!(token.second_factor && needs_second_factor, "{label}");
     }
+    if filled_at >= 4 {
+        check_dashboard_after_upgrade(store, &member, filled_at, label).await;
+    }
+}
+
+/// The firm's dashboard lists the upgraded case: a summary written at schema 7 reads back; an
+/// older case waits as "not summarised yet" until the sweep, which also hashes its names.
+async fn check_dashboard_after_upgrade(store: &Store, member: &Actor, filled_at: i64, label: &str) {
+    let all = DashboardFilter::default();
+    let rows = store
+        .firm_dashboard(member, FIRM_ID, &all)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: dashboard: {e}"))
+        .rows;
+    assert_eq!(rows.len(), 1, "{label}");
+    let row = &rows[0];
+    assert_eq!(row.client.as_deref(), Some("Maria Clara Santos"), "{label}");
+    if filled_at >= 7 {
+        assert_eq!(row.urgency_rank, 2, "{label}");
+        assert_eq!(
+            row.latest_status.as_deref(),
+            Some("Administrative Processing"),
+            "{label}"
+        );
+        assert_eq!(
+            row.help_reasons,
+            ["Long administrative processing"],
+            "{label}"
+        );
+        assert_eq!(
+            row.assignee.as_ref().map(|a| a.as_str()),
+            Some(MEMBER_ID),
+            "{label}"
+        );
+    } else {
+        assert_eq!(row.urgency_rank, visanav_store::PENDING_RANK, "{label}");
+        assert_eq!(row.assignee, None, "{label}");
+    }
+    let k = std::sync::Arc::new(Knowledge::embedded().expect("knowledge"));
+    let swept = store
+        .clone()
+        .with_summarizer(visanav_store::Summarizer::from_knowledge(k));
+    let now = jiff::Timestamp::from_millisecond(CREATED_MS + 1000).expect("ts");
+    swept.sweep(Sweep::All, now).await.expect("sweep");
+    let by_name = DashboardFilter {
+        search: Some("clara santos".into()),
+        ..DashboardFilter::default()
+    };
+    let found = swept
+        .firm_dashboard(member, FIRM_ID, &by_name)
+        .await
+        .expect("search");
+    assert_eq!(
+        found.rows.len(),
+        1,
+        "{label}: found by name after the sweep"
+    );
+    assert_ne!(
+        found.rows[0].urgency_rank,
+        visanav_store::PENDING_RANK,
+        "{label}"
+    );
 }
 
 /// The upgraded database takes today's writes too.
