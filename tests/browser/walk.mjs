@@ -181,8 +181,8 @@ async function attorney(browser, width, label, applicantSide) {
   await submit(page, /Continue/);
   await page.goto(`${base}/firms`);
   await w.look('firms', ['Cases offered to your firm']);
-  const offer = page.locator('li', { hasText: applicantSide.number.slice(0, 3) }).filter({ has: page.getByRole('button', { name: 'Accept' }) }).last();
-  await Promise.all([page.waitForNavigation(), offer.getByRole('button', { name: 'Accept' }).click()]);
+  // The newest offer is the one just made (offers show the case's short id, listed oldest first).
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Accept' }).last().click()]);
 
   await page.goto(`${base}/firms`);
   await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: /dashboard/i }).first().click()]);

@@ -53,11 +53,15 @@ fn days_ago(today: Date, n: i64) -> Date {
 
 fn demo_cases(today: Date) -> Vec<DemoCase> {
     let d = |n| days_ago(today, n).to_string();
-    let refused = |n: i64, number: &str, docs: &str, extra: &str| {
+    let named = |given: &str, surname: &str, nationality: &str| {
+        format!(
+            "[beneficiary]\ngiven_names = \"{given}\"\nsurname = \"{surname}\"\nnationality = \"{nationality}\"\n"
+        )
+    };
+    let refused = |n: i64, number: &str, docs: &str, who: String| {
         format!(
             "visa = \"K-1\"\npost = \"MNL\"\nceac_case_number = \"{number}\"\n\
-             petition_approved_on = {}\ninterview_on = {}\n{extra}\
-             [beneficiary]\ngiven_names = \"Demo\"\nsurname = \"Applicant {number}\"\nnationality = \"PH\"\n\
+             petition_approved_on = {}\ninterview_on = {}\n{who}\
              [[status]]\non = {}\nstatus = \"Refused\"\nsource = \"ceac\"\n\
              [refusal]\non = {}\nsections = [\"221(g)\"]\nrequested = [{docs}]\n",
             d(n + 60),
@@ -74,13 +78,13 @@ fn demo_cases(today: Date) -> Vec<DemoCase> {
                 6,
                 "MNL2026500001",
                 "\"police_certificate\", \"relationship_evidence\"",
-                "",
+                named("Maria", "Santos (demo)", "PH"),
             ),
         },
         DemoCase {
             email: "ana@demo.visanav.invalid",
             what: "administrative processing for five months",
-            toml: refused(152, "MNL2025500002", "", "")
+            toml: refused(152, "MNL2025500002", "", named("Ana", "Reyes (demo)", "PH"))
                 + &format!(
                     "[[status]]\non = {}\nstatus = \"Administrative Processing\"\nsource = \"ceac\"\n",
                     d(150)
@@ -89,18 +93,24 @@ fn demo_cases(today: Date) -> Vec<DemoCase> {
         DemoCase {
             email: "li@demo.visanav.invalid",
             what: "the one-year 221(g) deadline in 12 days",
-            toml: refused(353, "MNL2025500003", "\"police_certificate\"", ""),
+            toml: refused(
+                353,
+                "MNL2025500003",
+                "\"police_certificate\"",
+                named("Li", "Mendoza (demo)", "PH"),
+            ),
         },
         DemoCase {
             email: "sam@demo.visanav.invalid",
             what: "visa issued",
             toml: format!(
                 "visa = \"K-1\"\npost = \"MNL\"\nceac_case_number = \"MNL2026500004\"\n\
-                 petition_approved_on = {}\ninterview_on = {}\nvisa_issued_on = {}\n\
+                 petition_approved_on = {}\ninterview_on = {}\nvisa_issued_on = {}\n{}\
                  [[status]]\non = {}\nstatus = \"Issued\"\nsource = \"ceac\"\n",
                 d(120),
                 d(30),
                 d(25),
+                named("Sam", "Cruz (demo)", "PH"),
                 d(25)
             ),
         },
@@ -109,12 +119,13 @@ fn demo_cases(today: Date) -> Vec<DemoCase> {
             what: "entered the United States; the 90 days to marry are running",
             toml: format!(
                 "visa = \"K-1\"\npost = \"MNL\"\nceac_case_number = \"MNL2026500005\"\n\
-                 petition_approved_on = {}\ninterview_on = {}\nvisa_issued_on = {}\nentered_us_on = {}\n\
+                 petition_approved_on = {}\ninterview_on = {}\nvisa_issued_on = {}\nentered_us_on = {}\n{}\
                  [[status]]\non = {}\nstatus = \"Issued\"\nsource = \"ceac\"\n",
                 d(200),
                 d(100),
                 d(95),
                 d(40),
+                named("Jo", "Bautista (demo)", "PH"),
                 d(95)
             ),
         },
