@@ -58,3 +58,18 @@ TOKEN=$("$BIN" --data-dir "$WORK/data" user link | sed -n 's/.*token=\([^ ]*\).*
 NODE_PATH="$NPM_DIR/node_modules" CHROMIUM="$CHROMIUM" BASE="$BASE" OUT="$OUT" CASE_ID="$CASE_ID" \
   SIGN_IN_LINK="$BASE/sign-in/link?token=$TOKEN" FULL="${FULL:-}" \
   node tests/browser/screenshots.mjs
+
+# The attorney's dashboard, on the demo database (a server of its own).
+kill -INT "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true
+RUST_LOG=warn "$BIN" --data-dir "$WORK/demo" serve --demo --listen 127.0.0.1:0 >"$WORK/demo.out" 2>"$WORK/demo.err" &
+SERVER_PID=$!
+for _ in $(seq 1 200); do
+  grep -q "Press Ctrl-C" "$WORK/demo.out" 2>/dev/null && break
+  sleep 0.1
+done
+DEMO_BASE=$(sed -n 's#^visanav is listening on \(http://[^ ]*\)/$#\1#p' "$WORK/demo.out")
+NODE_PATH="$NPM_DIR/node_modules" CHROMIUM="$CHROMIUM" BASE="$DEMO_BASE" OUT="$OUT" \
+  ATTORNEY=$(sed -n 's#^Attorney: *\([^ ]*\) / password .*$#\1#p' "$WORK/demo.out") \
+  PASSWORD=$(sed -n 's#^Attorney: *[^ ]* / password \(.*\)$#\1#p' "$WORK/demo.out") \
+  TOTP=$(sed -n 's/.*second-factor key \([A-Z2-7]*\) .*/\1/p' "$WORK/demo.out") \
+  node tests/browser/dashboard-shots.mjs
