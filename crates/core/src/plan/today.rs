@@ -33,14 +33,14 @@ impl Plan<'_> {
             };
         };
         let days = days_between(self.today, by.date);
-        let when = match days {
-            d if d < 0 => format!("the date for it, {}, has passed", by.date),
-            0 => "today is the last day".to_string(),
-            1 => format!("by tomorrow, {}", by.date),
-            d => format!("by {} ({d} days left)", by.date),
+        let sentence = match days {
+            d if d < 0 => format!("{}. The date for it, {}, has passed.", step.step, by.date),
+            0 => format!("{}, today: it is the last day.", step.step),
+            1 => format!("{}, by tomorrow ({}).", step.step, by.date),
+            d => format!("{}, by {} ({d} days left).", step.step, by.date),
         };
         Today {
-            sentence: format!("{}: {when}.", step.step),
+            sentence,
             urgent: attorney_now || days <= 7,
         }
     }
