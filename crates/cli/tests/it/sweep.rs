@@ -20,8 +20,22 @@ fn bench_seed_fills_a_firm_and_is_not_in_the_help() {
     let help = env.ok(&["--help"]);
     assert!(!help.contains("bench-seed"), "{help}");
     assert!(help.contains("sweep"), "{help}");
-    let out = env.ok(&["bench-seed", "--cases", "7", "--members", "3", "--batch", "3"]);
-    for key in ["firm=", "member=", "totp_secret=", "cases=7", "sample_case="] {
+    let out = env.ok(&[
+        "bench-seed",
+        "--cases",
+        "7",
+        "--members",
+        "3",
+        "--batch",
+        "3",
+    ]);
+    for key in [
+        "firm=",
+        "member=",
+        "totp_secret=",
+        "cases=7",
+        "sample_case=",
+    ] {
         assert!(out.contains(key), "{key}: {out}");
     }
     let out = env.ok(&["sweep"]);
