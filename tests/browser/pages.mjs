@@ -8,12 +8,12 @@ const { chromium } = require('playwright-core');
 const base = process.env.BASE;
 const artifacts = process.env.ARTIFACTS;
 const checks = [
-  { path: '/', name: 'home', expect: ['visanav is running', 'You are signed in', 'Add a case', 'MNL'] },
+  { path: '/', name: 'home', expect: ['My cases', 'Add a case', 'MNL2025512345', 'Manila, Philippines'] },
   { path: '/statuses', name: 'statuses', expect: ['What your case status means', 'Refused', 'Case Was Approved'] },
   { path: '/statuses/ceac-refused', name: 'refused', expect: ['Refused', '221(g)', 'What to do now', 'Sources'] },
   { path: '/posts', name: 'posts', expect: ['Embassies and consulates', 'Philippines', 'Manila'] },
   { path: '/posts/MNL', name: 'post-manila', expect: ['Manila', 'Asia/Manila'] },
-  { path: `/cases/${process.env.CASE_ID}`, name: 'case-plan', expect: ['Your plan', 'Deadlines', 'Next steps', 'Police certificate', 'Do you need a lawyer?', 'Sharing'] },
+  { path: `/cases/${process.env.CASE_ID}`, name: 'case-plan', expect: ['What should I do today?', 'Deadlines', 'Next steps', 'Police certificate', 'Do you need a lawyer?', 'Share with'] },
   { path: `/cases/${process.env.CASE_ID}/sharing`, name: 'case-sharing', expect: ['Who can see this case', 'Share with a law firm'] },
   { path: `/cases/${process.env.CASE_ID}/log`, name: 'case-log', expect: ['Who viewed, changed or shared this case', 'case viewed'] },
   { path: '/account', name: 'account', expect: ['Your account', 'Sign out everywhere', 'Export all my data'] },
@@ -30,7 +30,7 @@ const browser = await chromium.launch({
          '--disable-component-update', '--disable-sync', '--disable-quic'],
 });
 try {
-  const context = await browser.newContext({ viewport: { width: 375, height: 740 }, deviceScaleFactor: 1, isMobile: true });
+  const context = await browser.newContext({ viewport: { width: 360, height: 800 }, deviceScaleFactor: 1, isMobile: true });
   const page = await context.newPage();
   const consoleErrors = [];
   page.on('console', m => { if (m.type() === 'error') consoleErrors.push(m.text()); });
@@ -42,13 +42,23 @@ try {
     else { failed++; console.log(`FAIL signed out: ended on ${page.url()}`); }
     await page.screenshot({ path: `${artifacts}/sign-in.png`, fullPage: true });
   }
+  // Signed out, the home page speaks to a worried applicant and offers to start.
+  {
+    await page.goto(`${base}/`);
+    const text = await page.innerText('body');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (text.includes('Add your case') && text.includes('221(g)') && text.includes('Sign up') && !text.includes('My cases') && overflow <= 0) {
+      passed++; console.log('ok   signed out: the home page explains visanav and offers to add a case');
+    } else { failed++; console.log(`FAIL signed-out home page (overflow ${overflow}px)`); }
+    await page.screenshot({ path: `${artifacts}/home-signed-out.png`, fullPage: true });
+  }
   // Sign in as a person would with the one-time link `visanav user link` printed.
   {
     await page.goto(process.env.SIGN_IN_LINK);
     await page.screenshot({ path: `${artifacts}/sign-in-link.png`, fullPage: true });
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
     const text = await page.innerText('body');
-    if (text.includes('You are signed in')) { passed++; console.log('ok   sign in with a one-time link'); }
+    if (text.includes('My cases') && text.includes('Sign out')) { passed++; console.log('ok   sign in with a one-time link'); }
     else { failed++; console.log(`FAIL sign in with the link: ${page.url()}`); }
   }
   for (const c of checks) {
@@ -59,7 +69,7 @@ try {
     for (const e of c.expect) if (!text.includes(e)) problems.push(`missing text ${JSON.stringify(e)}`);
     if (!text.includes('not legal advice')) problems.push('no not-legal-advice line');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    if (overflow > 1) problems.push(`scrolls sideways by ${overflow}px on a 375px screen`);
+    if (overflow > 1) problems.push(`scrolls sideways by ${overflow}px on a 360px screen`);
     const fontSize = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
     if (fontSize < 16) problems.push(`body text ${fontSize}px is too small to read on a phone`);
     const css = await page.evaluate(() => getComputedStyle(document.querySelector('header')).borderBottomStyle);
@@ -84,7 +94,7 @@ try {
       'Please submit the following:', '[X] Police certificate (NBI clearance)', '[ ] Medical examination',
       '', 'If you were married before, also submit the annulment decree.',
     ].join('\n'));
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
     const preview = await page.innerText('body');
     if (!preview.includes('Check what visanav read')) problems.push('no preview page');
     if (!(await page.isChecked('input[name=doc][value=police_certificate]'))) problems.push('police certificate not pre-ticked');
@@ -98,14 +108,14 @@ try {
     const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (wide > 1) problems.push(`preview scrolls sideways by ${wide}px on a desktop`);
     await page.screenshot({ path: `${artifacts}/notice-preview-desktop.png`, fullPage: true });
-    await page.setViewportSize({ width: 375, height: 740 });
+    await page.setViewportSize({ width: 360, height: 800 });
     // Add a document the reader could not know about, then save.
     await page.click('summary:has-text("Add a document")');
     await page.check('input[name=doc][value=i134_support]');
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
     const plan = await page.innerText('body');
-    if (!page.url().endsWith(`/cases/${process.env.CASE_ID}`)) problems.push(`ended on ${page.url()}`);
-    for (const t of ['Gather: Police certificate', 'Your plan']) if (!plan.includes(t)) problems.push(`plan lacks ${t}`);
+    if (new URL(page.url()).pathname !== `/cases/${process.env.CASE_ID}`) problems.push(`ended on ${page.url()}`);
+    for (const t of ['Gather: Police certificate', 'What should I do today?']) if (!plan.includes(t)) problems.push(`plan lacks ${t}`);
     if (!plan.includes('Gather: Form I-134')) problems.push('the added document is missing from the plan');
     await page.screenshot({ path: `${artifacts}/case-after-notice.png`, fullPage: true });
     if (problems.length) { failed++; console.log(`FAIL notice flow: ${problems.join('; ')}`); }
@@ -120,7 +130,7 @@ try {
       'U.S. Embassy Manila', 'Date: June 5, 2025',
       'Your application is refused under Section 221(g).', 'Please submit:', '[X] Police certificate',
     ].join('\n'));
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
     let body = await page.innerText('body');
     if (!body.includes('Which refusal is this notice about?')) problems.push('no refusal question');
     if (!body.includes('Your case records a refusal on')) problems.push('the recorded date is not shown');
@@ -128,15 +138,38 @@ try {
     // Saving without an answer comes back as 400 with the question: expected, so the
     // browser's console note about it is not an error of the page.
     const before = consoleErrors.length;
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
     consoleErrors.splice(before, consoleErrors.filter((e, i) => i >= before && e.includes('400')).length);
     body = await page.innerText('body');
     if (!body.includes('Not saved yet')) problems.push('saved without an answer');
     await page.check('input[name=episode][value=same]');
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-    if (!page.url().endsWith(`/cases/${process.env.CASE_ID}`)) problems.push(`ended on ${page.url()}`);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    if (new URL(page.url()).pathname !== `/cases/${process.env.CASE_ID}`) problems.push(`ended on ${page.url()}`);
     if (problems.length) { failed++; console.log(`FAIL date conflict: ${problems.join('; ')}`); }
     else { passed++; console.log('ok   a different date asks which refusal before saving'); }
+  }
+  // Keyboard first: the skip link is the first thing Tab reaches, and it leads to the content.
+  {
+    await page.goto(`${base}/statuses`);
+    await page.keyboard.press('Tab');
+    const first = await page.evaluate(() => document.activeElement && document.activeElement.textContent.trim());
+    const visible = await page.evaluate(() => document.activeElement.getBoundingClientRect().top >= 0);
+    if (first === 'Skip to the main content' && visible) { passed++; console.log('ok   the skip link comes first and shows on focus'); }
+    else { failed++; console.log(`FAIL first Tab stop was ${JSON.stringify(first)} (visible: ${visible})`); }
+  }
+  // htmx, vendored, loads under the CSP and runs without eval (pages work without it too).
+  {
+    const h = await page.evaluate(() => window.htmx ? { eval: htmx.config.allowEval, styles: htmx.config.includeIndicatorStyles, v: htmx.version } : null);
+    if (h && h.eval === false && h.styles === false) { passed++; console.log(`ok   htmx ${h.v} loaded, no eval, no inline styles`); }
+    else { failed++; console.log(`FAIL htmx: ${JSON.stringify(h)}`); }
+  }
+  // The header's Sign out signs out, from any page.
+  {
+    await page.goto(`${base}/posts`);
+    await Promise.all([page.waitForNavigation(), page.click('header button:has-text("Sign out")')]);
+    const text = await page.innerText('body');
+    if (text.includes('Sign in') && !text.includes('My cases')) { passed++; console.log('ok   sign out from the header'); }
+    else { failed++; console.log(`FAIL sign out from the header: ${page.url()}`); }
   }
   if (consoleErrors.length) { failed++; console.log(`FAIL console errors: ${consoleErrors.join(' | ')}`); }
   else { passed++; console.log('ok   no console errors'); }

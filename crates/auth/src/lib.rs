@@ -21,5 +21,5 @@ pub use password::{PasswordHashError, hash_password, needs_rehash, verify_passwo
 pub use policy::{PasswordPolicy, PasswordProblem};
 pub use recovery::{RecoveryCodes, hash_recovery_code, normalize_recovery_code};
 pub use secret::SecretString;
-pub use token::{hash_token, new_session_id, new_token};
+pub use token::{API_TOKEN_PREFIX, hash_token, new_api_token, new_session_id, new_token};
 pub use totp::{TotpError, TotpSecret, TotpSetup, totp, verify_totp};

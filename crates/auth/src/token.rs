@@ -30,6 +30,19 @@ pub fn new_session_id() -> (SecretString, String) {
     new_token()
 }
 
+/// What every API token starts with, so a token pasted where it should not be (a log, a
+/// repository) is recognisable to people and to secret scanners.
+pub const API_TOKEN_PREFIX: &str = "visanav_";
+
+/// A new personal access token for the API: `visanav_` and 43 characters of URL-safe base64
+/// (256 random bits), and the hash to store ([`hash_token`] of the whole token).
+pub fn new_api_token() -> (SecretString, String) {
+    let (random, _) = new_token();
+    let token = format!("{API_TOKEN_PREFIX}{}", random.expose());
+    let hash = hash_token(&token);
+    (SecretString::new(token), hash)
+}
+
 /// The SHA-256 of a token (or session id) as lowercase hex: the form stored and looked up.
 pub fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
@@ -74,6 +87,16 @@ mod tests {
         let (b, hb) = new_session_id();
         assert_ne!(a, b);
         assert_ne!(ha, hb);
+    }
+
+    #[test]
+    fn api_tokens_are_prefixed_and_hashed_whole() {
+        let (token, hash) = new_api_token();
+        let t = token.expose();
+        assert!(t.starts_with(API_TOKEN_PREFIX));
+        assert_eq!(t.len(), API_TOKEN_PREFIX.len() + 43);
+        assert_eq!(hash, hash_token(t));
+        assert_ne!(new_api_token().1, hash);
     }
 
     #[test]

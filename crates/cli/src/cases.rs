@@ -391,12 +391,18 @@ fn describe(s: &StoredCase, ctx: &Ctx) -> String {
             if let Some(e) = d.expires_on {
                 extra.push(format!("expires {e}"));
             }
+            if let Some(on) = d.status_on {
+                extra.push(format!("{} {on}", d.status.as_str()));
+            }
             let extra = if extra.is_empty() {
                 String::new()
             } else {
                 format!(" ({})", extra.join(", "))
             };
             let _ = writeln!(out, "  [{:<9}] {name}{extra}", d.status.as_str());
+            if let Some(note) = &d.note {
+                let _ = writeln!(out, "              note: {note}");
+            }
         }
     }
     let _ = writeln!(out, "\n{}", visanav_core::NOT_LEGAL_ADVICE);

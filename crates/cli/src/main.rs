@@ -3,6 +3,7 @@
 mod bench_seed;
 mod cases;
 mod config;
+mod demo;
 mod knowledge_cmd;
 mod notice_cmd;
 mod plan_cmd;
@@ -68,6 +69,10 @@ enum Command {
         /// The https address people use (behind a TLS reverse proxy).
         #[arg(long, env = "VISANAV_PUBLIC_URL", value_name = "URL")]
         public_url: Option<String>,
+        /// Start on a separate demo database (re-made at every start, never yours) with a
+        /// demo firm, an attorney, a paralegal and applicants' cases, and print how to sign in.
+        #[arg(long)]
+        demo: bool,
     },
     /// Database maintenance.
     Db {
@@ -144,7 +149,9 @@ fn overrides(cli: &Cli, m: &ArgMatches) -> Overrides {
     let sub = m.subcommand_matches("serve");
     let from_serve = |id: &str| sub.map(|s| origin(s, id)).unwrap_or(Origin::Flag);
     let (listen, public_url) = match &cli.command {
-        Command::Serve { listen, public_url } => (
+        Command::Serve {
+            listen, public_url, ..
+        } => (
             listen.clone().map(|l| (l, from_serve("listen"))),
             public_url.clone().map(|u| (u, from_serve("public_url"))),
         ),
@@ -393,10 +400,14 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
             let ctx = Ctx::new(config)?;
             user_cmd::run(command, &ctx).await
         }
-        Command::Serve { .. } => {
+        Command::Serve { demo, .. } => {
             init_logging(&config.log.value);
+            let mut config = config;
+            if demo {
+                demo::use_demo_database(&mut config)?;
+            }
             let ctx = Ctx::new(config)?;
-            serve(&ctx).await
+            serve(&ctx, demo).await
         }
         Command::Sweep { stale_only } => {
             let ctx = Ctx::new(config)?;
@@ -500,7 +511,7 @@ fn failed_migration_advice(failed: &[i64], url: &str) -> String {
     )
 }
 
-async fn serve(ctx: &Ctx) -> Result<ExitCode> {
+async fn serve(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     let addr = ctx.config.listen.value;
     let https = ctx
         .config
@@ -529,6 +540,15 @@ async fn serve(ctx: &Ctx) -> Result<ExitCode> {
         config::mask_url(ctx.config.database_url.value.expose()),
         schema.latest
     );
+    if demo {
+        let base = ctx
+            .config
+            .public_url
+            .value
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}"));
+        print_demo(&store, ctx, &base).await?;
+    }
     println!("Press Ctrl-C to stop.");
     tracing::info!(%local, "listening");
     let mut server = visanav_server::ServerConfig::new(
@@ -555,6 +575,45 @@ async fn serve(ctx: &Ctx) -> Result<ExitCode> {
     store.close().await;
     println!("visanav stopped.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Seeds the demo database and says, plainly, how to look around.
+async fn print_demo(store: &visanav_store::Store, ctx: &Ctx, base: &str) -> Result<()> {
+    let people = demo::seed(store, &ctx.knowledge, base, jiff::Timestamp::now()).await?;
+    println!();
+    println!(
+        "DEMO: a separate database at {}, re-made at every start; your own data is untouched.",
+        ctx.config.data_dir.value.display()
+    );
+    println!("Firm: {}", demo::FIRM);
+    println!(
+        "Firm code (an applicant enters it to share a case): {}",
+        people.firm_code
+    );
+    println!(
+        "Attorney:  {} / password {}",
+        demo::ATTORNEY,
+        demo::PASSWORD
+    );
+    println!(
+        "Paralegal: {} / password {}",
+        demo::PARALEGAL,
+        demo::PASSWORD
+    );
+    println!(
+        "  Both use the second-factor key {} (add it to an authenticator app).",
+        demo::ATTORNEY_TOTP
+    );
+    println!("  Sign in at {base}/sign-in, then open Firms → the dashboard.");
+    println!(
+        "Applicants (password {} each), their K-1 cases shared with the firm:",
+        demo::PASSWORD
+    );
+    for line in people.lines {
+        println!("{line}");
+    }
+    println!();
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -15,10 +15,13 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use visanav_core::NOT_LEGAL_ADVICE;
-use visanav_core::checklist::{Corrections, confirmed_reading_json, refusal_from_reading};
+use visanav_core::checklist::{
+    Corrections, NoticeDeadline, confirmed_reading_json, notice_deadline, refusal_from_reading,
+};
+use visanav_core::fit::{Answers, Episode, Unanswered, check_answers};
 use visanav_core::knowledge::Knowledge;
 use visanav_core::notice::{MAX_NOTICE_BYTES, NoticeKind, NoticeReader, NoticeReading};
-use visanav_core::plan::{RECONSIDERATION_WINDOW_RULE, reconsideration_deadline, today_at_post};
+use visanav_core::plan::today_at_post;
 use visanav_extract::{self as extract, MAX_UPLOAD_BYTES, Method};
 use visanav_store::{
     Actor, DuplicatePolicy, EpisodeChoice, NewNotice, Store, StoreError, StoredCase,
@@ -160,28 +163,33 @@ fn fits_the_case(
     reading: &NoticeReading,
     case: &visanav_core::casefile::CaseFile,
     refused_on: jiff::civil::Date,
-) -> std::result::Result<(), String> {
-    let signs = visanav_core::fit::other_case_signs(reading, case);
-    if !signs.is_empty() && !args.this_case {
-        return Err(format!(
+) -> std::result::Result<EpisodeChoice, String> {
+    let answers = Answers {
+        this_case: args.this_case,
+        episode: if args.new_refusal {
+            Some(Episode::New)
+        } else if args.same_refusal {
+            Some(Episode::Same)
+        } else {
+            None
+        },
+    };
+    match check_answers(reading, case, refused_on, answers) {
+        Ok(Episode::New) => Ok(EpisodeChoice::New),
+        Ok(Episode::Same) => Ok(EpisodeChoice::Latest),
+        Err(Unanswered::OtherCase(signs)) => Err(format!(
             "this notice may be for another case.\n  - {}\nIf it is for this case, run again \
              with --this-case; otherwise save it to the right case with --case.",
             signs.join("\n  - ")
-        ));
-    }
-    if let Some(c) = visanav_core::fit::date_conflict(case, refused_on)
-        && !args.same_refusal
-        && !args.new_refusal
-    {
-        return Err(format!(
+        )),
+        Err(Unanswered::WhichRefusal(c)) => Err(format!(
             "your case records a refusal on {}, and this notice is being saved with {}. \
              If it is the same refusal, run again with --same-refusal (add --refused-on DATE \
              to choose the right date; your notes are kept). If it is a new refusal, run \
              again with --new-refusal.",
             c.recorded, c.notice
-        ));
+        )),
     }
-    Ok(())
 }
 
 /// `--post`, checked against the knowledge base and upper-cased.
@@ -262,7 +270,7 @@ fn print_reading(
     k: &Knowledge,
     reading: &NoticeReading,
     method: Method,
-    deadline: Option<&Deadline>,
+    deadline: Option<&NoticeDeadline>,
     json: bool,
 ) -> Result<()> {
     if !json {
@@ -313,13 +321,8 @@ async fn apply(
         .map_err(|problems| {
         anyhow::anyhow!("nothing was saved:\n  - {}", problems.join("\n  - "))
     })?;
-    fits_the_case(args, reading, &stored.case, refusal.on)
+    let episode = fits_the_case(args, reading, &stored.case, refusal.on)
         .map_err(|problem| anyhow::anyhow!("nothing was saved: {problem}"))?;
-    let episode = if args.new_refusal {
-        EpisodeChoice::New
-    } else {
-        EpisodeChoice::Latest
-    };
     let names: Vec<&str> = refusal
         .requested
         .iter()
@@ -405,46 +408,12 @@ fn confirmed() -> Result<bool> {
     Ok(answer.trim() == "yes")
 }
 
-#[derive(Debug, serde::Serialize)]
-struct Deadline {
-    /// The last day to send what was asked for without a new application (`YYYY-MM-DD`).
-    date: String,
-    /// The refusal (or letter) date it counts from.
-    from: String,
-    rule: String,
-    /// The date has gone by (judged against today at the post, or `--today`).
-    passed: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    uncertain: Option<String>,
-}
-
-/// The 221(g) deadline for the notice's refusal (or letter) date, when the notice asks for
-/// something; the date itself is `visanav_core::plan::reconsideration_deadline`.
-fn notice_deadline(k: &Knowledge, r: &NoticeReading, today: jiff::civil::Date) -> Option<Deadline> {
-    // Only a notice that asks for something has a window to send it in.
-    let asks = r.parts.iter().any(|p| {
-        matches!(
-            p,
-            NoticeKind::DocumentsRequested | NoticeKind::InterviewReturn
-        )
-    });
-    if !asks {
-        return None;
-    }
-    let found = r.refusal_date()?;
-    let rule = k.rule(RECONSIDERATION_WINDOW_RULE)?;
-    let from: jiff::civil::Date = found.date.parse().ok()?;
-    let date = reconsideration_deadline(from, k)?;
-    Some(Deadline {
-        date: date.to_string(),
-        from: found.date.clone(),
-        rule: rule.title.clone(),
-        passed: date < today,
-        uncertain: rule.uncertain.clone(),
-    })
-}
-
-fn human(k: &Knowledge, r: &NoticeReading, source: Method, deadline: Option<&Deadline>) -> String {
+fn human(
+    k: &Knowledge,
+    r: &NoticeReading,
+    source: Method,
+    deadline: Option<&NoticeDeadline>,
+) -> String {
     let mut o = String::new();
     summary(&mut o, k, r, source);
     o.push('\n');
@@ -653,7 +622,12 @@ fn how_to_submit(o: &mut String, k: &Knowledge, r: &NoticeReading) {
 }
 
 /// The deadline to send by, that it has passed, or why none is shown.
-fn deadline_lines(o: &mut String, k: &Knowledge, r: &NoticeReading, deadline: Option<&Deadline>) {
+fn deadline_lines(
+    o: &mut String,
+    k: &Knowledge,
+    r: &NoticeReading,
+    deadline: Option<&NoticeDeadline>,
+) {
     if let Some(d) = deadline.filter(|d| d.passed) {
         let _ = writeln!(
             o,

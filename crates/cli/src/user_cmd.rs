@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{Subcommand, ValueEnum};
 use jiff::{SignedDuration, Timestamp};
-use visanav_store::{AccountId, AccountKind, NewToken, StoreError, TokenPurpose, TxMode};
+use visanav_store::{
+    AccountId, AccountKind, NewApiToken, NewToken, StoreError, TokenPurpose, TokenScope, TxMode,
+    token_lifetime, token_name,
+};
 
 use crate::Ctx;
 
@@ -32,6 +35,20 @@ pub enum UserCommand {
     Enable { email: String },
     /// Remove an account's second factor (after a lost phone); it sets a new one up.
     ResetMfa { email: String },
+    /// Make a personal access token for the JSON API (default: this machine's local
+    /// account) and print it once, alone on standard output.
+    Token {
+        email: Option<String>,
+        /// What it may do: `read`, or `read,write`.
+        #[arg(long, default_value = "read")]
+        scope: String,
+        /// How many days it works (1 to 366).
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+        /// What will use it, shown in the account's token list.
+        #[arg(long, default_value = "made on the command line")]
+        name: String,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,6 +152,46 @@ async fn run_with(
                 "Removed the second factor of {email} and ended its sessions; it sets a new one \
                  up at its next sign-in."
             );
+        }
+        UserCommand::Token {
+            email,
+            scope,
+            days,
+            name,
+        } => {
+            let Some(scope) = TokenScope::parse(&scope) else {
+                bail!("--scope {scope:?} is not a scope; give read, or read,write");
+            };
+            let lifetime =
+                token_lifetime(days).map_err(|e| anyhow::anyhow!("--days {days}: {e}"))?;
+            let name = token_name(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+            let mut tx = store.begin(TxMode::Write).await?;
+            let account = match &email {
+                None => AccountId::local(),
+                Some(e) => account_id(&mut tx, e).await?,
+            };
+            let (token, hash) = visanav_auth::new_api_token();
+            tx.create_api_token(
+                NewApiToken {
+                    hash: &hash,
+                    account: &account,
+                    name: &name,
+                    scope,
+                    // The operator holds the machine's keys: as good as a second factor.
+                    second_factor: true,
+                    lifetime,
+                },
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            eprintln!(
+                "A {} token for {}, working for {days} days. It is shown only now; send it as \
+                 'Authorization: Bearer TOKEN'.",
+                scope.as_str(),
+                email.as_deref().unwrap_or("this machine's local account")
+            );
+            println!("{}", token.expose());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -127,6 +127,8 @@ fn cases() -> Vec<CaseFile> {
                         DocumentStatus::Gathered,
                         DocumentStatus::Submitted,
                     ][rng.below(3) as usize],
+                    status_on: None,
+                    note: None,
                 })
                 .collect();
             CaseFile {

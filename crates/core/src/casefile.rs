@@ -24,6 +24,7 @@ use validate::Validator;
 /// Largest case file accepted, so a wrong file (a video, a database) is refused quickly.
 pub const MAX_CASE_FILE_BYTES: usize = 1024 * 1024;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum VisaClass {
     #[serde(rename = "K-1")]
@@ -65,6 +66,7 @@ impl fmt::Display for VisaClass {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentStatus {
@@ -98,6 +100,7 @@ impl DocumentStatus {
 /// A person on the case. Everything here is personal data and is stored encrypted. `Debug`
 /// shows only whether the name and birth date are set (the nationality, a country code
 /// that identifies no one and drives the restriction checks, is shown).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Person {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,6 +125,7 @@ impl Person {
 }
 
 /// One reading of a status page. The history of a case is a list of these, never rewritten.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusObservation {
     /// The day the status was seen.
@@ -135,6 +139,7 @@ pub struct StatusObservation {
 }
 
 /// A 221(g) refusal episode. `Debug` leaves out the notes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
     pub on: Date,
@@ -150,7 +155,9 @@ pub struct Refusal {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A document on the case, and where it stands on the checklist. `Debug` leaves out the note.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseDocument {
     pub kind: String,
     /// ISO 3166-1 alpha-2 code of the issuing country.
@@ -161,10 +168,31 @@ pub struct CaseDocument {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<Date>,
     pub status: DocumentStatus,
+    /// The day it was gathered or submitted (whichever `status` says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_on: Option<Date>,
+    /// Free text ("sent by courier, tracking number …"); personal data, stored encrypted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl fmt::Debug for CaseDocument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaseDocument")
+            .field("kind", &self.kind)
+            .field("country", &self.country)
+            .field("issued_on", &self.issued_on)
+            .field("expires_on", &self.expires_on)
+            .field("status", &self.status)
+            .field("status_on", &self.status_on)
+            .field("note", &self.note.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// A validated case file. `Debug` shows no personal value (names, passport number, birth
 /// dates, notes) and only the prefix of case identifiers; see `ids`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseFile {
     pub visa: VisaClass,
@@ -207,6 +235,7 @@ pub struct CaseFile {
 }
 
 /// One thing wrong with a case file.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldProblem {
     /// Path of the field, e.g. `documents[2].kind`; empty for the file as a whole.
@@ -251,6 +280,24 @@ impl Format {
         } else {
             Format::Toml
         }
+    }
+}
+
+impl StatusObservation {
+    /// One status reading written as JSON (`{"on": "2025-06-02", "status": "Refused",
+    /// "source": "ceac"}`), checked with the same rules as the readings in a case file. The
+    /// problems name the reading's own fields (`on`, `status`).
+    pub fn parse_json(
+        text: &str,
+        knowledge: &Knowledge,
+        today: Date,
+    ) -> Result<StatusObservation, CaseFileError> {
+        let raw: raw::RawStatus =
+            serde_json::from_str(text).map_err(|e| CaseFileError::Syntax {
+                format: "JSON",
+                message: without_quoted_values(&e.to_string()),
+            })?;
+        Validator::new(knowledge, today).one_status(raw)
     }
 }
 

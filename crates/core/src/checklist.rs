@@ -108,6 +108,48 @@ pub fn confirmed_reading_json(reading: &NoticeReading, refusal: &Refusal) -> Str
     .to_string()
 }
 
+/// The 221(g) deadline a notice sets: the last day to send what it asks for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoticeDeadline {
+    /// The last day to send what was asked for without a new application (`YYYY-MM-DD`).
+    pub date: String,
+    /// The refusal (or letter) date it counts from.
+    pub from: String,
+    pub rule: String,
+    /// The date has gone by (judged against `today`).
+    pub passed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertain: Option<String>,
+}
+
+/// The 221(g) deadline for the notice's refusal (or letter) date, when the notice asks for
+/// something; the date itself is [`crate::plan::reconsideration_deadline`].
+pub fn notice_deadline(k: &Knowledge, r: &NoticeReading, today: Date) -> Option<NoticeDeadline> {
+    use crate::notice::NoticeKind;
+    // Only a notice that asks for something has a window to send it in.
+    let asks = r.parts.iter().any(|p| {
+        matches!(
+            p,
+            NoticeKind::DocumentsRequested | NoticeKind::InterviewReturn
+        )
+    });
+    if !asks {
+        return None;
+    }
+    let found = r.refusal_date()?;
+    let rule = k.rule(crate::plan::RECONSIDERATION_WINDOW_RULE)?;
+    let from: Date = found.date.parse().ok()?;
+    let date = crate::plan::reconsideration_deadline(from, k)?;
+    Some(NoticeDeadline {
+        date: date.to_string(),
+        from: found.date.clone(),
+        rule: rule.title.clone(),
+        passed: date < today,
+        uncertain: rule.uncertain.clone(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,3 +44,50 @@ pub fn date_conflict(case: &CaseFile, notice_date: Date) -> Option<DateConflict>
         notice: notice_date,
     })
 }
+
+/// Which refusal a notice is about, as the person answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Episode {
+    /// The refusal the case records (its date corrected to the notice's; notes kept).
+    Same,
+    /// A new refusal (for example a second 221(g) after resubmitting).
+    New,
+}
+
+/// The person's answers to the two questions asked before a notice is saved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Answers {
+    /// "This notice is for this case", despite signs that it is another's.
+    pub this_case: bool,
+    /// Which refusal it is about; needed only when the dates differ.
+    pub episode: Option<Episode>,
+}
+
+/// A question still unanswered, which stops the notice from being saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unanswered {
+    /// The notice may be another case's: these signs say so.
+    OtherCase(Vec<String>),
+    /// The notice's date differs from the recorded refusal's: same refusal or a new one?
+    WhichRefusal(DateConflict),
+}
+
+/// Whether a notice saved with refusal date `refused_on` may be saved to `case` with these
+/// answers, and if so into which episode. The web pages, the API and `visanav notice read
+/// --apply` all ask here, each in its own words.
+pub fn check_answers(
+    reading: &NoticeReading,
+    case: &CaseFile,
+    refused_on: Date,
+    answers: Answers,
+) -> Result<Episode, Unanswered> {
+    let signs = other_case_signs(reading, case);
+    if !signs.is_empty() && !answers.this_case {
+        return Err(Unanswered::OtherCase(signs));
+    }
+    match (date_conflict(case, refused_on), answers.episode) {
+        (_, Some(e)) => Ok(e),
+        (None, None) => Ok(Episode::Same),
+        (Some(c), None) => Err(Unanswered::WhichRefusal(c)),
+    }
+}

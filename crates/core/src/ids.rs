@@ -65,6 +65,7 @@ macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $what:literal, $expected:literal, $shown:expr, $check:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 

@@ -21,6 +21,7 @@ mod expiries;
 mod legal_help;
 mod restrictions;
 mod steps;
+mod today;
 mod window;
 
 pub use dates::{
@@ -28,6 +29,7 @@ pub use dates::{
     post_zone_name, reconsideration_deadline, today_at_post,
 };
 use dates::{add_days, days_between, sub_months};
+pub use today::Today;
 
 use jiff::civil::Date;
 use serde::Serialize;

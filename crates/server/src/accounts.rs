@@ -345,14 +345,19 @@ fn reset_page(form_token: &str, error: Option<&str>) -> Response {
         source = r#"{% extends "base.html" %}
 {% block title %}Forgot your password? · visanav{% endblock %}
 {% block content %}
+<div class="narrow">
 <h1>Forgot your password?</h1>
-{% match error %}{% when Some with (e) %}<p class="warn" role="alert">{{ e }}</p>{% when None %}{% endmatch %}
-<form method="post" action="/reset">
+<p>We email you a link to choose a new one.</p>
+{% match error %}{% when Some with (e) %}<div class="error-summary" role="alert"><p>{{ e }}</p></div>{% when None %}{% endmatch %}
+<form method="post" action="/reset" class="card">
 <input type="hidden" name="form_token" value="{{ form_token }}">
-<p><label for="email"><strong>Your email address</strong></label><br>
-<input id="email" name="email" type="email" autocomplete="email" required></p>
-<p><button type="submit">Send me a link</button></p>
+<div class="field">
+<label for="email">Your email address</label>
+<input id="email" name="email" type="email" autocomplete="email" required>
+</div>
+<p class="actions"><button type="submit" class="btn-primary">Send me a link</button></p>
 </form>
+</div>
 {% endblock %}"#,
         ext = "html"
     )]

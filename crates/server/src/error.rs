@@ -18,6 +18,16 @@ pub struct AppError {
     pub detail: String,
     /// A case to offer a link back to.
     pub case_link: Option<String>,
+    /// What was wrong with the input, field by field (the API lists them as `errors`).
+    pub invalid: Vec<InvalidField>,
+}
+
+/// One thing wrong with a request's input: the field (a path such as `documents[2].kind`,
+/// empty for the whole body) and what is wrong with it, saying what is expected.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct InvalidField {
+    pub field: String,
+    pub detail: String,
 }
 
 impl AppError {
@@ -27,6 +37,20 @@ impl AppError {
             title,
             detail: detail.into(),
             case_link: None,
+            invalid: Vec::new(),
+        }
+    }
+
+    /// A request whose input was wrong, with what was wrong field by field.
+    pub fn invalid(
+        status: StatusCode,
+        title: &'static str,
+        detail: impl Into<String>,
+        invalid: Vec<InvalidField>,
+    ) -> AppError {
+        AppError {
+            invalid,
+            ..AppError::new(status, title, detail)
         }
     }
 
@@ -71,6 +95,9 @@ impl From<StoreError> for AppError {
                     "Already saved",
                     "This was already saved (perhaps from another tab). Nothing was changed.",
                 )
+            }
+            StoreError::DocumentNotFound { .. } => {
+                AppError::new(StatusCode::CONFLICT, "The checklist changed", e.to_string())
             }
             StoreError::DraftNotFound => AppError::new(
                 StatusCode::GONE,
@@ -127,12 +154,17 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "type": "about:blank",
             "title": e.title,
             "status": e.status.as_u16(),
             "detail": e.detail,
         });
+        if !e.invalid.is_empty()
+            && let Some(obj) = body.as_object_mut()
+        {
+            obj.insert("errors".into(), serde_json::json!(e.invalid));
+        }
         let mut response = (e.status, axum::Json(body)).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -326,9 +326,9 @@ pub async fn add_firm_note(
 {% block title %}Sign-in events · visanav{% endblock %}
 {% block content %}
 <h1>Sign-in events</h1>
-<p class="hint">The latest 200, newest first. Admins see these; nobody sees case data through this page.</p>
-<table><thead><tr><th>When (UTC)</th><th>Account</th><th>What</th></tr></thead><tbody>
-{% for e in events %}<tr><td>{{ e.0 }}</td><td>{{ e.1 }}</td><td>{{ e.2 }}</td></tr>
+<p class="muted">The latest 200, newest first. Admins see these; nobody sees case data through this page.</p>
+<table class="cards"><thead><tr><th>When (UTC)</th><th>Account</th><th>What</th></tr></thead><tbody>
+{% for e in events %}<tr><td data-label="When (UTC)">{{ e.0 }}</td><td data-label="Account">{{ e.1 }}</td><td data-label="What">{{ e.2 }}</td></tr>
 {% endfor %}</tbody></table>
 {% endblock %}"#,
     ext = "html"

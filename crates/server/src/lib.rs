@@ -6,10 +6,17 @@
 pub mod accounts;
 mod api;
 pub mod auth;
+mod bearer;
+mod case_edit;
+mod case_page;
+mod case_view;
+mod checklist;
+mod chrome;
 mod dashboard;
 pub mod error;
 mod firms;
 mod forms;
+mod home;
 pub mod middleware;
 mod my_data;
 mod new_case;
@@ -17,10 +24,12 @@ mod notices;
 mod outbound;
 mod pages;
 pub mod request;
+mod saved_notices;
 pub mod session;
 mod settings;
 mod sharing;
 pub mod sweeper;
+mod tokens;
 mod zip;
 
 use std::future::Future;
@@ -32,7 +41,7 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{MethodRouter, any, get, post};
+use axum::routing::{MethodRouter, any, get, patch, post};
 use jiff::Timestamp;
 use visanav_core::knowledge::Knowledge;
 use visanav_extract as extract;
@@ -138,6 +147,9 @@ pub struct Route {
 const GET: &[Method] = &[Method::GET];
 const POST: &[Method] = &[Method::POST];
 const GET_POST: &[Method] = &[Method::GET, Method::POST];
+const PATCH: &[Method] = &[Method::PATCH];
+const GET_DELETE: &[Method] = &[Method::GET, Method::DELETE];
+const GET_PUT: &[Method] = &[Method::GET, Method::PUT];
 
 fn route(
     path: &'static str,
@@ -159,7 +171,7 @@ pub fn routes() -> Vec<Route> {
     use Audience::{Case, Public, SignedIn};
     let upload_limit = DefaultBodyLimit::max(extract::MAX_UPLOAD_BYTES + 64 * 1024);
     vec![
-        route("/", GET, Public, get(pages::home)),
+        route("/", GET, Public, get(home::home)),
         route("/statuses", GET, Public, get(pages::statuses)),
         route("/statuses/{slug}", GET, Public, get(pages::status)),
         route("/posts", GET, Public, get(pages::posts)),
@@ -170,7 +182,39 @@ pub fn routes() -> Vec<Route> {
             SignedIn,
             get(new_case::form).post(new_case::create),
         ),
-        route("/cases/{id}", GET, Case, get(pages::case)),
+        route("/cases/import", POST, SignedIn, post(new_case::import)),
+        route("/cases/{id}", GET, Case, get(case_page::case)),
+        route(
+            "/cases/{id}/status",
+            POST,
+            Case,
+            post(case_edit::add_status),
+        ),
+        route(
+            "/cases/{id}/edit/{section}",
+            GET_POST,
+            Case,
+            get(case_edit::form).post(case_edit::save),
+        ),
+        route("/cases/{id}/checklist", GET, Case, get(checklist::print)),
+        route(
+            "/cases/{id}/checklist/{item}",
+            POST,
+            Case,
+            post(checklist::set_item),
+        ),
+        route(
+            "/cases/{id}/notices/{notice}",
+            GET,
+            Case,
+            get(saved_notices::view),
+        ),
+        route(
+            "/cases/{id}/notices/{notice}/original",
+            GET,
+            Case,
+            get(saved_notices::original),
+        ),
         route(
             "/cases/{id}/notice",
             GET_POST,
@@ -333,12 +377,95 @@ pub fn routes() -> Vec<Route> {
             SignedIn,
             get(settings::second_factor_form).post(settings::second_factor),
         ),
+        route(
+            "/account/tokens",
+            GET_POST,
+            SignedIn,
+            get(tokens::list).post(tokens::create),
+        ),
+        route(
+            "/account/tokens/{token}/revoke",
+            POST,
+            SignedIn,
+            post(tokens::revoke),
+        ),
         route("/static/site.css", GET, Public, get(stylesheet)),
+        route("/static/htmx.min.js", GET, Public, get(htmx)),
         route("/static/favicon.svg", GET, Public, get(favicon)),
         route("/favicon.ico", GET, Public, get(favicon)),
         route("/healthz", GET, Public, get(healthz)),
-        route("/api/v1/cases", GET, SignedIn, get(api::cases)),
-        route("/api/v1/cases/{id}", GET, Case, get(api::case)),
+        route(
+            "/api/v1/openapi.json",
+            GET,
+            Public,
+            get(api::openapi::openapi_json),
+        ),
+        route(
+            "/api/v1/cases",
+            GET_POST,
+            SignedIn,
+            get(api::cases::list).post(api::cases::create),
+        ),
+        route(
+            "/api/v1/cases/{id}",
+            GET_DELETE,
+            Case,
+            get(api::cases::read).delete(api::cases::delete),
+        ),
+        route(
+            "/api/v1/cases/{id}/file",
+            GET_PUT,
+            Case,
+            get(api::cases::read_file).put(api::cases::replace),
+        ),
+        route(
+            "/api/v1/cases/{id}/plan",
+            GET,
+            Case,
+            get(api::cases::plan_of),
+        ),
+        route(
+            "/api/v1/cases/{id}/status",
+            GET_POST,
+            Case,
+            get(api::status::list).post(api::status::add),
+        ),
+        route(
+            "/api/v1/cases/{id}/documents",
+            GET,
+            Case,
+            get(api::documents::list),
+        ),
+        route(
+            "/api/v1/cases/{id}/documents/{index}",
+            PATCH,
+            Case,
+            patch(api::documents::update),
+        ),
+        route(
+            "/api/v1/cases/{id}/shares",
+            GET,
+            Case,
+            get(api::documents::shares),
+        ),
+        route(
+            "/api/v1/cases/{id}/notices",
+            GET_POST,
+            Case,
+            get(api::notices::list).post(api::notices::apply),
+        ),
+        route(
+            "/api/v1/cases/{id}/notices/{notice}/original",
+            GET,
+            Case,
+            get(api::notices::original),
+        ),
+        route(
+            "/api/v1/notice-readings",
+            POST,
+            SignedIn,
+            post(api::notices::read),
+        ),
         route("/api/v1/{*rest}", GET_POST, Public, any(api::not_found)),
     ]
 }
@@ -351,7 +478,12 @@ pub fn router(state: AppState) -> Router {
     router
         .fallback(pages::not_found)
         .route_layer(axum::middleware::from_fn(middleware::record_route))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            chrome::page_chrome,
+        ))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::from_fn(middleware::api_no_store))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::same_origin_writes,
@@ -391,6 +523,20 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/site.css"),
+    )
+}
+
+/// htmx, vendored (the file's first line gives its version and licence): it only makes pages
+/// quicker, every page works without it. It changes only when visanav upgrades htmx, so a
+/// week of caching is safe; not `immutable`, since a new release serves a new file at the
+/// same address.
+async fn htmx() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=604800"),
+        ],
+        include_str!("../static/htmx.min.js"),
     )
 }
 

@@ -104,7 +104,9 @@ pub async fn known_hosts(State(state): State<AppState>, request: Request, next: 
 /// Refuses state-changing requests that come from another site (cross-site request
 /// forgery). Browsers say where a request comes from in `Sec-Fetch-Site`; older ones only
 /// in `Origin`, which must then name this server exactly. Requests with neither are not
-/// from a browser page (curl, scripts) and pass.
+/// from a browser page (curl, scripts) and pass. API requests with a bearer token pass too:
+/// a browser never attaches one by itself, and the API then ignores any cookie (see
+/// `bearer`), so there is no ambient credential to forge a request with.
 pub async fn same_origin_writes(
     State(state): State<AppState>,
     request: Request,
@@ -114,6 +116,9 @@ pub async fn same_origin_writes(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     ) {
+        return next.run(request).await;
+    }
+    if request.uri().path().starts_with("/api/") && crate::bearer::has_bearer(request.headers()) {
         return next.run(request).await;
     }
     let headers = request.headers();
@@ -145,6 +150,19 @@ fn origin_is_this_server(origin: &str, headers: &HeaderMap, state: &AppState) ->
     matches!(scheme, "http" | "https")
         && authority.eq_ignore_ascii_case(host)
         && state.server.allows(host_name(authority))
+}
+
+/// API answers hold case data, personal data included: no cache (a shared proxy, the
+/// browser's disk) may keep them.
+pub async fn api_no_store(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    if api && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// The route template that handled a request ("/cases/{id}"), copied into the response so
@@ -197,10 +215,13 @@ pub async fn security_headers(mut response: Response) -> Response {
     let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
     };
+    // Scripts and styles only from visanav's own files (the vendored htmx, site.css): no
+    // inline code or style attribute runs, so injected markup cannot act.
     set(
         h,
         "content-security-policy",
-        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     );
     set(h, "x-content-type-options", "nosniff");
     set(h, "referrer-policy", "no-referrer");

@@ -24,6 +24,8 @@ struct ConfirmPage {
     paragraphs: Vec<&'static str>,
     action: &'static str,
     button: &'static str,
+    /// The button destroys something: shown in the danger colour.
+    danger: bool,
     csrf: String,
     error: Option<String>,
 }
@@ -58,6 +60,7 @@ fn page(s: &SignedIn, export: bool, error: Option<String>) -> Response {
         paragraphs: paragraphs.to_vec(),
         action,
         button,
+        danger: !export,
         csrf: csrf_token(&s.session),
         error: error.clone(),
     });

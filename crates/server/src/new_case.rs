@@ -33,6 +33,9 @@ struct NewCasePage {
     /// "Manila, Philippines (MNL)" for every post, for the search list.
     posts: Vec<String>,
     statuses: Vec<String>,
+    /// A pasted case file, and what is wrong with it.
+    case_file: String,
+    import_problems: Vec<String>,
 }
 
 pub(crate) fn post_label(k: &Knowledge, p: &visanav_core::knowledge::Post) -> String {
@@ -47,6 +50,16 @@ fn page(
     s: &SignedIn,
     f: &HashMap<String, String>,
     problems: Vec<String>,
+) -> Response {
+    page_with_import(state, s, f, problems, Vec::new())
+}
+
+fn page_with_import(
+    state: &AppState,
+    s: &SignedIn,
+    f: &HashMap<String, String>,
+    problems: Vec<String>,
+    import_problems: Vec<String>,
 ) -> Response {
     let k = &state.knowledge;
     let get = |name: &str| f.get(name).cloned().unwrap_or_default();
@@ -66,8 +79,10 @@ fn page(
             .map(|st| st.name.clone())
             .collect(),
         problems: problems.clone(),
+        case_file: get("case_file"),
+        import_problems: import_problems.clone(),
     });
-    if !problems.is_empty() {
+    if !problems.is_empty() || !import_problems.is_empty() {
         *r.status_mut() = StatusCode::BAD_REQUEST;
     }
     r
@@ -216,6 +231,57 @@ pub async fn create(
                 "You already have a case with this case number: open it from the home page (case {}).",
                 existing.short()
             )],
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A case file pasted in the browser (TOML or JSON), checked exactly as `visanav case
+/// import` checks one.
+pub async fn import(
+    State(state): State<AppState>,
+    s: SignedIn,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let f = crate::forms::fields(&body);
+    if !csrf_ok(&s.session, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return Err(stale_form());
+    }
+    let text = f.get("case_file").map(String::as_str).unwrap_or("");
+    let now = state.clock.now();
+    let latest = visanav_core::plan::latest_date_anywhere(now);
+    let case = match CaseFile::parse(text, Format::sniff(text), &state.knowledge, latest) {
+        Ok(c) => c,
+        Err(CaseFileError::Invalid(problems)) => {
+            let lines = problems.iter().map(ToString::to_string).collect();
+            return Ok(page_with_import(&state, &s, &f, Vec::new(), lines));
+        }
+        Err(other) => {
+            return Ok(page_with_import(
+                &state,
+                &s,
+                &f,
+                Vec::new(),
+                vec![other.to_string()],
+            ));
+        }
+    };
+    match state
+        .store
+        .create_case(&s.actor, &case, now, DuplicatePolicy::Refuse)
+        .await
+    {
+        Ok(id) => Ok((
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, format!("/cases/{id}"))],
+        )
+            .into_response()),
+        Err(e @ StoreError::DuplicateCase { .. }) => Ok(page_with_import(
+            &state,
+            &s,
+            &f,
+            Vec::new(),
+            vec![e.to_string().replace(" (--force)", "")],
         )),
         Err(e) => Err(e.into()),
     }

@@ -8,7 +8,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::checklist::{Corrections, confirmed_reading_json, refusal_from_reading};
-use visanav_core::fit::{date_conflict, other_case_signs};
+use visanav_core::fit::{
+    Answers, Episode, Unanswered, check_answers, date_conflict, other_case_signs,
+};
 use visanav_core::knowledge::Knowledge;
 use visanav_core::notice::NoticeReading;
 use visanav_core::plan::{reconsideration_deadline, today_at_post};
@@ -469,13 +471,6 @@ fn decide(
         .map(visanav_core::date::parse_date)
         .transpose()
         .map_err(|e| format!("Refusal date: {e}"))?;
-    if !other_case_signs(reading, &stored.case).is_empty() && !choices.confirm_case {
-        return Err(
-            "This notice may be for another case. Check it, and tick the box that \
-                    says it is for this case, or add it to the right case instead."
-                .into(),
-        );
-    }
     let corrections = Corrections {
         refused_on,
         only: choices.docs.clone(),
@@ -483,13 +478,25 @@ fn decide(
     };
     let refusal = refusal_from_reading(reading, &corrections, k, stored.case.interview_on, today)
         .map_err(|problems| problems.join(" "))?;
-    let episode = match (
-        date_conflict(&stored.case, refusal.on),
-        choices.episode.as_deref(),
-    ) {
-        (_, Some("new")) => EpisodeChoice::New,
-        (_, Some("same")) | (None, _) => EpisodeChoice::Latest,
-        (Some(_), _) => {
+    let answers = Answers {
+        this_case: choices.confirm_case,
+        episode: match choices.episode.as_deref() {
+            Some("new") => Some(Episode::New),
+            Some("same") => Some(Episode::Same),
+            _ => None,
+        },
+    };
+    let episode = match check_answers(reading, &stored.case, refusal.on, answers) {
+        Ok(Episode::New) => EpisodeChoice::New,
+        Ok(Episode::Same) => EpisodeChoice::Latest,
+        Err(Unanswered::OtherCase(_)) => {
+            return Err(
+                "This notice may be for another case. Check it, and tick the box that \
+                    says it is for this case, or add it to the right case instead."
+                    .into(),
+            );
+        }
+        Err(Unanswered::WhichRefusal(_)) => {
             return Err(
                 "The date differs from the refusal your case records. Say whether \
                         this notice is about that same refusal or a new one."
@@ -563,7 +570,10 @@ pub async fn apply(
         .map_err(|e| AppError::from(e).with_case(stored.id.as_str()))?;
     Ok((
         StatusCode::SEE_OTHER,
-        [(header::LOCATION, format!("/cases/{}", stored.id))],
+        [(
+            header::LOCATION,
+            format!("/cases/{}?saved=notice#checklist", stored.id),
+        )],
     )
         .into_response())
 }

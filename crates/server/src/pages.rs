@@ -7,10 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::knowledge::{KVisaHandling, Post, Status, StatusSource};
-use visanav_core::plan::{DeadlineState, ExpiryStatus, Plan};
 
-use crate::request::{AuthRejection, CurrentActor, PageCase};
-use crate::{AppError, AppState};
+use crate::AppState;
 
 pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
@@ -24,56 +22,6 @@ pub(crate) fn render(t: &impl Template) -> Response {
                 .into_response()
         }
     }
-}
-
-pub struct CaseRow {
-    pub id: String,
-    pub short_id: String,
-    pub visa: String,
-    pub post: String,
-    pub status: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct Home {
-    disclaimer: &'static str,
-    signed_in: bool,
-    backend: &'static str,
-    case_count: usize,
-    cases: Vec<CaseRow>,
-}
-
-pub async fn home(
-    State(state): State<AppState>,
-    signed: Result<CurrentActor, AuthRejection>,
-) -> Result<Response, AppError> {
-    let actor = match signed {
-        Ok(CurrentActor(actor)) => Some(actor),
-        Err(AuthRejection::SignIn { .. }) => None,
-        Err(other) => return Ok(other.into_response()),
-    };
-    let cases = match &actor {
-        Some(a) => state.store.list_cases(a).await?,
-        None => Vec::new(),
-    };
-    let rows = cases
-        .into_iter()
-        .map(|c| CaseRow {
-            short_id: c.id.short().to_string(),
-            id: c.id.to_string(),
-            visa: c.visa,
-            post: c.post,
-            status: c.latest_status,
-        })
-        .collect::<Vec<_>>();
-    Ok(render(&Home {
-        disclaimer: NOT_LEGAL_ADVICE,
-        signed_in: actor.is_some(),
-        backend: state.store.backend().name(),
-        case_count: rows.len(),
-        cases: rows,
-    }))
 }
 
 #[derive(Template)]
@@ -136,6 +84,23 @@ struct PostsPage {
     disclaimer: &'static str,
     /// (country code, country name, its posts)
     countries: Vec<(String, String, Vec<PostLine>)>,
+    /// (initial, code of the first country with it): an A–Z index, so a phone need not
+    /// scroll through every country.
+    initials: Vec<(char, String)>,
+}
+
+/// The first country (by name) for each initial letter.
+fn initials(countries: &[(String, String, Vec<PostLine>)]) -> Vec<(char, String)> {
+    let mut out: Vec<(char, String)> = Vec::new();
+    for (code, name, _) in countries {
+        let Some(initial) = name.chars().next().map(|c| c.to_ascii_uppercase()) else {
+            continue;
+        };
+        if out.last().is_none_or(|(c, _)| *c != initial) {
+            out.push((initial, code.clone()));
+        }
+    }
+    out
 }
 
 /// Every post, by country (alphabetical), with what it does for K visas.
@@ -159,7 +124,7 @@ pub async fn posts(State(state): State<AppState>) -> Response {
             .1
             .push((p.code.clone(), p.name.clone(), k_visas));
     }
-    let countries = by_country
+    let countries: Vec<_> = by_country
         .into_iter()
         .map(|(name, (code, mut posts))| {
             posts.sort_by(|a, b| a.1.cmp(&b.1));
@@ -168,6 +133,7 @@ pub async fn posts(State(state): State<AppState>) -> Response {
         .collect();
     render(&PostsPage {
         disclaimer: NOT_LEGAL_ADVICE,
+        initials: initials(&countries),
         countries,
     })
 }
@@ -216,167 +182,4 @@ pub async fn not_found() -> Response {
     });
     *r.status_mut() = StatusCode::NOT_FOUND;
     r
-}
-
-/// A deadline prepared for display.
-pub struct DeadlineView<'a> {
-    pub due: String,
-    pub title: &'a str,
-    pub when: String,
-    pub css: &'static str,
-    pub notes: &'a [String],
-    /// "If missed" before the date, "Now that it has passed" after it.
-    pub consequence_label: &'static str,
-    pub show_consequence: bool,
-    pub consequence: &'a str,
-    /// Why the date it is counted from is uncertain, with its source.
-    pub counted_uncertain: Option<(&'a str, &'a str)>,
-    pub due_at: &'a str,
-    pub source: &'a str,
-}
-
-/// A renewal line and its main source.
-pub struct RenewalView<'a> {
-    pub text: String,
-    pub notes: &'a [&'a str],
-    pub source: &'a str,
-}
-
-pub struct PlanView<'a> {
-    pub today: String,
-    pub warnings: &'a [visanav_core::plan::RestrictionWarning<'a>],
-    pub set_aside: &'a [visanav_core::plan::SetAside<'a>],
-    pub deadlines: Vec<DeadlineView<'a>>,
-    pub next_steps: &'a [visanav_core::plan::NextStep<'a>],
-    pub legal_help: &'a visanav_core::plan::LegalHelp<'a>,
-}
-
-/// The main source of an item ("" when it has none).
-pub fn first_source(sources: &[String]) -> &str {
-    sources.first().map(String::as_str).unwrap_or("")
-}
-
-#[derive(Template)]
-#[template(path = "case.html")]
-struct CasePage<'a> {
-    disclaimer: &'static str,
-    case_id: String,
-    short_id: String,
-    visa: &'static str,
-    post_name: String,
-    post_code: String,
-    ceac_case_number: Option<String>,
-    stage: &'static str,
-    urgency: &'static str,
-    plan: PlanView<'a>,
-    renewals: Vec<RenewalView<'a>>,
-    /// (date, source, status, slug)
-    history: Vec<(String, &'static str, String, String)>,
-}
-
-fn deadline_view<'a>(d: &'a visanav_core::plan::Deadline<'a>) -> DeadlineView<'a> {
-    let (when, css) = match d.state {
-        DeadlineState::Met => ("done".to_string(), "met"),
-        DeadlineState::Passed => (format!("passed {} days ago", -d.days_left), "passed"),
-        DeadlineState::Ended => ("ended".to_string(), "ended"),
-        DeadlineState::DueSoon => (format!("in {} days", d.days_left), "soon"),
-        DeadlineState::Upcoming | DeadlineState::Running => {
-            (format!("in {} days", d.days_left), "upcoming")
-        }
-    };
-    DeadlineView {
-        due: d.due.to_string(),
-        title: d.title,
-        when,
-        css,
-        notes: &d.notes,
-        consequence_label: if d.state == DeadlineState::Passed {
-            "Now that it has passed"
-        } else {
-            "If missed"
-        },
-        show_consequence: matches!(
-            d.state,
-            DeadlineState::DueSoon | DeadlineState::Passed | DeadlineState::Upcoming
-        ),
-        consequence: d.consequence,
-        counted_uncertain: d
-            .counted_from
-            .as_ref()
-            .and_then(|c| c.uncertain.map(|u| (u, first_source(c.sources)))),
-        due_at: &d.due_at,
-        source: first_source(d.sources),
-    }
-}
-
-pub async fn case(
-    State(state): State<AppState>,
-    PageCase(loaded): PageCase,
-) -> Result<Response, AppError> {
-    let stored = loaded.stored;
-    // Who viewed the case, for its owner's log.
-    let mut tx = state.store.begin(visanav_store::TxMode::Write).await?;
-    tx.audit(
-        &loaded.actor,
-        "case_viewed",
-        Some(&stored.id),
-        "",
-        state.clock.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    let k = &state.knowledge;
-    let c = &stored.case;
-    let post = k.post(&c.post);
-    let today = visanav_core::plan::today_at_post(k, &c.post, state.clock.now());
-    let p: Plan<'_> = visanav_core::plan::plan(c, k, today);
-    let renewals = p
-        .expiries
-        .iter()
-        .filter(|e| e.status != ExpiryStatus::Ok)
-        .map(|e| RenewalView {
-            text: e.summary(),
-            notes: &e.notes,
-            source: first_source(e.sources),
-        })
-        .collect();
-    let history = c
-        .status
-        .iter()
-        .map(|o| {
-            let slug = k
-                .find_status(&o.status, Some(o.source))
-                .map(|s| s.slug.clone())
-                .unwrap_or_default();
-            let source = match o.source {
-                StatusSource::Ceac => "CEAC",
-                StatusSource::Uscis => "USCIS",
-            };
-            (o.on.to_string(), source, o.status.clone(), slug)
-        })
-        .collect();
-    let page = CasePage {
-        disclaimer: NOT_LEGAL_ADVICE,
-        short_id: stored.id.short().to_string(),
-        case_id: stored.id.to_string(),
-        visa: c.visa.as_str(),
-        post_code: c.post.clone(),
-        post_name: post
-            .map(|x| format!("{} ({})", x.name, x.code))
-            .unwrap_or_else(|| c.post.clone()),
-        ceac_case_number: c.ceac_case_number.as_ref().map(|n| n.to_string()),
-        stage: p.stage.label(),
-        urgency: p.legal_help.urgency.label(),
-        renewals,
-        history,
-        plan: PlanView {
-            today: p.today.to_string(),
-            warnings: &p.warnings,
-            set_aside: &p.set_aside,
-            deadlines: p.deadlines.iter().map(deadline_view).collect(),
-            next_steps: &p.next_steps,
-            legal_help: &p.legal_help,
-        },
-    };
-    Ok(render(&page))
 }

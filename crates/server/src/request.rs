@@ -1,7 +1,10 @@
 //! Extractors: who is signed in, and the case a route names, loaded once for every handler.
 //!
 //! [`SignedIn`] reads the session cookie and finds the live session; without one a page is
-//! redirected to sign-in and the API answers 401. Accounts that must give a second factor
+//! redirected to sign-in and the API answers 401. On the API only (`/api/…`), [`CurrentActor`]
+//! and [`ApiCase`] also take a personal access token (`Authorization: Bearer`): when that
+//! header is there it alone decides (never the cookie beside it), and a token scoped `read`
+//! may not write (`POST`, `PUT`, `PATCH`, `DELETE` answer 403). Accounts that must give a second factor
 //! (admins, firm members) are sent to give it before anything else. [`PageCase`] and
 //! [`ApiCase`] then resolve the route's `{id}` among the cases the actor may see and load it,
 //! or answer 404 in the client's format: another person's case looks exactly like one that
@@ -50,24 +53,45 @@ pub enum AuthRejection {
     SecondFactor {
         api: bool,
     },
+    /// A bearer token that cannot be used, or may not do this (`status` 401 or 403).
+    Token(AppError),
     Store(AppError),
+}
+
+/// What a 401 from the API tells a client about how to authenticate (RFC 6750, section 3).
+const BEARER_CHALLENGE: &str = "Bearer realm=\"visanav\"";
+
+fn with_challenge(mut r: Response) -> Response {
+    if r.status() == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static(BEARER_CHALLENGE),
+        );
+    }
+    r
 }
 
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
         match self {
-            AuthRejection::SignIn { api: true, .. } => ApiError(AppError::new(
-                StatusCode::UNAUTHORIZED,
-                "Sign in first",
-                "This needs a signed-in session; sign in at /sign-in.",
-            ))
-            .into_response(),
-            AuthRejection::SecondFactor { api: true } => ApiError(AppError::new(
-                StatusCode::UNAUTHORIZED,
-                "Second factor needed",
-                "This account must give its second factor before it can see cases.",
-            ))
-            .into_response(),
+            AuthRejection::SignIn { api: true, .. } => with_challenge(
+                ApiError(AppError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "Sign in first",
+                    "This needs a personal access token (Authorization: Bearer TOKEN; make one \
+                     on your account page) or a signed-in session.",
+                ))
+                .into_response(),
+            ),
+            AuthRejection::SecondFactor { api: true } => with_challenge(
+                ApiError(AppError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "Second factor needed",
+                    "This account must give its second factor before it can see cases.",
+                ))
+                .into_response(),
+            ),
+            AuthRejection::Token(e) => with_challenge(ApiError(e).into_response()),
             AuthRejection::SignIn { next, api: false } => {
                 let to = format!("/sign-in?next={}", crate::auth::encode(&next));
                 (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
@@ -149,9 +173,22 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// The actor of a fully signed-in session.
+/// The actor of a fully signed-in session, or (on the API) of a personal access token.
 #[derive(Debug, Clone)]
 pub struct CurrentActor(pub Actor);
+
+/// The API's caller: a bearer token when the request sends one (never then the cookie), else
+/// the session cookie. Pages never take tokens.
+async fn api_or_session_actor(parts: &mut Parts, state: &AppState) -> Result<Actor, AuthRejection> {
+    if is_api(parts)
+        && let Some(found) = crate::bearer::token_actor(parts, state).await
+    {
+        return found.map(|(actor, _)| actor);
+    }
+    SignedIn::from_request_parts(parts, state)
+        .await
+        .map(|s| s.actor)
+}
 
 impl FromRequestParts<AppState> for CurrentActor {
     type Rejection = AuthRejection;
@@ -160,9 +197,7 @@ impl FromRequestParts<AppState> for CurrentActor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        SignedIn::from_request_parts(parts, state)
-            .await
-            .map(|s| CurrentActor(s.actor))
+        api_or_session_actor(parts, state).await.map(CurrentActor)
     }
 }
 
@@ -175,10 +210,13 @@ pub struct LoadedCase {
     pub stored: StoredCase,
 }
 
-async fn load(parts: &mut Parts, state: &AppState) -> Result<LoadedCase, Response> {
-    let signed = SignedIn::from_request_parts(parts, state)
-        .await
-        .map_err(IntoResponse::into_response)?;
+/// The case the route's `{id}` names, among those `actor` may see; 404 in the client's
+/// format otherwise.
+async fn case_for(
+    parts: &mut Parts,
+    state: &AppState,
+    actor: &Actor,
+) -> Result<StoredCase, Response> {
     let api = is_api(parts);
     let fail = |e: AppError| {
         if api {
@@ -193,11 +231,18 @@ async fn load(parts: &mut Parts, state: &AppState) -> Result<LoadedCase, Respons
     let query = params
         .get("id")
         .ok_or_else(|| fail(AppError::not_found("This address does not name a case.")))?;
-    let stored = state
+    state
         .store
-        .find_case(&signed.actor, query)
+        .find_case(actor, query)
         .await
-        .map_err(|e| fail(e.into()))?;
+        .map_err(|e| fail(e.into()))
+}
+
+async fn load(parts: &mut Parts, state: &AppState) -> Result<LoadedCase, Response> {
+    let signed = SignedIn::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let stored = case_for(parts, state, &signed.actor).await?;
     Ok(LoadedCase {
         actor: signed.actor,
         session: signed.session,
@@ -220,9 +265,16 @@ impl FromRequestParts<AppState> for PageCase {
     }
 }
 
+/// The caller (a token or a session) and the case the API route names.
+#[derive(Debug)]
+pub struct CaseFor {
+    pub actor: Actor,
+    pub stored: StoredCase,
+}
+
 /// A case for the API: a missing case is a problem+json 404.
 #[derive(Debug)]
-pub struct ApiCase(pub LoadedCase);
+pub struct ApiCase(pub CaseFor);
 
 impl FromRequestParts<AppState> for ApiCase {
     type Rejection = Response;
@@ -231,7 +283,11 @@ impl FromRequestParts<AppState> for ApiCase {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        load(parts, state).await.map(ApiCase)
+        let actor = api_or_session_actor(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let stored = case_for(parts, state, &actor).await?;
+        Ok(ApiCase(CaseFor { actor, stored }))
     }
 }
 

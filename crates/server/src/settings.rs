@@ -197,17 +197,24 @@ pub async fn second_factor(
     source = r#"{% extends "base.html" %}
 {% block title %}Change your email address · visanav{% endblock %}
 {% block content %}
+<div class="narrow">
 <h1>Change your email address</h1>
-{% match error %}{% when Some with (e) %}<p class="warn" role="alert">{{ e }}</p>{% when None %}{% endmatch %}
+{% match error %}{% when Some with (e) %}<div class="error-summary" role="alert"><p>{{ e }}</p></div>{% when None %}{% endmatch %}
 <p>We send a link to the new address; the change happens when you open it.</p>
-<form method="post" action="/account/email">
+<form method="post" action="/account/email" class="card">
 <input type="hidden" name="csrf" value="{{ csrf }}">
-<p><label for="email"><strong>New email address</strong></label><br>
-<input id="email" name="email" type="email" autocomplete="email" required></p>
-<p><label for="password"><strong>Your password</strong></label><br>
-<input id="password" name="password" type="password" autocomplete="current-password"></p>
-<p><button type="submit">Send the link</button></p>
+<div class="field">
+<label for="email">New email address</label>
+<input id="email" name="email" type="email" autocomplete="email" required>
+</div>
+<div class="field">
+<label for="password">Your password</label>
+<input id="password" name="password" type="password" autocomplete="current-password">
+</div>
+<p class="actions"><button type="submit" class="btn-primary">Send the link</button>
+<a href="/account">Cancel</a></p>
 </form>
+</div>
 {% endblock %}"#,
     ext = "html"
 )]

@@ -479,6 +479,7 @@ impl Tx<'_> {
                 "DELETE FROM case_assignments WHERE assignee_id = $1",
                 "DELETE FROM sessions WHERE account_id = $1",
                 "DELETE FROM tokens WHERE account_id = $1",
+                "DELETE FROM api_tokens WHERE account_id = $1",
                 "DELETE FROM recovery_codes WHERE account_id = $1",
                 "DELETE FROM notice_drafts WHERE owner_id = $1",
             ] {

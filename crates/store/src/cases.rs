@@ -119,11 +119,14 @@ pub(crate) struct RefusalRow {
 
 #[derive(sqlx::FromRow)]
 struct DocumentRow {
+    id: String,
     kind: String,
     country: Option<String>,
     issued_on: Option<String>,
     expires_on: Option<String>,
     status: String,
+    status_on: Option<String>,
+    note_enc: Option<Vec<u8>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -149,7 +152,7 @@ pub(crate) const LATEST_REFUSAL: &str =
      FROM refusals WHERE case_id = $1 ORDER BY refused_on DESC, id DESC LIMIT 1";
 
 impl Tx<'_> {
-    fn encrypt_pii(&self, id: &str, case: &CaseFile) -> Result<Vec<u8>, StoreError> {
+    pub(crate) fn encrypt_pii(&self, id: &str, case: &CaseFile) -> Result<Vec<u8>, StoreError> {
         let pii = Pii {
             passport_number: case.passport_number.clone(),
             surname: case.surname.clone(),
@@ -224,23 +227,8 @@ impl Tx<'_> {
             .bind(date_text(case.principal_visa_issued_on))
             .execute(&mut *c)
             .await?;
-            for (position, d) in case.documents.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO case_documents (id, case_id, position, kind, country, issued_on, expires_on, status)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(&id)
-                .bind(position as i64)
-                .bind(&d.kind)
-                .bind(&d.country)
-                .bind(date_text(d.issued_on))
-                .bind(date_text(d.expires_on))
-                .bind(d.status.as_str())
-                .execute(&mut *c)
-                .await?;
-            }
         });
+        self.insert_documents(&id, &case.documents).await?;
         for obs in &case.status {
             self.insert_status(&id, obs, now).await?;
         }
@@ -261,8 +249,41 @@ impl Tx<'_> {
         Ok(case_id)
     }
 
+    /// Writes a case's documents in list order (positions 0, 1, 2, ...), notes encrypted.
+    pub(crate) async fn insert_documents(
+        &mut self,
+        case_id: &str,
+        documents: &[CaseDocument],
+    ) -> Result<(), StoreError> {
+        for (position, d) in documents.iter().enumerate() {
+            let doc_id = uuid::Uuid::now_v7().to_string();
+            let note = d.note.as_ref().map(|n| {
+                self.crypto
+                    .encrypt(n.as_bytes(), &aad("case_documents", "note", &doc_id))
+            });
+            on_tx!(self, c => sqlx::query(
+                "INSERT INTO case_documents (id, case_id, position, kind, country, issued_on, expires_on, status, status_on, note_enc)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(&doc_id)
+            .bind(case_id)
+            .bind(position as i64)
+            .bind(&d.kind)
+            .bind(&d.country)
+            .bind(date_text(d.issued_on))
+            .bind(date_text(d.expires_on))
+            .bind(d.status.as_str())
+            .bind(date_text(d.status_on))
+            .bind(note)
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
+        }
+        Ok(())
+    }
+
     /// Appends one status reading (history is append-only).
-    async fn insert_status(
+    pub(crate) async fn insert_status(
         &mut self,
         case_id: &str,
         obs: &StatusObservation,
@@ -500,8 +521,8 @@ impl Tx<'_> {
                 .fetch_optional(&mut *c)
                 .await?,
             sqlx::query_as(
-                "SELECT kind, country, issued_on, expires_on, status FROM case_documents
-                 WHERE case_id = $1 ORDER BY position",
+                "SELECT id, kind, country, issued_on, expires_on, status, status_on, note_enc
+                 FROM case_documents WHERE case_id = $1 ORDER BY position, id",
             )
             .bind(&id)
             .fetch_all(&mut *c)
@@ -538,6 +559,18 @@ impl Tx<'_> {
         let documents = documents
             .into_iter()
             .map(|d| {
+                let note = match d.note_enc {
+                    None => None,
+                    Some(ct) => {
+                        let bytes = self
+                            .crypto
+                            .decrypt(&ct, &aad("case_documents", "note", &d.id))?;
+                        Some(
+                            String::from_utf8(bytes)
+                                .map_err(|_| corrupt("document note", "not UTF-8".into()))?,
+                        )
+                    }
+                };
                 Ok(CaseDocument {
                     kind: d.kind,
                     country: d.country,
@@ -545,6 +578,8 @@ impl Tx<'_> {
                     expires_on: parse_stored_date("expires_on", d.expires_on)?,
                     status: DocumentStatus::parse(&d.status)
                         .map_err(|e| corrupt("document status", e))?,
+                    status_on: parse_stored_date("status_on", d.status_on)?,
+                    note,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;

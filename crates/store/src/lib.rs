@@ -6,24 +6,31 @@
 
 mod access;
 mod accounts;
+mod api_tokens;
 mod cases;
 pub mod crypto;
 mod dashboard;
 mod db;
 mod derived;
 mod drafts;
+mod edits;
 mod notices;
 mod sessions;
 mod sharing;
 mod tx;
 
 pub use accounts::{Account, AccountKind, Credentials, is_email_address, normalise_email};
+pub use api_tokens::{
+    ApiToken, MAX_TOKEN_DAYS, MAX_TOKEN_NAME_CHARS, NewApiToken, TokenScope, token_lifetime,
+    token_name,
+};
 pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
 pub use crypto::{Crypto, CryptoError};
 pub use dashboard::{Assignee, DashboardFilter, DashboardPage, DashboardRow, FirmMember};
 pub use db::{Backend, SchemaStatus, TxMode};
 pub use derived::{PENDING_RANK, Summarizer, Sweep};
 pub use drafts::{DraftId, NewDraft, NoticeDraft};
+pub use edits::DocumentState;
 pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, StoredNotice};
 pub use sessions::{NewSession, NewToken, Session, TokenProblem, TokenPurpose, UsedToken};
 pub use sharing::{AuditEntry, Firm, FirmNote, FirmRole, Share};
@@ -66,6 +73,11 @@ pub enum StoreError {
     },
     #[error("this notice was already saved to the case (notice {existing}); nothing changed")]
     DuplicateNotice { existing: String },
+    #[error(
+        "the checklist changed since you opened it (item {} is no longer {kind:?}); reload the page and try again",
+        index + 1
+    )]
+    DocumentNotFound { index: usize, kind: String },
     #[error("no such account")]
     AccountNotFound,
     #[error("no such firm among yours")]

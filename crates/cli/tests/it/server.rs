@@ -8,16 +8,22 @@ fn case_survives_restart(env: &Env, backend: &str) {
     let server = Server::start(env);
     let (code, headers, home) = server.get("/");
     assert_eq!(code, 200);
-    assert!(home.contains("visanav is running"), "{home}");
+    assert!(home.contains("My cases"), "{home}");
     assert!(
-        home.contains(backend),
-        "home page names the {backend} backend"
-    );
-    assert!(
-        home.contains("visanav case import"),
+        home.contains("/cases/new"),
         "home page says how to add a case"
     );
+    assert!(
+        !home.contains(backend),
+        "the home page speaks to people, not about its database"
+    );
     assert!(home.contains("not legal advice"));
+    let (code, _, health) = server.get("/healthz");
+    assert_eq!(code, 200);
+    assert!(
+        health.contains(backend),
+        "the health check names the {backend} backend"
+    );
     assert!(
         headers
             .to_ascii_lowercase()
@@ -50,7 +56,7 @@ fn case_survives_restart(env: &Env, backend: &str) {
     let (code, _, page) = server.get(&format!("/cases/{id}"));
     assert_eq!(code, 200, "{page}");
     assert!(
-        page.contains("Your plan")
+        page.contains("What should I do today?")
             && page.contains("Next steps")
             && page.contains("Police certificate"),
         "{page}"
@@ -63,7 +69,10 @@ fn case_survives_restart(env: &Env, backend: &str) {
         !page.contains("221g_reconsideration_window") && !page.contains("i129f_validity"),
         "internal rule ids are not shown to people: {page}"
     );
-    assert!(page.contains(">Source</a>"), "each item links its source");
+    assert!(
+        page.contains("<details class=\"source\"><summary>Source</summary>"),
+        "each item shows its source on demand"
+    );
     let (code, _, _) = server.get("/cases/ffffffff");
     assert_eq!(code, 404);
     assert!(server.stop().success());
@@ -210,4 +219,84 @@ fn user_commands_for_operators() {
         "{unknown}"
     );
     assert!(server.stop().success());
+}
+
+/// `visanav user token` prints a read-write token alone on standard output (so a script can
+/// capture it), and the running server takes it on the API.
+#[test]
+fn a_token_made_on_the_command_line_opens_the_api() {
+    let env = Env::sqlite();
+    let id = env.import_example();
+    let bad = env.fails(&["user", "token", "--scope", "admin"]);
+    assert!(bad.contains("read,write"), "{bad}");
+    let out = env.ok(&["user", "token", "--scope", "read,write", "--days", "2"]);
+    let token = out.trim();
+    assert!(
+        token.starts_with("visanav_") && !token.contains(' '),
+        "{out}"
+    );
+    let server = Server::start(&env);
+    let request = format!(
+        "GET /api/v1/cases/{id} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
+        server.addr
+    );
+    let (code, _, body) = http_exchange(&server.addr, request.as_bytes());
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("MNL2025512345"), "{body}");
+    let (code, _, _) = http_post(
+        &server.addr,
+        "/api/v1/cases/MNL2025512345/status",
+        "application/json",
+        br#"{"on": "2025-06-09", "status": "Administrative Processing"}"#,
+        &[("Authorization", &format!("Bearer {token}"))],
+    );
+    assert_eq!(code, 201);
+}
+
+/// `serve --demo` runs on a database of its own, seeded with a firm and five cases, and says
+/// how to sign in; the person's own database is never created or touched.
+#[test]
+fn demo_runs_on_its_own_database_and_says_how_to_sign_in() {
+    let env = Env::sqlite();
+    let mut child = env
+        .cmd(&["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut printed = String::new();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+        let line = line.expect("line");
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    for expected in [
+        "DEMO: a separate database",
+        "attorney@demo.visanav.invalid",
+        "paralegal@demo.visanav.invalid",
+        "second-factor key",
+        "a fresh 221(g) with documents missing",
+        "administrative processing for five months",
+        "deadline in 12 days",
+        "visa issued",
+        "90 days to marry",
+        "/sign-in/link?token=",
+    ] {
+        assert!(
+            printed.contains(expected),
+            "missing {expected:?} in:\n{printed}"
+        );
+    }
+    let data = env.dir.path();
+    assert!(data.join("demo/visanav-demo.db").exists());
+    assert!(
+        !data.join("visanav.db").exists(),
+        "the person's own database must not be created by the demo"
+    );
 }

@@ -72,6 +72,8 @@ pub(super) struct RawDocument {
     pub(super) issued_on: Option<DateText>,
     pub(super) expires_on: Option<DateText>,
     pub(super) status: Option<String>,
+    pub(super) status_on: Option<DateText>,
+    pub(super) note: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -131,3 +131,29 @@ fn visa_classes() {
     assert_eq!(VisaClass::parse("K-2"), Ok(VisaClass::K2));
     assert!(VisaClass::parse("H-1B").unwrap_err().contains("K-1, K-2"));
 }
+
+#[test]
+fn a_status_reading_alone_is_checked_like_one_in_a_case_file() {
+    let k = knowledge();
+    let ok = StatusObservation::parse_json(
+        r#"{"on": "2025-06-02", "status": "administrative processing"}"#,
+        &k,
+        today(),
+    )
+    .expect("valid");
+    assert_eq!(ok.status, "Administrative Processing");
+    assert_eq!(ok.source, StatusSource::Ceac);
+    let Err(CaseFileError::Invalid(problems)) = StatusObservation::parse_json(
+        r#"{"on": "2030-01-01", "status": "Flying", "source": "ceac"}"#,
+        &k,
+        today(),
+    ) else {
+        panic!("two problems expected");
+    };
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["on", "status"]);
+    assert!(matches!(
+        StatusObservation::parse_json(r#"{"on": "2025-06-02"}"#, &k, today()),
+        Err(CaseFileError::Syntax { .. })
+    ));
+}

@@ -226,7 +226,7 @@ impl<'a> Validator<'a> {
             .status
             .into_iter()
             .enumerate()
-            .filter_map(|(i, s)| self.status(i, s))
+            .filter_map(|(i, s)| self.status(&format!("status[{i}]."), s))
             .collect();
         let refusal = raw
             .refusal
@@ -263,6 +263,14 @@ impl<'a> Validator<'a> {
             refusal,
             documents,
         })
+    }
+
+    /// A status reading on its own (added to a case), checked as a case file's are.
+    pub(super) fn one_status(mut self, raw: RawStatus) -> Result<StatusObservation, CaseFileError> {
+        match self.status("", raw) {
+            Some(obs) if self.problems.is_empty() => Ok(obs),
+            _ => Err(CaseFileError::Invalid(self.problems)),
+        }
     }
 
     fn post(&mut self, raw: &str) -> Option<String> {
@@ -320,8 +328,9 @@ impl<'a> Validator<'a> {
     }
 
     /// One status observation: dates in the past and in order, a known source and status.
-    fn status(&mut self, i: usize, s: RawStatus) -> Option<StatusObservation> {
-        let f = |name: &str| format!("status[{i}].{name}");
+    /// One status reading; its fields' paths start with `prefix` (`status[2].`, or nothing).
+    fn status(&mut self, prefix: &str, s: RawStatus) -> Option<StatusObservation> {
+        let f = |name: &str| format!("{prefix}{name}");
         let on = self.past_date(&f("on"), Some(s.on));
         let last_updated = self.past_date(&f("last_updated"), s.last_updated);
         self.order(
@@ -441,12 +450,24 @@ impl<'a> Validator<'a> {
                 None
             }
         };
+        let status_on = self.past_date(&f("status_on"), d.status_on);
+        if status_on.is_some() && status == Some(DocumentStatus::Needed) {
+            self.problem(
+                f("status_on"),
+                "a date is kept only for a document that is gathered or submitted; \
+                 set status to \"gathered\" or \"submitted\", or remove the date"
+                    .to_string(),
+            );
+        }
+        let note = self.text(&f("note"), d.note, 2_000);
         Some(CaseDocument {
             kind: kind?,
             country,
             issued_on,
             expires_on,
             status: status?,
+            status_on,
+            note,
         })
     }
 }

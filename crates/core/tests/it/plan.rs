@@ -879,6 +879,8 @@ fn doc_strategy() -> impl Strategy<Value = CaseDocument> {
                 DocumentStatus::Gathered,
                 DocumentStatus::Submitted,
             ][s],
+            status_on: None,
+            note: None,
         }
     })
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use jiff::Timestamp;
 use tower::ServiceExt as _;
 use visanav_core::casefile::{CaseFile, Format};
@@ -390,6 +390,77 @@ impl App {
         }
         self.send(request.body(Body::from(body)).expect("request"))
             .await
+    }
+
+    /// An API request with a bearer token (or none) and a JSON body (or none), sent with
+    /// `extra` headers.
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&serde_json::Value>,
+        extra: &[(&str, &str)],
+    ) -> Resp {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, HOST);
+        if let Some(t) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        let body = match body {
+            Some(v) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).expect("request")).await
+    }
+
+    /// The same, as a browser session (its cookie, from this site).
+    pub async fn api_as(
+        &self,
+        who: &Browser,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Resp {
+        let mut extra = vec![("sec-fetch-site", "same-origin")];
+        if let Some(c) = &who.cookie {
+            extra.push(("cookie", c.as_str()));
+        }
+        self.api(method, path, None, body, &extra).await
+    }
+
+    /// A token for `account` made directly in the store, as `visanav user token` makes one.
+    pub async fn token_for(
+        &self,
+        account: &AccountId,
+        scope: visanav_store::TokenScope,
+        second_factor: bool,
+    ) -> String {
+        let (token, hash) = visanav_auth::new_api_token();
+        let mut tx = self.store.begin(TxMode::Write).await.expect("begin");
+        tx.create_api_token(
+            visanav_store::NewApiToken {
+                hash: &hash,
+                account,
+                name: "test",
+                scope,
+                second_factor,
+                lifetime: jiff::SignedDuration::from_hours(24),
+            },
+            now(),
+        )
+        .await
+        .expect("token");
+        tx.commit().await.expect("commit");
+        token.expose().to_string()
     }
 
     /// Posts a notice's text to the read form, as the browser does (multipart).

@@ -4,8 +4,12 @@
 
 mod access;
 mod accounts;
+mod api;
+mod api_tokens;
 mod dashboard;
 mod harness;
 mod notices;
+mod pages;
+mod portal;
 mod routes;
 mod story;

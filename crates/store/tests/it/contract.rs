@@ -568,7 +568,7 @@ mod checks {
         example().refusal.expect("example has a refusal")
     }
 
-    async fn case_of(db: &TestDb, id: &CaseId) -> CaseFile {
+    pub(super) async fn case_of(db: &TestDb, id: &CaseId) -> CaseFile {
         db.store
             .get_case(&local(), id)
             .await
@@ -1397,3 +1397,5 @@ async fn sqlite_file_holds_no_clear_text_pii() {
         );
     }
 }
+
+mod edits;

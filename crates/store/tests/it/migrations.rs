@@ -190,8 +190,27 @@ const SEEDS: &[(i64, Seed)] = &[
     (2, |c, k| Box::pin(seed_v2(c, k))),
     (3, |c, k| Box::pin(seed_v3(c, k))),
     (4, |c, k| Box::pin(seed_v4(c, k))),
+    (5, |c, k| Box::pin(seed_v5(c, k))),
+    (6, |c, k| Box::pin(seed_v6(c, k))),
     (7, |c, k| Box::pin(seed_v7(c, k))),
 ];
+
+const DOCUMENT_NOTE: &str = "Sent by courier, tracking 8841";
+
+/// What migration 0005 (checklist) added: the day a document was gathered and its note.
+async fn seed_v5(c: &mut Conn, k: &Crypto) {
+    c.exec(
+        "UPDATE case_documents SET status_on = '2025-02-01', note_enc = $1 WHERE id = $2",
+        vec![
+            Blob(k.encrypt(
+                DOCUMENT_NOTE.as_bytes(),
+                "case_documents.note:01900000-0000-7000-8000-00000000d001",
+            )),
+            Text("01900000-0000-7000-8000-00000000d001"),
+        ],
+    )
+    .await;
+}
 
 const MEMBER_ID: &str = "01900000-0000-7000-8000-00000000a004";
 const FIRM_ID: &str = "01900000-0000-7000-8000-00000000f004";
@@ -226,6 +245,24 @@ async fn seed_v4(c: &mut Conn, k: &Crypto) {
         "INSERT INTO case_shares (id, case_id, grantee_account, grantee_firm, status, created_ms)
          VALUES ('01900000-0000-7000-8000-00000000c004', $1, NULL, $2, 'active', $3)",
         vec![Text(CASE_ID), Text(FIRM_ID), Int(CREATED_MS)],
+    )
+    .await;
+}
+
+/// The API token seed_v6 stores (its hash only, as visanav does).
+const API_TOKEN: &str = "visanav_seeded-token-for-the-upgrade-test";
+
+/// Rows migration 0006 (API tokens) added: a read-write token of the firm member.
+async fn seed_v6(c: &mut Conn, _k: &Crypto) {
+    c.exec(
+        "INSERT INTO api_tokens (id, account_id, hash, name, scope, second_factor, created_ms, expires_ms)
+         VALUES ('01900000-0000-7000-8000-00000000a006', $1, $2, 'seeded', 'read write', TRUE, $3, $4)",
+        vec![
+            Text(MEMBER_ID),
+            Text(Box::leak(visanav_auth::hash_token(API_TOKEN).into_boxed_str())),
+            Int(CREATED_MS),
+            Int(CREATED_MS + 86_400_000),
+        ],
     )
     .await;
 }
@@ -329,6 +366,17 @@ async fn check_reads_back(store: &Store, filled_at: i64, label: &str) {
     assert_eq!(refusal.notes.as_deref(), Some(NOTES), "{label}");
     assert_eq!(case.documents.len(), 1, "{label}");
     assert_eq!(case.documents[0].kind, "police_certificate", "{label}");
+    let (on, note) = (&case.documents[0].status_on, &case.documents[0].note);
+    if filled_at >= 5 {
+        assert_eq!(
+            on.map(|d| d.to_string()).as_deref(),
+            Some("2025-02-01"),
+            "{label}"
+        );
+        assert_eq!(note.as_deref(), Some(DOCUMENT_NOTE), "{label}");
+    } else {
+        assert_eq!((on, note), (&None, &None), "{label}");
+    }
 
     let listed = store.list_cases(&local).await.expect("list");
     assert_eq!(listed.len(), 1, "{label}");
@@ -366,6 +414,15 @@ async fn check_reads_back(store: &Store, filled_at: i64, label: &str) {
         filled_at >= 4,
         "{label}: the account by address"
     );
+    let token = store
+        .live_api_token(&visanav_auth::hash_token(API_TOKEN), in_time)
+        .await
+        .expect("token");
+    assert_eq!(token.is_some(), filled_at >= 6, "{label}: the API token");
+    if let Some((token, needs_second_factor)) = token {
+        assert_eq!(token.scope, visanav_store::TokenScope::ReadWrite, "{label}");
+        assert!(token.second_factor && needs_second_factor, "{label}");
+    }
     if filled_at >= 4 {
         check_dashboard_after_upgrade(store, &member, filled_at, label).await;
     }

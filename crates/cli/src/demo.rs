@@ -1,0 +1,210 @@
+//! `visanav serve --demo`: a living example on a database of its own (never the user's),
+//! re-made at every start: a clearly marked demo firm with an attorney and a paralegal, and
+//! applicants whose K-1 cases stand where real ones do (a fresh 221(g), five months of
+//! administrative processing, a deadline in 12 days, issued, in the United States).
+
+use anyhow::{Context, Result};
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp, ToSpan};
+use visanav_core::casefile::{CaseFile, Format};
+use visanav_core::knowledge::Knowledge;
+use visanav_store::{
+    AccountId, AccountKind, Actor, DuplicatePolicy, FirmRole, NewToken, Store, TokenPurpose, TxMode,
+};
+
+use crate::config::{Config, Secret};
+
+/// Demo addresses use the reserved `.invalid` domain: no mail can ever reach anyone.
+pub const ATTORNEY: &str = "attorney@demo.visanav.invalid";
+pub const PARALEGAL: &str = "paralegal@demo.visanav.invalid";
+pub const APPLICANT: &str = "maria@demo.visanav.invalid";
+/// Shown on screen and in the README: these accounts exist only in the demo database.
+pub const PASSWORD: &str = "demo-password-not-secret";
+/// The attorney's second factor, fixed so the browser test and a newcomer can use it.
+pub const ATTORNEY_TOTP: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+pub const FIRM: &str = "DEMO · Rivera Immigration Law (not a real firm)";
+
+/// Points the configuration at the demo's own directory, database and key.
+pub fn use_demo_database(config: &mut Config) -> Result<()> {
+    let dir = config.data_dir.value.join("demo");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .with_context(|| format!("cannot clear the demo directory {}", dir.display()))?;
+    }
+    config.database_url.value = Secret::new(format!(
+        "sqlite://{}",
+        dir.join("visanav-demo.db").display()
+    ));
+    config.key_file.value = dir.join("demo.key");
+    config.data_dir.value = dir;
+    Ok(())
+}
+
+/// One demo applicant: their address, a case file, and what it shows.
+struct DemoCase {
+    email: &'static str,
+    what: &'static str,
+    toml: String,
+}
+
+fn days_ago(today: Date, n: i64) -> Date {
+    today.checked_sub(n.days()).unwrap_or(today)
+}
+
+fn demo_cases(today: Date) -> Vec<DemoCase> {
+    let d = |n| days_ago(today, n).to_string();
+    let refused = |n: i64, number: &str, docs: &str, extra: &str| {
+        format!(
+            "visa = \"K-1\"\npost = \"MNL\"\nceac_case_number = \"{number}\"\n\
+             petition_approved_on = {}\ninterview_on = {}\n{extra}\
+             [beneficiary]\ngiven_names = \"Demo\"\nsurname = \"Applicant {number}\"\nnationality = \"PH\"\n\
+             [[status]]\non = {}\nstatus = \"Refused\"\nsource = \"ceac\"\n\
+             [refusal]\non = {}\nsections = [\"221(g)\"]\nrequested = [{docs}]\n",
+            d(n + 60),
+            d(n),
+            d(n),
+            d(n),
+        )
+    };
+    vec![
+        DemoCase {
+            email: APPLICANT,
+            what: "a fresh 221(g) with documents missing",
+            toml: refused(
+                6,
+                "MNL2026500001",
+                "\"police_certificate\", \"relationship_evidence\"",
+                "",
+            ),
+        },
+        DemoCase {
+            email: "ana@demo.visanav.invalid",
+            what: "administrative processing for five months",
+            toml: refused(152, "MNL2025500002", "", "")
+                + &format!(
+                    "[[status]]\non = {}\nstatus = \"Administrative Processing\"\nsource = \"ceac\"\n",
+                    d(150)
+                ),
+        },
+        DemoCase {
+            email: "li@demo.visanav.invalid",
+            what: "the one-year 221(g) deadline in 12 days",
+            toml: refused(353, "MNL2025500003", "\"police_certificate\"", ""),
+        },
+        DemoCase {
+            email: "sam@demo.visanav.invalid",
+            what: "visa issued",
+            toml: format!(
+                "visa = \"K-1\"\npost = \"MNL\"\nceac_case_number = \"MNL2026500004\"\n\
+                 petition_approved_on = {}\ninterview_on = {}\nvisa_issued_on = {}\n\
+                 [[status]]\non = {}\nstatus = \"Issued\"\nsource = \"ceac\"\n",
+                d(120),
+                d(30),
+                d(25),
+                d(25)
+            ),
+        },
+        DemoCase {
+            email: "jo@demo.visanav.invalid",
+            what: "entered the United States; the 90 days to marry are running",
+            toml: format!(
+                "visa = \"K-1\"\npost = \"MNL\"\nceac_case_number = \"MNL2026500005\"\n\
+                 petition_approved_on = {}\ninterview_on = {}\nvisa_issued_on = {}\nentered_us_on = {}\n\
+                 [[status]]\non = {}\nstatus = \"Issued\"\nsource = \"ceac\"\n",
+                d(200),
+                d(100),
+                d(95),
+                d(40),
+                d(95)
+            ),
+        },
+    ]
+}
+
+/// What the demo prints: who can sign in, and how.
+pub struct DemoPeople {
+    /// The code applicants enter to share a case with the demo firm.
+    pub firm_code: String,
+    pub lines: Vec<String>,
+}
+
+async fn person(
+    tx: &mut visanav_store::Tx<'_>,
+    email: &str,
+    password_hash: &str,
+    now: Timestamp,
+) -> Result<AccountId> {
+    let id = tx
+        .create_account(email, Some(password_hash), AccountKind::Person, now)
+        .await?;
+    tx.mark_email_verified(&id, now).await?;
+    Ok(id)
+}
+
+async fn sign_in_link(
+    tx: &mut visanav_store::Tx<'_>,
+    base_url: &str,
+    account: &AccountId,
+    now: Timestamp,
+) -> Result<String> {
+    let (token, hash) = visanav_auth::new_token();
+    tx.create_token(
+        NewToken {
+            hash: &hash,
+            purpose: TokenPurpose::SignIn,
+            account: Some(account),
+            email: None,
+            subject: None,
+            subject_secret: None,
+            lifetime: SignedDuration::from_hours(24),
+        },
+        now,
+    )
+    .await?;
+    Ok(format!("{base_url}/sign-in/link?token={}", token.expose()))
+}
+
+/// Fills the (empty) demo database.
+pub async fn seed(
+    store: &Store,
+    k: &Knowledge,
+    base_url: &str,
+    now: Timestamp,
+) -> Result<DemoPeople> {
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let hash = visanav_auth::hash_password(PASSWORD)
+        .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?;
+    let mut tx = store.begin(TxMode::Write).await?;
+    let attorney = person(&mut tx, ATTORNEY, &hash, now).await?;
+    let secret = visanav_auth::totp::TotpSecret::from_base32(ATTORNEY_TOTP)
+        .map_err(|e| anyhow::anyhow!("demo second factor: {e:?}"))?;
+    tx.set_totp(&attorney, Some(secret.as_bytes())).await?;
+    let paralegal = person(&mut tx, PARALEGAL, &hash, now).await?;
+    tx.set_totp(&paralegal, Some(secret.as_bytes())).await?;
+    let firm = tx.create_firm(FIRM, &attorney, now).await?;
+    tx.add_member(&firm, &paralegal, FirmRole::Paralegal, now)
+        .await?;
+    let firm_side = Actor::operator(attorney.clone());
+    let mut lines = Vec::new();
+    for c in demo_cases(today) {
+        let owner = person(&mut tx, c.email, &hash, now).await?;
+        let case = CaseFile::parse(&c.toml, Format::Toml, k, today)
+            .with_context(|| format!("demo case for {}", c.email))?;
+        let actor = Actor::account(owner.clone());
+        let id = tx
+            .create_case(&actor, &case, now, DuplicatePolicy::Allow)
+            .await?;
+        let share = tx.offer_share(&actor, &id, Some(&firm), now).await?;
+        tx.answer_share(&firm_side, &share, true, now).await?;
+        lines.push(format!("  {:<28} {}", c.email, c.what));
+        if c.email == APPLICANT {
+            let link = sign_in_link(&mut tx, base_url, &owner, now).await?;
+            lines.push(format!("    sign in as this applicant: {link}"));
+        }
+    }
+    tx.commit().await?;
+    Ok(DemoPeople {
+        firm_code: firm,
+        lines,
+    })
+}
