@@ -6,8 +6,8 @@
 #
 #   scripts/dashboard-bench.sh [sqlite|postgres|both]    (default: both)
 #
-# Environment: CASES (10000), MEMBERS (50), RUN_SECONDS per run (30), CONNECTIONS (21),
-# DELAY_MS (think time per connection between requests, 100: 21 connections x at most 10/s,
+# Environment: CASES (10000), MEMBERS (50), RUN_SECONDS per run (30), CONNECTIONS (23),
+# DELAY_MS (think time per connection between requests, 100: 23 connections x at most 10/s,
 # less the time each request takes, is about 200/s; the achieved rate is reported),
 # CARGO_TARGET_DIR.
 # Needs wrk (apt-get install -y wrk), python3, curl, and for PostgreSQL the server binaries.
@@ -19,7 +19,7 @@ WHICH=${1:-both}
 CASES=${CASES:-10000}
 MEMBERS=${MEMBERS:-50}
 SECONDS_PER_RUN=${RUN_SECONDS:-30}
-CONNECTIONS=${CONNECTIONS:-21}
+CONNECTIONS=${CONNECTIONS:-23}
 DELAY_MS=${DELAY_MS:-100}
 command -v wrk >/dev/null || { echo "dashboard-bench: wrk not found; apt-get install -y wrk" >&2; exit 1; }
 
@@ -86,7 +86,9 @@ start_postgres() {
 # Runs wrk against one path; prints "name RESULT ...".
 load() {
   local name=$1 path=$2
-  local out
+  local out shown
+  shown=$(curl -s -H "Cookie: $COOKIE" "$BASE$path" | grep -c 'name="case"' || true)
+  [ "$path" = "${path#/firms/}" ] || echo "$name: $shown cases on the page"
   out=$(BENCH_COOKIE="$COOKIE" BENCH_DELAY_MS="$DELAY_MS" \
     wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$WORK/session.lua" "$BASE$path")
   echo "$out" | grep -q "Non-2xx" && { echo "dashboard-bench: $name answered errors:"; echo "$out"; }

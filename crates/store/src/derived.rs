@@ -238,6 +238,7 @@ impl Store {
                     break;
                 }
             };
+            tx.lock_cases(&ids).await?;
             for id in &ids {
                 tx.mark_touched(id, now);
             }
@@ -253,6 +254,26 @@ impl Store {
 }
 
 impl Tx<'_> {
+    /// Locks the rows of these cases (sorted ids) until the transaction ends, as a change to
+    /// them would. Without it, a change committed between the sweep reading a case and
+    /// writing its summary would be overwritten by a summary of the case before the change;
+    /// with it, the change waits for the sweep, or the sweep for the change, and reads it.
+    /// (SQLite has one writer at a time anyway; PostgreSQL locks the rows.)
+    async fn lock_cases(&mut self, sorted_ids: &[String]) -> Result<(), StoreError> {
+        let (Some(first), Some(last)) = (sorted_ids.first(), sorted_ids.last()) else {
+            return Ok(());
+        };
+        on_tx!(self, c => sqlx::query(
+            "UPDATE cases SET updated_ms = updated_ms WHERE id >= $1 AND id <= $2"
+        )
+        .bind(first)
+        .bind(last)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
     /// The next case ids after `after` (in id order) that the sweep should refresh.
     async fn sweep_batch(
         &mut self,

@@ -9,3 +9,4 @@ mod notices;
 mod plan;
 mod server;
 mod story;
+mod sweep;

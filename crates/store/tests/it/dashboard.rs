@@ -131,6 +131,7 @@ macro_rules! on_every_backend {
 
 on_every_backend!(
     a_summary_changes_with_its_case_in_the_same_transaction,
+    an_edit_moves_the_summary_and_the_name_hashes,
     without_a_summarizer_rows_wait_for_the_sweep,
     the_sweep_refreshes_summaries_as_days_end,
     cases_are_ordered_by_urgency_then_deadline_then_latest_change,
@@ -354,6 +355,68 @@ mod checks {
         assert_eq!(
             after_notice.next_deadline,
             expected.next_deadline.map(|d| (d.due, d.title))
+        );
+        store.close().await;
+    }
+
+    pub async fn an_edit_moves_the_summary_and_the_name_hashes(db: &Db) {
+        let store = db.store().await;
+        let f = firm(&store, "Edit Law").await;
+        let c = example();
+        let id = client_case(&store, &f, &c).await;
+        let before = row_of(&store, &f, &id).await;
+        let client = Actor::account(
+            store
+                .get_case(&f.owner, &id)
+                .await
+                .expect("get")
+                .expect("case")
+                .owner,
+        );
+        // The refusal was a year earlier, and the beneficiary's name was misspelt.
+        let mut edited = c.clone();
+        let earlier = |d: Date| d.checked_sub(jiff::Span::new().days(352)).expect("date");
+        if let Some(r) = edited.refusal.as_mut() {
+            r.on = earlier(r.on);
+        }
+        edited.beneficiary = Some(Person {
+            given_names: Some("Marie Claire".into()),
+            surname: Some("Santos".into()),
+            date_of_birth: None,
+            nationality: Some("PH".into()),
+        });
+        let search = |q: &str| DashboardFilter {
+            search: Some(q.into()),
+            ..DashboardFilter::default()
+        };
+        // Rolled back: nothing moved, the old name still finds the case.
+        let mut tx = store.begin(TxMode::Write).await.expect("begin");
+        tx.update_case(&client, &id, &edited, now())
+            .await
+            .expect("edit");
+        tx.rollback().await.expect("rollback");
+        assert_eq!(row_of(&store, &f, &id).await, before);
+        assert_eq!(
+            ids(&rows(&store, &f, &search("maria clara")).await),
+            vec![id.clone()]
+        );
+        // Committed: the deadline and the names move with the edit.
+        store
+            .update_case(&client, &id, &edited, now())
+            .await
+            .expect("edit");
+        let after = row_of(&store, &f, &id).await;
+        let expected = summarize(&edited, &knowledge(), now());
+        assert_ne!(after.next_deadline, before.next_deadline);
+        assert_eq!(
+            after.next_deadline,
+            expected.next_deadline.map(|d| (d.due, d.title))
+        );
+        assert_eq!(after.client.as_deref(), Some("Marie Claire Santos"));
+        assert!(rows(&store, &f, &search("maria clara")).await.is_empty());
+        assert_eq!(
+            ids(&rows(&store, &f, &search("marie claire")).await),
+            vec![id.clone()]
         );
         store.close().await;
     }
