@@ -76,6 +76,14 @@ fn page(
     let k = &state.knowledge;
     let errors: HashMap<String, String> = problems.iter().cloned().collect();
     fields::fill(&mut groups, from, &errors);
+    // The post as a person recognises it ("Manila, Philippines (MNL)"), not only its code.
+    for f in groups.iter_mut().flat_map(|g| g.fields.iter_mut()) {
+        if f.input == Input::Post
+            && let Some(p) = k.post(&f.value)
+        {
+            f.value = crate::new_case::post_label(k, p);
+        }
+    }
     // The summary links each problem to its field.
     let problems = problems
         .into_iter()
