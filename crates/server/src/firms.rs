@@ -29,7 +29,8 @@ struct FirmsPage {
     /// (firm id, name, my role, members, may invite)
     firms: Vec<(String, String, String, Vec<String>, bool)>,
     /// (share id, case short id, firm name)
-    offers: Vec<(String, String, String)>,
+    /// (share, short case id, firm, "K-1 · Manila (MNL) · case number …")
+    offers: Vec<(String, String, String, String)>,
     is_admin: bool,
 }
 
@@ -55,15 +56,24 @@ pub async fn firms(
         let may_invite = matches!(f.role, FirmRole::Owner | FirmRole::Attorney);
         firms.push((f.id, f.name, f.role.as_str().to_string(), names, may_invite));
     }
+    let k = &state.knowledge;
     let offers = tx
-        .offers_for_me(&s.actor)
+        .offered_cases(&s.actor)
         .await?
         .into_iter()
         .map(|o| {
+            let post = k
+                .post(&o.post)
+                .map_or(o.post.clone(), |p| format!("{} ({})", p.name, p.code));
+            let case_number = o
+                .case_number
+                .map(|n| format!(" · case number {n}"))
+                .unwrap_or_default();
             (
-                o.id,
-                o.case_id.short().to_string(),
-                o.firm_name.unwrap_or_default(),
+                o.share.id,
+                o.share.case_id.short().to_string(),
+                o.share.firm_name.unwrap_or_default(),
+                format!("{} · {post}{case_number}", o.visa),
             )
         })
         .collect();

@@ -33,7 +33,7 @@ pub use drafts::{DraftId, NewDraft, NoticeDraft};
 pub use edits::DocumentState;
 pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, StoredNotice};
 pub use sessions::{NewSession, NewToken, Session, TokenProblem, TokenPurpose, UsedToken};
-pub use sharing::{AuditEntry, Firm, FirmNote, FirmRole, Share};
+pub use sharing::{AuditEntry, Firm, FirmNote, FirmRole, OfferedCase, Share};
 pub use tx::Tx;
 pub use visanav_core::account::{AccountId, Actor, CaseId};
 

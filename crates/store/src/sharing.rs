@@ -58,6 +58,16 @@ pub struct Share {
     pub created_ms: i64,
 }
 
+/// A case offered to one of the actor's firms, with the facts the firm needs to decide whether
+/// to take it (no personal data: the owner's offer consents to exactly these).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferedCase {
+    pub share: Share,
+    pub visa: String,
+    pub post: String,
+    pub case_number: Option<String>,
+}
+
 #[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct FirmNote {
     pub id: String,
@@ -383,6 +393,29 @@ impl Tx<'_> {
     }
 
     /// Offers waiting for the actor's firms to answer.
+    /// The pending offers to the actor's firms, each with the case's visa, post and case number.
+    pub async fn offered_cases(&mut self, actor: &Actor) -> Result<Vec<OfferedCase>, StoreError> {
+        let shares = self.offers_for_me(actor).await?;
+        let mut out = Vec::with_capacity(shares.len());
+        for share in shares {
+            let row: Option<(String, String, Option<String>)> = on_tx!(self, c => sqlx::query_as(
+                "SELECT visa, post, ceac_case_number FROM cases WHERE id = $1"
+            )
+            .bind(share.case_id.as_str())
+            .fetch_optional(&mut *c)
+            .await?);
+            if let Some((visa, post, case_number)) = row {
+                out.push(OfferedCase {
+                    share,
+                    visa,
+                    post,
+                    case_number,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn offers_for_me(&mut self, actor: &Actor) -> Result<Vec<Share>, StoreError> {
         let rows: Vec<ShareRow> = on_tx!(self, c => sqlx::query_as(
             "SELECT s.id, s.case_id, s.grantee_account, s.grantee_firm, f.name AS firm_name, s.status, s.created_ms

@@ -168,6 +168,15 @@ async fn admin_firm_attorney_applicant_share_note_revoke() {
         .await;
     assert_eq!(offered.status, StatusCode::SEE_OTHER, "{}", offered.body);
     let firms = app.get_as(&atty, "/firms").await;
+    // The firm sees what it is asked to take (for its conflict check), and no name.
+    assert!(
+        firms
+            .body
+            .contains("K-1 · Manila (MNL) · case number MNL2025512345"),
+        "{}",
+        firms.body
+    );
+    assert!(!firms.body.contains("Santos"));
     let marker = "action=\"/firms/offers/";
     let at = firms.body.find(marker).expect("an offer") + marker.len();
     let share: String = firms.body[at..].chars().take_while(|c| *c != '"').collect();
