@@ -225,29 +225,27 @@ fn looks_like_html(input: &str) -> bool {
     .any(|t| lower.contains(t))
 }
 
-fn parse_html(page: &str) -> Result<CeacResult, CeacParseError> {
-    let whole = html::fragment_text(page);
-    if contains_any(&whole, errors::CLOUDFLARE) {
-        return Err(CeacParseError::Blocked);
-    }
-    if let Some(error) = html::element_text(page, ids::ERROR).filter(|t| !t.is_empty()) {
+fn parse_html(html: &str) -> Result<CeacResult, CeacParseError> {
+    let page = html::Page::new(html);
+    if let Some(error) = page.element_text(ids::ERROR).filter(|t| !t.is_empty()) {
         return Err(error_from_text(&error).unwrap_or(CeacParseError::Validation(error)));
     }
-    if let Some(summary) = html::element_text(page, ids::VALIDATION).filter(|t| !t.is_empty()) {
+    if let Some(summary) = page.element_text(ids::VALIDATION).filter(|t| !t.is_empty()) {
         return Err(error_from_text(&summary).unwrap_or(CeacParseError::Validation(summary)));
     }
-    let field = |id| html::element_text(page, id).unwrap_or_default();
+    let field = |id| page.element_text(id).unwrap_or_default();
     let status = field(ids::STATUS);
     if status.is_empty() {
-        // No result panel: an error message elsewhere on the page, the bare form, or not
-        // CEAC at all.
+        // No result panel: a Cloudflare page, an error message elsewhere on the page, the
+        // bare form, or not CEAC at all. (Only here is the whole page's text needed.)
+        let whole = html::fragment_text(html);
+        if contains_any(&whole, errors::CLOUDFLARE) {
+            return Err(CeacParseError::Blocked);
+        }
         if let Some(e) = error_from_text(&whole) {
             return Err(e);
         }
-        if ids::FORM_MARKERS
-            .iter()
-            .any(|id| html::has_element(page, id))
-        {
+        if ids::FORM_MARKERS.iter().any(|id| page.has_element(id)) {
             return Err(CeacParseError::FormNotSubmitted);
         }
         return Err(CeacParseError::NotCeac);

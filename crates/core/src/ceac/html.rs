@@ -5,12 +5,13 @@
 //! in JavaScript or a commented-out sample is never taken for the element), and returns an
 //! element's inner text with nested tags dropped, entities decoded and whitespace collapsed.
 
-/// A tag as found in the page: its lower-case name, attributes, and where it sits.
+/// A tag as found in the page: its lower-case name, its id (the one attribute the result
+/// panel needs), and where it sits.
 struct Tag<'a> {
     name: String,
     closing: bool,
     self_closing: bool,
-    attrs: Vec<(String, &'a str)>,
+    id: Option<&'a str>,
     /// Byte offset just past the tag's `>`.
     end: usize,
 }
@@ -80,14 +81,14 @@ fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
                 name: String::new(),
                 closing: false,
                 self_closing: true,
-                attrs: Vec::new(),
+                id: None,
                 end,
             });
         }
         return None;
     }
     let name = html[name_start..i].to_ascii_lowercase();
-    let mut attrs = Vec::new();
+    let mut id = None;
     let mut self_closing = false;
     loop {
         while i < bytes.len() && bytes[i].is_ascii_whitespace() {
@@ -113,7 +114,7 @@ fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
         {
             i += 1;
         }
-        let attr = html[attr_start..i].to_ascii_lowercase();
+        let attr = &html[attr_start..i];
         while i < bytes.len() && bytes[i].is_ascii_whitespace() {
             i += 1;
         }
@@ -139,15 +140,15 @@ fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
                 }
             }
         }
-        if !attr.is_empty() {
-            attrs.push((attr, value));
+        if attr.eq_ignore_ascii_case("id") && id.is_none() {
+            id = Some(value);
         }
     }
     Some(Tag {
         name,
         closing,
         self_closing,
-        attrs,
+        id,
         end: i,
     })
 }
@@ -197,43 +198,71 @@ fn find_ci(hay: &str, from: usize, needle: &str) -> Option<usize> {
     (from..=h.len().checked_sub(n.len())?).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
-/// Whether the page has an element with this id (even an empty one).
-pub fn has_element(html: &str, id: &str) -> bool {
-    Tags::new(html).any(|(_, tag)| !tag.closing && tag_has_id(&tag, id))
+/// A page's tags, read once, so each lookup by id does not walk the markup again.
+pub struct Page<'a> {
+    html: &'a str,
+    tags: Vec<(usize, Tag<'a>)>,
+}
+
+impl<'a> Page<'a> {
+    pub fn new(html: &'a str) -> Page<'a> {
+        Page {
+            html,
+            tags: Tags::new(html).collect(),
+        }
+    }
+
+    /// Whether the page has an element with this id (even an empty one).
+    pub fn has_element(&self, id: &str) -> bool {
+        self.tags.iter().any(|(_, tag)| tag_has_id(tag, id))
+    }
+
+    /// The inner text of the first element with this id: tags dropped, entities decoded,
+    /// whitespace collapsed to single spaces. `None` when there is no such element.
+    pub fn element_text(&self, id: &str) -> Option<String> {
+        let at = self.tags.iter().position(|(_, tag)| tag_has_id(tag, id))?;
+        let open = &self.tags[at].1;
+        if open.self_closing || is_void(&open.name) {
+            return Some(String::new());
+        }
+        // Find the matching close tag, counting nested elements of the same name.
+        let mut depth = 1usize;
+        let mut end = self.html.len();
+        for (at, tag) in &self.tags[at + 1..] {
+            if tag.name != open.name || tag.self_closing {
+                continue;
+            }
+            if tag.closing {
+                depth -= 1;
+                if depth == 0 {
+                    end = *at;
+                    break;
+                }
+            } else {
+                depth += 1;
+            }
+        }
+        Some(fragment_text(&self.html[open.end..end]))
+    }
 }
 
 fn tag_has_id(tag: &Tag<'_>, id: &str) -> bool {
-    tag.attrs
-        .iter()
-        .any(|(name, value)| name == "id" && decode_entities(value).trim() == id)
+    match tag.id {
+        _ if tag.closing => false,
+        Some(value) if value.contains('&') => decode_entities(value).trim() == id,
+        Some(value) => value.trim() == id,
+        None => false,
+    }
 }
 
-/// The inner text of the first element with this id: tags dropped, entities decoded,
-/// whitespace collapsed to single spaces. `None` when there is no such element.
-pub fn element_text(html: &str, id: &str) -> Option<String> {
-    let mut tags = Tags::new(html);
-    let open = tags.find_map(|(_, tag)| (!tag.closing && tag_has_id(&tag, id)).then_some(tag))?;
-    if open.self_closing || is_void(&open.name) {
-        return Some(String::new());
-    }
-    // Find the matching close tag, counting nested elements of the same name.
-    let mut depth = 1usize;
-    let mut end = html.len();
-    for (at, tag) in tags {
-        if tag.name != open.name || tag.self_closing {
-            continue;
-        }
-        if tag.closing {
-            depth -= 1;
-            if depth == 0 {
-                end = at;
-                break;
-            }
-        } else {
-            depth += 1;
-        }
-    }
-    Some(fragment_text(&html[open.end..end]))
+#[cfg(test)]
+fn element_text(html: &str, id: &str) -> Option<String> {
+    Page::new(html).element_text(id)
+}
+
+#[cfg(test)]
+fn has_element(html: &str, id: &str) -> bool {
+    Page::new(html).has_element(id)
 }
 
 /// The text of an HTML fragment: tags and comments removed (block tags and `<br>` become

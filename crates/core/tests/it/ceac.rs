@@ -224,3 +224,19 @@ fn a_status_in_a_script_or_comment_is_not_the_status() {
     );
     assert_eq!(parse_result(&form), Err(CeacParseError::FormNotSubmitted));
 }
+
+/// A direct check posts the form as an ASP.NET AJAX partial postback: the answer is a
+/// `length|type|id|content|` delta with the panel's markup inside, not a whole page.
+#[test]
+fn ajax_partial_postback_response() {
+    let r = parsed("iv-ready-ajax-delta.txt");
+    assert_eq!(r.case_number, "CDJ2025444555");
+    assert_eq!(r.kind, Some(ApplicationKind::Iv));
+    assert_eq!(r.status, "Ready");
+    assert_eq!(r.case_created, Some(date(2025, 2, 18)));
+    assert_eq!(r.last_updated, Some(date(2025, 9, 1)), "a one-digit day");
+    assert!(
+        r.message
+            .starts_with("Your case is ready for your interview")
+    );
+}
