@@ -225,9 +225,13 @@ impl<'a> Page<'a> {
         if open.self_closing || is_void(&open.name) {
             return Some(String::new());
         }
-        // Find the matching close tag, counting nested elements of the same name.
+        // Find the matching close tag, counting nested elements of the same name. A page
+        // cut short has none: then only the text up to the next tag is the element's.
         let mut depth = 1usize;
-        let mut end = self.html.len();
+        let mut end = self
+            .tags
+            .get(at + 1)
+            .map_or(self.html.len(), |(next, _)| *next);
         for (at, tag) in &self.tags[at + 1..] {
             if tag.name != open.name || tag.self_closing {
                 continue;

@@ -240,3 +240,24 @@ fn ajax_partial_postback_response() {
             .starts_with("Your case is ready for your interview")
     );
 }
+
+#[test]
+fn a_page_cut_short_keeps_only_the_span_text() {
+    let page = fixture("iv-refused.html");
+    let cut = &page[..page.find(">Refused</span>").expect("status span") + ">Refused".len()];
+    let r = parse_result(cut).expect("the fields before the cut are there");
+    assert_eq!(r.status, "Refused");
+    assert_eq!(r.message, "", "the message span never arrived");
+}
+
+proptest::proptest! {
+    /// Whatever arrives (garbage, half a page, stray `<` and `&`), the parser answers
+    /// without panicking.
+    #[test]
+    fn never_panics(cut in 0usize..6000, noise in "[<>&;#a-z\"'=/ !-]{0,80}") {
+        let page = fixture("entities-whitespace.html");
+        let head = page.get(..cut.min(page.len())).unwrap_or("");
+        let _ = parse_result(&format!("{head}{noise}"));
+        let _ = parse_result(&noise);
+    }
+}
