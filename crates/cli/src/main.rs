@@ -2,6 +2,7 @@
 
 mod bench_seed;
 mod cases;
+mod ceac_cmd;
 mod config;
 mod demo;
 mod knowledge_cmd;
@@ -93,6 +94,11 @@ enum Command {
     Status {
         #[command(subcommand)]
         command: knowledge_cmd::StatusCommand,
+    },
+    /// Read a CEAC status result saved or copied from your browser.
+    Ceac {
+        #[command(subcommand)]
+        command: ceac_cmd::CeacCommand,
     },
     /// Check or browse the knowledge base.
     Knowledge {
@@ -379,6 +385,10 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
         Command::Status { command } => {
             let ctx = Ctx::new(config)?;
             knowledge_cmd::status(command, &ctx)
+        }
+        Command::Ceac { command } => {
+            let ctx = Ctx::new(config)?;
+            ceac_cmd::run(command, &ctx)
         }
         Command::Db { command } => {
             let ctx = Ctx::new(config)?;

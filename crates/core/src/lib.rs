@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod casefile;
+pub mod ceac;
 pub mod checklist;
 pub mod date;
 pub mod fit;

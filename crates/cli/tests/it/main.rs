@@ -1,6 +1,7 @@
 mod support;
 
 mod cases;
+mod ceac;
 mod config;
 mod db_keys;
 mod knowledge;
