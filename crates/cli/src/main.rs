@@ -614,7 +614,10 @@ async fn print_demo(store: &visanav_store::Store, ctx: &Ctx, base: &str) -> Resu
         "  Both use the second-factor key {} (add it to an authenticator app).",
         demo::ATTORNEY_TOTP
     );
-    println!("  Sign in at {base}/sign-in, then open Firms → the dashboard.");
+    println!(
+        "  Sign in at {base}/sign-in; the firm's dashboard is {base}/firms/{}/dashboard",
+        people.firm_code
+    );
     println!(
         "Applicants (password {} each), their K-1 cases shared with the firm:",
         demo::PASSWORD

@@ -287,6 +287,7 @@ fn demo_runs_on_its_own_database_and_says_how_to_sign_in() {
         "visa issued",
         "90 days to marry",
         "/sign-in/link?token=",
+        "/dashboard",
     ] {
         assert!(
             printed.contains(expected),
