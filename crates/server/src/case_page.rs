@@ -94,7 +94,7 @@ pub async fn case(
     // Who viewed the case, for its owner's log.
     tx.audit(&actor, "case_viewed", Some(&stored.id), "", now)
         .await?;
-    let notices = tx.list_notices(&actor, &stored.id).await?;
+    let notices = tx.notice_headers(&actor, &stored.id).await?;
     let firm_view = stored.owner != *actor.account_id() && !tx.my_firms(&actor).await?.is_empty();
     let firm_notes = if firm_view {
         tx.firm_notes(&actor, &stored.id).await?

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::notice::NoticeReading;
@@ -37,10 +37,8 @@ async fn find(
 ) -> Result<StoredNotice, AppError> {
     state
         .store
-        .list_notices(&loaded.actor, &loaded.stored.id)
+        .notice(&loaded.actor, &loaded.stored.id, notice)
         .await?
-        .into_iter()
-        .find(|n| n.id == notice)
         .ok_or_else(|| {
             AppError::not_found("This case has no such saved letter.")
                 .with_case(loaded.stored.id.as_str())
@@ -102,31 +100,40 @@ pub async fn original(
     PageCase(loaded): PageCase,
     Path((_, notice)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let n = find(&state, &loaded, &notice).await?;
+    Ok(file_response(find(&state, &loaded, &notice).await?))
+}
+
+/// A saved letter as a download (pages and the API): its own media type, a file name with
+/// the day it was saved, never cached.
+pub fn file_response(n: StoredNotice) -> Response {
     let extension = match n.media_type.as_str() {
         "application/pdf" => "pdf",
         "image/png" => "png",
         "image/jpeg" => "jpg",
-        _ => "txt",
+        "image/tiff" => "tif",
+        "text/plain" => "txt",
+        _ => "bin",
     };
-    let media_type = if extension == "txt" {
-        "text/plain; charset=utf-8".to_string()
-    } else {
-        n.media_type.clone()
-    };
-    Ok((
+    let media_type = HeaderValue::from_str(&n.media_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    let disposition = format!(
+        "attachment; filename=\"refusal-letter-{}.{extension}\"",
+        day_of(n.created_ms)
+    );
+    (
         [
             (header::CONTENT_TYPE, media_type),
             (
                 header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"refusal-letter-{}.{extension}\"",
-                    day_of(n.created_ms)
-                ),
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
             ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            ),
         ],
         n.original,
     )
-        .into_response())
+        .into_response()
 }

@@ -31,7 +31,7 @@ pub use db::{Backend, SchemaStatus, TxMode};
 pub use derived::{PENDING_RANK, Summarizer, Sweep};
 pub use drafts::{DraftId, NewDraft, NoticeDraft};
 pub use edits::DocumentState;
-pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, StoredNotice};
+pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, NoticeHeader, StoredNotice};
 pub use sessions::{NewSession, NewToken, Session, TokenProblem, TokenPurpose, UsedToken};
 pub use sharing::{AuditEntry, Firm, FirmNote, FirmRole, OfferedCase, Share};
 pub use tx::Tx;

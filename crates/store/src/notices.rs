@@ -90,6 +90,15 @@ impl std::fmt::Debug for StoredNotice {
     }
 }
 
+/// A saved notice as a list shows it: no file, no reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeHeader {
+    pub id: String,
+    pub kind: String,
+    pub media_type: String,
+    pub created_ms: i64,
+}
+
 #[derive(sqlx::FromRow)]
 struct NoticeRow {
     id: String,
@@ -334,26 +343,80 @@ impl Tx<'_> {
         .bind(actor.account_id().as_str())
         .fetch_all(&mut *c)
         .await?);
-        rows.into_iter()
-            .map(|r| {
-                let original = self
-                    .crypto
-                    .decrypt(&r.original_enc, &format!("notices.original:{}", r.id))?;
-                let reading = self
-                    .crypto
-                    .decrypt(&r.reading_enc, &format!("notices.reading:{}", r.id))?;
-                let reading_json = String::from_utf8(reading)
-                    .map_err(|_| StoreError::Corrupt(format!("notice {}: not UTF-8", r.id)))?;
-                Ok(StoredNotice {
-                    id: r.id,
-                    kind: r.kind,
-                    media_type: r.media_type,
-                    original,
-                    reading_json,
-                    created_ms: r.created_ms,
-                })
+        rows.into_iter().map(|r| self.decrypt_notice(r)).collect()
+    }
+
+    /// One of the actor's notices on a case, decrypted; `None` if the case has no such notice.
+    pub async fn notice(
+        &mut self,
+        actor: &Actor,
+        case: &CaseId,
+        notice: &str,
+    ) -> Result<Option<StoredNotice>, StoreError> {
+        self.ensure_case(actor, case).await?;
+        let sql = format!(
+            "SELECT n.id, n.kind, n.media_type, n.original_enc, n.reading_enc, n.created_ms
+             FROM notices n JOIN cases c ON c.id = n.case_id
+             WHERE n.case_id = $1 AND {} AND n.id = $3",
+            visible("c", 2, actor)
+        );
+        let row: Option<NoticeRow> = on_tx!(self, c => sqlx::query_as(&sql)
+        .bind(case.as_str())
+        .bind(actor.account_id().as_str())
+        .bind(notice)
+        .fetch_optional(&mut *c)
+        .await?);
+        row.map(|r| self.decrypt_notice(r)).transpose()
+    }
+
+    /// The actor's notices for a case, oldest first, without their contents: what a list
+    /// shows, with nothing decrypted.
+    pub async fn notice_headers(
+        &mut self,
+        actor: &Actor,
+        case: &CaseId,
+    ) -> Result<Vec<NoticeHeader>, StoreError> {
+        self.ensure_case(actor, case).await?;
+        let sql = format!(
+            "SELECT n.id, n.kind, n.media_type, n.created_ms
+             FROM notices n JOIN cases c ON c.id = n.case_id
+             WHERE n.case_id = $1 AND {}
+             ORDER BY n.created_ms, n.id",
+            visible("c", 2, actor)
+        );
+        let rows: Vec<(String, String, String, i64)> = on_tx!(self, c => sqlx::query_as(&sql)
+        .bind(case.as_str())
+        .bind(actor.account_id().as_str())
+        .fetch_all(&mut *c)
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, media_type, created_ms)| NoticeHeader {
+                id,
+                kind,
+                media_type,
+                created_ms,
             })
-            .collect()
+            .collect())
+    }
+
+    fn decrypt_notice(&self, r: NoticeRow) -> Result<StoredNotice, StoreError> {
+        let original = self
+            .crypto
+            .decrypt(&r.original_enc, &format!("notices.original:{}", r.id))?;
+        let reading = self
+            .crypto
+            .decrypt(&r.reading_enc, &format!("notices.reading:{}", r.id))?;
+        let reading_json = String::from_utf8(reading)
+            .map_err(|_| StoreError::Corrupt(format!("notice {}: not UTF-8", r.id)))?;
+        Ok(StoredNotice {
+            id: r.id,
+            kind: r.kind,
+            media_type: r.media_type,
+            original,
+            reading_json,
+            created_ms: r.created_ms,
+        })
     }
 }
 
@@ -387,5 +450,16 @@ impl Store {
         case: &CaseId,
     ) -> Result<Vec<StoredNotice>, StoreError> {
         in_tx!(self, TxMode::Read, |tx| tx.list_notices(actor, case).await)
+    }
+
+    pub async fn notice(
+        &self,
+        actor: &Actor,
+        case: &CaseId,
+        notice: &str,
+    ) -> Result<Option<StoredNotice>, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| tx
+            .notice(actor, case, notice)
+            .await)
     }
 }

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use visanav_core::NOT_LEGAL_ADVICE;
@@ -377,26 +377,14 @@ pub async fn original(
     ApiCase(found): ApiCase,
     Path((_, notice)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let notices = state
+    let Some(n) = state
         .store
-        .list_notices(&found.actor, &found.stored.id)
-        .await?;
-    let Some(n) = notices.into_iter().find(|n| n.id == notice) else {
+        .notice(&found.actor, &found.stored.id, &notice)
+        .await?
+    else {
         return Err(ApiError(AppError::not_found(
             "This case has no notice with this id; GET …/notices lists them.",
         )));
     };
-    let media_type = HeaderValue::from_str(&n.media_type)
-        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, media_type),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment"),
-            ),
-        ],
-        n.original,
-    )
-        .into_response())
+    Ok(crate::saved_notices::file_response(n))
 }

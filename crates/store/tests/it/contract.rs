@@ -538,6 +538,26 @@ mod checks {
             db.store.list_notices(&other(), &id).await,
             Err(StoreError::CaseNotFound(_))
         ));
+        // One notice by id, and the list without contents, agree with the full list.
+        let one = db
+            .store
+            .notice(&local(), &id, &notices[1].id)
+            .await
+            .expect("one");
+        assert_eq!(one.as_ref(), Some(&notices[1]));
+        assert_eq!(
+            db.store.notice(&local(), &id, "nope").await.expect("none"),
+            None
+        );
+        assert!(matches!(
+            db.store.notice(&other(), &id, &notices[1].id).await,
+            Err(StoreError::CaseNotFound(_))
+        ));
+        let mut tx = db.store.begin(TxMode::Read).await.expect("begin");
+        let headers = tx.notice_headers(&local(), &id).await.expect("headers");
+        tx.commit().await.expect("commit");
+        let ids: Vec<&str> = headers.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, [notices[0].id.as_str(), notices[1].id.as_str()]);
         assert!(matches!(
             db.store
                 .apply_notice(&other(), &id, &second, notice, now())
