@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use visanav_core::NOT_LEGAL_ADVICE;
-use visanav_core::casefile::{CaseFile, CaseFileError, Format};
+use visanav_core::casefile::{CaseFile, CaseFileError, Format, StatusObservation};
 use visanav_core::knowledge::Knowledge;
 use visanav_core::plan::latest_date_anywhere;
 
@@ -366,8 +366,6 @@ pub async fn add_status(
     let k = &state.knowledge;
     let now = state.clock.now();
     let id = loaded.stored.id.clone();
-    let mut v = case_json(&loaded.stored.case);
-    let count = loaded.stored.case.status.len();
     let mut obs = serde_json::Map::new();
     let today = visanav_core::plan::today_at_post(k, &loaded.stored.case.post, now);
     let on = crate::forms::field(&f, "on").trim();
@@ -388,37 +386,28 @@ pub async fn add_status(
         obs.insert("last_updated".into(), Value::from(updated));
     }
     obs.insert("source".into(), Value::from("ceac"));
-    paths::set(
-        &mut v,
-        &format!("status[{count}]"),
-        Some(Value::Object(obs)),
-    );
-    let case = CaseFile::parse(&v.to_string(), Format::Json, k, latest_date_anywhere(now))
-        .map_err(|e| {
-            let detail = problems_of(e)
-                .into_iter()
-                .map(|(field, m)| {
-                    let label = match field.rsplit('.').next() {
-                        Some("on") => "Day you saw it",
-                        Some("last_updated") => "Case Last Updated",
-                        Some("status") => "Status",
-                        _ => "The status",
-                    };
-                    format!("{label}: {m}")
-                })
-                .collect::<Vec<_>>()
-                .join(" ");
-            AppError::new(StatusCode::BAD_REQUEST, "Please check the status", detail)
-                .with_case(id.as_str())
-        })?;
-    let Some(new) = case.status.get(count) else {
-        return Err(AppError::internal(
-            "the new status reading was not kept by validation",
-        ));
-    };
+    let text = Value::Object(obs).to_string();
+    // One reading, checked by the rules a case file's readings follow.
+    let new = StatusObservation::parse_json(&text, k, latest_date_anywhere(now)).map_err(|e| {
+        let detail = problems_of(e)
+            .into_iter()
+            .map(|(field, m)| {
+                let label = match field.as_str() {
+                    "on" => "Day you saw it",
+                    "last_updated" => "Case Last Updated",
+                    "status" => "Status",
+                    _ => "The status",
+                };
+                format!("{label}: {m}")
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        AppError::new(StatusCode::BAD_REQUEST, "Please check the status", detail)
+            .with_case(id.as_str())
+    })?;
     state
         .store
-        .append_status(&loaded.actor, &id, new, now)
+        .append_status(&loaded.actor, &id, &new, now)
         .await
         .map_err(|e| AppError::from(e).with_case(id.as_str()))?;
     Ok(see_other(format!("/cases/{id}?saved=status")).into_response())

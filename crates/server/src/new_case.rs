@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::casefile::{CaseFile, CaseFileError, Format};
-use visanav_core::knowledge::{Knowledge, StatusSource};
+use visanav_core::knowledge::Knowledge;
 use visanav_store::{DuplicatePolicy, StoreError};
 
 use crate::auth::stale_form;
@@ -72,12 +72,7 @@ fn page_with_import(
         interview_on: get("interview_on"),
         status: get("status"),
         posts: k.posts.iter().map(|p| post_label(k, p)).collect(),
-        statuses: k
-            .statuses
-            .iter()
-            .filter(|st| st.source == StatusSource::Ceac)
-            .map(|st| st.name.clone())
-            .collect(),
+        statuses: crate::case_page::ceac_statuses(k),
         problems: problems.clone(),
         case_file: get("case_file"),
         import_problems: import_problems.clone(),
