@@ -107,6 +107,15 @@ struct ShareRow {
     created_ms: i64,
 }
 
+#[derive(sqlx::FromRow)]
+struct OfferedRow {
+    #[sqlx(flatten)]
+    share: ShareRow,
+    visa: String,
+    post: String,
+    ceac_case_number: Option<String>,
+}
+
 impl From<ShareRow> for Share {
     fn from(r: ShareRow) -> Share {
         Share {
@@ -395,25 +404,26 @@ impl Tx<'_> {
     /// Offers waiting for the actor's firms to answer.
     /// The pending offers to the actor's firms, each with the case's visa, post and case number.
     pub async fn offered_cases(&mut self, actor: &Actor) -> Result<Vec<OfferedCase>, StoreError> {
-        let shares = self.offers_for_me(actor).await?;
-        let mut out = Vec::with_capacity(shares.len());
-        for share in shares {
-            let row: Option<(String, String, Option<String>)> = on_tx!(self, c => sqlx::query_as(
-                "SELECT visa, post, ceac_case_number FROM cases WHERE id = $1"
-            )
-            .bind(share.case_id.as_str())
-            .fetch_optional(&mut *c)
-            .await?);
-            if let Some((visa, post, case_number)) = row {
-                out.push(OfferedCase {
-                    share,
-                    visa,
-                    post,
-                    case_number,
-                });
-            }
-        }
-        Ok(out)
+        let rows: Vec<OfferedRow> = on_tx!(self, c => sqlx::query_as(
+            "SELECT s.id, s.case_id, s.grantee_account, s.grantee_firm, f.name AS firm_name, s.status,
+                s.created_ms, k.visa, k.post, k.ceac_case_number
+             FROM case_shares s JOIN firms f ON f.id = s.grantee_firm
+             JOIN firm_members m ON m.firm_id = s.grantee_firm
+             JOIN cases k ON k.id = s.case_id
+             WHERE m.account_id = $1 AND s.status = 'pending' ORDER BY s.created_ms"
+        )
+        .bind(actor.account_id().as_str())
+        .fetch_all(&mut *c)
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| OfferedCase {
+                visa: r.visa,
+                post: r.post,
+                case_number: r.ceac_case_number,
+                share: Share::from(r.share),
+            })
+            .collect())
     }
 
     pub async fn offers_for_me(&mut self, actor: &Actor) -> Result<Vec<Share>, StoreError> {
