@@ -5,12 +5,10 @@
 
 use anyhow::{Context, Result};
 use jiff::civil::Date;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{Timestamp, ToSpan};
 use visanav_core::casefile::{CaseFile, Format};
 use visanav_core::knowledge::Knowledge;
-use visanav_store::{
-    AccountId, AccountKind, Actor, DuplicatePolicy, FirmRole, NewToken, Store, TokenPurpose, TxMode,
-};
+use visanav_store::{AccountId, AccountKind, Actor, DuplicatePolicy, FirmRole, Store, TxMode};
 
 use crate::config::{Config, Secret};
 
@@ -152,29 +150,6 @@ async fn person(
     Ok(id)
 }
 
-async fn sign_in_link(
-    tx: &mut visanav_store::Tx<'_>,
-    base_url: &str,
-    account: &AccountId,
-    now: Timestamp,
-) -> Result<String> {
-    let (token, hash) = visanav_auth::new_token();
-    tx.create_token(
-        NewToken {
-            hash: &hash,
-            purpose: TokenPurpose::SignIn,
-            account: Some(account),
-            email: None,
-            subject: None,
-            subject_secret: None,
-            lifetime: SignedDuration::from_hours(24),
-        },
-        now,
-    )
-    .await?;
-    Ok(format!("{base_url}/sign-in/link?token={}", token.expose()))
-}
-
 /// Fills the (empty) demo database.
 pub async fn seed(
     store: &Store,
@@ -209,7 +184,7 @@ pub async fn seed(
         tx.answer_share(&firm_side, &share, true, now).await?;
         lines.push(format!("  {:<28} {}", c.email, c.what));
         if c.email == APPLICANT {
-            let link = sign_in_link(&mut tx, base_url, &owner, now).await?;
+            let link = crate::user_cmd::sign_in_link(&mut tx, base_url, &owner, now).await?;
             lines.push(format!("    sign in as this applicant: {link}"));
         }
     }

@@ -91,7 +91,7 @@ async fn run_with(
                 other => other?,
             };
             tx.mark_email_verified(&id, now).await?;
-            let link = sign_in_link(&mut tx, ctx, &id, now).await?;
+            let link = sign_in_link(&mut tx, &ctx.config.base_url(), &id, now).await?;
             tx.commit().await?;
             println!("Added {} account {email}.", kind.label());
             print_link(&link);
@@ -102,7 +102,7 @@ async fn run_with(
                 None => AccountId::local(),
                 Some(e) => account_id(&mut tx, e).await?,
             };
-            let link = sign_in_link(&mut tx, ctx, &id, now).await?;
+            let link = sign_in_link(&mut tx, &ctx.config.base_url(), &id, now).await?;
             tx.commit().await?;
             print_link(&link);
         }
@@ -212,9 +212,10 @@ pub async fn account_id(tx: &mut visanav_store::Tx<'_>, email: &str) -> Result<A
     }
 }
 
-async fn sign_in_link(
+/// A one-time sign-in link for `account` on the server at `base_url` (24 hours, one use).
+pub(crate) async fn sign_in_link(
     tx: &mut visanav_store::Tx<'_>,
-    ctx: &Ctx,
+    base_url: &str,
     account: &AccountId,
     now: Timestamp,
 ) -> Result<String> {
@@ -232,11 +233,7 @@ async fn sign_in_link(
         now,
     )
     .await?;
-    Ok(format!(
-        "{}/sign-in/link?token={}",
-        ctx.config.base_url(),
-        token.expose()
-    ))
+    Ok(format!("{base_url}/sign-in/link?token={}", token.expose()))
 }
 
 fn print_link(link: &str) {
