@@ -155,6 +155,9 @@ pub struct Refusal {
     pub notes: Option<String>,
 }
 
+/// The longest note a checklist item keeps, in characters (case files, pages and the API).
+pub const MAX_DOCUMENT_NOTE_CHARS: usize = 2_000;
+
 /// A document on the case, and where it stands on the checklist. `Debug` leaves out the note.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use visanav_core::NOT_LEGAL_ADVICE;
-use visanav_core::casefile::DocumentStatus;
+use visanav_core::casefile::{DocumentStatus, MAX_DOCUMENT_NOTE_CHARS};
 use visanav_core::plan::{latest_date_anywhere, plan, today_at_post};
 use visanav_store::DocumentState;
 
@@ -57,7 +57,7 @@ fn state_from_form(
         }
     };
     let note = field(f, "note").trim();
-    if note.chars().count() > 2000 {
+    if note.chars().count() > MAX_DOCUMENT_NOTE_CHARS {
         return Err("The note is longer than 2,000 characters; shorten it.".to_string());
     }
     Ok(DocumentState {

@@ -459,7 +459,7 @@ impl<'a> Validator<'a> {
                     .to_string(),
             );
         }
-        let note = self.text(&f("note"), d.note, 2_000);
+        let note = self.text(&f("note"), d.note, super::MAX_DOCUMENT_NOTE_CHARS);
         Some(CaseDocument {
             kind: kind?,
             country,

@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::request::ApiCase;
 
 /// Longest note on a checklist item, in characters (as in a case file).
-const MAX_NOTE_CHARS: usize = 2_000;
+use visanav_core::casefile::MAX_DOCUMENT_NOTE_CHARS as MAX_NOTE_CHARS;
 
 /// The case's documents, in the case's order.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
