@@ -5,18 +5,16 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use visanav_core::casefile::DocumentStatus;
+use visanav_core::casefile::{DocumentStatus, MAX_DOCUMENT_NOTE_CHARS};
 use visanav_core::date::parse_date;
 use visanav_core::plan::latest_date_anywhere;
 use visanav_store::{DocumentState, StoreError, StoredCase};
 
 use super::{JsonText, invalid};
 use crate::AppState;
+
 use crate::error::ApiError;
 use crate::request::ApiCase;
-
-/// Longest note on a checklist item, in characters (as in a case file).
-use visanav_core::casefile::MAX_DOCUMENT_NOTE_CHARS as MAX_NOTE_CHARS;
 
 /// The case's documents, in the case's order.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -124,7 +122,7 @@ fn state_of(update: DocumentUpdate, today: jiff::civil::Date) -> Result<Document
     if update
         .note
         .as_ref()
-        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
+        .is_some_and(|n| n.chars().count() > MAX_DOCUMENT_NOTE_CHARS)
     {
         return Err(invalid(
             "note",
