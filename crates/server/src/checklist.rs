@@ -100,18 +100,28 @@ pub async fn set_item(
     if headers.get("hx-request").is_none() {
         return Ok(see_other(format!("/cases/{case_id}#item-{index}")));
     }
-    // htmx: the item as it now stands, read back from the store.
-    let stored = state
-        .store
-        .get_case(&loaded.actor, &loaded.stored.id)
-        .await?
-        .ok_or_else(|| AppError::from(visanav_store::StoreError::CaseNotFound(case_id.clone())))?;
-    let requested: &[String] = stored.case.refusal.as_ref().map_or(&[], |r| &r.requested);
-    let doc = stored
-        .case
+    // htmx: the item as it now stands (what was just written, on the case as loaded).
+    let c = &loaded.stored.case;
+    let requested: &[String] = c.refusal.as_ref().map_or(&[], |r| &r.requested);
+    let doc = c
         .documents
         .get(index)
-        .map(|d| case_view::document(&state.knowledge, index, d, requested.contains(&d.kind)))
+        .map(|d| {
+            let now_stored = visanav_core::casefile::CaseDocument {
+                status: doc_state.status,
+                status_on: doc_state
+                    .on
+                    .filter(|_| doc_state.status != DocumentStatus::Needed),
+                note: doc_state.note.clone(),
+                ..d.clone()
+            };
+            case_view::document(
+                &state.knowledge,
+                index,
+                &now_stored,
+                requested.contains(&d.kind),
+            )
+        })
         .ok_or_else(|| bad_input("This checklist item is gone; reload the page.".into()))?;
     Ok(render(&ItemFragment {
         case_id: &case_id,
