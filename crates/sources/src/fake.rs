@@ -1,0 +1,1 @@
+//! Fake upstreams (filled in by the fake-upstream work).
