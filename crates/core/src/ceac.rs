@@ -15,6 +15,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use crate::knowledge::{Knowledge, StatusSource};
+use crate::monitor::CheckError;
 use crate::text::normalize_key;
 
 /// The result panel's span ids (`ucApplicationStatusView`).
@@ -175,16 +176,55 @@ pub enum CeacParseError {
 impl CeacParseError {
     /// A stable name for machines (`--json`, the API): the check error codes of issue 12.
     pub fn code(&self) -> &'static str {
+        self.check_error().code()
+    }
+
+    /// The monitoring error this stands for.
+    pub fn check_error(&self) -> CheckError {
         match self {
-            CeacParseError::CaptchaMismatch => "captcha_mismatch",
-            CeacParseError::NotFound => "not_found",
+            CeacParseError::CaptchaMismatch => CheckError::CaptchaMismatch,
+            CeacParseError::NotFound => CheckError::NotFound,
             // The validation summary complains about what was typed: the id, passport or
             // surname, so it is reported with the invalid ids.
-            CeacParseError::InvalidId | CeacParseError::Validation(_) => "invalid_id",
-            CeacParseError::Blocked => "blocked",
+            CeacParseError::InvalidId | CeacParseError::Validation(_) => CheckError::InvalidId,
+            CeacParseError::Blocked => CheckError::Blocked,
             CeacParseError::FormNotSubmitted
             | CeacParseError::NotCeac
-            | CeacParseError::BadDate { .. } => "unparseable",
+            | CeacParseError::BadDate { .. } => CheckError::Unparseable,
+        }
+    }
+}
+
+/// The status form as CEAC serves it before a submit: what a direct check must post back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CeacForm {
+    /// Every hidden input (name, value), to be posted back as found: VIEWSTATE, the
+    /// captcha instance id and whatever else the page carries today.
+    pub hidden: Vec<(String, String)>,
+    /// The captcha image's `src`, as written in the page (relative, entities decoded).
+    pub captcha_src: String,
+}
+
+/// The id of the BotDetect captcha image on the status form.
+pub const CAPTCHA_IMAGE_ID: &str = "c_status_ctl00_contentplaceholder1_defaultcaptcha_CaptchaImage";
+
+/// Reads the status form (the answer to the first GET of a direct check). A block page or
+/// anything that is not the form is an error, never a result.
+pub fn read_form(html: &str) -> Result<CeacForm, CeacParseError> {
+    let page = html::Page::new(html);
+    let captcha_src = page.attribute(CAPTCHA_IMAGE_ID, "src").filter(|s| !s.is_empty());
+    let hidden = page.hidden_inputs();
+    match captcha_src {
+        Some(captcha_src) if hidden.iter().any(|(n, _)| n == "__VIEWSTATE") => {
+            Ok(CeacForm { hidden, captcha_src })
+        }
+        _ => {
+            let whole = html::fragment_text(html);
+            if contains_any(&whole, errors::CLOUDFLARE) {
+                Err(CeacParseError::Blocked)
+            } else {
+                Err(CeacParseError::NotCeac)
+            }
         }
     }
 }

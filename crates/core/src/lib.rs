@@ -10,11 +10,13 @@ pub mod date;
 pub mod fit;
 pub mod ids;
 pub mod knowledge;
+pub mod monitor;
 pub mod names;
 pub mod notice;
 pub mod plan;
 pub mod summary;
 pub mod text;
+pub mod uscis;
 
 #[cfg(test)]
 mod knowledge_fact_tests;

@@ -12,6 +12,8 @@ struct Tag<'a> {
     closing: bool,
     self_closing: bool,
     id: Option<&'a str>,
+    /// Every attribute as written (name, raw value: entities not decoded).
+    attrs: Vec<(&'a str, &'a str)>,
     /// Byte offset just past the tag's `>`.
     end: usize,
 }
@@ -82,6 +84,7 @@ fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
                 closing: false,
                 self_closing: true,
                 id: None,
+                attrs: Vec::new(),
                 end,
             });
         }
@@ -89,6 +92,7 @@ fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
     }
     let name = html[name_start..i].to_ascii_lowercase();
     let mut id = None;
+    let mut attrs = Vec::new();
     let mut self_closing = false;
     loop {
         while i < bytes.len() && bytes[i].is_ascii_whitespace() {
@@ -143,12 +147,16 @@ fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
         if attr.eq_ignore_ascii_case("id") && id.is_none() {
             id = Some(value);
         }
+        if !attr.is_empty() {
+            attrs.push((attr, value));
+        }
     }
     Some(Tag {
         name,
         closing,
         self_closing,
         id,
+        attrs,
         end: i,
     })
 }
@@ -247,6 +255,38 @@ impl<'a> Page<'a> {
             }
         }
         Some(fragment_text(&self.html[open.end..end]))
+    }
+
+    /// An attribute of the first element with this id, entities decoded.
+    pub fn attribute(&self, id: &str, attr: &str) -> Option<String> {
+        let (_, tag) = self.tags.iter().find(|(_, tag)| tag_has_id(tag, id))?;
+        tag.attrs
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(attr))
+            .map(|(_, value)| decode_entities(value))
+    }
+
+    /// Every `<input type="hidden">` of the page as (name, value), entities decoded, in
+    /// page order. A form that posts back must send them all (reference §1.2 step 2).
+    pub fn hidden_inputs(&self) -> Vec<(String, String)> {
+        self.tags
+            .iter()
+            .filter(|(_, tag)| tag.name == "input" && !tag.closing)
+            .filter(|(_, tag)| {
+                tag.attrs
+                    .iter()
+                    .any(|(n, v)| n.eq_ignore_ascii_case("type") && v.eq_ignore_ascii_case("hidden"))
+            })
+            .filter_map(|(_, tag)| {
+                let get = |want: &str| {
+                    tag.attrs
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(want))
+                        .map(|(_, v)| decode_entities(v))
+                };
+                Some((get("name")?, get("value").unwrap_or_default()))
+            })
+            .collect()
     }
 }
 

@@ -261,3 +261,30 @@ proptest::proptest! {
         let _ = parse_result(&noise);
     }
 }
+
+#[test]
+fn the_form_gives_every_hidden_input_and_the_captcha_image() {
+    let form = visanav_core::ceac::read_form(&fixture("form-only.html")).expect("a form");
+    let names: Vec<&str> = form.hidden.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.contains(&"__VIEWSTATE"), "{names:?}");
+    assert!(
+        names.contains(&"LBD_VCID_c_status_ctl00_contentplaceholder1_defaultcaptcha"),
+        "{names:?}"
+    );
+    assert_eq!(form.hidden.len(), 9, "every hidden input, not a fixed list");
+    // The src is HTML-escaped in the page and decoded here.
+    assert!(
+        form.captcha_src.starts_with("BotDetectCaptcha.ashx?get=image&c=")
+            && form.captcha_src.ends_with("&t=5d1c0f6a2b9e4e7c8a3f0b1d2c3e4f5a"),
+        "{}",
+        form.captcha_src
+    );
+    assert_eq!(
+        visanav_core::ceac::read_form(&fixture("cloudflare-block.html")),
+        Err(CeacParseError::Blocked)
+    );
+    assert_eq!(
+        visanav_core::ceac::read_form(&fixture("not-ceac.html")).map(|_| ()),
+        Err(CeacParseError::NotCeac)
+    );
+}
