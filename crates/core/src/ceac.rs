@@ -12,7 +12,7 @@ mod html;
 mod text;
 
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::knowledge::{Knowledge, StatusSource};
 use crate::monitor::CheckError;
@@ -56,7 +56,7 @@ mod errors {
 }
 
 /// Which side of the tracker the case is on, read from the application type CEAC shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ApplicationKind {
     /// Immigrant visas, and K visas (which CEAC tracks with the NVC case number).
     #[serde(rename = "IV")]
@@ -212,12 +212,15 @@ pub const CAPTCHA_IMAGE_ID: &str = "c_status_ctl00_contentplaceholder1_defaultca
 /// anything that is not the form is an error, never a result.
 pub fn read_form(html: &str) -> Result<CeacForm, CeacParseError> {
     let page = html::Page::new(html);
-    let captcha_src = page.attribute(CAPTCHA_IMAGE_ID, "src").filter(|s| !s.is_empty());
+    let captcha_src = page
+        .attribute(CAPTCHA_IMAGE_ID, "src")
+        .filter(|s| !s.is_empty());
     let hidden = page.hidden_inputs();
     match captcha_src {
-        Some(captcha_src) if hidden.iter().any(|(n, _)| n == "__VIEWSTATE") => {
-            Ok(CeacForm { hidden, captcha_src })
-        }
+        Some(captcha_src) if hidden.iter().any(|(n, _)| n == "__VIEWSTATE") => Ok(CeacForm {
+            hidden,
+            captcha_src,
+        }),
         _ => {
             let whole = html::fragment_text(html);
             if contains_any(&whole, errors::CLOUDFLARE) {

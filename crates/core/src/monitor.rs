@@ -227,7 +227,12 @@ pub fn detect_change(previous: Option<&Reading>, new: &Reading) -> Option<Change
 
 /// Statuses compare without regard to case and spacing: "Refused" and "REFUSED " are one.
 fn same_status(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
     norm(a) == norm(b)
 }
 
@@ -297,7 +302,12 @@ pub fn next_check_at(
         let doublings = state.consecutive_failures.min(8) - 1;
         let backed_off = base.as_secs_f64() * f64::from(1u32 << doublings);
         SignedDuration::from_secs_f64(
-            backed_off.min(schedule.failure_backoff_max.as_secs_f64().max(base.as_secs_f64())),
+            backed_off.min(
+                schedule
+                    .failure_backoff_max
+                    .as_secs_f64()
+                    .max(base.as_secs_f64()),
+            ),
         )
     } else {
         base
@@ -374,7 +384,10 @@ mod tests {
         );
         // A date appearing where none was known is not a change.
         assert_eq!(
-            detect_change(Some(&reading("Refused", None)), &reading("Refused", Some(d1))),
+            detect_change(
+                Some(&reading("Refused", None)),
+                &reading("Refused", Some(d1))
+            ),
             None
         );
     }

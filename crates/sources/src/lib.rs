@@ -3,4 +3,8 @@
 //!
 //! Parsing lives in `visanav-core` (pure); this crate does the I/O around it.
 
+pub mod captcha;
+pub mod ceac;
 pub mod fake;
+pub mod net;
+pub mod uscis;

@@ -273,9 +273,9 @@ impl<'a> Page<'a> {
             .iter()
             .filter(|(_, tag)| tag.name == "input" && !tag.closing)
             .filter(|(_, tag)| {
-                tag.attrs
-                    .iter()
-                    .any(|(n, v)| n.eq_ignore_ascii_case("type") && v.eq_ignore_ascii_case("hidden"))
+                tag.attrs.iter().any(|(n, v)| {
+                    n.eq_ignore_ascii_case("type") && v.eq_ignore_ascii_case("hidden")
+                })
             })
             .filter_map(|(_, tag)| {
                 let get = |want: &str| {

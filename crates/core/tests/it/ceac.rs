@@ -274,8 +274,11 @@ fn the_form_gives_every_hidden_input_and_the_captcha_image() {
     assert_eq!(form.hidden.len(), 9, "every hidden input, not a fixed list");
     // The src is HTML-escaped in the page and decoded here.
     assert!(
-        form.captcha_src.starts_with("BotDetectCaptcha.ashx?get=image&c=")
-            && form.captcha_src.ends_with("&t=5d1c0f6a2b9e4e7c8a3f0b1d2c3e4f5a"),
+        form.captcha_src
+            .starts_with("BotDetectCaptcha.ashx?get=image&c=")
+            && form
+                .captcha_src
+                .ends_with("&t=5d1c0f6a2b9e4e7c8a3f0b1d2c3e4f5a"),
         "{}",
         form.captcha_src
     );
