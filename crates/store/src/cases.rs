@@ -53,8 +53,8 @@ pub enum DuplicatePolicy {
 /// The personal data of a case, stored as one encrypted JSON document.
 #[derive(Default, Serialize, Deserialize)]
 pub(crate) struct Pii {
-    passport_number: Option<PassportNumber>,
-    surname: Option<String>,
+    pub(crate) passport_number: Option<PassportNumber>,
+    pub(crate) surname: Option<String>,
     pub(crate) beneficiary: Option<Person>,
     pub(crate) petitioner: Option<Person>,
 }

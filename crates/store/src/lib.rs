@@ -14,6 +14,7 @@ mod db;
 mod derived;
 mod drafts;
 mod edits;
+mod monitoring;
 mod notices;
 mod sessions;
 mod sharing;
@@ -31,6 +32,10 @@ pub use db::{Backend, SchemaStatus, TxMode};
 pub use derived::{PENDING_RANK, Summarizer, Sweep};
 pub use drafts::{DraftId, NewDraft, NoticeDraft};
 pub use edits::DocumentState;
+pub use monitoring::{
+    AttemptView, CheckBy, CheckRecord, CheckTarget, EventRow, KEEP_ANSWERS, MonitorView,
+    NewReading, Recorded, TimelineEntry,
+};
 pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, NoticeHeader, StoredNotice};
 pub use sessions::{NewSession, NewToken, Session, TokenProblem, TokenPurpose, UsedToken};
 pub use sharing::{AuditEntry, Firm, FirmNote, FirmRole, OfferedCase, Share};
@@ -86,6 +91,8 @@ pub enum StoreError {
     ShareNotFound,
     #[error("the notice you read has expired or was already saved; read it again")]
     DraftNotFound,
+    #[error("the check of case {0} is no longer this worker's (its lease ended); nothing recorded")]
+    LeaseLost(String),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error("summaries cannot be computed: this store was opened without a summarizer")]

@@ -1419,3 +1419,4 @@ async fn sqlite_file_holds_no_clear_text_pii() {
 }
 
 mod edits;
+mod monitoring;

@@ -193,6 +193,7 @@ const SEEDS: &[(i64, Seed)] = &[
     (5, |c, k| Box::pin(seed_v5(c, k))),
     (6, |c, k| Box::pin(seed_v6(c, k))),
     (7, |c, k| Box::pin(seed_v7(c, k))),
+    (8, |c, k| Box::pin(seed_v8(c, k))),
 ];
 
 const DOCUMENT_NOTE: &str = "Sent by courier, tracking 8841";
@@ -298,6 +299,43 @@ async fn seed_v7(c: &mut Conn, k: &Crypto) {
             Text(MEMBER_ID),
             Int(CREATED_MS),
         ],
+    )
+    .await;
+}
+
+const ATTEMPT_ID: &str = "01900000-0000-7000-8000-0000000ca001";
+const CEAC_ANSWER: &str = "<span id=\"lblStatus\">Administrative Processing</span>";
+
+/// Rows migration 0008 (monitoring) added: the case watched on CEAC, one direct check with
+/// its encrypted answer, and the change event it wrote.
+async fn seed_v8(c: &mut Conn, k: &Crypto) {
+    c.exec(
+        "INSERT INTO monitors (case_id, source, enabled, next_check_ms, updated_ms)
+         VALUES ($1, 'ceac', TRUE, $2, $2)",
+        vec![Text(CASE_ID), Int(CREATED_MS)],
+    )
+    .await;
+    c.exec(
+        "INSERT INTO check_attempts (id, case_id, source, via, started_ms, duration_ms, ok,
+             status, last_updated, changed, worker, raw_enc, raw_expires_ms)
+         VALUES ($1, $2, 'ceac', 'direct', $3, 40, TRUE, 'Administrative Processing',
+             '2025-04-02', TRUE, 'w1', $4, $5)",
+        vec![
+            Text(ATTEMPT_ID),
+            Text(CASE_ID),
+            Int(CREATED_MS),
+            Blob(k.encrypt(
+                CEAC_ANSWER.as_bytes(),
+                &format!("check_attempts.raw:{ATTEMPT_ID}"),
+            )),
+            Int(CREATED_MS + 86_400_000),
+        ],
+    )
+    .await;
+    c.exec(
+        "INSERT INTO events (id, case_id, kind, payload, created_ms)
+         VALUES ('01900000-0000-7000-8000-0000000ce001', $1, 'status_changed', '{}', $2)",
+        vec![Text(CASE_ID), Int(CREATED_MS)],
     )
     .await;
 }
@@ -426,6 +464,39 @@ async fn check_reads_back(store: &Store, filled_at: i64, label: &str) {
     if filled_at >= 4 {
         check_dashboard_after_upgrade(store, &member, filled_at, label).await;
     }
+    check_monitoring_after_upgrade(store, &local, &id, filled_at, label).await;
+}
+
+/// A monitor, attempt and event written at schema 8 read back; an older case is not watched.
+async fn check_monitoring_after_upgrade(
+    store: &Store,
+    local: &Actor,
+    id: &CaseId,
+    filled_at: i64,
+    label: &str,
+) {
+    let monitors = store.monitors(local, id).await.expect("monitors");
+    assert_eq!(monitors.len(), usize::from(filled_at >= 8), "{label}");
+    let attempts = store.attempts(local, id, 10).await.expect("attempts");
+    if filled_at >= 8 {
+        let answer = store
+            .attempt_answer(local, id, ATTEMPT_ID)
+            .await
+            .expect("answer")
+            .expect("kept");
+        assert_eq!(answer.1, CEAC_ANSWER, "{label}");
+        assert_eq!(attempts.len(), 1, "{label}");
+        assert_eq!(
+            store.case_events(local, id).await.expect("events").len(),
+            1,
+            "{label}"
+        );
+    } else {
+        assert!(attempts.is_empty(), "{label}");
+    }
+    // Readings stored before 0008 came from people: they read back as typed ones.
+    let timeline = store.timeline(local, id).await.expect("timeline");
+    assert!(timeline.iter().all(|t| t.via == "manual"), "{label}");
 }
 
 /// The firm's dashboard lists the upgraded case: a summary written at schema 7 reads back; an
