@@ -23,6 +23,7 @@ mod new_case;
 mod notices;
 mod outbound;
 mod pages;
+pub mod monitor;
 pub mod request;
 mod saved_notices;
 pub mod session;
@@ -87,6 +88,8 @@ pub struct AppState {
     pub throttle: Arc<auth::Throttle>,
     /// Sends account email (confirmations, new passwords, invitations). None: not configured.
     pub mailer: Option<visanav_mail::Mailer>,
+    /// The status sources and how checks run.
+    pub monitor: monitor::Monitor,
 }
 
 impl AppState {
@@ -97,6 +100,9 @@ impl AppState {
         extractor: visanav_extract::Extractor,
     ) -> AppState {
         let notice_reader = Arc::new(visanav_core::notice::NoticeReader::new(&knowledge));
+        // The default configuration names the real sites and no credentials: it always builds.
+        let monitor = monitor::Monitor::new(monitor::MonitorConfig::default(), knowledge.clone())
+            .unwrap_or_else(|e| unreachable!("the default monitor configuration is valid: {e}"));
         // Every change to a case writes its dashboard summary, from this knowledge base.
         let store = store.with_summarizer(Summarizer::from_knowledge(knowledge.clone()));
         AppState {
@@ -111,7 +117,13 @@ impl AppState {
                 std::time::Duration::from_secs(15 * 60),
             )),
             mailer: None,
+            monitor,
         }
+    }
+
+    pub fn with_monitor(mut self, monitor: monitor::Monitor) -> AppState {
+        self.monitor = monitor;
+        self
     }
 
     pub fn with_mailer(mut self, mailer: visanav_mail::Mailer) -> AppState {

@@ -204,6 +204,28 @@ impl Tx<'_> {
         Ok(until)
     }
 
+    /// Gives back a leased check unchecked, due again at `due_ms` (its provider is blocked).
+    pub async fn defer_check(
+        &mut self,
+        owner: &str,
+        id: &CaseId,
+        source: CheckSource,
+        due_ms: i64,
+    ) -> Result<(), StoreError> {
+        on_tx!(self, c => sqlx::query(
+            "UPDATE monitors SET lease_owner = NULL, lease_until_ms = NULL, next_check_ms = $1
+             WHERE case_id = $2 AND source = $3 AND lease_owner = $4",
+        )
+        .bind(due_ms)
+        .bind(id.as_str())
+        .bind(source.as_str())
+        .bind(owner)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
     /// Forgets stored answers whose time is up; returns how many.
     pub async fn purge_expired_answers(&mut self, now: Timestamp) -> Result<u64, StoreError> {
         let n = on_tx!(self, c => sqlx::query(
@@ -272,6 +294,16 @@ impl Store {
         in_tx!(self, TxMode::Read, |tx| tx
             .provider_blocked_until(source, now)
             .await)
+    }
+
+    pub async fn defer_check(
+        &self,
+        owner: &str,
+        id: &CaseId,
+        source: CheckSource,
+        due_ms: i64,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, TxMode::Write, |tx| tx.defer_check(owner, id, source, due_ms).await)
     }
 
     pub async fn purge_expired_answers(&self, now: Timestamp) -> Result<u64, StoreError> {

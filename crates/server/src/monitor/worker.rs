@@ -1,0 +1,181 @@
+//! The background worker: takes due checks from the database under a lease, spaces requests
+//! per provider across all workers, runs each check and records it. Any number of workers
+//! (`visanav serve` and `visanav worker` processes) can share one database: a lease hands
+//! each due case to exactly one of them, and a check moves its case's next check into the
+//! future in the same transaction that records it.
+
+use std::future::Future;
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use serde::Serialize;
+use visanav_store::{CheckBy, KEEP_ANSWERS, Store, StoreError};
+
+use super::Monitor;
+use crate::Clock;
+
+/// What one cycle did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CycleReport {
+    pub checked: usize,
+    pub changes: usize,
+    pub failures: usize,
+    /// Checks put off because their provider was blocked meanwhile.
+    pub deferred: usize,
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    store: Store,
+    monitor: Monitor,
+    clock: Clock,
+    name: String,
+}
+
+/// A number in [0, 1) from the random bits of a fresh UUIDv7: jitter needs no more.
+pub fn jitter() -> f64 {
+    let bits = uuid::Uuid::now_v7().as_u128() as u32;
+    f64::from(bits) / (f64::from(u32::MAX) + 1.0)
+}
+
+/// How often old answers are forgotten.
+const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+impl Worker {
+    pub fn new(store: Store, monitor: Monitor, clock: Clock) -> Worker {
+        let name = format!(
+            "worker-{}-{}",
+            std::process::id(),
+            &uuid::Uuid::now_v7().simple().to_string()[20..]
+        );
+        Worker {
+            store,
+            monitor,
+            clock,
+            name,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Checks every case due now, batch by batch, until none is left.
+    pub async fn run_cycle(&self) -> Result<CycleReport, StoreError> {
+        let sources = self.monitor.unattended_sources();
+        let mut report = CycleReport::default();
+        let config = &self.monitor.config;
+        loop {
+            let targets = self
+                .store
+                .lease_due(&self.name, &sources, self.clock.now(), config.lease, config.batch)
+                .await?;
+            if targets.is_empty() {
+                return Ok(report);
+            }
+            for target in targets {
+                let source = target.source;
+                if let Some(until) = self.store.provider_blocked_until(source, self.clock.now()).await? {
+                    self.store
+                        .defer_check(&self.name, &target.case_id, source, until)
+                        .await?;
+                    report.deferred += 1;
+                    continue;
+                }
+                self.wait_for_slot(source).await?;
+                let now = self.clock.now();
+                let outcome = self.monitor.checker.check(&target, now).await;
+                let keep = now.checked_add(KEEP_ANSWERS).unwrap_or(now);
+                let recorded = match self
+                    .store
+                    .record_check(
+                        CheckBy::Worker(&self.name),
+                        &target.case_id,
+                        &outcome.record(keep),
+                        &config.schedule,
+                        jitter(),
+                        self.clock.now(),
+                    )
+                    .await
+                {
+                    Ok(r) => r,
+                    // The lease ran out while the check ran (a very slow source): another
+                    // worker has the case now; this result is dropped, not double-counted.
+                    Err(StoreError::LeaseLost(_)) => {
+                        tracing::warn!(case = %target.case_id, "lease lost during a check");
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                report.checked += 1;
+                match &outcome.result {
+                    Ok(_) => {
+                        if recorded.change.is_some() {
+                            report.changes += 1;
+                        }
+                    }
+                    Err((error, _)) => {
+                        report.failures += 1;
+                        tracing::info!(
+                            case = %target.case_id,
+                            source = source.as_str(),
+                            error = error.code(),
+                            "check failed"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reserves this provider's next request slot (shared by all workers) and waits for it.
+    async fn wait_for_slot(&self, source: visanav_core::monitor::CheckSource) -> Result<(), StoreError> {
+        let spacing = self.monitor.spacing(source);
+        if spacing <= SignedDuration::ZERO {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let slot = self.store.reserve_slot(source, now, spacing).await?;
+        let wait = slot - now.as_millisecond();
+        if wait > 0 {
+            tokio::time::sleep(Duration::from_millis(wait.unsigned_abs())).await;
+        }
+        Ok(())
+    }
+
+    /// Runs cycles until `shutdown` completes; a cycle that fails is logged and retried after
+    /// the poll interval (the database may be restarting).
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut last_purge: Option<std::time::Instant> = None;
+        tracing::info!(worker = %self.name, sources = ?self.monitor.unattended_sources(), "status worker started");
+        loop {
+            match self.run_cycle().await {
+                Ok(r) if r.checked > 0 || r.deferred > 0 => {
+                    tracing::info!(checked = r.checked, changes = r.changes, failures = r.failures, deferred = r.deferred, "status checks done")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "status checks failed"),
+            }
+            if last_purge.is_none_or(|t| t.elapsed() >= PURGE_EVERY) {
+                last_purge = Some(std::time::Instant::now());
+                if let Err(e) = self.store.purge_expired_answers(self.clock.now()).await {
+                    tracing::error!(error = %e, "forgetting old answers failed");
+                }
+            }
+            let poll = self.monitor.config.poll.mul_f64(0.8 + 0.4 * jitter());
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(poll) => {}
+            }
+        }
+        tracing::info!(worker = %self.name, "status worker stopped");
+    }
+}
+
+/// Starts a worker beside the web server; it stops when the task is aborted.
+pub fn spawn(store: Store, monitor: Monitor, clock: Clock) -> tokio::task::JoinHandle<()> {
+    let worker = Worker::new(store, monitor, clock);
+    tokio::spawn(worker.run(std::future::pending()))
+}
+
