@@ -28,7 +28,7 @@ pub enum Origin {
 }
 
 impl Origin {
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Origin::Default => "default",
             Origin::File => "config file",
@@ -44,6 +44,8 @@ enum Shown {
     Plain,
     /// A URL that may hold a password: the password is masked.
     Url,
+    /// A secret (or a command line that may carry one): only whether it is set.
+    Secret,
 }
 
 /// One configuration key.
@@ -158,6 +160,102 @@ const KEYS: &[Key] = &[
         "VISANAV_SMTP_FROM",
         "sender of visanav's mail, e.g. visanav <noreply@example.org>",
     ),
+    key(
+        "sources.ceac.base_url",
+        "VISANAV_CEAC_BASE_URL",
+        "the CEAC status tracker (default https://ceac.state.gov; a mirror or a test server)",
+    ),
+    key(
+        "sources.ceac.spacing_secs",
+        "VISANAV_CEAC_SPACING_SECS",
+        "at least this many seconds between two CEAC checks, across all workers (default 20)",
+    ),
+    key(
+        "sources.uscis.base_url",
+        "VISANAV_USCIS_BASE_URL",
+        "the USCIS Case Status API host (default the sandbox https://api-int.uscis.gov; production is given with production access)",
+    ),
+    key(
+        "sources.uscis.client_id",
+        "VISANAV_USCIS_CLIENT_ID",
+        "the USCIS API app's client id (developer.uscis.gov); unset, USCIS checks are off",
+    ),
+    Key {
+        shown: Shown::Secret,
+        from_file: true,
+        ..key(
+            "sources.uscis.client_secret",
+            "VISANAV_USCIS_CLIENT_SECRET",
+            "the USCIS API app's client secret",
+        )
+    },
+    key(
+        "sources.uscis.per_second",
+        "VISANAV_USCIS_PER_SECOND",
+        "USCIS API requests per second at most (sandbox 5, production 10)",
+    ),
+    key(
+        "sources.uscis.per_day",
+        "VISANAV_USCIS_PER_DAY",
+        "USCIS API requests per day at most (sandbox 1000, production 400000)",
+    ),
+    key(
+        "captcha.strategy",
+        "VISANAV_CAPTCHA",
+        "who reads CEAC's captcha: manual (a person, in the page or the terminal), command (captcha.command), none (CEAC checks off)",
+    ),
+    Key {
+        shown: Shown::Secret,
+        ..key(
+            "captcha.command",
+            "VISANAV_CAPTCHA_COMMAND",
+            "a shell command that reads the captcha PNG on stdin and prints the code",
+        )
+    },
+    key(
+        "captcha.timeout_secs",
+        "VISANAV_CAPTCHA_TIMEOUT_SECS",
+        "how long captcha.command may take (default 30)",
+    ),
+    key(
+        "net.allow_private",
+        "VISANAV_ALLOW_PRIVATE",
+        "true to let status checks reach loopback and private addresses (tests, mirrors on your network)",
+    ),
+    key(
+        "monitor.worker",
+        "VISANAV_MONITOR_WORKER",
+        "false to keep `visanav serve` from running status checks (run `visanav worker` instead)",
+    ),
+    key(
+        "monitor.ceac_every_minutes",
+        "VISANAV_MONITOR_CEAC_EVERY_MINUTES",
+        "minutes between CEAC checks of a case (default 720; half that after a recent change; at least 720 on the real CEAC)",
+    ),
+    key(
+        "monitor.uscis_every_minutes",
+        "VISANAV_MONITOR_USCIS_EVERY_MINUTES",
+        "minutes between USCIS checks of a case (default 180; half that after a recent change; at least 120 on the real API)",
+    ),
+    key(
+        "monitor.poll_secs",
+        "VISANAV_MONITOR_POLL_SECS",
+        "how often an idle worker looks for due checks (default 30)",
+    ),
+];
+
+#[cfg(test)]
+/// Environment variables the issue named differently from the key (kept as documented).
+const SHORT_ENV_NAMES: &[&str] = &[
+    "VISANAV_CEAC_BASE_URL",
+    "VISANAV_CEAC_SPACING_SECS",
+    "VISANAV_USCIS_BASE_URL",
+    "VISANAV_USCIS_CLIENT_ID",
+    "VISANAV_USCIS_CLIENT_SECRET",
+    "VISANAV_USCIS_PER_SECOND",
+    "VISANAV_USCIS_PER_DAY",
+    "VISANAV_CAPTCHA",
+    "VISANAV_ALLOW_PRIVATE",
 ];
 
 /// Older names of environment variables, still honoured: (key, variable).
@@ -190,7 +288,7 @@ pub struct Setting<T> {
 }
 
 impl<T> Setting<T> {
-    fn new(value: T, origin: Origin) -> Self {
+    pub(crate) fn new(value: T, origin: Origin) -> Self {
         Setting { value, origin }
     }
 }
@@ -230,6 +328,11 @@ pub struct Config {
     pub ocr: Setting<visanav_extract::ExtractConfig>,
     /// Outgoing mail (`smtp.*`), checked; its `Debug` masks the password.
     pub smtp: Setting<visanav_mail::MailConfig>,
+    /// Status monitoring (`sources.*`, `captcha.*`, `net.*`, `monitor.*`); `Debug` masks
+    /// the client secret and the captcha command.
+    pub monitor: Setting<visanav_server::monitor::MonitorConfig>,
+    /// Whether `serve` runs the status worker (`monitor.worker`).
+    pub monitor_in_serve: Setting<bool>,
     /// Every key's effective raw value, for `config show`.
     shown: BTreeMap<&'static str, (Secret, Origin)>,
 }
@@ -260,20 +363,20 @@ fn find_key(name: &str) -> Option<&'static Key> {
 
 /// The raw layers: every key's value as text and where it came from (later layers win).
 #[derive(Default)]
-struct Layers(BTreeMap<&'static str, (Secret, Origin)>);
+pub(crate) struct Layers(BTreeMap<&'static str, (Secret, Origin)>);
 
 impl Layers {
     fn set(&mut self, key: &'static str, value: String, origin: Origin) {
         self.0.insert(key, (Secret::new(value), origin));
     }
 
-    fn get(&self, key: &str) -> Option<(&str, Origin)> {
+    pub(crate) fn get(&self, key: &str) -> Option<(&str, Origin)> {
         self.0.get(key).map(|(v, o)| (v.expose(), *o))
     }
 
     /// A key's value, parsed, or its default. Errors name the key, the value's origin and
     /// the expected form.
-    fn parse<T>(
+    pub(crate) fn parse<T>(
         &self,
         key: &'static str,
         default: T,
@@ -288,6 +391,14 @@ impl Layers {
                 }
             },
         }
+    }
+
+    pub(crate) fn parse_bool(&self, key: &'static str, default: bool) -> Result<Setting<bool>> {
+        self.parse(key, default, |s| match s.trim() {
+            "true" | "yes" | "1" => Ok(true),
+            "false" | "no" | "0" => Ok(false),
+            _ => Err("is not true or false".into()),
+        })
     }
 
     /// Reads the config file's keys, flattening tables into dotted names.
@@ -434,11 +545,7 @@ impl Config {
                 _ => Err("is not a number of seconds from 1 to 3600".into()),
             },
         )?;
-        let trust_forwarded = layers.parse("trust_forwarded", false, |s| match s.trim() {
-            "true" | "yes" | "1" => Ok(true),
-            "false" | "no" | "0" => Ok(false),
-            _ => Err("is not true or false".into()),
-        })?;
+        let trust_forwarded = layers.parse_bool("trust_forwarded", false)?;
         let minutes = |max: u64| {
             move |s: &str| match s.trim().parse::<u64>() {
                 Ok(n) if (1..=max).contains(&n) => Ok(n),
@@ -460,6 +567,8 @@ impl Config {
         );
         let ocr = ocr_settings(&layers)?;
         let smtp = mail_settings(&layers, &data_dir.value)?;
+        let monitor = crate::monitor_config::monitor_settings(&layers)?;
+        let monitor_in_serve = layers.parse_bool("monitor.worker", true)?;
         Ok(Config {
             config_file,
             data_dir,
@@ -474,6 +583,8 @@ impl Config {
             session,
             ocr,
             smtp,
+            monitor,
+            monitor_in_serve,
             shown: layers.0,
         })
     }
@@ -562,8 +673,11 @@ impl Config {
                     let v = match k.shown {
                         Shown::Plain => v,
                         Shown::Url => mask_url(&v),
+                        Shown::Secret => "(set)".to_string(),
                     };
-                    let leaf = k.name.rsplit('.').next().unwrap_or(k.name);
+                    // Within its table a key keeps the rest of its name: a dotted key such
+                    // as `ceac.base_url` under [sources] is valid TOML.
+                    let leaf = k.name.split_once('.').map_or(k.name, |(_, rest)| rest);
                     format!("{leaf} = {}  # {}\n", quote(&v), origin.label())
                 }
                 None => format!("# {}: not set ({})\n", k.name, k.help),
@@ -872,7 +986,7 @@ mod tests {
             assert!(!k.help.is_empty(), "{}", k.name);
             let expected = format!("VISANAV_{}", k.name.replace('.', "_").to_ascii_uppercase());
             assert!(
-                k.env == expected || k.name == "log",
+                k.env == expected || k.name == "log" || SHORT_ENV_NAMES.contains(&k.env),
                 "{} uses {}",
                 k.name,
                 k.env

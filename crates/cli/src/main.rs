@@ -3,9 +3,12 @@
 mod bench_seed;
 mod cases;
 mod ceac_cmd;
+mod check_cmd;
 mod config;
 mod demo;
+mod fake_cmd;
 mod knowledge_cmd;
+mod monitor_config;
 mod notice_cmd;
 mod plan_cmd;
 mod user_cmd;
@@ -100,6 +103,18 @@ enum Command {
         #[command(subcommand)]
         command: ceac_cmd::CeacCommand,
     },
+    /// Check a case's status now (CEAC or the USCIS API) and record it.
+    Check(check_cmd::CheckArgs),
+    /// Watch a case's status on a schedule, or stop.
+    Monitor {
+        #[command(subcommand)]
+        command: check_cmd::MonitorCommand,
+    },
+    /// Run only the background status checks (no web server).
+    Worker(check_cmd::WorkerArgs),
+    /// Serve fake CEAC and USCIS upstreams for tests and benchmarks (never for real use).
+    #[command(hide = true)]
+    FakeUpstream(fake_cmd::FakeArgs),
     /// Check or browse the knowledge base.
     Knowledge {
         #[command(subcommand)]
@@ -419,6 +434,22 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
             let ctx = Ctx::new(config)?;
             serve(&ctx, demo).await
         }
+        Command::Check(args) => {
+            let ctx = Ctx::new(config)?.acting_as(cli.act_as.as_deref()).await?;
+            check_cmd::check(args, &ctx).await
+        }
+        Command::Monitor { command } => {
+            let ctx = Ctx::new(config)?.acting_as(cli.act_as.as_deref()).await?;
+            check_cmd::monitor_cmd(command, &ctx).await
+        }
+        Command::Worker(args) => {
+            if !args.once {
+                init_logging(&config.log.value);
+            }
+            let ctx = Ctx::new(config)?;
+            check_cmd::worker(args, &ctx).await
+        }
+        Command::FakeUpstream(args) => fake_cmd::run(args).await,
         Command::Sweep { stale_only } => {
             let ctx = Ctx::new(config)?;
             sweep(&ctx, stale_only).await
