@@ -9,9 +9,16 @@
 //!   describes them, with 401/404/422/429/503.
 //! - `GET /__fake/stats` and `POST /__fake/reset`: counters ([`stats::Stats`]).
 //!
-//! The cases file ([`cases`]) is read again for every request, so a test can change a
-//! status or a mode while clients run. The captcha image carries its own code in a PNG
-//! text chunk ([`read_fake_code`]) so a test's captcha command can solve it.
+//! The cases file is read again for every request, so a test can change a status or a
+//! mode while clients run; [`EXAMPLE_CASES`] documents every key. A missing or invalid file
+//! answers 500 with a plain message naming it. The captcha image carries its own code in a
+//! PNG text chunk ([`read_fake_code`]) so a test's captcha command can solve it.
+//!
+//! Things a client must expect, because the real sites do them: every CEAC answer carries
+//! `server: cloudflare` and a `cf-ray` header (the site is behind Cloudflare), so a block is
+//! the 403 with Cloudflare's page, not the header alone; the captcha `src` is a path
+//! (`/CEACStatTracker/BotDetectCaptcha.ashx?…`) to resolve against the page's URL; a captcha
+//! is good once (right or wrong) and for 5 minutes, in the session that fetched the form.
 
 mod captcha;
 mod cases;
@@ -31,6 +38,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 pub use stats::Stats;
+
+/// A commented cases file with a K-1 (IV) case, an NIV case and two USCIS receipts.
+pub const EXAMPLE_CASES: &str = cases::EXAMPLE;
 
 /// Where the fakes find their cases.
 #[derive(Debug, Clone)]

@@ -10,6 +10,9 @@ use std::path::Path;
 use jiff::civil::{Date, DateTime};
 use serde::Deserialize;
 
+/// A commented cases file with one case of each kind, for `visanav fake-upstream` to start from.
+pub const EXAMPLE: &str = include_str!("example-cases.toml");
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CasesFile {
@@ -292,6 +295,14 @@ mod tests {
         assert_eq!(u.history.as_ref().map(Vec::len), Some(1));
         assert!(u.modified.is_none());
         assert!(parse("").expect("empty is fine").ceac.cases.is_empty());
+    }
+
+    #[test]
+    fn the_shipped_example_parses() {
+        let file = parse(super::EXAMPLE).expect("the example parses");
+        assert_eq!(file.ceac.cases.len(), 2);
+        assert_eq!(file.uscis.cases.len(), 2);
+        assert!(file.uscis.cases[1].history.is_none());
     }
 
     #[test]

@@ -605,7 +605,16 @@ async fn reset_zeroes_the_counters() {
     assert_eq!(fake.stats().await["ceac_posts"], 1);
     let reply = fake.post("/__fake/reset", &[], b"").await;
     assert_eq!(reply.status, 204);
-    let stats = fake.stats().await;
-    assert_eq!(stats["ceac_posts"], 0);
-    assert_eq!(stats["ceac_posts_by_case"], serde_json::json!({}));
+    let stats: visanav_sources::fake::Stats =
+        serde_json::from_value(fake.stats().await).expect("the Stats shape");
+    assert_eq!(stats, visanav_sources::fake::Stats::default());
+}
+
+#[tokio::test]
+async fn the_example_cases_file_serves_its_k1_case() {
+    let fake = FakeServer::start(visanav_sources::fake::EXAMPLE_CASES).await;
+    let mut browser = Browser::new(&fake);
+    let reply = browser.check("IV", &K1, true).await;
+    let result = parse_result(&reply.text()).expect("a result");
+    assert_eq!(result.status, "Refused");
 }
