@@ -65,14 +65,14 @@ pub async fn dispatch(
         Err(response) => return response,
     };
     let failure = match cases.ceac.mode {
-        CeacMode::Cloudflare => Some(modes::blocked as fn() -> Response),
-        CeacMode::Challenge => Some(modes::challenge as fn() -> Response),
-        CeacMode::Unavailable => Some(modes::unavailable as fn() -> Response),
+        CeacMode::Cloudflare => Some(modes::blocked()),
+        CeacMode::Challenge => Some(modes::challenge()),
+        CeacMode::Unavailable => Some(modes::unavailable()),
         _ => None,
     };
     if let Some(failure) = failure {
         fake.count(|s| s.ceac_blocked += 1);
-        return failure();
+        return failure;
     }
     if cases.ceac.mode == CeacMode::Slow {
         tokio::time::sleep(Duration::from_millis(cases.ceac.slow_ms)).await;
@@ -119,7 +119,7 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
 
 /// The session the request belongs to, or a new one (then the cookie must be set).
 fn session(fake: &Fake, headers: &HeaderMap, now: Instant) -> (String, bool) {
-    match fake.ceac.known(session_cookie(headers).as_deref(), now) {
+    match fake.ceac.known(session_cookie(headers).as_deref()) {
         Some(id) => (id, false),
         None => (fake.ceac.create(now), true),
     }
@@ -185,7 +185,7 @@ fn captcha_image(fake: &Fake, uri: &Uri, headers: &HeaderMap) -> Response {
     let now = Instant::now();
     let code = (query_param(uri, "get").as_deref() == Some("image"))
         .then(|| {
-            let session = fake.ceac.known(session_cookie(headers).as_deref(), now)?;
+            let session = fake.ceac.known(session_cookie(headers).as_deref())?;
             fake.ceac
                 .captcha_code(&session, &query_param(uri, "t")?, now)
         })

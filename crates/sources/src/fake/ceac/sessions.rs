@@ -4,6 +4,10 @@
 //! BotDetect keeps captcha codes in the ASP.NET session, so a captcha is only good with the
 //! session cookie it was issued under, only once (right or wrong), and only for a while
 //! (the peers expire a saved form after 5 minutes, reference §1.8).
+//!
+//! Memory stays bounded under any load: sessions live in two generations; one untouched
+//! for a whole generation (10 minutes, or 50,000 newer sessions) is forgotten, as ASP.NET
+//! forgets idle sessions (after 20 minutes by default).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -15,12 +19,13 @@ use super::super::{captcha, lock, random};
 
 /// How long a captcha code can be used.
 pub const CAPTCHA_LIFETIME: Duration = Duration::from_secs(5 * 60);
-/// ASP.NET's default session timeout: idle sessions are forgotten after it.
-const SESSION_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-/// Forms remembered per session (a person reloading the page many times).
-const FORMS_PER_SESSION: usize = 16;
-/// How often idle sessions are swept.
-const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// How long a generation of sessions lasts: idle sessions go after one to two of them.
+const GENERATION: Duration = Duration::from_secs(10 * 60);
+/// New sessions that end a generation early (a benchmark opening thousands per second).
+const GENERATION_SIZE: usize = 50_000;
+/// Forms remembered per session (a person reloading the page, or many checks in flight
+/// on one cookie jar).
+const FORMS_PER_SESSION: usize = 64;
 
 /// One issued form: what must come back with its submit.
 #[derive(Debug, Clone)]
@@ -32,9 +37,8 @@ pub struct IssuedForm {
     used: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Session {
-    last_seen: Instant,
     forms: VecDeque<IssuedForm>,
 }
 
@@ -50,8 +54,28 @@ pub enum Check {
 
 #[derive(Debug)]
 struct Store {
-    sessions: HashMap<String, Session>,
-    last_sweep: Instant,
+    current: HashMap<String, Session>,
+    previous: HashMap<String, Session>,
+    rotated: Instant,
+}
+
+impl Store {
+    /// A session by id; using it brings it into the current generation.
+    fn get(&mut self, id: &str) -> Option<&mut Session> {
+        if let Some(s) = self.previous.remove(id) {
+            self.current.insert(id.to_string(), s);
+        }
+        self.current.get_mut(id)
+    }
+
+    /// Starts a new generation when the current one is old or full: the previous one,
+    /// holding only sessions untouched for a whole generation, is dropped.
+    fn rotate_if_due(&mut self, now: Instant) {
+        if now.duration_since(self.rotated) >= GENERATION || self.current.len() >= GENERATION_SIZE {
+            self.previous = std::mem::take(&mut self.current);
+            self.rotated = now;
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -63,8 +87,9 @@ impl Default for Sessions {
     fn default() -> Self {
         Sessions {
             store: Mutex::new(Store {
-                sessions: HashMap::new(),
-                last_sweep: Instant::now(),
+                current: HashMap::new(),
+                previous: HashMap::new(),
+                rotated: Instant::now(),
             }),
         }
     }
@@ -85,30 +110,17 @@ fn new_viewstate() -> String {
 
 impl Sessions {
     /// The session named by the cookie, if the fake knows it (and touches it).
-    pub fn known(&self, cookie: Option<&str>, now: Instant) -> Option<String> {
-        let mut store = lock(&self.store);
-        let session = store.sessions.get_mut(cookie?)?;
-        session.last_seen = now;
-        cookie.map(str::to_string)
+    pub fn known(&self, cookie: Option<&str>) -> Option<String> {
+        let id = cookie?;
+        lock(&self.store).get(id).map(|_| id.to_string())
     }
 
     /// A new, empty session; its id goes into the `ASP.NET_SessionId` cookie.
     pub fn create(&self, now: Instant) -> String {
         let mut store = lock(&self.store);
-        if now.duration_since(store.last_sweep) >= SWEEP_EVERY {
-            store
-                .sessions
-                .retain(|_, s| now.duration_since(s.last_seen) < SESSION_TIMEOUT);
-            store.last_sweep = now;
-        }
+        store.rotate_if_due(now);
         let id = new_session_id();
-        store.sessions.insert(
-            id.clone(),
-            Session {
-                last_seen: now,
-                forms: VecDeque::new(),
-            },
-        );
+        store.current.insert(id.clone(), Session::default());
         id
     }
 
@@ -122,7 +134,7 @@ impl Sessions {
             used: false,
         };
         let mut store = lock(&self.store);
-        if let Some(s) = store.sessions.get_mut(session) {
+        if let Some(s) = store.get(session) {
             if s.forms.len() >= FORMS_PER_SESSION {
                 s.forms.pop_front();
             }
@@ -133,22 +145,15 @@ impl Sessions {
 
     /// The code of a captcha instance the session may still show.
     pub fn captcha_code(&self, session: &str, vcid: &str, now: Instant) -> Option<String> {
-        let store = lock(&self.store);
-        let form = store
-            .sessions
-            .get(session)?
-            .forms
-            .iter()
-            .find(|f| f.vcid == vcid)?;
+        let mut store = lock(&self.store);
+        let form = store.get(session)?.forms.iter().find(|f| f.vcid == vcid)?;
         let fresh = now.duration_since(form.issued) < CAPTCHA_LIFETIME;
         (fresh && !form.used).then(|| form.code.clone())
     }
 
     /// Whether the session was given this VIEWSTATE (and still remembers it).
     pub fn was_issued(&self, session: &str, viewstate: &str) -> bool {
-        let store = lock(&self.store);
-        store
-            .sessions
+        lock(&self.store)
             .get(session)
             .is_some_and(|s| s.forms.iter().any(|f| f.viewstate == viewstate))
     }
@@ -163,7 +168,7 @@ impl Sessions {
         now: Instant,
     ) -> Check {
         let mut store = lock(&self.store);
-        let Some(s) = store.sessions.get_mut(session) else {
+        let Some(s) = store.get(session) else {
             return Check::Mismatch;
         };
         let Some(issued_with) = s
@@ -225,6 +230,25 @@ mod tests {
             sessions.check(&id, &later.viewstate, &later.vcid, &code, stale),
             Check::Mismatch
         );
+    }
+
+    #[test]
+    fn idle_sessions_are_forgotten_after_a_generation_and_used_ones_kept() {
+        let sessions = Sessions::default();
+        let now = Instant::now();
+        let idle = sessions.create(now);
+        let busy = sessions.create(now);
+        let t1 = now + GENERATION;
+        sessions.create(t1);
+        assert!(sessions.known(Some(&busy)).is_some(), "touched: kept");
+        let t2 = t1 + GENERATION;
+        sessions.create(t2);
+        assert!(sessions.known(Some(&busy)).is_some());
+        assert!(
+            sessions.known(Some(&idle)).is_none(),
+            "idle two generations: gone"
+        );
+        assert!(sessions.known(None).is_none());
     }
 
     #[test]
