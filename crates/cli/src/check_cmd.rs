@@ -154,7 +154,9 @@ async fn run_one(monitor: &Monitor, target: &CheckTarget) -> Result<CheckOutcome
             Err(outcome) => return Ok(outcome),
         };
         let code = ask_for_code(&pending.challenge.captcha_image)?;
-        return Ok(checker.finish_ceac(pending, target, &code, Timestamp::now()).await);
+        return Ok(checker
+            .finish_ceac(pending, target, &code, Timestamp::now())
+            .await);
     }
     Ok(checker.check(target, Timestamp::now()).await)
 }
@@ -192,7 +194,10 @@ fn print(outcome: &CheckOutcome, recorded: Option<&Recorded>, json: bool, ctx: &
             obj.insert("change".into(), serde_json::json!(r.change));
             obj.insert("attempt_id".into(), serde_json::json!(r.attempt_id));
         }
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
     } else {
         print!("{}", text(outcome, recorded, ctx));
     }
@@ -233,10 +238,16 @@ fn text(outcome: &CheckOutcome, recorded: Option<&Recorded>, ctx: &Ctx) -> Strin
             }
             match recorded.and_then(|r| r.change.as_ref()) {
                 Some(visanav_core::monitor::Change::StatusChanged { from, to }) => {
-                    let _ = writeln!(out, "\nChanged: {from} → {to}. Recorded in the case's status history.");
+                    let _ = writeln!(
+                        out,
+                        "\nChanged: {from} → {to}. Recorded in the case's status history."
+                    );
                 }
                 Some(visanav_core::monitor::Change::LastUpdatedChanged { to, .. }) => {
-                    let _ = writeln!(out, "\nSame status, but {name} updated the case on {to}: something moved.");
+                    let _ = writeln!(
+                        out,
+                        "\nSame status, but {name} updated the case on {to}: something moved."
+                    );
                 }
                 None if recorded.is_some() => {
                     let _ = writeln!(out, "\nNo change since the last reading.");
@@ -271,13 +282,14 @@ pub async fn worker(args: WorkerArgs, ctx: &Ctx) -> Result<ExitCode> {
         let report = worker.run_cycle().await;
         store.close().await;
         let report = report?;
-        println!(
-            "{}",
-            serde_json::to_string(&report).unwrap_or_default()
-        );
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
         return Ok(ExitCode::SUCCESS);
     }
-    println!("visanav worker {} checking {:?}; Ctrl-C to stop.", worker.name(), sources);
+    println!(
+        "visanav worker {} checking {:?}; Ctrl-C to stop.",
+        worker.name(),
+        sources
+    );
     worker.run(crate::shutdown_signal()).await;
     store.close().await;
     Ok(ExitCode::SUCCESS)
@@ -312,13 +324,21 @@ async fn monitor_inner(command: MonitorCommand, ctx: &Ctx, store: &Store) -> Res
             store
                 .set_monitoring(&ctx.actor, &stored.id, source, false, now, now)
                 .await?;
-            println!("Stopped watching case {} on {}.", stored.id.short(), source.display_name());
+            println!(
+                "Stopped watching case {} on {}.",
+                stored.id.short(),
+                source.display_name()
+            );
         }
         MonitorCommand::Show { case } => {
             let stored = store.find_case(&ctx.actor, &case).await?;
             let monitors = store.monitors(&ctx.actor, &stored.id).await?;
             if monitors.is_empty() {
-                println!("Case {} is not watched. `visanav monitor on {}` starts.", stored.id.short(), stored.id.short());
+                println!(
+                    "Case {} is not watched. `visanav monitor on {}` starts.",
+                    stored.id.short(),
+                    stored.id.short()
+                );
             }
             for m in &monitors {
                 let next = m
@@ -333,9 +353,14 @@ async fn monitor_inner(command: MonitorCommand, ctx: &Ctx, store: &Store) -> Res
                 );
             }
             for a in store.attempts(&ctx.actor, &stored.id, 10).await? {
-                let when = Timestamp::from_millisecond(a.started_ms).map_or(String::new(), |t| t.to_string());
+                let when = Timestamp::from_millisecond(a.started_ms)
+                    .map_or(String::new(), |t| t.to_string());
                 let what = if a.ok {
-                    format!("{}{}", a.status.unwrap_or_default(), if a.changed { " (changed)" } else { "" })
+                    format!(
+                        "{}{}",
+                        a.status.unwrap_or_default(),
+                        if a.changed { " (changed)" } else { "" }
+                    )
                 } else {
                     format!("failed: {}", a.error.unwrap_or_default())
                 };

@@ -44,9 +44,12 @@ pub async fn run(args: FakeArgs) -> Result<ExitCode> {
             println!("fake upstream listening on http://{addr}");
             use std::io::Write as _;
             std::io::stdout().flush().ok();
-            visanav_sources::fake::serve(listener, visanav_sources::fake::FakeConfig { cases_file: cases })
-                .await
-                .context("the fake upstream failed")?;
+            visanav_sources::fake::serve(
+                listener,
+                visanav_sources::fake::FakeConfig { cases_file: cases },
+            )
+            .await
+            .context("the fake upstream failed")?;
             Ok(ExitCode::SUCCESS)
         }
         FakeCommand::Solve => {

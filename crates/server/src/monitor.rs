@@ -96,7 +96,9 @@ pub struct Monitor {
 
 impl std::fmt::Debug for Monitor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Monitor").field("config", &self.config).finish()
+        f.debug_struct("Monitor")
+            .field("config", &self.config)
+            .finish()
     }
 }
 
@@ -109,7 +111,10 @@ pub enum MonitorSetupError {
 }
 
 impl Monitor {
-    pub fn new(config: MonitorConfig, knowledge: Arc<Knowledge>) -> Result<Monitor, MonitorSetupError> {
+    pub fn new(
+        config: MonitorConfig,
+        knowledge: Arc<Knowledge>,
+    ) -> Result<Monitor, MonitorSetupError> {
         let http = HttpClient::new(config.allow_private, config.request_timeout);
         let ceac = match config.captcha {
             CaptchaStrategy::None => None,

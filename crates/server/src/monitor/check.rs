@@ -44,7 +44,14 @@ pub struct CheckOutcome {
 }
 
 impl CheckOutcome {
-    fn failed(source: CheckSource, started: Timestamp, clock: Instant, error: CheckError, detail: String, raw: Option<String>) -> CheckOutcome {
+    fn failed(
+        source: CheckSource,
+        started: Timestamp,
+        clock: Instant,
+        error: CheckError,
+        detail: String,
+        raw: Option<String>,
+    ) -> CheckOutcome {
         CheckOutcome {
             source,
             via: via_of(source),
@@ -139,7 +146,10 @@ pub fn ceac_query(target: &CheckTarget) -> Result<CeacQuery, (CheckError, String
             format!("the case has no {what}, which CEAC asks for; add it on the case's edit page"),
         )
     };
-    let passport = target.passport.as_ref().ok_or_else(|| missing("passport number"))?;
+    let passport = target
+        .passport
+        .as_ref()
+        .ok_or_else(|| missing("passport number"))?;
     let surname = target
         .surname
         .clone()
@@ -147,7 +157,11 @@ pub fn ceac_query(target: &CheckTarget) -> Result<CeacQuery, (CheckError, String
         .ok_or_else(|| missing("surname"))?;
     let (kind, case_number, location) = match (&target.ceac_case_number, &target.ds160_id) {
         (Some(n), _) => (ApplicationKind::Iv, n.as_str().to_string(), None),
-        (None, Some(id)) => (ApplicationKind::Niv, id.as_str().to_string(), Some(target.post.clone())),
+        (None, Some(id)) => (
+            ApplicationKind::Niv,
+            id.as_str().to_string(),
+            Some(target.post.clone()),
+        ),
         (None, None) => return Err(missing("CEAC case number or DS-160 id")),
     };
     Ok(CeacQuery {
@@ -196,7 +210,9 @@ impl Checker {
 
     async fn check_uscis(&self, target: &CheckTarget, now: Timestamp) -> CheckOutcome {
         let clock = Instant::now();
-        let fail = |e, d: &str| CheckOutcome::failed(CheckSource::Uscis, now, clock, e, d.to_string(), None);
+        let fail = |e, d: &str| {
+            CheckOutcome::failed(CheckSource::Uscis, now, clock, e, d.to_string(), None)
+        };
         let Some(client) = &self.uscis else {
             return fail(
                 CheckError::Unavailable,
@@ -231,7 +247,9 @@ impl Checker {
                     raw: Some(answer.raw),
                 }
             }
-            Err(f) => CheckOutcome::failed(CheckSource::Uscis, now, clock, f.error, f.detail, f.raw),
+            Err(f) => {
+                CheckOutcome::failed(CheckSource::Uscis, now, clock, f.error, f.detail, f.raw)
+            }
         }
     }
 
@@ -239,7 +257,10 @@ impl Checker {
         let clock = Instant::now();
         let fail = |e, d: String| CheckOutcome::failed(CheckSource::Ceac, now, clock, e, d, None);
         let Some(client) = &self.ceac else {
-            return fail(CheckError::Unavailable, "CEAC checks are off (captcha.strategy = none)".into());
+            return fail(
+                CheckError::Unavailable,
+                "CEAC checks are off (captcha.strategy = none)".into(),
+            );
         };
         let CaptchaStrategy::Command { command, timeout } = &self.captcha else {
             return fail(
@@ -255,7 +276,16 @@ impl Checker {
         for _ in 0..CAPTCHA_TRIES {
             let challenge = match client.start(query.kind).await {
                 Ok(c) => c,
-                Err(f) => return CheckOutcome::failed(CheckSource::Ceac, now, clock, f.error, f.detail, f.raw),
+                Err(f) => {
+                    return CheckOutcome::failed(
+                        CheckSource::Ceac,
+                        now,
+                        clock,
+                        f.error,
+                        f.detail,
+                        f.raw,
+                    );
+                }
             };
             let code = match solve_with_command(command, &challenge.captcha_image, *timeout).await {
                 Ok(code) => code,
@@ -264,14 +294,29 @@ impl Checker {
             match client.submit(challenge, &query, &code).await {
                 Ok(answer) => return self.ceac_outcome(answer, target, now, clock),
                 Err(f) if f.error == CheckError::CaptchaMismatch => last = Some(f),
-                Err(f) => return CheckOutcome::failed(CheckSource::Ceac, now, clock, f.error, f.detail, f.raw),
+                Err(f) => {
+                    return CheckOutcome::failed(
+                        CheckSource::Ceac,
+                        now,
+                        clock,
+                        f.error,
+                        f.detail,
+                        f.raw,
+                    );
+                }
             }
         }
         let f = last.unwrap_or_else(|| Failure::new(CheckError::CaptchaMismatch, "no try made"));
         CheckOutcome::failed(CheckSource::Ceac, now, clock, f.error, f.detail, f.raw)
     }
 
-    fn ceac_outcome(&self, answer: Answer, target: &CheckTarget, now: Timestamp, clock: Instant) -> CheckOutcome {
+    fn ceac_outcome(
+        &self,
+        answer: Answer,
+        target: &CheckTarget,
+        now: Timestamp,
+        clock: Instant,
+    ) -> CheckOutcome {
         let r = answer.result;
         CheckOutcome {
             source: CheckSource::Ceac,
@@ -291,12 +336,20 @@ impl Checker {
     }
 
     /// The manual strategy, first half: fetch the form and the captcha for a person to read.
-    pub async fn start_ceac(&self, target: &CheckTarget, now: Timestamp) -> Result<Pending, CheckOutcome> {
+    pub async fn start_ceac(
+        &self,
+        target: &CheckTarget,
+        now: Timestamp,
+    ) -> Result<Pending, CheckOutcome> {
         let clock = Instant::now();
         let Some(client) = &self.ceac else {
             return Err(CheckOutcome::failed(
-                CheckSource::Ceac, now, clock, CheckError::Unavailable,
-                "CEAC checks are off (captcha.strategy = none)".into(), None,
+                CheckSource::Ceac,
+                now,
+                clock,
+                CheckError::Unavailable,
+                "CEAC checks are off (captcha.strategy = none)".into(),
+                None,
             ));
         };
         let query = ceac_query(target)
@@ -305,7 +358,9 @@ impl Checker {
             .start(query.kind)
             .await
             .map(|challenge| Pending { challenge })
-            .map_err(|f| CheckOutcome::failed(CheckSource::Ceac, now, clock, f.error, f.detail, f.raw))
+            .map_err(|f| {
+                CheckOutcome::failed(CheckSource::Ceac, now, clock, f.error, f.detail, f.raw)
+            })
     }
 
     /// The manual strategy, second half: post the code the person typed.
@@ -317,7 +372,8 @@ impl Checker {
         now: Timestamp,
     ) -> CheckOutcome {
         let clock = Instant::now();
-        let fail = |e, d: String, raw| CheckOutcome::failed(CheckSource::Ceac, now, clock, e, d, raw);
+        let fail =
+            |e, d: String, raw| CheckOutcome::failed(CheckSource::Ceac, now, clock, e, d, raw);
         let Some(client) = &self.ceac else {
             return fail(CheckError::Unavailable, "CEAC checks are off".into(), None);
         };

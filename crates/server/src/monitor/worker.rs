@@ -65,17 +65,29 @@ impl Worker {
         let sources = self.monitor.unattended_sources();
         let mut report = CycleReport::default();
         let config = &self.monitor.config;
+        let cycle_start = self.clock.now();
         loop {
             let targets = self
                 .store
-                .lease_due(&self.name, &sources, self.clock.now(), config.lease, config.batch)
+                .lease_due(
+                    &self.name,
+                    &sources,
+                    cycle_start,
+                    self.clock.now(),
+                    config.lease,
+                    config.batch,
+                )
                 .await?;
             if targets.is_empty() {
                 return Ok(report);
             }
             for target in targets {
                 let source = target.source;
-                if let Some(until) = self.store.provider_blocked_until(source, self.clock.now()).await? {
+                if let Some(until) = self
+                    .store
+                    .provider_blocked_until(source, self.clock.now())
+                    .await?
+                {
                     self.store
                         .defer_check(&self.name, &target.case_id, source, until)
                         .await?;
@@ -129,7 +141,10 @@ impl Worker {
     }
 
     /// Reserves this provider's next request slot (shared by all workers) and waits for it.
-    async fn wait_for_slot(&self, source: visanav_core::monitor::CheckSource) -> Result<(), StoreError> {
+    async fn wait_for_slot(
+        &self,
+        source: visanav_core::monitor::CheckSource,
+    ) -> Result<(), StoreError> {
         let spacing = self.monitor.spacing(source);
         if spacing <= SignedDuration::ZERO {
             return Ok(());
@@ -152,7 +167,13 @@ impl Worker {
         loop {
             match self.run_cycle().await {
                 Ok(r) if r.checked > 0 || r.deferred > 0 => {
-                    tracing::info!(checked = r.checked, changes = r.changes, failures = r.failures, deferred = r.deferred, "status checks done")
+                    tracing::info!(
+                        checked = r.checked,
+                        changes = r.changes,
+                        failures = r.failures,
+                        deferred = r.deferred,
+                        "status checks done"
+                    )
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "status checks failed"),
@@ -178,4 +199,3 @@ pub fn spawn(store: Store, monitor: Monitor, clock: Clock) -> tokio::task::JoinH
     let worker = Worker::new(store, monitor, clock);
     tokio::spawn(worker.run(std::future::pending()))
 }
-

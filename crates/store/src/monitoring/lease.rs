@@ -53,13 +53,16 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Leases up to `limit` due checks of the given sources to `owner` until `now + lease`,
-    /// skipping providers under a block. Rows another worker is leasing are skipped, not
-    /// waited for (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite has one writer at a time).
+    /// Leases up to `limit` checks of the given sources due by `due_by` to `owner` until
+    /// `now + lease`, skipping providers under a block. Rows another worker is leasing are
+    /// skipped, not waited for (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite has one writer
+    /// at a time). A cycle passes its start as `due_by`, so a case checked in the cycle is
+    /// not taken again in it, however short its interval.
     pub async fn lease_due(
         &mut self,
         owner: &str,
         sources: &[CheckSource],
+        due_by: Timestamp,
         now: Timestamp,
         lease: SignedDuration,
         limit: i64,
@@ -81,7 +84,7 @@ impl Tx<'_> {
             "UPDATE monitors SET lease_owner = $1, lease_until_ms = $2
              WHERE (case_id, source) IN (
                  SELECT m.case_id, m.source FROM monitors m
-                 WHERE m.enabled AND m.next_check_ms IS NOT NULL AND m.next_check_ms <= $3
+                 WHERE m.enabled AND m.next_check_ms IS NOT NULL AND m.next_check_ms <= $5
                    AND (m.lease_until_ms IS NULL OR m.lease_until_ms <= $3)
                    AND m.source IN ({list})
                    AND NOT EXISTS (SELECT 1 FROM provider_state p
@@ -97,6 +100,7 @@ impl Tx<'_> {
             .bind(until.as_millisecond())
             .bind(now.as_millisecond())
             .bind(limit)
+            .bind(due_by.as_millisecond())
             .fetch_all(&mut *c)
             .await?);
         let mut targets = Vec::with_capacity(leased.len());
@@ -266,12 +270,13 @@ impl Store {
         &self,
         owner: &str,
         sources: &[CheckSource],
+        due_by: Timestamp,
         now: Timestamp,
         lease: SignedDuration,
         limit: i64,
     ) -> Result<Vec<CheckTarget>, StoreError> {
         in_tx!(self, TxMode::Write, |tx| tx
-            .lease_due(owner, sources, now, lease, limit)
+            .lease_due(owner, sources, due_by, now, lease, limit)
             .await)
     }
 
@@ -303,7 +308,9 @@ impl Store {
         source: CheckSource,
         due_ms: i64,
     ) -> Result<(), StoreError> {
-        in_tx!(self, TxMode::Write, |tx| tx.defer_check(owner, id, source, due_ms).await)
+        in_tx!(self, TxMode::Write, |tx| tx
+            .defer_check(owner, id, source, due_ms)
+            .await)
     }
 
     pub async fn purge_expired_answers(&self, now: Timestamp) -> Result<u64, StoreError> {

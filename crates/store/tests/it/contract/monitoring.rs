@@ -66,6 +66,7 @@ mod checks {
                 worker,
                 &[CheckSource::Ceac],
                 when,
+                when,
                 SignedDuration::from_mins(5),
                 10,
             )
@@ -103,7 +104,7 @@ mod checks {
         let lease = SignedDuration::from_mins(5);
         let first = db
             .store
-            .lease_due("w1", &[CheckSource::Ceac], at(1), lease, 10)
+            .lease_due("w1", &[CheckSource::Ceac], at(1), at(1), lease, 10)
             .await
             .expect("lease");
         assert_eq!(first.len(), 1);
@@ -120,13 +121,13 @@ mod checks {
         );
         let second = db
             .store
-            .lease_due("w2", &[CheckSource::Ceac], at(2), lease, 10)
+            .lease_due("w2", &[CheckSource::Ceac], at(2), at(2), lease, 10)
             .await
             .expect("lease");
         assert!(second.is_empty(), "a leased case is not handed out again");
         assert!(
             db.store
-                .lease_due("w2", &[CheckSource::Uscis], at(2), lease, 10)
+                .lease_due("w2", &[CheckSource::Uscis], at(2), at(2), lease, 10)
                 .await
                 .expect("lease")
                 .is_empty(),
@@ -151,7 +152,7 @@ mod checks {
         // A worker that died: its lease runs out and another worker takes the case.
         let taken = db
             .store
-            .lease_due("w2", &[CheckSource::Ceac], at(7), lease, 10)
+            .lease_due("w2", &[CheckSource::Ceac], at(7), at(7), lease, 10)
             .await
             .expect("lease");
         assert_eq!(taken.len(), 1, "an expired lease is taken over");
@@ -174,7 +175,7 @@ mod checks {
         );
         assert!(
             db.store
-                .lease_due("w1", &[CheckSource::Ceac], at(8), lease, 10)
+                .lease_due("w1", &[CheckSource::Ceac], at(8), at(8), lease, 10)
                 .await
                 .expect("lease")
                 .is_empty(),
@@ -300,6 +301,7 @@ mod checks {
                 "w",
                 &[CheckSource::Ceac],
                 when + SignedDuration::from_mins(1),
+                when + SignedDuration::from_mins(1),
                 SignedDuration::from_mins(5),
                 10,
             )
@@ -316,6 +318,7 @@ mod checks {
             .lease_due(
                 "w",
                 &[CheckSource::Ceac],
+                after,
                 after,
                 SignedDuration::from_mins(5),
                 10,
@@ -441,6 +444,7 @@ mod checks {
                     "w",
                     &[CheckSource::Ceac],
                     at(60 * 24 * 30),
+                    at(60 * 24 * 30),
                     SignedDuration::from_mins(5),
                     10
                 )
@@ -466,6 +470,7 @@ mod checks {
                         .lease_due(
                             name,
                             &[CheckSource::Ceac],
+                            at(1 + round),
                             at(1 + round),
                             SignedDuration::from_mins(60),
                             3,
