@@ -166,6 +166,11 @@ const KEYS: &[Key] = &[
         "the CEAC status tracker (default https://ceac.state.gov; a mirror or a test server)",
     ),
     key(
+        "sources.timeout_secs",
+        "VISANAV_SOURCES_TIMEOUT_SECS",
+        "longest one request to CEAC or USCIS may take, in seconds (default 45)",
+    ),
+    key(
         "sources.ceac.spacing_secs",
         "VISANAV_CEAC_SPACING_SECS",
         "at least this many seconds between two CEAC checks, across all workers (default 20)",

@@ -607,12 +607,26 @@ async fn serve(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     let extractor = visanav_extract::Extractor::new(ctx.config.extract_config());
     let mailer = visanav_mail::Mailer::new(ctx.config.mail_config())
         .context("the smtp settings are not usable")?;
+    let monitor = visanav_server::monitor::Monitor::new(
+        ctx.config.monitor.value.clone(),
+        ctx.knowledge.clone(),
+    )
+    .context("the monitoring settings are not usable")?;
     let state =
         visanav_server::AppState::new(store.clone(), ctx.knowledge.clone(), server, extractor)
-            .with_mailer(mailer);
+            .with_mailer(mailer)
+            .with_monitor(monitor.clone());
+    // Status checks run beside the web server unless an operator runs `visanav worker`
+    // processes instead (monitor.worker = false).
+    let worker = ctx.config.monitor_in_serve.value.then(|| {
+        visanav_server::monitor::worker::spawn(store.clone(), monitor, state.clock.clone())
+    });
     visanav_server::serve(listener, state, shutdown_signal())
         .await
         .context("the web server failed")?;
+    if let Some(worker) = worker {
+        worker.abort();
+    }
     store.close().await;
     println!("visanav stopped.");
     Ok(ExitCode::SUCCESS)

@@ -64,11 +64,11 @@ pub fn monitor_settings(layers: &Layers) -> Result<Setting<MonitorConfig>> {
         }
     })?;
     let command = layers.get("captcha.command").map(|(c, _)| c.to_string());
-    let timeout = layers.parse("captcha.timeout_secs", 30, number(600))?;
+    let captcha_timeout = layers.parse("captcha.timeout_secs", 30, number(600))?;
     let captcha = match (strategy.value.as_str(), command) {
         ("command", Some(command)) if !command.trim().is_empty() => CaptchaStrategy::Command {
             command,
-            timeout: Duration::from_secs(timeout.value.max(1)),
+            timeout: Duration::from_secs(captcha_timeout.value.max(1)),
         },
         ("command", _) => bail!(
             "captcha.strategy is command (from {}) but captcha.command is not set; set \
@@ -100,6 +100,7 @@ pub fn monitor_settings(layers: &Layers) -> Result<Setting<MonitorConfig>> {
         );
     }
     let poll = layers.parse("monitor.poll_secs", 30, number(3_600))?;
+    let timeout = layers.parse("sources.timeout_secs", 45, number(600))?;
     for o in [
         client_id.origin,
         per_second.origin,
@@ -110,6 +111,7 @@ pub fn monitor_settings(layers: &Layers) -> Result<Setting<MonitorConfig>> {
         ceac_every.origin,
         uscis_every.origin,
         poll.origin,
+        timeout.origin,
     ] {
         track(o);
     }
@@ -133,6 +135,7 @@ pub fn monitor_settings(layers: &Layers) -> Result<Setting<MonitorConfig>> {
         ceac_spacing: SignedDuration::from_secs(i64::try_from(spacing.value).unwrap_or(0)),
         schedule,
         poll: Duration::from_secs(poll.value.max(1)),
+        request_timeout: Duration::from_secs(timeout.value.max(1)),
         ..d
     };
     let origin = origins

@@ -6,6 +6,7 @@ mod config;
 mod db_keys;
 mod knowledge;
 mod logs;
+mod monitoring;
 mod notices;
 mod plan;
 mod server;
