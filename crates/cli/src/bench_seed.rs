@@ -30,6 +30,10 @@ pub struct SeedArgs {
     /// Cases per transaction.
     #[arg(long, default_value_t = 250)]
     batch: u32,
+    /// Give each case an invented passport number and watch it on CEAC, due now: for the
+    /// status monitoring benchmark (`scripts/monitor-bench.sh`).
+    #[arg(long)]
+    monitor: bool,
 }
 
 const EXAMPLE: &str = include_str!("../../../examples/k1-manila-221g.toml");
@@ -166,7 +170,13 @@ async fn seed(args: &SeedArgs, ctx: &Ctx, store: &Store) -> Result<ExitCode> {
         for _ in 0..n {
             let i = made;
             made += 1;
-            let case = invented_case(&base, &mut rng, &posts, i, today)?;
+            let mut case = invented_case(&base, &mut rng, &posts, i, today)?;
+            if args.monitor {
+                case.passport_number = Some(
+                    visanav_core::ids::PassportNumber::parse(&format!("B{i:08}"))
+                        .map_err(anyhow::Error::msg)?,
+                );
+            }
             let email = format!("client{i:05}-{run_id}@bench.example");
             let client = tx
                 .create_account(&email, None, AccountKind::Person, now)
@@ -175,6 +185,17 @@ async fn seed(args: &SeedArgs, ctx: &Ctx, store: &Store) -> Result<ExitCode> {
             let id = tx
                 .create_case(&client, &case, now, DuplicatePolicy::Allow)
                 .await?;
+            if args.monitor {
+                tx.set_monitoring(
+                    &client,
+                    &id,
+                    visanav_core::monitor::CheckSource::Ceac,
+                    true,
+                    now,
+                    now,
+                )
+                .await?;
+            }
             let share = tx.offer_share(&client, &id, Some(&firm), now).await?;
             tx.answer_share(&owner_actor, &share, true, now).await?;
             // Most cases are assigned; some wait for someone to take them.

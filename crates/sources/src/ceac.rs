@@ -24,7 +24,7 @@ use visanav_core::ceac::{
 use visanav_core::knowledge::Knowledge;
 use visanav_core::monitor::CheckError;
 
-use crate::net::{CookieJar, HttpClient, NetError, Request, Response};
+use crate::net::{CookieJar, HttpClient, NetError, Request, Response, Session};
 
 /// The form's field names (reference §1.2 step 5).
 mod field {
@@ -171,9 +171,13 @@ impl CeacClient {
         url
     }
 
-    async fn send(&self, request: Request) -> Result<Response, Failure> {
-        let response = self
-            .http
+    /// A session for one check: the form, the captcha and the submit share a connection.
+    pub fn session(&self) -> Session {
+        self.http.session()
+    }
+
+    async fn send(&self, session: &mut Session, request: Request) -> Result<Response, Failure> {
+        let response = session
             .send(request)
             .await
             .map_err(|e| Failure::from_net(&e))?;
@@ -196,9 +200,18 @@ impl CeacClient {
 
     /// Steps 1–3: the form, its hidden inputs and the captcha image.
     pub async fn start(&self, kind: ApplicationKind) -> Result<Challenge, Failure> {
+        self.start_in(&mut self.session(), kind).await
+    }
+
+    /// [`CeacClient::start`] on the given session's connection.
+    pub async fn start_in(
+        &self,
+        session: &mut Session,
+        kind: ApplicationKind,
+    ) -> Result<Challenge, Failure> {
         let mut jar = CookieJar::default();
         let page_url = self.status_url(kind);
-        let page = self.send(Request::get(page_url.clone())).await?;
+        let page = self.send(session, Request::get(page_url.clone())).await?;
         jar.absorb(&page);
         let form = read_form(&page.text()).map_err(|e| {
             let error = match e {
@@ -226,7 +239,9 @@ impl CeacClient {
                 "the captcha image is on another site; not fetched",
             ));
         }
-        let image = self.send(jar.apply(Request::get(captcha_url))).await?;
+        let image = self
+            .send(session, jar.apply(Request::get(captcha_url)))
+            .await?;
         jar.absorb(&image);
         if !is_image(&image.body) {
             return Err(Failure::new(
@@ -250,11 +265,23 @@ impl CeacClient {
         query: &CeacQuery,
         code: &str,
     ) -> Result<Answer, Failure> {
+        self.submit_in(&mut self.session(), challenge, query, code)
+            .await
+    }
+
+    /// [`CeacClient::submit`] on the given session's connection.
+    pub async fn submit_in(
+        &self,
+        session: &mut Session,
+        challenge: Challenge,
+        query: &CeacQuery,
+        code: &str,
+    ) -> Result<Answer, Failure> {
         let fields = form_fields(&challenge, query, code);
         let request = challenge
             .jar
             .apply(Request::post_form(self.status_url(challenge.kind), &fields));
-        let response = self.send(request).await?;
+        let response = self.send(session, request).await?;
         let raw = response.text();
         match parse_result_with(&raw, &self.knowledge) {
             Ok(result) => match validate(&result, query) {

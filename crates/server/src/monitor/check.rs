@@ -273,8 +273,9 @@ impl Checker {
             Err((e, d)) => return fail(e, d),
         };
         let mut last = None;
+        let mut session = client.session();
         for _ in 0..CAPTCHA_TRIES {
-            let challenge = match client.start(query.kind).await {
+            let challenge = match client.start_in(&mut session, query.kind).await {
                 Ok(c) => c,
                 Err(f) => {
                     return CheckOutcome::failed(
@@ -291,7 +292,10 @@ impl Checker {
                 Ok(code) => code,
                 Err(e) => return fail(CheckError::CaptchaMismatch, e.to_string()),
             };
-            match client.submit(challenge, &query, &code).await {
+            match client
+                .submit_in(&mut session, challenge, &query, &code)
+                .await
+            {
                 Ok(answer) => return self.ceac_outcome(answer, target, now, clock),
                 Err(f) if f.error == CheckError::CaptchaMismatch => last = Some(f),
                 Err(f) => {

@@ -81,13 +81,23 @@ impl Worker {
             if targets.is_empty() {
                 return Ok(report);
             }
+            // Blocks are looked up once per batch (the lease skipped blocked providers), and
+            // a block this worker meets stops the rest of its batch at once.
+            let mut blocked: std::collections::HashMap<_, Option<i64>> = Default::default();
             for target in targets {
                 let source = target.source;
-                if let Some(until) = self
-                    .store
-                    .provider_blocked_until(source, self.clock.now())
-                    .await?
-                {
+                let until = match blocked.get(&source) {
+                    Some(known) => *known,
+                    None => {
+                        let known = self
+                            .store
+                            .provider_blocked_until(source, self.clock.now())
+                            .await?;
+                        blocked.insert(source, known);
+                        known
+                    }
+                };
+                if let Some(until) = until {
                     self.store
                         .defer_check(&self.name, &target.case_id, source, until)
                         .await?;
@@ -120,6 +130,15 @@ impl Worker {
                     Err(e) => return Err(e),
                 };
                 report.checked += 1;
+                if recorded.provider_blocked
+                    || matches!(&outcome.result, Err((e, _)) if e.is_provider_incident())
+                {
+                    let until = self
+                        .store
+                        .provider_blocked_until(source, self.clock.now())
+                        .await?;
+                    blocked.insert(source, until);
+                }
                 match &outcome.result {
                     Ok(_) => {
                         if recorded.change.is_some() {

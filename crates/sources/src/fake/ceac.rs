@@ -349,7 +349,10 @@ fn lookup(fake: &Fake, cases: &CasesFile, f: &Fields) -> Outcome {
     let shown = |d: jiff::civil::Date| d.strftime("%d-%b-%Y").to_string();
     Outcome {
         result: Some(ResultPanel {
-            case_number: case.case_number.trim().to_ascii_uppercase(),
+            case_number: match case.case_number.trim() {
+                "*" => number.clone(),
+                n => n.to_ascii_uppercase(),
+            },
             app_name: case.kind.app_name(),
             status: case.status.clone(),
             created: shown(case.created),
