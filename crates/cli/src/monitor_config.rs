@@ -59,7 +59,7 @@ pub fn monitor_settings(layers: &Layers) -> Result<Setting<MonitorConfig>> {
     let spacing = layers.parse("sources.ceac.spacing_secs", 20, number(86_400))?;
     let strategy = layers.parse("captcha.strategy", "manual".to_string(), |s| {
         match s.trim() {
-            "manual" | "command" | "none" => Ok(s.trim().to_string()),
+            "manual" | "command" | "none" | "fake-upstream" => Ok(s.trim().to_string()),
             _ => Err("is not manual, command or none".into()),
         }
     })?;
@@ -77,6 +77,12 @@ pub fn monitor_settings(layers: &Layers) -> Result<Setting<MonitorConfig>> {
             strategy.origin.label()
         ),
         ("none", _) => CaptchaStrategy::None,
+        ("fake-upstream", _) if ceac_base.value == CEAC_BASE_URL => bail!(
+            "captcha.strategy fake-upstream (from {}) reads only visanav's fake CEAC; it \
+             cannot read the real site's pictures. Use manual or command",
+            strategy.origin.label()
+        ),
+        ("fake-upstream", _) => CaptchaStrategy::FakeUpstream,
         _ => CaptchaStrategy::Manual,
     };
     let allow_private = layers.parse_bool("net.allow_private", false)?;

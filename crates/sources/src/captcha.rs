@@ -17,8 +17,15 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[derive(Clone, PartialEq, Eq)]
 pub enum CaptchaStrategy {
     Manual,
-    Command { command: String, timeout: Duration },
+    Command {
+        command: String,
+        timeout: Duration,
+    },
     None,
+    /// Reads the code `visanav fake-upstream` hides in its picture, in process: for tests and
+    /// benchmarks against the fake (it measures visanav's own work without an external
+    /// program per check). Useless on the real CEAC, whose pictures hide nothing.
+    FakeUpstream,
 }
 
 impl std::fmt::Debug for CaptchaStrategy {
@@ -34,12 +41,16 @@ impl CaptchaStrategy {
             CaptchaStrategy::Manual => "manual",
             CaptchaStrategy::Command { .. } => "command",
             CaptchaStrategy::None => "none",
+            CaptchaStrategy::FakeUpstream => "fake-upstream",
         }
     }
 
     /// Whether checks can run with nobody there (the scheduler's CEAC checks).
     pub fn unattended(&self) -> bool {
-        matches!(self, CaptchaStrategy::Command { .. })
+        matches!(
+            self,
+            CaptchaStrategy::Command { .. } | CaptchaStrategy::FakeUpstream
+        )
     }
 }
 

@@ -262,12 +262,12 @@ impl Checker {
                 "CEAC checks are off (captcha.strategy = none)".into(),
             );
         };
-        let CaptchaStrategy::Command { command, timeout } = &self.captcha else {
+        if !self.captcha.unattended() {
             return fail(
                 CheckError::Unavailable,
                 "CEAC's captcha needs a person here (captcha.strategy = manual)".into(),
             );
-        };
+        }
         let query = match ceac_query(target) {
             Ok(q) => q,
             Err((e, d)) => return fail(e, d),
@@ -288,9 +288,9 @@ impl Checker {
                     );
                 }
             };
-            let code = match solve_with_command(command, &challenge.captcha_image, *timeout).await {
+            let code = match self.solve(&challenge.captcha_image).await {
                 Ok(code) => code,
-                Err(e) => return fail(CheckError::CaptchaMismatch, e.to_string()),
+                Err(detail) => return fail(CheckError::CaptchaMismatch, detail),
             };
             match client
                 .submit_in(&mut session, challenge, &query, &code)
@@ -312,6 +312,22 @@ impl Checker {
         }
         let f = last.unwrap_or_else(|| Failure::new(CheckError::CaptchaMismatch, "no try made"));
         CheckOutcome::failed(CheckSource::Ceac, now, clock, f.error, f.detail, f.raw)
+    }
+
+    /// The code in the picture, by the unattended strategy configured.
+    async fn solve(&self, image: &[u8]) -> Result<String, String> {
+        match &self.captcha {
+            CaptchaStrategy::Command { command, timeout } => {
+                solve_with_command(command, image, *timeout)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            CaptchaStrategy::FakeUpstream => visanav_sources::fake::read_fake_code(image)
+                .ok_or_else(|| "the picture is not the fake upstream's".to_string()),
+            CaptchaStrategy::Manual | CaptchaStrategy::None => {
+                Err("no unattended captcha strategy".to_string())
+            }
+        }
     }
 
     fn ceac_outcome(
