@@ -351,29 +351,30 @@ pub fn validate(result: &CeacResult, query: &CeacQuery) -> Result<(), String> {
 
 /// A Cloudflare block or challenge: 403/503 with Cloudflare's headers, or its block page.
 pub fn is_cloudflare_block(response: &Response) -> bool {
+    // Cloudflare fronts every answer of the real site, 200s included, so its headers alone
+    // mean nothing; a 403 with them is its block. A 503 or 429 is a block only with the
+    // block or challenge page (otherwise it is the site itself being down or busy).
+    if !matches!(response.status, 403 | 429 | 503) {
+        return false;
+    }
     let cloudflare_headers = response
         .header("server")
         .is_some_and(|s| s.to_ascii_lowercase().contains("cloudflare"))
         || response.header("cf-ray").is_some()
         || response.header("cf-mitigated").is_some();
-    // Cloudflare fronts every answer of the real site, 200s included, so its headers alone
-    // mean nothing; a 403 with them is its block. A 503 or 429 is a block only with the
-    // block or challenge page (otherwise it is the site itself being down or busy).
-    let blocking_status = matches!(response.status, 403 | 429 | 503);
     if response.status == 403 && cloudflare_headers {
         return true;
     }
     let text = String::from_utf8_lossy(&response.body[..response.body.len().min(20_000)])
         .to_ascii_lowercase();
-    blocking_status
-        && [
-            "attention required! | cloudflare",
-            "sorry, you have been blocked",
-            "performing security verification",
-            "just a moment...",
-        ]
-        .iter()
-        .any(|p| text.contains(p))
+    [
+        "attention required! | cloudflare",
+        "sorry, you have been blocked",
+        "performing security verification",
+        "just a moment...",
+    ]
+    .iter()
+    .any(|p| text.contains(p))
 }
 
 fn is_image(bytes: &[u8]) -> bool {

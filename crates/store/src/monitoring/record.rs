@@ -124,13 +124,18 @@ impl Tx<'_> {
                 }
             }
         }
+        // The answer is kept when it says something: a reading added to the history (the
+        // page it came from) or a failure (what went wrong). An answer that only confirms the
+        // latest reading adds nothing an attorney would need, and would fill the database:
+        // 10,000 cases checked twice a day are 160 MB a day of pages.
+        let keep_answer = recorded.stored_reading || record.outcome.is_err();
         self.insert_attempt(
             case_id,
             record,
             &attempt_id,
             &by,
             recorded.change.is_some(),
-            now,
+            keep_answer,
         )
         .await?;
         if monitor.is_some() {
@@ -241,9 +246,9 @@ impl Tx<'_> {
         attempt_id: &str,
         by: &CheckBy<'_>,
         changed: bool,
-        now: Timestamp,
+        keep_answer: bool,
     ) -> Result<(), StoreError> {
-        let raw = record.raw.as_ref().map(|raw| {
+        let raw = record.raw.as_ref().filter(|_| keep_answer).map(|raw| {
             self.crypto
                 .encrypt(raw.as_bytes(), &aad("check_attempts", "raw", attempt_id))
         });
@@ -278,7 +283,6 @@ impl Tx<'_> {
         .execute(&mut *c)
         .await?
         .rows_affected());
-        let _ = now;
         Ok(())
     }
 
