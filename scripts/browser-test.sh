@@ -26,11 +26,41 @@ WORK=$(mktemp -d)
 ARTIFACTS="${VISANAV_ARTIFACTS:-$WORK/screenshots}"
 mkdir -p "$ARTIFACTS"
 SERVER_PID=
-cleanup() { [ -n "$SERVER_PID" ] && kill -INT "$SERVER_PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK/data"; }
+FAKE_PID=
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill -INT "$SERVER_PID" 2>/dev/null
+  [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null
+  wait 2>/dev/null || true; rm -rf "$WORK/data"
+}
 trap cleanup EXIT
 
+# The fake CEAC status tracker (`visanav fake-upstream`), where the example case has moved
+# from Refused to Issued: the server checks CEAC there, a person reading the captcha.
+cat >"$WORK/fake-cases.toml" <<'TOML'
+[ceac]
+mode = "normal"
+[[ceac.cases]]
+kind = "IV"
+case_number = "MNL2025512345"
+passport = "P1234567A"
+surname = "SANTOS"
+status = "Issued"
+created = "2025-05-01"
+last_updated = "2025-06-09"
+message = "Your visa is in final processing."
+TOML
+"$BIN" fake-upstream serve --cases "$WORK/fake-cases.toml" >"$WORK/fake.out" 2>"$WORK/fake.err" &
+FAKE_PID=$!
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$WORK/fake.out" 2>/dev/null && break
+  sleep 0.1
+done
+FAKE_URL=$(sed -n 's#^fake upstream listening on \(http://[^ ]*\)$#\1#p' "$WORK/fake.out")
+[ -n "$FAKE_URL" ] || { echo "browser-test: the fake upstream did not start"; cat "$WORK/fake.err"; exit 1; }
+
 CASE_ID=$("$BIN" --data-dir "$WORK/data" case import examples/k1-manila-221g.toml --json 2>/dev/null | sed 's/.*"id":"\([^"]*\)".*/\1/')
-"$BIN" --data-dir "$WORK/data" serve --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
+VISANAV_CEAC_BASE_URL="$FAKE_URL" VISANAV_ALLOW_PRIVATE=true VISANAV_CAPTCHA=manual \
+  "$BIN" --data-dir "$WORK/data" serve --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   grep -q "listening on" "$WORK/server.out" 2>/dev/null && break
@@ -46,4 +76,10 @@ SIGN_IN_LINK="$BASE/sign-in/link?token=$TOKEN"
 NODE_PATH="$NPM_DIR/node_modules" CHROMIUM="$CHROMIUM" BASE="$BASE" ARTIFACTS="$ARTIFACTS" CASE_ID="$CASE_ID" \
   SIGN_IN_LINK="$SIGN_IN_LINK" \
   node tests/browser/pages.mjs
+
+# A manual CEAC check in the browser (pages.mjs signed out: a new link).
+TOKEN=$("$BIN" --data-dir "$WORK/data" user link | sed -n 's/.*token=\([^ ]*\).*/\1/p')
+NODE_PATH="$NPM_DIR/node_modules" CHROMIUM="$CHROMIUM" BASE="$BASE" ARTIFACTS="$ARTIFACTS" CASE_ID="$CASE_ID" \
+  SIGN_IN_LINK="$BASE/sign-in/link?token=$TOKEN" BIN="$BIN" \
+  node tests/browser/checks.mjs
 echo "browser-test: screenshots in $ARTIFACTS"

@@ -14,6 +14,7 @@ use crate::case_view::{
     self, DeadlineView, DocumentView, HistoryRow, LegalHelpView, RenewalView, StatusView, StepView,
     WarningView,
 };
+use crate::checks::{self, view::ChecksView};
 use crate::pages::render;
 use crate::request::PageCase;
 use crate::session::csrf_token;
@@ -60,6 +61,8 @@ struct CasePage {
     firm_notes: Vec<(String, String)>,
     /// What was just saved, confirmed at the top of the page.
     saved: &'static str,
+    /// Status checks: each source, the latest checks, the one just asked for.
+    checks: ChecksView,
 }
 
 /// The confirmation for `?saved=…` after a form sends the person back to the case.
@@ -70,6 +73,12 @@ fn saved_message(what: Option<&str>) -> &'static str {
             "The letter is saved with your case, and what it asks for is in your checklist below."
         }
         Some("details" | "people" | "refusal" | "documents") => "Your changes are saved.",
+        Some("monitoring-on") => {
+            "Automatic status checks are on. The first one runs within a few minutes."
+        }
+        Some("monitoring-off") => {
+            "Automatic status checks are off. The status history and past checks are kept."
+        }
         _ => "",
     }
 }
@@ -101,6 +110,16 @@ pub async fn case(
     } else {
         Vec::new()
     };
+    let checks = checks::view::section(
+        &mut tx,
+        &state.monitor,
+        &actor,
+        &stored,
+        query.get("checked").map(String::as_str),
+        now,
+    )
+    .await?;
+    let timeline = tx.timeline(&actor, &stored.id).await?;
     tx.commit().await?;
 
     let k = &state.knowledge;
@@ -148,7 +167,7 @@ pub async fn case(
                 kind: n.kind.replace('_', " "),
             })
             .collect(),
-        history: case_view::history(k, c),
+        history: case_view::history(k, &timeline),
         statuses: ceac_statuses(k),
         firm_view,
         firm_notes: firm_notes
@@ -156,6 +175,7 @@ pub async fn case(
             .map(|n| (day_of(n.created_ms), n.body))
             .collect(),
         saved,
+        checks,
     };
     Ok(render(&page))
 }

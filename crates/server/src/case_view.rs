@@ -3,7 +3,9 @@
 
 use visanav_core::casefile::{CaseDocument, CaseFile, DocumentStatus, StatusObservation};
 use visanav_core::knowledge::{Knowledge, Post, StatusSource, Urgency};
+use visanav_core::monitor::ObservationVia;
 use visanav_core::plan::{Deadline, DeadlineState, ExpiryStatus, Plan};
+use visanav_store::TimelineEntry;
 
 /// A fact's sources, most relevant first, shown on demand.
 pub struct Sources {
@@ -221,28 +223,41 @@ pub fn latest_status(k: &Knowledge, c: &CaseFile, post: Option<&Post>) -> Option
     })
 }
 
-/// One row of the status timeline, newest first.
+/// One row of the status timeline, newest first, with where the reading came from.
 pub struct HistoryRow {
     pub on: String,
     pub source: &'static str,
     pub status: String,
     pub slug: String,
     pub last_updated: String,
+    /// "checked by visanav on CEAC", "entered by hand", …
+    pub via: &'static str,
+    /// The check the reading came from (its answer may still be kept).
+    pub attempt: Option<String>,
 }
 
-pub fn history(k: &Knowledge, c: &CaseFile) -> Vec<HistoryRow> {
-    let mut rows: Vec<&StatusObservation> = c.status.iter().collect();
-    rows.sort_by_key(|o| std::cmp::Reverse(o.on));
-    rows.into_iter()
-        .map(|o| HistoryRow {
-            on: o.on.to_string(),
-            source: source_name(o.source),
-            status: o.status.clone(),
-            slug: k
-                .find_status(&o.status, Some(o.source))
-                .map(|s| s.slug.clone())
-                .unwrap_or_default(),
-            last_updated: o.last_updated.map(|d| d.to_string()).unwrap_or_default(),
+/// The status history as the store keeps it (oldest first), newest first.
+pub fn history(k: &Knowledge, timeline: &[TimelineEntry]) -> Vec<HistoryRow> {
+    timeline
+        .iter()
+        .rev()
+        .map(|o| {
+            let source = match o.source.as_str() {
+                "uscis" => StatusSource::Uscis,
+                _ => StatusSource::Ceac,
+            };
+            HistoryRow {
+                on: o.observed_on.clone(),
+                source: source_name(source),
+                status: o.status.clone(),
+                slug: k
+                    .find_status(&o.status, Some(source))
+                    .map(|s| s.slug.clone())
+                    .unwrap_or_default(),
+                last_updated: o.last_updated.clone().unwrap_or_default(),
+                via: ObservationVia::parse(&o.via).unwrap_or_default().describe(),
+                attempt: o.attempt_id.clone(),
+            }
         })
         .collect()
 }

@@ -42,6 +42,8 @@ pub struct DashboardQuery {
     urgency: Option<String>,
     due: Option<String>,
     assignee: Option<String>,
+    /// "failing": only cases whose status checks keep failing.
+    checks: Option<String>,
     page: Option<String>,
     said: Option<String>,
 }
@@ -71,6 +73,8 @@ pub struct RowView {
     urgency: (&'static str, &'static str),
     reasons: Vec<String>,
     assignee: String,
+    /// Its status checks keep failing.
+    checks_failing: bool,
 }
 
 #[derive(Template)]
@@ -89,6 +93,7 @@ struct DashboardPage {
     urgency: String,
     due: String,
     assignee: String,
+    checks: String,
     posts: Vec<String>,
     /// (group label, statuses)
     statuses: Vec<(&'static str, Vec<String>)>,
@@ -113,7 +118,9 @@ pub async fn dashboard(
     let k = &state.knowledge;
     let now = state.clock.now();
     let me = s.actor.account_id().clone();
-    let (filter, problems) = filter_of(&q, k, &me, latest_date_anywhere(now));
+    let (mut filter, problems) = filter_of(&q, k, &me, latest_date_anywhere(now));
+    // "Failing" is when the person is told, by this installation's schedule.
+    filter.failing_after = state.monitor.config.schedule.failures_before_notice;
     let page = state
         .store
         .firm_dashboard(&s.actor, &firm, &filter)
@@ -141,6 +148,7 @@ pub async fn dashboard(
         urgency: text(&q.urgency),
         due: text(&q.due),
         assignee: text(&q.assignee),
+        checks: text(&q.checks),
         posts: post_labels(k),
         statuses: status_groups(k),
         urgencies: URGENCIES,
@@ -227,6 +235,8 @@ fn filter_of(
         urgency,
         due_by,
         assignee,
+        checks_failing: q.checks.as_deref().map(str::trim) == Some("failing"),
+        failing_after: DashboardFilter::default().failing_after,
         search: q.q.clone().filter(|s| !s.trim().is_empty()),
         page: page - 1,
         per_page: PER_PAGE,
@@ -244,6 +254,7 @@ fn query_string(q: &DashboardQuery, page: Option<u32>) -> String {
         ("urgency", &q.urgency),
         ("due", &q.due),
         ("assignee", &q.assignee),
+        ("checks", &q.checks),
     ] {
         if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             s.append_pair(name, v);
@@ -355,6 +366,7 @@ fn row_view(
         urgency: urgency_badge(r.urgency_rank),
         reasons: r.help_reasons.clone(),
         assignee: r.assignee.as_ref().map(label).unwrap_or_default(),
+        checks_failing: r.checks_failing,
     }
 }
 

@@ -11,6 +11,7 @@ mod case_edit;
 mod case_page;
 mod case_view;
 mod checklist;
+mod checks;
 mod chrome;
 mod dashboard;
 pub mod error;
@@ -207,6 +208,26 @@ pub fn routes() -> Vec<Route> {
             GET_POST,
             Case,
             get(case_edit::form).post(case_edit::save),
+        ),
+        route("/cases/{id}/monitoring", POST, Case, post(checks::toggle)),
+        route("/cases/{id}/checks", POST, Case, post(checks::check_now)),
+        route(
+            "/cases/{id}/checks/{challenge}",
+            GET_POST,
+            Case,
+            get(checks::manual::page).post(checks::manual::answer_code),
+        ),
+        route(
+            "/cases/{id}/checks/{challenge}/captcha.png",
+            GET,
+            Case,
+            get(checks::manual::captcha),
+        ),
+        route(
+            "/cases/{id}/checks/{attempt}/answer",
+            GET,
+            Case,
+            get(checks::answer),
         ),
         route("/cases/{id}/checklist", GET, Case, get(checklist::print)),
         route(

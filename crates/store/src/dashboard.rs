@@ -38,6 +38,11 @@ pub struct DashboardFilter {
     /// Only cases whose next open deadline is on or before this date.
     pub due_by: Option<Date>,
     pub assignee: Assignee,
+    /// Only cases whose status checks keep failing.
+    pub checks_failing: bool,
+    /// How many failed checks in a row make "checks keep failing" (the schedule's
+    /// `failures_before_notice`, when the person is told).
+    pub failing_after: u32,
     /// A CEAC case number, or words of a client's name.
     pub search: Option<String>,
     /// Zero-based.
@@ -53,6 +58,8 @@ impl Default for DashboardFilter {
             urgency: None,
             due_by: None,
             assignee: Assignee::Anyone,
+            checks_failing: false,
+            failing_after: visanav_core::monitor::Schedule::default().failures_before_notice,
             search: None,
             page: 0,
             per_page: 50,
@@ -76,6 +83,8 @@ pub struct DashboardRow {
     pub status_since: Option<Date>,
     pub help_reasons: Vec<String>,
     pub assignee: Option<AccountId>,
+    /// A watched source of the case has failed `failing_after` checks in a row or more.
+    pub checks_failing: bool,
 }
 
 impl std::fmt::Debug for DashboardRow {
@@ -86,6 +95,7 @@ impl std::fmt::Debug for DashboardRow {
             .field("next_deadline", &self.next_deadline)
             .field("latest_status", &self.latest_status)
             .field("assignee", &self.assignee)
+            .field("checks_failing", &self.checks_failing)
             .finish_non_exhaustive()
     }
 }
@@ -131,6 +141,7 @@ struct Row {
     status_since: Option<String>,
     help_reasons: String,
     assignee_id: Option<String>,
+    checks_failing: bool,
 }
 
 /// A value bound to a query built piece by piece.
@@ -166,10 +177,17 @@ impl Conditions {
 }
 
 /// What the dashboard selects, from `case_summaries s` joined to the case and the firm's
-/// assignment (the firm is `$1`).
+/// assignment (the firm is `$1`), and whether the case's checks keep failing (`$3` failures
+/// in a row: a lookup by the monitors' key, at most one row per source).
 const DASHBOARD_COLUMNS: &str = "SELECT c.id, c.visa, c.post, c.ceac_case_number, c.pii_enc,
         s.urgency_rank, s.next_deadline_on, s.next_deadline_title, s.latest_status,
-        s.status_since, s.help_reasons, a.assignee_id";
+        s.status_since, s.help_reasons, a.assignee_id,
+        EXISTS (SELECT 1 FROM monitors mo WHERE mo.case_id = s.case_id AND mo.enabled
+                AND mo.consecutive_failures >= $3) AS checks_failing";
+
+/// The condition of the "checks failing" filter (the threshold is `$3`, as in the columns).
+const CHECKS_FAILING: &str = "EXISTS (SELECT 1 FROM monitors mf WHERE mf.case_id = s.case_id
+        AND mf.enabled AND mf.consecutive_failures >= $3)";
 
 /// The firm (`$1`) has the case, and the acting member (`$2`) belongs to the firm: the
 /// dashboard's own conditions, whatever the filters.
@@ -228,6 +246,7 @@ impl Tx<'_> {
         let mut w = Conditions::new(vec![
             Arg::Text(firm.to_string()),
             Arg::Text(actor.account_id().as_str().to_string()),
+            Arg::Int(i64::from(filter.failing_after.max(1))),
         ]);
         self.filter_conditions(&mut w, filter);
         // A search starts from the cases it found (few) rather than walking the firm's order.
@@ -284,6 +303,9 @@ impl Tx<'_> {
             // deadline_key is '9999-12-31' when there is no open deadline.
             let p = w.bind(Arg::Text(by.to_string()));
             w.and(&format!("s.deadline_key <= {p}"));
+        }
+        if f.checks_failing {
+            w.and(CHECKS_FAILING);
         }
         match &f.assignee {
             Assignee::Anyone => {}
@@ -361,6 +383,7 @@ impl Tx<'_> {
             status_since: parse_date("status_since", r.status_since)?,
             help_reasons,
             assignee: r.assignee_id.map(AccountId::from_stored),
+            checks_failing: r.checks_failing,
         })
     }
 

@@ -7,6 +7,7 @@
 //! person only for a case they can see ([`CheckBy::Person`]). Reads for pages take the actor.
 
 mod lease;
+mod person;
 mod read;
 mod record;
 

@@ -39,12 +39,67 @@ async fn request(app: &App, who: &Browser, method: &Method, path: &str, draft: &
     }
 }
 
+/// The owner's things a route can name besides the case: a saved notice, a captcha challenge
+/// of a status check, a check whose answer is kept.
+struct Named {
+    notice: String,
+    challenge: String,
+    attempt: String,
+}
+
 /// A route's path with its case and its other parameters filled in.
-fn fill(path: &str, case: &str, notice: &str) -> String {
+fn fill(path: &str, case: &str, named: &Named) -> String {
     path.replace("{id}", case)
-        .replace("{notice}", notice)
+        .replace("{notice}", &named.notice)
+        .replace("{challenge}", &named.challenge)
+        .replace("{attempt}", &named.attempt)
         .replace("{index}", "0")
         .replace("{section}", "details")
+}
+
+/// A check with its answer kept, and a captcha challenge waiting for its code, both the
+/// owner's. The challenge holds what `Checker::start_ceac` keeps (a `Pending`, as JSON): an
+/// empty cookie jar and form, and a picture.
+async fn checks_of(app: &App, id: &visanav_store::CaseId) -> (String, String) {
+    use visanav_core::monitor::{CheckError, CheckSource, ObservationVia, Schedule};
+    let owner = Actor::local();
+    let record = visanav_store::CheckRecord {
+        source: CheckSource::Ceac,
+        via: ObservationVia::Direct,
+        started: now(),
+        duration_ms: 1,
+        outcome: Err(CheckError::NotFound),
+        detail: None,
+        raw: Some("<html>no case</html>".into()),
+        keep_raw_until: now() + jiff::SignedDuration::from_hours(1),
+    };
+    let attempt = app
+        .store
+        .record_check(
+            visanav_store::CheckBy::Person(&owner),
+            id,
+            &record,
+            &Schedule::default(),
+            0.0,
+            now(),
+        )
+        .await
+        .expect("record")
+        .attempt_id;
+    let png: Vec<u8> = b"\x89PNG\r\n\x1a\n".to_vec();
+    let pending = serde_json::json!({"challenge": {"kind": "IV", "jar": {"cookies": []},
+        "hidden": [], "captcha_image": png}});
+    let challenge = app
+        .store
+        .save_challenge(
+            &owner,
+            id,
+            pending.to_string().as_bytes(),
+            now() + jiff::SignedDuration::from_mins(5),
+        )
+        .await
+        .expect("challenge");
+    (challenge, attempt)
 }
 
 /// Every case route and method, as `who`, naming the case every way: all must be 404.
@@ -53,12 +108,12 @@ async fn all_case_routes_are_404(
     who: &Browser,
     id: &visanav_store::CaseId,
     draft: &str,
-    notice: &str,
+    named: &Named,
 ) {
     let mut checked = 0;
     for r in routes().iter().filter(|r| r.audience == Audience::Case) {
         for name in names(id) {
-            let path = fill(r.path, &name, notice);
+            let path = fill(r.path, &name, named);
             for m in r.methods {
                 let status = request(app, who, m, &path, draft).await;
                 assert_eq!(status, StatusCode::NOT_FOUND, "{m} {path}");
@@ -120,6 +175,13 @@ async fn access_story(app: App) {
         .id
         .clone();
 
+    let (challenge, attempt) = checks_of(&app, &id).await;
+    let named = Named {
+        notice,
+        challenge,
+        attempt,
+    };
+
     let mut tx = app.store.begin(TxMode::Write).await.expect("begin");
     let ben = tx
         .create_account("ben@example.org", None, AccountKind::Person, now())
@@ -133,10 +195,10 @@ async fn access_story(app: App) {
         .iter()
         .filter(|r| r.audience == Audience::Case && r.methods.contains(&Method::GET))
     {
-        let path = fill(r.path, id.as_str(), &notice);
+        let path = fill(r.path, id.as_str(), &named);
         assert_eq!(app.get(&path).await.status, StatusCode::OK, "owner: {path}");
     }
-    all_case_routes_are_404(&app, &ben_browser, &id, &draft, &notice).await;
+    all_case_routes_are_404(&app, &ben_browser, &id, &draft, &named).await;
     // Not signed in at all: pages send to sign-in, the API says 401; neither shows the case.
     let nobody = Browser::default();
     assert_eq!(
@@ -182,7 +244,7 @@ async fn access_story(app: App) {
         .await
         .expect("revoke");
     tx.commit().await.expect("commit");
-    all_case_routes_are_404(&app, &ben_browser, &id, &draft, &notice).await;
+    all_case_routes_are_404(&app, &ben_browser, &id, &draft, &named).await;
     let list = app.get_as(&ben_browser, "/api/v1/cases").await.json();
     assert_eq!(list["cases"].as_array().map(Vec::len), Some(0));
     // And the owner's draft is still the owner's.

@@ -12,6 +12,7 @@ use tower::ServiceExt as _;
 use visanav_core::casefile::{CaseFile, Format};
 use visanav_core::knowledge::Knowledge;
 use visanav_extract::{ExtractConfig, Extractor};
+use visanav_server::monitor::{Monitor, MonitorConfig};
 use visanav_server::{AppState, Clock, ServerConfig};
 use visanav_store::{
     AccountId, Actor, CaseId, Crypto, DuplicatePolicy, NewSession, Store, Summarizer, TxMode,
@@ -110,9 +111,27 @@ impl App {
         .await
     }
 
+    /// An app whose status checks go where `monitor` says (the fake upstreams, in tests).
+    pub async fn with_monitor(monitor: MonitorConfig) -> App {
+        App::build_on(
+            None,
+            Some(monitor),
+            now(),
+            Knowledge::embedded().expect("knowledge"),
+            ExtractConfig::default(),
+            Duration::from_secs(30),
+        )
+        .await
+    }
+
     /// The same app over a fresh database on the test PostgreSQL server, when there is one
     /// (required under CI; see `test_postgres_url`).
     pub async fn on_postgres() -> Option<App> {
+        App::on_postgres_with(None).await
+    }
+
+    /// [`App::on_postgres`] with status checks configured.
+    pub async fn on_postgres_with(monitor: Option<MonitorConfig>) -> Option<App> {
         use sqlx::Connection as _;
         let admin_url = test_postgres_url()?;
         let name = format!("srv_{}", uuid::Uuid::now_v7().simple());
@@ -128,6 +147,7 @@ impl App {
         Some(
             App::build_on(
                 Some(url),
+                monitor,
                 now(),
                 Knowledge::embedded().expect("knowledge"),
                 ExtractConfig::default(),
@@ -143,11 +163,12 @@ impl App {
         extract: ExtractConfig,
         request_timeout: Duration,
     ) -> App {
-        App::build_on(None, at, knowledge, extract, request_timeout).await
+        App::build_on(None, None, at, knowledge, extract, request_timeout).await
     }
 
     async fn build_on(
         database: Option<String>,
+        monitor: Option<MonitorConfig>,
         at: Timestamp,
         knowledge: Knowledge,
         extract: ExtractConfig,
@@ -181,7 +202,10 @@ impl App {
             outbox_dir: outbox.clone(),
         })
         .expect("mailer");
-        let state = state.with_mailer(mailer);
+        let mut state = state.with_mailer(mailer);
+        if let Some(config) = monitor {
+            state = state.with_monitor(Monitor::new(config, knowledge.clone()).expect("monitor"));
+        }
         let me = session_for(&store, &AccountId::local(), true, at).await;
         App {
             router: visanav_server::router(state),
@@ -318,6 +342,25 @@ impl App {
         }
         self.send(request.body(Body::empty()).expect("request"))
             .await
+    }
+
+    /// A GET whose answer's bytes are kept as they are (images).
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut request = Request::get(path).header(header::HOST, HOST);
+        if let Some(c) = &self.me.cookie {
+            request = request.header(header::COOKIE, c);
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::empty()).expect("request"))
+            .await
+            .expect("infallible");
+        let (status, headers) = (response.status(), response.headers().clone());
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (status, headers, bytes.to_vec())
     }
 
     /// A form post as visanav's own page sends it (with the session's CSRF token).

@@ -8,6 +8,7 @@ mod api;
 mod api_tokens;
 mod dashboard;
 mod harness;
+mod monitoring;
 mod notices;
 mod pages;
 mod portal;

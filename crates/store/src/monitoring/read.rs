@@ -263,7 +263,9 @@ impl Tx<'_> {
         .transpose()
     }
 
-    /// Takes a challenge (it can be answered once), and forgets expired ones.
+    /// Takes a challenge (it can be answered once), and forgets challenges a day after they
+    /// expired (until then an unanswered one still counts towards its person's "check now"
+    /// limit, see [`Tx::check_requests_since`]).
     pub async fn take_challenge(
         &mut self,
         actor: &Actor,
@@ -272,11 +274,14 @@ impl Tx<'_> {
         now: Timestamp,
     ) -> Result<Option<Vec<u8>>, StoreError> {
         let state = self.challenge(actor, id, challenge_id, now).await?;
+        let forget_before = now
+            .checked_sub(super::person::CHALLENGES_COUNTED_FOR)
+            .unwrap_or(now);
         on_tx!(self, c => sqlx::query(
             "DELETE FROM captcha_challenges WHERE id = $1 OR expires_ms <= $2",
         )
         .bind(challenge_id)
-        .bind(now.as_millisecond())
+        .bind(forget_before.as_millisecond())
         .execute(&mut *c)
         .await?
         .rows_affected());

@@ -239,7 +239,7 @@ impl Tx<'_> {
         Ok((true, change))
     }
 
-    async fn insert_attempt(
+    pub(super) async fn insert_attempt(
         &mut self,
         case_id: &CaseId,
         record: &CheckRecord,

@@ -12,6 +12,7 @@ contract!(
     failures_are_told_once_and_blocks_pause_the_provider,
     monitoring_is_private_to_who_can_see_the_case,
     two_workers_leasing_at_once_never_share_a_case,
+    a_persons_checks_count_attempts_and_unanswered_pictures,
 );
 
 mod checks {
@@ -450,6 +451,92 @@ mod checks {
                 )
                 .await
                 .expect("lease")
+                .is_empty()
+        );
+    }
+
+    /// "Check now" counts every check a person started: recorded attempts, and captcha
+    /// pictures fetched for them and never answered (even after they expired); a mistyped
+    /// code is listed but is not a failure of the case's monitoring.
+    pub async fn a_persons_checks_count_attempts_and_unanswered_pictures(db: &TestDb) {
+        let id = watched_case(db).await;
+        let me = local();
+        db.store
+            .record_check(
+                CheckBy::Person(&me),
+                &id,
+                &record(ok("Refused", "2025-06-02", false), at(0)),
+                &Schedule::default(),
+                0.5,
+                at(0),
+            )
+            .await
+            .expect("record");
+        let missed = db
+            .store
+            .record_unanswered(
+                &me,
+                &id,
+                &record(Err(CheckError::CaptchaMismatch), at(1)),
+                at(1),
+            )
+            .await
+            .expect("miss");
+        let attempts = db.store.attempts(&me, &id, 10).await.expect("attempts");
+        assert_eq!(attempts[0].id, missed);
+        assert_eq!(attempts[0].error.as_deref(), Some("captcha_mismatch"));
+        assert_eq!(
+            db.store.monitors(&me, &id).await.expect("m")[0].consecutive_failures,
+            0,
+            "a typo is not the case's checks failing"
+        );
+        // One picture answered (taken), one abandoned: only the abandoned one counts, from
+        // its expiry, and still after it expired.
+        let taken = db
+            .store
+            .save_challenge(&me, &id, b"a", at(7))
+            .await
+            .expect("save");
+        db.store
+            .save_challenge(&me, &id, b"b", at(8))
+            .await
+            .expect("save");
+        db.store
+            .take_challenge(&me, &id, &taken, at(4))
+            .await
+            .expect("take");
+        let counted = db
+            .store
+            .check_requests_since(&me, at(-60))
+            .await
+            .expect("count");
+        assert_eq!(
+            counted,
+            [at(0), at(1), at(8)].map(|t| t.as_millisecond()),
+            "oldest first"
+        );
+        // A later take (of anything) forgets only challenges long expired.
+        let later = db
+            .store
+            .save_challenge(&me, &id, b"c", at(70))
+            .await
+            .expect("save");
+        db.store
+            .take_challenge(&me, &id, &later, at(65))
+            .await
+            .expect("take");
+        assert_eq!(
+            db.store
+                .check_requests_since(&me, at(5))
+                .await
+                .expect("count"),
+            [at(8).as_millisecond()]
+        );
+        assert!(
+            db.store
+                .check_requests_since(&other(), at(-60))
+                .await
+                .expect("count")
                 .is_empty()
         );
     }
