@@ -59,7 +59,7 @@ pub fn mode(monitor: &Monitor, source: CheckSource) -> Mode {
     match source {
         CheckSource::Ceac if !checker.has_ceac() => Mode::Off,
         CheckSource::Ceac => match checker.captcha() {
-            CaptchaStrategy::Command { .. } => Mode::Auto,
+            CaptchaStrategy::Command { .. } | CaptchaStrategy::FakeUpstream => Mode::Auto,
             CaptchaStrategy::Manual => Mode::Manual,
             CaptchaStrategy::None => Mode::Off,
         },

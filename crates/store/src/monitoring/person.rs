@@ -61,8 +61,17 @@ impl Tx<'_> {
         );
         self.ensure_case(actor, id).await?;
         let attempt_id = uuid::Uuid::now_v7().to_string();
-        self.insert_attempt(id, record, &attempt_id, &CheckBy::Person(actor), false, now)
-            .await?;
+        // A failure: its answer (CEAC's mismatch page) is kept, as for any failure.
+        let _ = now;
+        self.insert_attempt(
+            id,
+            record,
+            &attempt_id,
+            &CheckBy::Person(actor),
+            false,
+            true,
+        )
+        .await?;
         Ok(attempt_id)
     }
 }
