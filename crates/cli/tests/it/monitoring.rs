@@ -205,7 +205,10 @@ async fn refused_to_issued(env: &Env) {
     assert_eq!(json["last_updated"], "2025-09-20");
     assert_eq!(json["case_created"], "2025-05-01");
     assert_eq!(json["ok"], true);
-    assert_eq!(json["changed"], false, "the same reading again is no change");
+    assert_eq!(
+        json["changed"], false,
+        "the same reading again is no change"
+    );
     let stats = fake.stats();
     assert_eq!(
         stats["ceac_posts"].as_u64(),
