@@ -47,7 +47,8 @@ const LIFETIME_DAYS: i64 = visanav_store::MAX_TOKEN_DAYS;
 const MAX_CASES: usize = 10;
 
 /// The `javascript:` link for `action` (where to post) and `token`: the source with its
-/// comment lines dropped, lines joined, and everything but plain characters percent-encoded.
+/// comment lines dropped, lines joined, and everything but plain characters percent-encoded
+/// (quotes too, so the link reads the same in an HTML attribute and in a text box).
 pub fn javascript_url(action: &str, token: &str) -> String {
     let literal = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
     let code = SOURCE
@@ -60,7 +61,7 @@ pub fn javascript_url(action: &str, token: &str) -> String {
         .replace("'VisanavToken'", &literal(token));
     let mut url = String::from("javascript:");
     for b in code.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'();,=:/[]".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-_.!~*();,=:/[]".contains(&b) {
             url.push(char::from(b));
         } else {
             url.push_str(&format!("%{b:02X}"));
