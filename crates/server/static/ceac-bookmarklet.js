@@ -36,6 +36,15 @@
     field.value = f[1];
     form.appendChild(field);
   });
+  // A page whose security policy forbids sending forms elsewhere stops the POST silently;
+  // then say so, and what to do instead, rather than nothing at all.
+  var blocked = function (e) {
+    if ((e.effectiveDirective || e.violatedDirective) === 'form-action') {
+      alert('This page did not let the bookmark send your status to visanav. Select everything on this page, copy it, and paste it in visanav: on your case page, "I checked CEAC myself".');
+    }
+  };
+  document.addEventListener('securitypolicyviolation', blocked);
+  setTimeout(function () { document.removeEventListener('securitypolicyviolation', blocked); }, 5000);
   document.body.appendChild(form);
   form.submit();
   form.remove();
