@@ -9,11 +9,12 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use visanav_core::monitor::CheckError;
 
-use super::{Problem, invalid};
+use super::Problem;
 use crate::AppState;
 use crate::error::{ApiError, AppError};
-use crate::monitor::assisted::{Expected, MAX_PAGE_BYTES, assess, json, record};
+use crate::monitor::assisted::{Assessed, Expected, MAX_PAGE_BYTES, assess, json, record};
 use crate::request::ApiCase;
 
 /// The page as JSON, for clients that send everything as JSON.
@@ -185,15 +186,19 @@ pub async fn submit(
     ApiCase(found): ApiCase,
     PageBody(page): PageBody,
 ) -> Result<Response, ApiError> {
-    if page.trim().is_empty() {
-        return Err(invalid(
-            "page",
-            "is empty; send the CEAC result page or its text",
-        ));
-    }
     let now = state.clock.now();
     let k = &state.knowledge;
-    let assessed = assess(k, Expected::of(&found.stored.case), &page, now);
+    // An empty page is answered like any page without a reading (one shape for every 422).
+    let assessed = if page.trim().is_empty() {
+        Assessed::Refused {
+            error: CheckError::Unparseable,
+            detail: "The page is empty: send the CEAC result page (text/html), its copied text \
+                     (text/plain) or JSON {\"page\": …}. Nothing was recorded."
+                .into(),
+        }
+    } else {
+        assess(k, Expected::of(&found.stored.case), &page, now)
+    };
     let schedule = &state.monitor.config.schedule;
     let recorded = record(
         &state.store,
