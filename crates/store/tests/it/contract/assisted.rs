@@ -105,6 +105,14 @@ mod checks {
         );
         let timeline = db.store.timeline(&local(), &id).await.expect("t");
         assert_eq!(timeline.last().map(|t| t.via.as_str()), Some("assisted"));
+        assert_eq!(
+            db.store
+                .checks_requested_since(&local(), now() - SignedDuration::from_hours(1))
+                .await
+                .expect("count"),
+            0,
+            "pages handed over do not use up \"check now\""
+        );
     }
 
     pub async fn cases_are_found_by_the_ceac_id_a_page_shows(db: &TestDb) {
