@@ -177,9 +177,19 @@ async fn token_actor(state: &AppState, token: &str, addr: &ClientAddr) -> Result
             .await
             .map_err(|e| AppError::from(e).into_response())?
     };
-    let usable =
-        found.filter(|(t, needs)| t.scope == TokenScope::CeacSubmit && (t.second_factor || !needs));
-    let Some((t, _)) = usable else {
+    let found = found.filter(|(t, _)| t.scope == TokenScope::CeacSubmit);
+    if let Some((t, true)) = &found
+        && !t.second_factor
+    {
+        return Err(refused(
+            StatusCode::UNAUTHORIZED,
+            "Make your bookmarklet again",
+            "Your account now asks for a second factor, and this bookmarklet was made before \
+             you gave it. Sign in with your second factor, make the bookmarklet again on your \
+             account page and replace the old bookmark. Nothing was recorded.",
+        ));
+    }
+    let Some((t, _)) = found else {
         let key = format!("ceac-bookmarklet-addr:{:?}", addr.0);
         if state.throttle.hit(&key).is_err() {
             return Err(refused(

@@ -225,3 +225,38 @@ async fn wrong_tokens_are_throttled_per_address() {
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn a_firm_members_bookmarklet_needs_the_second_factor_it_was_made_with() {
+    let app = App::new().await;
+    let mut tx = app
+        .store
+        .begin(visanav_store::TxMode::Write)
+        .await
+        .expect("begin");
+    let atty = tx
+        .create_account(
+            "atty@firm.example",
+            None,
+            visanav_store::AccountKind::Person,
+            crate::harness::now(),
+        )
+        .await
+        .expect("account");
+    tx.create_firm("Reyes Law", &atty, crate::harness::now())
+        .await
+        .expect("firm");
+    tx.commit().await.expect("commit");
+    let without = app.token_for(&atty, TokenScope::CeacSubmit, false).await;
+    let r = post(&app, &without, &panel(REFUSED), None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("second factor"), "{}", r.body);
+    let with = app.token_for(&atty, TokenScope::CeacSubmit, true).await;
+    let r = post(&app, &with, &panel(REFUSED), None).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "accepted, but no case of theirs"
+    );
+    assert!(r.body.contains("None of your cases"));
+}
