@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Drives visanav's pages in a real headless Chromium at phone size, with Playwright.
+# Drives visanav's pages in a real headless Chromium at phone size, with Playwright, and runs
+# the CEAC bookmarklet on a copy of CEAC's result page served from another origin.
 #
 #   scripts/browser-test.sh
 #
@@ -77,6 +78,12 @@ NODE_PATH="$NPM_DIR/node_modules" CHROMIUM="$CHROMIUM" BASE="$BASE" ARTIFACTS="$
   SIGN_IN_LINK="$SIGN_IN_LINK" \
   node tests/browser/pages.mjs
 
+# The CEAC bookmarklet, run on a copy of CEAC's result page from another origin (pages.mjs
+# signed out, so a fresh one-time link signs in again).
+TOKEN=$("$BIN" --data-dir "$WORK/data" user link | sed -n 's/.*token=\([^ ]*\).*/\1/p')
+NODE_PATH="$NPM_DIR/node_modules" CHROMIUM="$CHROMIUM" BASE="$BASE" ARTIFACTS="$ARTIFACTS" CASE_ID="$CASE_ID" \
+  SIGN_IN_LINK="$BASE/sign-in/link?token=$TOKEN" CEAC_FIXTURES=crates/core/tests/fixtures/ceac \
+  node tests/browser/bookmarklet.mjs
 # A manual CEAC check in the browser (pages.mjs signed out: a new link).
 TOKEN=$("$BIN" --data-dir "$WORK/data" user link | sed -n 's/.*token=\([^ ]*\).*/\1/p')
 NODE_PATH="$NPM_DIR/node_modules" CHROMIUM="$CHROMIUM" BASE="$BASE" ARTIFACTS="$ARTIFACTS" CASE_ID="$CASE_ID" \

@@ -402,8 +402,8 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
             knowledge_cmd::status(command, &ctx)
         }
         Command::Ceac { command } => {
-            let ctx = Ctx::new(config)?;
-            ceac_cmd::run(command, &ctx)
+            let ctx = Ctx::new(config)?.acting_as(cli.act_as.as_deref()).await?;
+            ceac_cmd::run(command, &ctx).await
         }
         Command::Db { command } => {
             let ctx = Ctx::new(config)?;

@@ -76,6 +76,14 @@ async fn resolve(
              (/account/tokens).",
         ));
     };
+    if !token.scope.opens_api() {
+        // The CEAC bookmarklet's token lives in a bookmark: it must open nothing if it leaks.
+        return Err(unauthorized(
+            "Token not accepted",
+            "This is a CEAC bookmarklet token: it only sends CEAC result pages from the \
+             bookmarklet. Make an API token on your account page (/account/tokens).",
+        ));
+    }
     if needs_second_factor && !token.second_factor {
         return Err(unauthorized(
             "Second factor needed",

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 mod api;
+mod assisted;
 pub mod auth;
 mod bearer;
 mod case_edit;
@@ -202,6 +203,12 @@ pub fn routes() -> Vec<Route> {
             POST,
             Case,
             post(case_edit::add_status),
+        ),
+        route(
+            "/cases/{id}/ceac-result",
+            POST,
+            Case,
+            post(assisted::case_result).layer(DefaultBodyLimit::max(assisted::BODY_LIMIT)),
         ),
         route(
             "/cases/{id}/edit/{section}",
@@ -422,6 +429,20 @@ pub fn routes() -> Vec<Route> {
             SignedIn,
             post(tokens::revoke),
         ),
+        route(
+            "/account/ceac-bookmarklet",
+            GET_POST,
+            SignedIn,
+            get(assisted::bookmarklet::page).post(assisted::bookmarklet::make),
+        ),
+        // Posted from ceac.state.gov by the bookmarklet, with its token: see
+        // `assisted::bookmarklet` for why it passes the cross-site write check.
+        route(
+            "/ceac/bookmarklet",
+            POST,
+            Public,
+            post(assisted::bookmarklet::submit).layer(DefaultBodyLimit::max(assisted::BODY_LIMIT)),
+        ),
         route("/static/site.css", GET, Public, get(stylesheet)),
         route("/static/htmx.min.js", GET, Public, get(htmx)),
         route("/static/favicon.svg", GET, Public, get(favicon)),
@@ -462,6 +483,12 @@ pub fn routes() -> Vec<Route> {
             GET_POST,
             Case,
             get(api::status::list).post(api::status::add),
+        ),
+        route(
+            "/api/v1/cases/{id}/ceac-result",
+            POST,
+            Case,
+            post(api::ceac::submit).layer(DefaultBodyLimit::max(assisted::BODY_LIMIT)),
         ),
         route(
             "/api/v1/cases/{id}/documents",

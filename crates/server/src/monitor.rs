@@ -3,6 +3,7 @@
 //! ([`worker`]). `visanav serve` runs the worker beside the web server; `visanav worker` runs
 //! it alone; `visanav check` runs one check.
 
+pub mod assisted;
 mod check;
 pub mod worker;
 
@@ -17,7 +18,7 @@ use visanav_sources::ceac::CeacClient;
 use visanav_sources::net::HttpClient;
 use visanav_sources::uscis::{ClientSecret, Quota, UscisClient};
 
-pub use check::{CheckOutcome, Checker, Pending, ceac_query};
+pub use check::{CheckOutcome, Checker, Observed, Pending, ceac_query};
 
 /// Everything monitoring reads from the configuration (`sources.*`, `captcha.*`, `net.*`,
 /// `monitor.*`). `Debug` leaves out the client secret and the captcha command.

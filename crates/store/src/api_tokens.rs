@@ -2,6 +2,8 @@
 //! show once; the database keeps only its SHA-256 (as for sessions and links), so a copy of
 //! the database opens nothing. A token is scoped (`read`, or `read write`), expires, and can
 //! be revoked by its owner at any time; a disabled account's tokens stop working at once.
+//! A third scope, `ceac`, is the CEAC bookmarklet's: it only hands visanav a CEAC result
+//! page (`POST /ceac/bookmarklet`) and opens no API endpoint and no page.
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -19,6 +21,10 @@ pub enum TokenScope {
     /// Reading and changing (`POST`, `PUT`, `PATCH`, `DELETE` too).
     #[serde(rename = "read write")]
     ReadWrite,
+    /// Only submitting CEAC result pages through the bookmarklet: no reading at all, and
+    /// no other change. It lives in a bookmark, so it must open nothing if it leaks.
+    #[serde(rename = "ceac")]
+    CeacSubmit,
 }
 
 impl TokenScope {
@@ -26,11 +32,12 @@ impl TokenScope {
         match self {
             TokenScope::Read => "read",
             TokenScope::ReadWrite => "read write",
+            TokenScope::CeacSubmit => "ceac",
         }
     }
 
     /// `read`, or `read write` (also written `read,write`, `write` or `rw`: a token that may
-    /// write may always read).
+    /// write may always read), or `ceac` (the bookmarklet's).
     pub fn parse(text: &str) -> Option<TokenScope> {
         let words: Vec<String> = text
             .split([' ', ',', '+'])
@@ -42,12 +49,18 @@ impl TokenScope {
             ["read", "write"] | ["write", "read"] | ["write"] | ["rw"] => {
                 Some(TokenScope::ReadWrite)
             }
+            ["ceac"] => Some(TokenScope::CeacSubmit),
             _ => None,
         }
     }
 
     pub fn can_write(self) -> bool {
         self == TokenScope::ReadWrite
+    }
+
+    /// Whether the token opens the JSON API at all (the bookmarklet's does not).
+    pub fn opens_api(self) -> bool {
+        matches!(self, TokenScope::Read | TokenScope::ReadWrite)
     }
 }
 
@@ -224,6 +237,28 @@ impl Tx<'_> {
         Ok(n == 1)
     }
 
+    /// Revokes every unrevoked token of the account with this scope and returns how many:
+    /// making the CEAC bookmarklet anew replaces the old one, so a bookmark that was copied
+    /// somewhere stops working.
+    pub async fn revoke_api_tokens_with_scope(
+        &mut self,
+        account: &AccountId,
+        scope: TokenScope,
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let ids: Vec<String> = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT id FROM api_tokens WHERE account_id = $1 AND scope = $2 AND revoked_ms IS NULL"
+        )
+        .bind(account.as_str())
+        .bind(scope.as_str())
+        .fetch_all(&mut *c)
+        .await?);
+        for id in &ids {
+            self.revoke_api_token(account, id, now).await?;
+        }
+        Ok(ids.len())
+    }
+
     /// The live token with this hash: not revoked, not expired, its account not disabled.
     async fn find_api_token(
         &mut self,
@@ -318,9 +353,13 @@ mod tests {
         for bad in ["", "admin", "read read", "write,admin"] {
             assert_eq!(TokenScope::parse(bad), None, "{bad}");
         }
-        assert_eq!(
-            TokenScope::parse(TokenScope::ReadWrite.as_str()),
-            Some(TokenScope::ReadWrite)
-        );
+        for scope in [
+            TokenScope::Read,
+            TokenScope::ReadWrite,
+            TokenScope::CeacSubmit,
+        ] {
+            assert_eq!(TokenScope::parse(scope.as_str()), Some(scope));
+        }
+        assert!(!TokenScope::CeacSubmit.opens_api() && !TokenScope::CeacSubmit.can_write());
     }
 }

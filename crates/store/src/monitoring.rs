@@ -6,6 +6,7 @@
 //! Access: a worker writes only for a case whose lease it holds ([`CheckBy::Worker`]); a
 //! person only for a case they can see ([`CheckBy::Person`]). Reads for pages take the actor.
 
+mod assisted;
 mod lease;
 mod person;
 mod read;

@@ -105,3 +105,53 @@ fn ceac_parse_refuses_what_is_not_a_result() {
     let err = env.fails(&["ceac", "parse", "no-such-file.html"]);
     assert!(err.contains("cannot read no-such-file.html"), "{err}");
 }
+
+#[test]
+fn ceac_submit_records_a_saved_page_for_a_stored_case() {
+    let env = Env::sqlite();
+    let id = env.import_example();
+    let page = fixture("iv-refused.html");
+    // The example's last reading is Refused, last updated 2025-06-02: the page's 15 July is news.
+    let out = env.ok(&["ceac", "submit", &id, &page, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        (&v["source"], &v["via"], &v["ok"]),
+        (&"ceac".into(), &"assisted".into(), &true.into())
+    );
+    assert_eq!(v["status"], "Refused");
+    assert_eq!(v["last_updated"], "2025-07-15");
+    assert_eq!(v["changed"], true);
+    assert_eq!(v["change"]["kind"], "last_updated_changed");
+    assert!(v["attempt_id"].is_string());
+    // The same page again: nothing new, said in words.
+    let text = env.ok(&["ceac", "submit", "MNL2025512345", &page]);
+    assert!(text.starts_with("CEAC shows the status: Refused"), "{text}");
+    assert!(text.contains("No change since the last reading."), "{text}");
+    let shown = env.ok(&["monitor", "show", &id]);
+    assert_eq!(shown.matches("ceac assisted Refused").count(), 2, "{shown}");
+
+    // A captcha page: no status, exit 2, kept as a check; the bare form: nothing kept.
+    let out = env.run(&[
+        "ceac",
+        "submit",
+        &id,
+        &fixture("captcha-mismatch.html"),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        (&v["ok"], &v["error"]),
+        (&false.into(), &"captcha_mismatch".into())
+    );
+    assert!(v["attempt_id"].is_string() && v["detail"].is_string());
+    let out = env.run(&["ceac", "submit", &id, &fixture("form-only.html")]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("No status was recorded.") && text.contains("Submit"),
+        "{text}"
+    );
+    let shown = env.ok(&["monitor", "show", &id]);
+    assert_eq!(shown.matches("ceac assisted").count(), 3, "{shown}");
+}

@@ -5,6 +5,7 @@
 //! The OpenAPI document (`openapi`) is generated from the handlers' annotations.
 
 pub mod cases;
+pub mod ceac;
 pub mod documents;
 pub mod notices;
 pub mod openapi;

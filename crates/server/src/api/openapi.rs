@@ -15,7 +15,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 
-use super::{Problem, cases, documents, notices, status};
+use super::{Problem, cases, ceac, documents, notices, status};
 use crate::error::InvalidField;
 
 /// The plan's top level (`visanav plan --json`). Its items are described in
@@ -95,7 +95,7 @@ pub struct ReadingDoc {
         openapi_json,
         cases::list, cases::create, cases::read, cases::delete, cases::read_file, cases::replace,
         cases::plan_of,
-        status::list, status::add,
+        status::list, status::add, ceac::submit,
         documents::list, documents::update, documents::shares,
         notices::read, notices::apply, notices::list, notices::original,
     ),

@@ -17,7 +17,7 @@ use visanav_sources::uscis::UscisClient;
 use visanav_store::{CheckRecord, CheckTarget, NewReading};
 
 /// The slug of the CEAC status that means the visa was issued.
-const ISSUED_SLUG: &str = "ceac-issued";
+pub(super) const ISSUED_SLUG: &str = "ceac-issued";
 /// Fresh captchas tried when the command's answer is refused (never for other failures).
 const CAPTCHA_TRIES: u32 = 3;
 

@@ -6,6 +6,8 @@ mod access;
 mod accounts;
 mod api;
 mod api_tokens;
+mod assisted;
+mod bookmarklet;
 mod dashboard;
 mod harness;
 mod monitoring;

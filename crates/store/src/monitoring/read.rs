@@ -192,14 +192,17 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    /// How many checks this account asked for since `since` ("check now" rate limit).
+    /// How many checks this account asked visanav to run since `since` ("check now" rate
+    /// limit). Pages the person checked themselves and handed over (assisted) cost visanav no
+    /// request to the source, so they do not count.
     pub async fn checks_requested_since(
         &mut self,
         actor: &Actor,
         since: Timestamp,
     ) -> Result<i64, StoreError> {
         let n = on_tx!(self, c => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM check_attempts WHERE requested_by = $1 AND started_ms >= $2",
+            "SELECT COUNT(*) FROM check_attempts
+             WHERE requested_by = $1 AND started_ms >= $2 AND via <> 'assisted'",
         )
         .bind(actor.account_id().as_str())
         .bind(since.as_millisecond())

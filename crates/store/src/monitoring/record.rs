@@ -6,7 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use visanav_core::account::CaseId;
 use visanav_core::monitor::{
-    CheckSource, MonitorState, Reading, Schedule, detect_change, next_check_at,
+    CheckSource, MonitorState, ObservationVia, Reading, Schedule, detect_change, next_check_at,
 };
 
 use super::{CheckBy, CheckRecord, NewReading, Recorded};
@@ -100,6 +100,12 @@ impl Tx<'_> {
                 notified = false;
                 recorded.change = change;
             }
+            // A page a person checked in their own browser and handed over (assisted) that
+            // holds no reading says nothing about visanav's own checks: their browser's
+            // block is not the server's, and their typo is not a failing monitor. The
+            // attempt is kept (below) so they and their attorney can see it; no counter,
+            // no block, no "checks keep failing" notice, no change to the schedule.
+            Err(_) if record.via == ObservationVia::Assisted => {}
             Err(error) if error.is_provider_incident() => {
                 let (until, started) = self.block_provider(record.source, schedule, now).await?;
                 recorded.provider_blocked = started;
@@ -138,7 +144,8 @@ impl Tx<'_> {
             keep_answer,
         )
         .await?;
-        if monitor.is_some() {
+        let assisted_failure = record.via == ObservationVia::Assisted && record.outcome.is_err();
+        if monitor.is_some() && !assisted_failure {
             let next = match resume_at {
                 // After a block: when it ends, spread over a fraction of the pause.
                 Some(until) => Timestamp::from_millisecond(until).ok().and_then(|t| {

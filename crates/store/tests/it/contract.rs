@@ -1418,5 +1418,6 @@ async fn sqlite_file_holds_no_clear_text_pii() {
     }
 }
 
+mod assisted;
 mod edits;
 mod monitoring;

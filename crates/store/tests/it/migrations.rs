@@ -194,6 +194,7 @@ const SEEDS: &[(i64, Seed)] = &[
     (6, |c, k| Box::pin(seed_v6(c, k))),
     (7, |c, k| Box::pin(seed_v7(c, k))),
     (8, |c, k| Box::pin(seed_v8(c, k))),
+    (9, |c, k| Box::pin(seed_v9(c, k))),
 ];
 
 const DOCUMENT_NOTE: &str = "Sent by courier, tracking 8841";
@@ -340,6 +341,23 @@ async fn seed_v8(c: &mut Conn, k: &Crypto) {
     .await;
 }
 
+const CEAC_TOKEN: &str = "visanav_seeded-bookmarklet-token";
+
+/// What migration 0009 allowed: a token of the CEAC bookmarklet's scope.
+async fn seed_v9(c: &mut Conn, _k: &Crypto) {
+    c.exec(
+        "INSERT INTO api_tokens (id, account_id, hash, name, scope, second_factor, created_ms, expires_ms)
+         VALUES ('01900000-0000-7000-8000-00000000a009', $1, $2, 'CEAC bookmarklet', 'ceac', FALSE, $3, $4)",
+        vec![
+            Text(LOCAL_ACCOUNT),
+            Text(Box::leak(visanav_auth::hash_token(CEAC_TOKEN).into_boxed_str())),
+            Int(CREATED_MS),
+            Int(CREATED_MS + 86_400_000),
+        ],
+    )
+    .await;
+}
+
 const DRAFT_ID: &str = "01900000-0000-7000-8000-00000000f001";
 const DRAFT_TEXT: &str = "Dear Maria Clara, please send your NBI clearance";
 
@@ -461,6 +479,17 @@ async fn check_reads_back(store: &Store, filled_at: i64, label: &str) {
         assert_eq!(token.scope, visanav_store::TokenScope::ReadWrite, "{label}");
         assert!(token.second_factor && needs_second_factor, "{label}");
     }
+    // The API token seeded before 0009 rebuilt the table (on SQLite) is still there, above;
+    // the bookmarklet's token reads back with its scope.
+    let ceac = store
+        .live_api_token(&visanav_auth::hash_token(CEAC_TOKEN), in_time)
+        .await
+        .expect("token");
+    assert_eq!(
+        ceac.map(|(t, _)| t.scope),
+        (filled_at >= 9).then_some(visanav_store::TokenScope::CeacSubmit),
+        "{label}: the bookmarklet token"
+    );
     if filled_at >= 4 {
         check_dashboard_after_upgrade(store, &member, filled_at, label).await;
     }
