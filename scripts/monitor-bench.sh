@@ -10,7 +10,8 @@
 # Environment: CASES (10000), CARGO_TARGET_DIR. The worker reports its own CPU time, its
 # children's (the captcha command, run once per check: an external program, not visanav's
 # work), its peak resident memory and the wall time; the script divides by the checks done.
-# For the memory of a worker tracking 100,000 cases: CASES=100000.
+# For the memory of a worker tracking 100,000 cases: CASES=100000 CYCLES="first steady"
+# (CYCLES picks the cycles to run; the command cycle spawns a process per check).
 # Figures and how to read them: docs/benchmarks.md ("Status monitoring").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,7 +82,7 @@ echo "seeded in $(( $(date +%s) - SEED_START )) s" >&2
 # what one process per check adds (reported apart, as the children's CPU).
 export VISANAV_CEAC_BASE_URL="$URL" VISANAV_ALLOW_PRIVATE=true VISANAV_CEAC_SPACING_SECS=0 \
   VISANAV_MONITOR_CEAC_EVERY_MINUTES=0 VISANAV_CAPTCHA_COMMAND="$BIN fake-upstream solve"
-for CYCLE in first steady steady-command; do
+for CYCLE in ${CYCLES:-first steady steady-command}; do
   case $CYCLE in
     steady-command) export VISANAV_CAPTCHA=command ;;
     *) export VISANAV_CAPTCHA=fake-upstream ;;

@@ -33,8 +33,8 @@ pub use derived::{PENDING_RANK, Summarizer, Sweep};
 pub use drafts::{DraftId, NewDraft, NoticeDraft};
 pub use edits::DocumentState;
 pub use monitoring::{
-    AttemptView, CheckBy, CheckRecord, CheckTarget, EventRow, KEEP_ANSWERS, MonitorView,
-    NewReading, Recorded, TimelineEntry,
+    AttemptView, CheckBy, CheckRecord, CheckTarget, EventRow, HistoryStep, KEEP_ANSWERS,
+    MonitorView, NewReading, Recorded, TimelineEntry,
 };
 pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, NoticeHeader, StoredNotice};
 pub use sessions::{NewSession, NewToken, Session, TokenProblem, TokenPurpose, UsedToken};

@@ -67,6 +67,15 @@ pub struct NewReading {
     pub observed_on: Date,
     /// Whether the status means the visa was issued (monitoring slows, then stops).
     pub issued: bool,
+    /// The steps the source lists as done (USCIS's history), imported with the reading.
+    pub history: Vec<HistoryStep>,
+}
+
+/// A step a source lists as done, with its day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryStep {
+    pub on: Date,
+    pub text: String,
 }
 
 /// One check, as the caller ran it.

@@ -75,7 +75,8 @@ impl Fake {
              [uscis]\nmode = \"{uscis_mode}\"\nclient_id = \"test-client\"\n\
              client_secret = \"test-secret\"\ntoken_ttl_seconds = 1799\ntps = 0\n\n\
              [[uscis.cases]]\nreceipt = \"IOE0912345678\"\nform_type = \"I-129F\"\n\
-             status = \"{uscis_status}\"\ndescription = \"About your Form I-129F.\"\n"
+             status = \"{uscis_status}\"\ndescription = \"About your Form I-129F.\"\n\
+             history = [{{ date = \"2025-01-10\", text = \"We received your Form I-129F.\" }}]\n"
         );
         std::fs::write(&self.cases, text).expect("write cases");
     }
@@ -422,6 +423,14 @@ async fn uscis_end_to_end(env: &Env) {
     assert_eq!(cycle(env, &fake)["changes"].as_u64(), Some(0));
     let kinds = column(env, "SELECT kind FROM events WHERE kind LIKE '%changed'").await;
     assert_eq!(kinds.len(), 1, "{kinds:?}");
+    // USCIS's history is imported once, however many checks read it, and never as a status.
+    let steps = column(env, "SELECT done_on || ' ' || text FROM history_steps").await;
+    assert_eq!(steps, ["2025-01-10 We received your Form I-129F."]);
+    let statuses = column(env, "SELECT status FROM status_observations").await;
+    assert!(
+        !statuses.iter().any(|s| s.starts_with("We ")),
+        "{statuses:?}"
+    );
 }
 
 #[test]

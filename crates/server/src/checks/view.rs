@@ -23,6 +23,8 @@ pub struct ChecksView {
     pub attempts: Vec<AttemptLine>,
     /// The check the person just asked for (`?checked=ATTEMPT`).
     pub result: Option<ResultView>,
+    /// The steps USCIS lists as done (from its API's history): (day, text), oldest first.
+    pub uscis_history: Vec<(String, String)>,
 }
 
 /// One source the case can be checked on.
@@ -117,7 +119,15 @@ pub async fn section(
         Some(a) => Some(result_view(a, &tx.timeline(actor, &stored.id).await?)),
         None => None,
     };
+    let uscis_history = tx
+        .history_steps(actor, &stored.id)
+        .await?
+        .into_iter()
+        .filter(|(source, _, _)| source == CheckSource::Uscis.as_str())
+        .map(|(_, on, text)| (on, text))
+        .collect();
     Ok(ChecksView {
+        uscis_history,
         sources,
         attempts: attempts
             .iter()

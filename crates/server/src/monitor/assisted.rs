@@ -152,6 +152,7 @@ pub fn assess(k: &Knowledge, expected: Expected<'_>, page: &str, now: Timestamp)
             message: r.message.clone(),
             issued: slug == ISSUED_SLUG,
             observed_on: today_at_post(k, expected.post, now),
+            history: Vec::new(),
         }),
         raw: Some(page.to_string()),
     };

@@ -14,7 +14,7 @@ use visanav_core::plan::today_at_post;
 use visanav_sources::captcha::{CaptchaStrategy, solve_with_command};
 use visanav_sources::ceac::{Answer, CeacClient, CeacQuery, Challenge, Failure};
 use visanav_sources::uscis::UscisClient;
-use visanav_store::{CheckRecord, CheckTarget, NewReading};
+use visanav_store::{CheckRecord, CheckTarget, HistoryStep, NewReading};
 
 /// The slug of the CEAC status that means the visa was issued.
 pub(super) const ISSUED_SLUG: &str = "ceac-issued";
@@ -30,6 +30,8 @@ pub struct Observed {
     pub message: String,
     pub issued: bool,
     pub observed_on: Date,
+    /// Steps the source lists as done (USCIS's `hist_case_status`), imported with the reading.
+    pub history: Vec<HistoryStep>,
 }
 
 /// What one check came to.
@@ -71,6 +73,7 @@ impl CheckOutcome {
             duration_ms: self.duration_ms,
             outcome: match &self.result {
                 Ok(o) => Ok(NewReading {
+                    history: o.history.clone(),
                     status: o.status.clone(),
                     last_updated: o.last_updated,
                     observed_on: o.observed_on,
@@ -243,6 +246,15 @@ impl Checker {
                         message: answer.status.message.clone(),
                         issued: false,
                         observed_on: today_at_post(&self.knowledge, &target.post, now),
+                        history: answer
+                            .status
+                            .history
+                            .iter()
+                            .map(|h| HistoryStep {
+                                on: h.on,
+                                text: h.text.clone(),
+                            })
+                            .collect(),
                     }),
                     raw: Some(answer.raw),
                 }
@@ -350,6 +362,7 @@ impl Checker {
                 last_updated: r.last_updated,
                 message: r.message,
                 observed_on: today_at_post(&self.knowledge, &target.post, now),
+                history: Vec::new(),
             }),
             raw: Some(answer.raw),
         }

@@ -163,6 +163,23 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// The steps a source listed as done, oldest first: (source, day, text).
+    pub async fn history_steps(
+        &mut self,
+        actor: &Actor,
+        id: &CaseId,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        self.ensure_case(actor, id).await?;
+        let rows = on_tx!(self, c => sqlx::query_as(
+            "SELECT source, done_on, text FROM history_steps WHERE case_id = $1
+             ORDER BY done_on, recorded_ms, text",
+        )
+        .bind(id.as_str())
+        .fetch_all(&mut *c)
+        .await?);
+        Ok(rows)
+    }
+
     pub async fn case_events(
         &mut self,
         actor: &Actor,
@@ -293,6 +310,14 @@ impl Tx<'_> {
 }
 
 impl Store {
+    pub async fn history_steps(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| tx.history_steps(actor, id).await)
+    }
+
     pub async fn monitors(
         &self,
         actor: &Actor,

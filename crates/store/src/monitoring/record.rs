@@ -72,6 +72,8 @@ impl Tx<'_> {
                 let (stored, change) = self
                     .add_reading(case_id, record, reading, &attempt_id, now)
                     .await?;
+                self.import_history(case_id, record, reading, &attempt_id, now)
+                    .await?;
                 recorded.stored_reading = stored;
                 if let Some(change) = &change {
                     state.last_change_at = Some(now);
@@ -244,6 +246,34 @@ impl Tx<'_> {
             .rows_affected());
         self.mark_touched(case_id.as_str(), now);
         Ok((true, change))
+    }
+
+    /// Adds the steps the source lists that are not stored yet (the same step is read again
+    /// at every check).
+    async fn import_history(
+        &mut self,
+        case_id: &CaseId,
+        record: &CheckRecord,
+        reading: &NewReading,
+        attempt_id: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        for step in &reading.history {
+            on_tx!(self, c => sqlx::query(
+                "INSERT INTO history_steps (case_id, source, done_on, text, attempt_id, recorded_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            )
+            .bind(case_id.as_str())
+            .bind(record.source.as_str())
+            .bind(step.on.to_string())
+            .bind(&step.text)
+            .bind(attempt_id)
+            .bind(now.as_millisecond())
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
+        }
+        Ok(())
     }
 
     pub(super) async fn insert_attempt(

@@ -195,6 +195,7 @@ const SEEDS: &[(i64, Seed)] = &[
     (7, |c, k| Box::pin(seed_v7(c, k))),
     (8, |c, k| Box::pin(seed_v8(c, k))),
     (9, |c, k| Box::pin(seed_v9(c, k))),
+    (10, |c, k| Box::pin(seed_v10(c, k))),
 ];
 
 const DOCUMENT_NOTE: &str = "Sent by courier, tracking 8841";
@@ -354,6 +355,16 @@ async fn seed_v9(c: &mut Conn, _k: &Crypto) {
             Int(CREATED_MS),
             Int(CREATED_MS + 86_400_000),
         ],
+    )
+    .await;
+}
+
+/// What migration 0010 added: a step USCIS listed as done.
+async fn seed_v10(c: &mut Conn, _k: &Crypto) {
+    c.exec(
+        "INSERT INTO history_steps (case_id, source, done_on, text, attempt_id, recorded_ms)
+         VALUES ($1, 'uscis', '2025-01-10', 'We received your Form I-129F.', NULL, $2)",
+        vec![Text(CASE_ID), Int(CREATED_MS)],
     )
     .await;
 }
@@ -523,6 +534,8 @@ async fn check_monitoring_after_upgrade(
     } else {
         assert!(attempts.is_empty(), "{label}");
     }
+    let steps = store.history_steps(local, id).await.expect("steps");
+    assert_eq!(steps.len(), usize::from(filled_at >= 10), "{label}");
     // Readings stored before 0008 came from people: they read back as typed ones.
     let timeline = store.timeline(local, id).await.expect("timeline");
     assert!(timeline.iter().all(|t| t.via == "manual"), "{label}");

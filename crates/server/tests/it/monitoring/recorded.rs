@@ -19,6 +19,7 @@ async fn what_a_source_said_is_shown_as_text_never_as_markup() {
         started: now(),
         duration_ms: 5,
         outcome: Ok(NewReading {
+            history: Vec::new(),
             status: "Issued".into(),
             last_updated: Some("2025-06-09".parse().expect("date")),
             observed_on: "2025-06-10".parse().expect("date"),

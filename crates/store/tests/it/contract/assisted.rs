@@ -91,6 +91,7 @@ mod checks {
         );
         // A reading handed over counts like any other: it is the new baseline.
         let reading = NewReading {
+            history: Vec::new(),
             status: "Refused".into(),
             last_updated: Some("2025-07-15".parse().expect("date")),
             observed_on: "2026-01-15".parse().expect("date"),

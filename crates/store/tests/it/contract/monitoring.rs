@@ -24,6 +24,7 @@ mod checks {
 
     fn ok(status: &str, updated: &str, issued: bool) -> Result<NewReading, CheckError> {
         Ok(NewReading {
+            history: Vec::new(),
             status: status.into(),
             last_updated: Some(updated.parse().expect("date")),
             observed_on: "2026-01-15".parse().expect("date"),
