@@ -3,6 +3,8 @@
 //! applicants whose K-1 cases stand where real ones do (a fresh 221(g), five months of
 //! administrative processing, a deadline in 12 days, issued, in the United States).
 
+use std::path::PathBuf;
+
 use anyhow::{Context, Result};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
@@ -21,6 +23,59 @@ pub const PASSWORD: &str = "demo-password-not-secret";
 /// The attorney's second factor, fixed so the browser test and a newcomer can use it.
 pub const ATTORNEY_TOTP: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 pub const FIRM: &str = "DEMO · Rivera Immigration Law (not a real firm)";
+
+/// The first demo case's identifiers, known to the demo's fake CEAC and USCIS.
+const DEMO_CASE_NUMBER: &str = "MNL2026500001";
+const DEMO_PASSPORT: &str = "P0000001D";
+const DEMO_RECEIPT: &str = "IOE0900000001";
+
+/// The demo's fake CEAC status tracker and USCIS API (`visanav fake-upstream`, in process, on
+/// loopback), with Maria's case in a cases file a newcomer can edit to watch a change arrive.
+/// Returns the fake's address and the file. Never the real sites: the demo says so.
+pub async fn start_fake_sources(
+    dir: &std::path::Path,
+    now: Timestamp,
+) -> Result<(String, PathBuf)> {
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let refused_on = days_ago(today, 6);
+    let file = dir.join("demo-ceac-and-uscis.toml");
+    let shown = |d: Date| d.to_string();
+    std::fs::write(
+        &file,
+        format!(
+            "# The demo's fake CEAC and USCIS (not the real sites). Change Maria's status here,\n\
+             # e.g. to \"Issued\" with a newer last_updated, then press \"Check CEAC now\".\n\
+             [ceac]\nmode = \"normal\"\n\n[[ceac.cases]]\nkind = \"IV\"\n\
+             case_number = \"{DEMO_CASE_NUMBER}\"\npassport = \"{DEMO_PASSPORT}\"\nsurname = \"SANTO\"\n\
+             status = \"Refused\"\ncreated = \"{}\"\nlast_updated = \"{}\"\n\
+             message = \"A U.S. consular officer has adjudicated and refused your visa application.  Please see the letter you received at the interview.\"\n\n\
+             [uscis]\nmode = \"normal\"\nclient_id = \"demo-client\"\nclient_secret = \"demo-secret\"\n\
+             token_ttl_seconds = 1799\ntps = 5\n\n[[uscis.cases]]\nreceipt = \"{DEMO_RECEIPT}\"\n\
+             form_type = \"I-129F\"\nstatus = \"Case Was Approved\"\n\
+             description = \"We approved your Form I-129F, Petition for Alien Fiance(e), and sent the case to the Department of State.\"\n\
+             history = [{{ date = \"{}\", text = \"We received your Form I-129F, Petition for Alien Fiance(e).\" }}, \
+             {{ date = \"{}\", text = \"We approved your Form I-129F, Petition for Alien Fiance(e).\" }}]\n",
+            shown(days_ago(today, 120)),
+            shown(refused_on),
+            shown(days_ago(today, 300)),
+            shown(days_ago(today, 66)),
+        ),
+    )
+    .with_context(|| format!("cannot write {}", file.display()))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot start the demo's fake CEAC on loopback")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let config = visanav_sources::fake::FakeConfig {
+        cases_file: file.clone(),
+    };
+    tokio::spawn(async move {
+        if let Err(e) = visanav_sources::fake::serve(listener, config).await {
+            tracing::error!(error = %e, "the demo's fake CEAC stopped");
+        }
+    });
+    Ok((url, file))
+}
 
 /// Points the configuration at the demo's own directory, database and key.
 pub fn use_demo_database(config: &mut Config) -> Result<()> {
@@ -76,7 +131,11 @@ fn demo_cases(today: Date) -> Vec<DemoCase> {
                 6,
                 "MNL2026500001",
                 "\"police_certificate\", \"relationship_evidence\"",
-                named("Maria", "Santos (demo)", "PH"),
+                format!(
+                    "passport_number = \"{DEMO_PASSPORT}\"\nsurname = \"Santos\"\n\
+                     uscis_receipt = \"{DEMO_RECEIPT}\"\n{}",
+                    named("Maria", "Santos (demo)", "PH")
+                ),
             ),
         },
         DemoCase {

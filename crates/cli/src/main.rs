@@ -590,7 +590,6 @@ async fn serve(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
             .unwrap_or_else(|| format!("http://{local}"));
         print_demo(&store, ctx, &base).await?;
     }
-    println!("Press Ctrl-C to stop.");
     tracing::info!(%local, "listening");
     let mut server = visanav_server::ServerConfig::new(
         local,
@@ -607,11 +606,27 @@ async fn serve(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     let extractor = visanav_extract::Extractor::new(ctx.config.extract_config());
     let mailer = visanav_mail::Mailer::new(ctx.config.mail_config())
         .context("the smtp settings are not usable")?;
-    let monitor = visanav_server::monitor::Monitor::new(
-        ctx.config.monitor.value.clone(),
-        ctx.knowledge.clone(),
-    )
-    .context("the monitoring settings are not usable")?;
+    let mut monitor_config = ctx.config.monitor.value.clone();
+    if demo {
+        // The demo checks a fake CEAC and USCIS on loopback, never the real sites.
+        let (url, file) =
+            demo::start_fake_sources(&ctx.config.data_dir.value, jiff::Timestamp::now()).await?;
+        monitor_config.ceac_base_url = url.clone();
+        monitor_config.uscis_base_url = url.clone();
+        monitor_config.allow_private = true;
+        monitor_config.uscis_client_id = Some("demo-client".into());
+        monitor_config.uscis_client_secret = Some(visanav_sources::uscis::ClientSecret::new(
+            "demo-secret".into(),
+        ));
+        monitor_config.ceac_spacing = jiff::SignedDuration::ZERO;
+        println!(
+            "Status checks in the demo go to a fake CEAC and USCIS at {url} (never the real \
+             sites). Maria's case can be checked; change her status in {} and check again.",
+            file.display()
+        );
+    }
+    let monitor = visanav_server::monitor::Monitor::new(monitor_config, ctx.knowledge.clone())
+        .context("the monitoring settings are not usable")?;
     let state =
         visanav_server::AppState::new(store.clone(), ctx.knowledge.clone(), server, extractor)
             .with_mailer(mailer)
@@ -621,6 +636,7 @@ async fn serve(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     let worker = ctx.config.monitor_in_serve.value.then(|| {
         visanav_server::monitor::worker::spawn(store.clone(), monitor, state.clock.clone())
     });
+    println!("Press Ctrl-C to stop.");
     visanav_server::serve(listener, state, shutdown_signal())
         .await
         .context("the web server failed")?;
