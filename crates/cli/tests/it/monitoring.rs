@@ -21,6 +21,17 @@ struct Fake {
 
 const CEAC_CASE: &str = r#"
 [[ceac.cases]]
+kind = "NIV"
+case_number = "AA00B7QPGN"
+location = "MNL"
+passport = "X7654321"
+surname = "REYES"
+status = "Issued"
+created = "2024-12-24"
+last_updated = "2025-01-09"
+message = "Your visa is in final processing."
+
+[[ceac.cases]]
 kind = "IV"
 case_number = "MNL2025512345"
 passport = "P1234567A"
@@ -448,6 +459,30 @@ async fn the_uscis_api_path_works_end_to_end_on_postgres() {
     };
     uscis_end_to_end(&env).await;
     drop_postgres(&admin, &name).await;
+}
+
+/// A case known to CEAC by its DS-160 id (no NVC case number) is looked up on the NIV side,
+/// with the post as the location.
+#[test]
+fn a_ds160_case_is_checked_on_the_niv_side() {
+    let env = Env::sqlite();
+    let fake = Fake::start();
+    let file = env.write(
+        "niv.toml",
+        "visa = \"K-1\"\npost = \"MNL\"\nds160_id = \"AA00B7QPGN\"\n\
+         passport_number = \"X7654321\"\nsurname = \"Reyes\"\n",
+    );
+    let (code, json, all) = run(
+        &env,
+        &fake,
+        &["check", file.to_str().expect("path"), "--json"],
+    );
+    assert_eq!(code, 0, "{all}");
+    assert_eq!(
+        (json["status"].as_str(), json["last_updated"].as_str()),
+        (Some("Issued"), Some("2025-01-09")),
+        "{all}"
+    );
 }
 
 #[test]
