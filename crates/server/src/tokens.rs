@@ -128,7 +128,9 @@ pub async fn create(
     };
     let checked = (|| {
         let name = token_name(field(&f, "name"))?;
+        // The bookmarklet's scope is made on its own page only (one per person, rotated).
         let scope = TokenScope::parse(field(&f, "scope"))
+            .filter(|s| *s != TokenScope::CeacSubmit)
             .ok_or("Choose what the token may do: read, or read and write.")?;
         let days = field(&f, "days")
             .trim()
