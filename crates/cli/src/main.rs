@@ -447,7 +447,18 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
                 init_logging(&config.log.value);
             }
             let ctx = Ctx::new(config)?;
-            check_cmd::worker(args, &ctx).await
+            // The worker runs on a single-threaded runtime of its own: its work is a chain of
+            // waits (sources, database), and one thread saves the hand-offs between threads
+            // that a multi-threaded runtime makes at every wake-up.
+            tokio::task::spawn_blocking(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .context("cannot start the worker's runtime")?
+                    .block_on(check_cmd::worker(args, &ctx))
+            })
+            .await
+            .context("the worker stopped unexpectedly")?
         }
         Command::FakeUpstream(args) => fake_cmd::run(args).await,
         Command::Sweep { stale_only } => {
