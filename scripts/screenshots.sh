@@ -73,3 +73,7 @@ NODE_PATH="$NPM_DIR/node_modules" CHROMIUM="$CHROMIUM" BASE="$DEMO_BASE" OUT="$O
   PASSWORD=$(sed -n 's#^Attorney: *[^ ]* / password \(.*\)$#\1#p' "$WORK/demo.out") \
   TOTP=$(sed -n 's/.*second-factor key \([A-Z2-7]*\) .*/\1/p' "$WORK/demo.out") \
   node tests/browser/dashboard-shots.mjs
+# The first demo applicant's status checks (the demo checks a fake CEAC and USCIS).
+NODE_PATH="$NPM_DIR/node_modules" CHROMIUM="$CHROMIUM" BASE="$DEMO_BASE" OUT="$OUT" \
+  APPLICANT_LINK=$(sed -n 's#^ *sign in as this applicant: \(http[^ ]*\)$#\1#p' "$WORK/demo.out" | head -1) \
+  node tests/browser/checks-shots.mjs
