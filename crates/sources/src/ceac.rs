@@ -123,14 +123,10 @@ impl Failure {
         self
     }
 
+    /// Every network failure, a refused private address included (a configuration matter),
+    /// is to the case a source that cannot be reached; the detail says which.
     pub fn from_net(e: &NetError) -> Failure {
-        let error = match e {
-            // A refused private address is a configuration matter; to the case it is a source
-            // that cannot be reached.
-            NetError::PrivateAddress { .. } | NetError::BadUrl(..) => CheckError::Unavailable,
-            _ => CheckError::Unavailable,
-        };
-        Failure::new(error, e.to_string())
+        Failure::new(CheckError::Unavailable, e.to_string())
     }
 }
 

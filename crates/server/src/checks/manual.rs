@@ -250,7 +250,7 @@ async fn finish(
         let keep = now.checked_add(visanav_store::KEEP_ANSWERS).unwrap_or(now);
         state
             .store
-            .record_unanswered(actor, case, &outcome.record(keep), now)
+            .record_unanswered(actor, case, &outcome.record(keep))
             .await?;
         return Ok(Typed::Missed);
     }

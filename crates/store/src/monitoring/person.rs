@@ -53,7 +53,6 @@ impl Tx<'_> {
         actor: &Actor,
         id: &CaseId,
         record: &CheckRecord,
-        now: Timestamp,
     ) -> Result<String, StoreError> {
         debug_assert!(
             record.outcome.is_err(),
@@ -61,8 +60,8 @@ impl Tx<'_> {
         );
         self.ensure_case(actor, id).await?;
         let attempt_id = uuid::Uuid::now_v7().to_string();
-        // A failure: its answer (CEAC's mismatch page) is kept, as for any failure.
-        let _ = now;
+        // A failure: its answer (CEAC's mismatch page) is kept, as for any failure; the
+        // attempt's time is the record's own.
         self.insert_attempt(
             id,
             record,
@@ -92,10 +91,9 @@ impl Store {
         actor: &Actor,
         id: &CaseId,
         record: &CheckRecord,
-        now: Timestamp,
     ) -> Result<String, StoreError> {
         in_tx!(self, TxMode::Write, |tx| tx
-            .record_unanswered(actor, id, record, now)
+            .record_unanswered(actor, id, record)
             .await)
     }
 }

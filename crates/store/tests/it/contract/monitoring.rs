@@ -475,12 +475,7 @@ mod checks {
             .expect("record");
         let missed = db
             .store
-            .record_unanswered(
-                &me,
-                &id,
-                &record(Err(CheckError::CaptchaMismatch), at(1)),
-                at(1),
-            )
+            .record_unanswered(&me, &id, &record(Err(CheckError::CaptchaMismatch), at(1)))
             .await
             .expect("miss");
         let attempts = db.store.attempts(&me, &id, 10).await.expect("attempts");
