@@ -34,7 +34,7 @@ pub use drafts::{DraftId, NewDraft, NoticeDraft};
 pub use edits::DocumentState;
 pub use monitoring::{
     AttemptView, CheckBy, CheckRecord, CheckTarget, EventRow, HistoryStep, KEEP_ANSWERS,
-    MonitorView, NewReading, Recorded, TimelineEntry,
+    MonitorView, NewReading, Recorded, TimelineEntry, WorkerCheck,
 };
 pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, NoticeHeader, StoredNotice};
 pub use sessions::{NewSession, NewToken, Session, TokenProblem, TokenPurpose, UsedToken};

@@ -7,6 +7,7 @@
 //! person only for a case they can see ([`CheckBy::Person`]). Reads for pages take the actor.
 
 mod assisted;
+mod group;
 mod lease;
 mod person;
 mod read;
@@ -19,6 +20,7 @@ use visanav_core::account::{Actor, CaseId};
 use visanav_core::ids::{CeacCaseNumber, Ds160Id, PassportNumber, ReceiptNumber};
 use visanav_core::monitor::{Change, CheckError, CheckSource, ObservationVia};
 
+pub use group::WorkerCheck;
 pub use read::{AttemptView, EventRow, MonitorView, TimelineEntry};
 
 /// How long the answer of a check is kept (encrypted) by default: long enough for a person

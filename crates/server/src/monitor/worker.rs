@@ -4,12 +4,14 @@
 //! each due case to exactly one of them, and a check moves its case's next check into the
 //! future in the same transaction that records it.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 
 use jiff::SignedDuration;
 use serde::Serialize;
-use visanav_store::{CheckBy, KEEP_ANSWERS, Store, StoreError};
+use visanav_core::monitor::CheckSource;
+use visanav_store::{KEEP_ANSWERS, Store, StoreError, WorkerCheck};
 
 use super::Monitor;
 use crate::Clock;
@@ -38,6 +40,35 @@ pub fn jitter() -> f64 {
     f64::from(bits) / (f64::from(u32::MAX) + 1.0)
 }
 
+/// At most this many checks are recorded in one transaction.
+const RECORD_TOGETHER: usize = 32;
+
+/// A result waits at most this long for others to be recorded with.
+const HOLD_AT_MOST: Duration = Duration::from_secs(1);
+
+/// Checks run but not recorded yet, and since when the oldest has waited.
+#[derive(Default)]
+struct Pending {
+    checks: Vec<WorkerCheck>,
+    since: Option<std::time::Instant>,
+}
+
+impl Pending {
+    fn push(&mut self, check: WorkerCheck) {
+        self.since.get_or_insert_with(std::time::Instant::now);
+        self.checks.push(check);
+    }
+
+    fn take(&mut self) -> Vec<WorkerCheck> {
+        self.since = None;
+        std::mem::take(&mut self.checks)
+    }
+
+    fn held_too_long(&self) -> bool {
+        self.since.is_some_and(|t| t.elapsed() >= HOLD_AT_MOST)
+    }
+}
+
 /// How often old answers are forgotten.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 
@@ -61,11 +92,17 @@ impl Worker {
     }
 
     /// Checks every case due now, batch by batch, until none is left.
+    ///
+    /// Checks that run back to back are recorded together (a group commit, see
+    /// `Store::record_worker_checks`): a result waits at most while the next check runs,
+    /// never across a wait for the provider's rate limit, and a failed check is recorded at
+    /// once (it may be a block that stops the batch).
     pub async fn run_cycle(&self) -> Result<CycleReport, StoreError> {
         let sources = self.monitor.unattended_sources();
         let mut report = CycleReport::default();
         let config = &self.monitor.config;
         let cycle_start = self.clock.now();
+        let mut pending = Pending::default();
         loop {
             let targets = self
                 .store
@@ -79,11 +116,12 @@ impl Worker {
                 )
                 .await?;
             if targets.is_empty() {
+                self.flush(&mut pending, &mut report).await?;
                 return Ok(report);
             }
             // Blocks are looked up once per batch (the lease skipped blocked providers), and
             // a block this worker meets stops the rest of its batch at once.
-            let mut blocked: std::collections::HashMap<_, Option<i64>> = Default::default();
+            let mut blocked: HashMap<CheckSource, Option<i64>> = HashMap::new();
             for target in targets {
                 let source = target.source;
                 let until = match blocked.get(&source) {
@@ -104,65 +142,90 @@ impl Worker {
                     report.deferred += 1;
                     continue;
                 }
-                self.wait_for_slot(source).await?;
+                if pending.held_too_long() {
+                    self.flush(&mut pending, &mut report).await?;
+                }
+                self.wait_for_slot(source, &mut pending, &mut report)
+                    .await?;
                 let now = self.clock.now();
                 let outcome = self.monitor.checker.check(&target, now).await;
                 let keep = now.checked_add(KEEP_ANSWERS).unwrap_or(now);
-                let recorded = match self
-                    .store
-                    .record_check(
-                        CheckBy::Worker(&self.name),
-                        &target.case_id,
-                        &outcome.record(keep),
-                        &config.schedule,
-                        jitter(),
-                        self.clock.now(),
-                    )
-                    .await
-                {
-                    Ok(r) => r,
-                    // The lease ran out while the check ran (a very slow source): another
-                    // worker has the case now; this result is dropped, not double-counted.
-                    Err(StoreError::LeaseLost(_)) => {
-                        tracing::warn!(case = %target.case_id, "lease lost during a check");
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                };
-                report.checked += 1;
-                if recorded.provider_blocked
-                    || matches!(&outcome.result, Err((e, _)) if e.is_provider_incident())
-                {
+                let failed = outcome.result.is_err();
+                pending.push(WorkerCheck {
+                    case_id: target.case_id,
+                    record: outcome.record(keep),
+                    jitter: jitter(),
+                });
+                if failed || pending.checks.len() >= RECORD_TOGETHER {
+                    self.flush(&mut pending, &mut report).await?;
+                }
+                if failed {
+                    // The failure may have started (or met) a block: look again.
                     let until = self
                         .store
                         .provider_blocked_until(source, self.clock.now())
                         .await?;
                     blocked.insert(source, until);
                 }
-                match &outcome.result {
-                    Ok(_) => {
-                        if recorded.change.is_some() {
-                            report.changes += 1;
-                        }
-                    }
-                    Err((error, _)) => {
-                        report.failures += 1;
-                        tracing::info!(
-                            case = %target.case_id,
-                            source = source.as_str(),
-                            error = error.code(),
-                            "check failed"
-                        );
-                    }
-                }
             }
         }
     }
 
-    /// Reserves this provider's next request slot (shared by all workers) and waits for it.
+    /// Records the checks waiting to be recorded, in one transaction, and counts them.
+    async fn flush(
+        &self,
+        pending: &mut Pending,
+        report: &mut CycleReport,
+    ) -> Result<(), StoreError> {
+        if pending.checks.is_empty() {
+            return Ok(());
+        }
+        let checks = pending.take();
+        let results = self
+            .store
+            .record_worker_checks(
+                &self.name,
+                &checks,
+                &self.monitor.config.schedule,
+                self.clock.now(),
+            )
+            .await?;
+        for (check, result) in checks.iter().zip(results) {
+            match result {
+                // The lease ran out while the check ran (a very slow source): another
+                // worker has the case now; this result is dropped, not double-counted.
+                Err(StoreError::LeaseLost(_)) => {
+                    tracing::warn!(case = %check.case_id, "lease lost during a check");
+                    continue;
+                }
+                Err(e) => return Err(e),
+                Ok(recorded) => {
+                    report.checked += 1;
+                    if recorded.change.is_some() {
+                        report.changes += 1;
+                    }
+                }
+            }
+            if let Err(error) = &check.record.outcome {
+                report.failures += 1;
+                tracing::info!(
+                    case = %check.case_id,
+                    source = check.record.source.as_str(),
+                    error = error.code(),
+                    "check failed"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Reserves this provider's next request slot (shared by all workers) and waits for it,
+    /// recording what is waiting first: a result never waits on the rate limit.
     async fn wait_for_slot(
         &self,
-        source: visanav_core::monitor::CheckSource,
+        source: CheckSource,
+        pending: &mut Pending,
+        report: &mut CycleReport,
     ) -> Result<(), StoreError> {
         let spacing = self.monitor.spacing(source);
         if spacing <= SignedDuration::ZERO {
@@ -172,6 +235,7 @@ impl Worker {
         let slot = self.store.reserve_slot(source, now, spacing).await?;
         let wait = slot - now.as_millisecond();
         if wait > 0 {
+            self.flush(pending, report).await?;
             tokio::time::sleep(Duration::from_millis(wait.unsigned_abs())).await;
         }
         Ok(())

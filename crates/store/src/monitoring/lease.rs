@@ -103,11 +103,36 @@ impl Tx<'_> {
             .bind(due_by.as_millisecond())
             .fetch_all(&mut *c)
             .await?);
+        if leased.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Every leased case's identifiers in one statement: a round trip per case would cost
+        // more than the rest of the lease.
+        let placeholders = (1..=leased.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT id, visa, post, ceac_case_number, ds160_id, uscis_receipt, pii_enc
+             FROM cases WHERE id IN ({placeholders})"
+        );
+        let rows: Vec<TargetRow> = on_tx!(self, c => {
+            let mut query = sqlx::query_as(&sql);
+            for (case_id, _) in &leased {
+                query = query.bind(case_id);
+            }
+            query.fetch_all(&mut *c).await?
+        });
+        let mut rows: std::collections::HashMap<String, TargetRow> =
+            rows.into_iter().map(|row| (row.id.clone(), row)).collect();
         let mut targets = Vec::with_capacity(leased.len());
         for (case_id, source) in leased {
             let source = CheckSource::parse(&source)
                 .ok_or_else(|| StoreError::Corrupt(format!("monitor source {source:?}")))?;
-            targets.push(self.target(&case_id, source).await?);
+            let row = rows.remove(&case_id).ok_or_else(|| {
+                StoreError::Corrupt(format!("monitor of a missing case {case_id}"))
+            })?;
+            targets.push(self.target_from(row, source)?);
         }
         Ok(targets)
     }
@@ -125,6 +150,10 @@ impl Tx<'_> {
         .bind(case_id)
         .fetch_one(&mut *c)
         .await?);
+        self.target_from(row, source)
+    }
+
+    fn target_from(&self, row: TargetRow, source: CheckSource) -> Result<CheckTarget, StoreError> {
         let pii = self.decrypt_pii(&row.id, &row.pii_enc)?;
         let corrupt = |what: &str| StoreError::Corrupt(format!("case {}: {what}", row.id));
         Ok(CheckTarget {

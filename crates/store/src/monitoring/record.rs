@@ -14,7 +14,19 @@ use crate::cases::{aad, date_text};
 use crate::db::{TxMode, on_tx};
 use crate::{Store, StoreError, Tx, in_tx};
 
+/// The case's monitor for one source (when it has one) and that source's latest reading,
+/// read in one statement: a steady check is three statements, and each is a round trip.
 #[derive(sqlx::FromRow)]
+struct CheckContext {
+    consecutive_failures: Option<i64>,
+    failure_notified: Option<bool>,
+    last_change_ms: Option<i64>,
+    issued_ms: Option<i64>,
+    lease_owner: Option<String>,
+    latest_status: Option<String>,
+    latest_last_updated: Option<String>,
+}
+
 struct MonitorRow {
     consecutive_failures: i64,
     failure_notified: bool,
@@ -34,7 +46,7 @@ impl Tx<'_> {
         jitter: f64,
         now: Timestamp,
     ) -> Result<Recorded, StoreError> {
-        let monitor = self.monitor_row(case_id, record.source).await?;
+        let (monitor, latest) = self.check_context(case_id, record.source).await?;
         match by {
             CheckBy::Worker(owner) => {
                 if monitor.as_ref().and_then(|m| m.lease_owner.as_deref()) != Some(owner) {
@@ -70,7 +82,7 @@ impl Tx<'_> {
         match &record.outcome {
             Ok(reading) => {
                 let (stored, change) = self
-                    .add_reading(case_id, record, reading, &attempt_id, now)
+                    .add_reading(case_id, record, latest, reading, &attempt_id, now)
                     .await?;
                 self.import_history(case_id, record, reading, &attempt_id, now)
                     .await?;
@@ -172,20 +184,37 @@ impl Tx<'_> {
         Ok(recorded)
     }
 
-    async fn monitor_row(
+    async fn check_context(
         &mut self,
         case_id: &CaseId,
         source: CheckSource,
-    ) -> Result<Option<MonitorRow>, StoreError> {
-        let row = on_tx!(self, c => sqlx::query_as(
-            "SELECT consecutive_failures, failure_notified, last_change_ms, issued_ms, lease_owner
-             FROM monitors WHERE case_id = $1 AND source = $2",
+    ) -> Result<(Option<MonitorRow>, Option<Reading>), StoreError> {
+        let row: CheckContext = on_tx!(self, c => sqlx::query_as(
+            "SELECT m.consecutive_failures, m.failure_notified, m.last_change_ms, m.issued_ms,
+                    m.lease_owner, o.status AS latest_status, o.last_updated AS latest_last_updated
+             FROM (SELECT 1 AS one) AS one
+             LEFT JOIN monitors m ON m.case_id = $1 AND m.source = $2
+             LEFT JOIN (SELECT status, last_updated FROM status_observations
+                        WHERE case_id = $1 AND source = $2
+                        ORDER BY observed_on DESC, recorded_ms DESC, id DESC LIMIT 1) AS o
+                    ON 1 = 1",
         )
         .bind(case_id.as_str())
         .bind(source.as_str())
-        .fetch_optional(&mut *c)
+        .fetch_one(&mut *c)
         .await?);
-        Ok(row)
+        let latest = row.latest_status.map(|status| Reading {
+            status,
+            last_updated: row.latest_last_updated.and_then(|d| d.parse().ok()),
+        });
+        let monitor = row.consecutive_failures.map(|failures| MonitorRow {
+            consecutive_failures: failures,
+            failure_notified: row.failure_notified.unwrap_or(false),
+            last_change_ms: row.last_change_ms,
+            issued_ms: row.issued_ms,
+            lease_owner: row.lease_owner,
+        });
+        Ok((monitor, latest))
     }
 
     /// Adds the reading to the history when it says something the latest reading of that
@@ -194,23 +223,11 @@ impl Tx<'_> {
         &mut self,
         case_id: &CaseId,
         record: &CheckRecord,
+        previous: Option<Reading>,
         reading: &NewReading,
         attempt_id: &str,
         now: Timestamp,
     ) -> Result<(bool, Option<visanav_core::monitor::Change>), StoreError> {
-        let latest: Option<(String, Option<String>)> = on_tx!(self, c => sqlx::query_as(
-            "SELECT status, last_updated FROM status_observations
-             WHERE case_id = $1 AND source = $2
-             ORDER BY observed_on DESC, recorded_ms DESC, id DESC LIMIT 1",
-        )
-        .bind(case_id.as_str())
-        .bind(record.source.as_str())
-        .fetch_optional(&mut *c)
-        .await?);
-        let previous = latest.map(|(status, updated)| Reading {
-            status,
-            last_updated: updated.and_then(|d| d.parse().ok()),
-        });
         let new = Reading {
             status: reading.status.clone(),
             last_updated: reading.last_updated,

@@ -4,7 +4,7 @@
 use super::*;
 use jiff::SignedDuration;
 use visanav_core::monitor::{CheckError, CheckSource, ObservationVia, Schedule};
-use visanav_store::{CheckBy, CheckRecord, NewReading};
+use visanav_store::{CheckBy, CheckRecord, NewReading, WorkerCheck};
 
 contract!(
     leases_hand_each_due_case_to_one_worker,
@@ -13,6 +13,7 @@ contract!(
     monitoring_is_private_to_who_can_see_the_case,
     two_workers_leasing_at_once_never_share_a_case,
     a_persons_checks_count_attempts_and_unanswered_pictures,
+    a_workers_checks_recorded_together_are_recorded_as_one_by_one,
 );
 
 mod checks {
@@ -584,5 +585,127 @@ mod checks {
                 b.len()
             );
         }
+    }
+
+    /// The group commit: a confirmation, a lost lease, a change and a failure recorded in one
+    /// transaction each do what they do alone, and the lost lease undoes nothing else.
+    pub async fn a_workers_checks_recorded_together_are_recorded_as_one_by_one(db: &TestDb) {
+        let confirmed = watched_case(db).await;
+        let changed = watched_case(db).await;
+        let failing = watched_case(db).await;
+        // Not due yet, so not leased: its check is one this worker does not hold.
+        let not_held = db.new_case().await;
+        db.store
+            .set_monitoring(&local(), &not_held, CheckSource::Ceac, true, at(600), now())
+            .await
+            .expect("monitor");
+        let lease = SignedDuration::from_mins(5);
+        let leased = db
+            .store
+            .lease_due("w1", &[CheckSource::Ceac], at(1), at(1), lease, 10)
+            .await
+            .expect("lease");
+        assert_eq!(leased.len(), 3);
+        let group = [
+            (&confirmed, ok("Refused", "2025-06-02", false)),
+            (&not_held, ok("Refused", "2025-06-02", false)),
+            (&changed, ok("Issued", "2025-09-20", true)),
+            (&failing, Err(CheckError::Unavailable)),
+        ]
+        .map(|(id, outcome)| WorkerCheck {
+            case_id: id.clone(),
+            record: record(outcome, at(2)),
+            jitter: 0.5,
+        });
+        let results = db
+            .store
+            .record_worker_checks("w1", &group, &Schedule::default(), at(2))
+            .await
+            .expect("recorded");
+        assert_eq!(results.len(), 4);
+        let first = results[0].as_ref().expect("a confirmation");
+        assert_eq!((first.change.clone(), first.stored_reading), (None, false));
+        assert!(
+            matches!(results[1], Err(StoreError::LeaseLost(_))),
+            "{:?}",
+            results[1]
+        );
+        let third = results[2].as_ref().expect("a change");
+        assert_eq!(
+            third.change.as_ref().map(|c| c.kind()),
+            Some("status_changed")
+        );
+        assert!(third.stored_reading);
+        assert!(results[3].is_ok(), "a failure is recorded");
+        // The confirmation: one attempt, no answer kept, lease released, next check planned.
+        let attempts = db
+            .store
+            .attempts(&local(), &confirmed, 10)
+            .await
+            .expect("attempts");
+        assert_eq!(attempts.len(), 1);
+        let attempt = &attempts[0];
+        assert!(attempt.ok && !attempt.changed && !attempt.has_answer);
+        assert_eq!(
+            (attempt.status.as_deref(), attempt.last_updated.as_deref()),
+            (Some("Refused"), Some("2025-06-02"))
+        );
+        assert_eq!(attempt.id, first.attempt_id);
+        let monitor = &db.store.monitors(&local(), &confirmed).await.expect("m")[0];
+        assert_eq!(monitor.next_check_ms, first.next_check_ms);
+        assert!(
+            first.next_check_ms.expect("next") >= at(2 + 6 * 60).as_millisecond(),
+            "not again within six hours"
+        );
+        assert_eq!(monitor.last_attempt_ms, Some(at(2).as_millisecond()));
+        assert!(events(db, &confirmed).await.is_empty());
+        // The others, as alone.
+        assert!(
+            db.store
+                .attempts(&local(), &not_held, 10)
+                .await
+                .expect("attempts")
+                .is_empty(),
+            "a check of a case not held is not recorded"
+        );
+        assert_eq!(events(db, &changed).await, ["status_changed"]);
+        assert_eq!(
+            db.store.monitors(&local(), &failing).await.expect("m")[0].consecutive_failures,
+            1
+        );
+        // Every lease is released: nothing is due or held any more.
+        assert!(
+            db.store
+                .lease_due("w2", &[CheckSource::Ceac], at(3), at(3), lease, 10)
+                .await
+                .expect("lease")
+                .is_empty()
+        );
+        // A second confirmation later keeps its "issued since" and adds no event.
+        let again = db
+            .store
+            .lease_due(
+                "w1",
+                &[CheckSource::Ceac],
+                at(3 * 24 * 60),
+                at(3 * 24 * 60),
+                lease,
+                10,
+            )
+            .await
+            .expect("lease");
+        assert!(again.iter().any(|t| t.case_id == changed));
+        let issued_again = [WorkerCheck {
+            case_id: changed.clone(),
+            record: record(ok("Issued", "2025-09-20", true), at(3 * 24 * 60)),
+            jitter: 0.5,
+        }];
+        let results = db
+            .store
+            .record_worker_checks("w1", &issued_again, &Schedule::default(), at(3 * 24 * 60))
+            .await
+            .expect("recorded");
+        assert_eq!(results[0].as_ref().expect("ok").change, None);
+        assert_eq!(events(db, &changed).await, ["status_changed"]);
     }
 }
