@@ -297,12 +297,24 @@ pub async fn worker(args: WorkerArgs, ctx: &Ctx) -> Result<ExitCode> {
         println!("{json}");
         return Ok(ExitCode::SUCCESS);
     }
+    // Notifications go out from here too: `worker` is all the background work.
+    let mailer = visanav_mail::Mailer::new(ctx.config.mail_config())
+        .context("the smtp settings are not usable")?;
+    let dispatcher = visanav_server::notify::Dispatcher::new(
+        store.clone(),
+        Some(mailer),
+        ctx.knowledge.clone(),
+        visanav_server::Clock::system(),
+        ctx.config.dispatcher_config(),
+    );
+    let dispatching = visanav_server::notify::dispatcher::spawn(dispatcher);
     println!(
-        "visanav worker {} checking {:?}; Ctrl-C to stop.",
+        "visanav worker {} checking {:?} and sending notifications; Ctrl-C to stop.",
         worker.name(),
         sources
     );
     worker.run(crate::shutdown_signal()).await;
+    dispatching.abort();
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

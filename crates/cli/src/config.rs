@@ -125,6 +125,10 @@ pub struct Config {
     pub monitor: Setting<visanav_server::monitor::MonitorConfig>,
     /// Whether `serve` runs the status worker (`monitor.worker`).
     pub monitor_in_serve: Setting<bool>,
+    /// `notify.lease_secs`: how long a dispatcher holds a delivery it is sending.
+    pub notify_lease_secs: Setting<u64>,
+    /// `notify.poll_secs`: how often an idle dispatcher looks for work.
+    pub notify_poll_secs: Setting<u64>,
     /// Every key's effective raw value, for `config show`.
     shown: BTreeMap<&'static str, (Secret, Origin)>,
 }
@@ -361,6 +365,14 @@ impl Config {
         let smtp = mail_settings(&layers, &data_dir.value)?;
         let monitor = crate::monitor_config::monitor_settings(&layers)?;
         let monitor_in_serve = layers.parse_bool("monitor.worker", true)?;
+        let seconds = |max: u64| {
+            move |s: &str| match s.trim().parse::<u64>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(format!("is not a whole number of seconds from 1 to {max}")),
+            }
+        };
+        let notify_lease_secs = layers.parse("notify.lease_secs", 120, seconds(86_400))?;
+        let notify_poll_secs = layers.parse("notify.poll_secs", 5, seconds(3_600))?;
         Ok(Config {
             config_file,
             data_dir,
@@ -377,6 +389,8 @@ impl Config {
             smtp,
             monitor,
             monitor_in_serve,
+            notify_lease_secs,
+            notify_poll_secs,
             shown: layers.0,
         })
     }
@@ -391,6 +405,25 @@ impl Config {
         match &self.public_url.value {
             Some(u) => u.clone(),
             None => format!("http://{}", self.listen.value),
+        }
+    }
+
+    /// How the notification dispatcher runs, from `notify.*`, `public_url` and, for the
+    /// crash test only, `VISANAV_FAULT_PAUSE_AFTER_SEND_MS` (a pause between sending a
+    /// message and recording it, so a test can kill the process in between).
+    pub fn dispatcher_config(&self) -> visanav_server::notify::DispatcherConfig {
+        let pause = std::env::var("VISANAV_FAULT_PAUSE_AFTER_SEND_MS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        visanav_server::notify::DispatcherConfig {
+            lease: jiff::SignedDuration::from_secs(
+                i64::try_from(self.notify_lease_secs.value).unwrap_or(120),
+            ),
+            poll: std::time::Duration::from_secs(self.notify_poll_secs.value),
+            base_url: self.base_url(),
+            pause_after_send: std::time::Duration::from_millis(pause),
+            ..Default::default()
         }
     }
 

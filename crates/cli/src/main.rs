@@ -10,6 +10,7 @@ mod fake_cmd;
 mod knowledge_cmd;
 mod monitor_config;
 mod notice_cmd;
+mod outbox_cmd;
 mod plan_cmd;
 mod user_cmd;
 
@@ -110,8 +111,13 @@ enum Command {
         #[command(subcommand)]
         command: check_cmd::MonitorCommand,
     },
-    /// Run only the background status checks (no web server).
+    /// Run only the background work (status checks and notifications; no web server).
     Worker(check_cmd::WorkerArgs),
+    /// The notification queue: list, dead, retry, dispatch.
+    Outbox {
+        #[command(subcommand)]
+        command: outbox_cmd::OutboxCommand,
+    },
     /// Serve fake CEAC and USCIS upstreams for tests and benchmarks (never for real use).
     #[command(hide = true)]
     FakeUpstream(fake_cmd::FakeArgs),
@@ -442,6 +448,13 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
             let ctx = Ctx::new(config)?.acting_as(cli.act_as.as_deref()).await?;
             check_cmd::monitor_cmd(command, &ctx).await
         }
+        Command::Outbox { command } => {
+            if matches!(command, outbox_cmd::OutboxCommand::Dispatch { .. }) {
+                init_logging(&config.log.value);
+            }
+            let ctx = Ctx::new(config)?;
+            outbox_cmd::outbox(command, &ctx).await
+        }
         Command::Worker(args) => {
             if !args.once {
                 init_logging(&config.log.value);
@@ -645,14 +658,25 @@ async fn serve(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     // Status checks run beside the web server unless an operator runs `visanav worker`
     // processes instead (monitor.worker = false).
     let worker = ctx.config.monitor_in_serve.value.then(|| {
-        visanav_server::monitor::worker::spawn(store.clone(), monitor, state.clock.clone())
+        let dispatcher = visanav_server::notify::Dispatcher::new(
+            store.clone(),
+            state.mailer.clone(),
+            ctx.knowledge.clone(),
+            state.clock.clone(),
+            ctx.config.dispatcher_config(),
+        );
+        (
+            visanav_server::monitor::worker::spawn(store.clone(), monitor, state.clock.clone()),
+            visanav_server::notify::dispatcher::spawn(dispatcher),
+        )
     });
     println!("Press Ctrl-C to stop.");
     visanav_server::serve(listener, state, shutdown_signal())
         .await
         .context("the web server failed")?;
-    if let Some(worker) = worker {
+    if let Some((worker, dispatcher)) = worker {
         worker.abort();
+        dispatcher.abort();
     }
     store.close().await;
     println!("visanav stopped.");

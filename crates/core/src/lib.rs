@@ -13,6 +13,7 @@ pub mod knowledge;
 pub mod monitor;
 pub mod names;
 pub mod notice;
+pub mod notify;
 pub mod plan;
 pub mod summary;
 pub mod text;

@@ -36,6 +36,14 @@ impl CheckSource {
         }
     }
 
+    /// The knowledge base's side for this source's statuses.
+    pub fn status_source(self) -> crate::knowledge::StatusSource {
+        match self {
+            CheckSource::Ceac => crate::knowledge::StatusSource::Ceac,
+            CheckSource::Uscis => crate::knowledge::StatusSource::Uscis,
+        }
+    }
+
     /// The name people know the source by.
     pub fn display_name(self) -> &'static str {
         match self {

@@ -21,6 +21,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 
 /// The sender used when `smtp.from` is not set. Good enough for the outbox directory; a real
@@ -81,6 +82,34 @@ pub struct Message {
     pub text: String,
     /// The HTML part: the same content as `text`.
     pub html: String,
+    /// A stable key for this message (an outbox delivery's id): the Message-ID is built from
+    /// it, so a message sent again after a crash carries the same Message-ID and mail systems
+    /// and people can tell it is the same message. `None`: a fresh Message-ID.
+    pub idempotency_key: Option<String>,
+    /// The one-click unsubscribe link (RFC 8058): sent as `List-Unsubscribe` with
+    /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+    pub unsubscribe_url: Option<String>,
+}
+
+impl Message {
+    /// A message with a fresh Message-ID and no unsubscribe link (account email).
+    pub fn new(
+        kind: &'static str,
+        to: String,
+        subject: String,
+        text: String,
+        html: String,
+    ) -> Message {
+        Message {
+            kind,
+            to,
+            subject,
+            text,
+            html,
+            idempotency_key: None,
+            unsubscribe_url: None,
+        }
+    }
 }
 
 impl fmt::Debug for Message {
@@ -281,12 +310,24 @@ impl Mailer {
             .trim()
             .parse()
             .map_err(|e| bad(format!("the recipient is not an email address ({e})")))?;
-        let message_id = format!(
-            "<{}@{}>",
-            uuid::Uuid::now_v7().simple(),
-            self.from.email.domain()
-        );
-        let email = lettre::Message::builder()
+        let local: String = match &message.idempotency_key {
+            Some(key) => key.chars().filter(char::is_ascii_alphanumeric).collect(),
+            None => uuid::Uuid::now_v7().simple().to_string(),
+        };
+        let message_id = format!("<{local}@{}>", self.from.email.domain());
+        let mut builder = lettre::Message::builder();
+        if let Some(url) = &message.unsubscribe_url {
+            let header = |name: &'static str, value: String| {
+                HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+            };
+            builder = builder
+                .raw_header(header("List-Unsubscribe", format!("<{url}>")))
+                .raw_header(header(
+                    "List-Unsubscribe-Post",
+                    "List-Unsubscribe=One-Click".into(),
+                ));
+        }
+        let email = builder
             .from(self.from.clone())
             .to(Mailbox::new(None, to))
             .subject(message.subject.clone())

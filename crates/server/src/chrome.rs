@@ -25,6 +25,8 @@ pub struct Nav {
     pub half_signed_in: bool,
     /// The token the sign-out form carries (empty when signed out).
     pub csrf: String,
+    /// Unread notifications (shown as a count beside "Notifications").
+    pub unread: i64,
 }
 
 impl std::fmt::Debug for Nav {
@@ -82,10 +84,17 @@ async fn resolve(state: &AppState, cookie: &str) -> Nav {
     {
         Ok(Some((session, needs_second_factor))) => {
             let complete = !needs_second_factor || session.mfa_ms.is_some();
+            let unread = if complete {
+                let actor = visanav_core::account::Actor::account(session.account.clone());
+                state.store.unread_notifications(&actor).await.unwrap_or(0)
+            } else {
+                0
+            };
             Nav {
                 signed_in: complete,
                 half_signed_in: !complete,
                 csrf: csrf_token(&session),
+                unread,
             }
         }
         // No live session, or the store failed: the handler meets the same answer and deals
@@ -110,6 +119,7 @@ mod tests {
             signed_in: true,
             half_signed_in: false,
             csrf: "token-7f3a".into(),
+            unread: 2,
         };
         let seen = NAV.scope(inside, async { nav() }).await;
         assert!(seen.signed_in && seen.has_session());

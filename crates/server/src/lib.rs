@@ -24,6 +24,7 @@ pub mod monitor;
 mod my_data;
 mod new_case;
 mod notices;
+pub mod notify;
 mod outbound;
 mod pages;
 pub mod request;
@@ -381,6 +382,25 @@ pub fn routes() -> Vec<Route> {
             get(accounts::reset_new_form).post(accounts::reset_new),
         ),
         route("/account", GET, SignedIn, get(auth::account)),
+        route("/notifications", GET, SignedIn, get(notify::pages::list)),
+        route(
+            "/notifications/read",
+            POST,
+            SignedIn,
+            post(notify::pages::mark_read),
+        ),
+        route(
+            "/account/notifications",
+            GET_POST,
+            SignedIn,
+            get(notify::pages::prefs_form).post(notify::pages::save_prefs),
+        ),
+        route(
+            "/notifications/unsubscribe/{token}",
+            GET_POST,
+            Public,
+            get(notify::pages::unsubscribe_form).post(notify::pages::unsubscribe),
+        ),
         route(
             "/account/password",
             GET_POST,

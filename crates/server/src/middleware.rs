@@ -104,6 +104,9 @@ pub async fn known_hosts(State(state): State<AppState>, request: Request, next: 
 /// Where the CEAC bookmarklet posts: the one write accepted from another site.
 pub const BOOKMARKLET_PATH: &str = "/ceac/bookmarklet";
 
+/// Where the one-click unsubscribe link of a notification email posts.
+pub const UNSUBSCRIBE_PREFIX: &str = "/notifications/unsubscribe/";
+
 /// Refuses state-changing requests that come from another site (cross-site request
 /// forgery). Browsers say where a request comes from in `Sec-Fetch-Site`; older ones only
 /// in `Origin`, which must then name this server exactly. Requests with neither are not
@@ -129,6 +132,12 @@ pub async fn same_origin_writes(
     // token's owner; the answer opens in its own tab, unreadable to the posting site. See
     // `assisted::bookmarklet`.
     if request.uri().path() == BOOKMARKLET_PATH {
+        return next.run(request).await;
+    }
+    // The one-click unsubscribe of RFC 8058 is a POST from the person's mail provider,
+    // wherever it runs. It acts only with the secret id in its path, and can only turn that
+    // person's notification email off: nothing a forger could want.
+    if request.uri().path().starts_with(UNSUBSCRIBE_PREFIX) {
         return next.run(request).await;
     }
     let headers = request.headers();

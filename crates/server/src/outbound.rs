@@ -11,19 +11,13 @@ pub async fn send(state: &AppState, kind: &'static str, to: &str, subject: &str,
         return;
     };
     let html = format!("<p>{}</p>", escape_html(&text).replace("\n\n", "</p><p>"));
-    let message = visanav_mail::Message {
-        kind,
-        to: to.to_string(),
-        subject: subject.to_string(),
-        text,
-        html,
-    };
+    let message = visanav_mail::Message::new(kind, to.to_string(), subject.to_string(), text, html);
     if let Err(e) = mailer.send(&message).await {
         tracing::error!(kind, error = %e, "message not sent");
     }
 }
 
-fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -16,6 +16,7 @@ mod drafts;
 mod edits;
 mod monitoring;
 mod notices;
+mod notifications;
 mod sessions;
 mod sharing;
 mod tx;
@@ -37,6 +38,10 @@ pub use monitoring::{
     MonitorView, NewReading, Recorded, TimelineEntry, WorkerCheck,
 };
 pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, NoticeHeader, StoredNotice};
+pub use notifications::{
+    Channel, DEFAULT_LEAD_DAYS, DeliveryState, DeliveryView, DueDelivery, MAX_ATTEMPTS,
+    NotificationPrefs, NotificationView, QuietHours, retry_delay,
+};
 pub use sessions::{NewSession, NewToken, Session, TokenProblem, TokenPurpose, UsedToken};
 pub use sharing::{AuditEntry, Firm, FirmNote, FirmRole, OfferedCase, Share};
 pub use tx::Tx;

@@ -202,6 +202,16 @@ pub(super) const KEYS: &[Key] = &[
         "VISANAV_MONITOR_POLL_SECS",
         "how often an idle worker looks for due checks (default 30)",
     ),
+    key(
+        "notify.lease_secs",
+        "VISANAV_NOTIFY_LEASE_SECS",
+        "how long a dispatcher holds a notification it is sending; one that dies frees it after this (default 120)",
+    ),
+    key(
+        "notify.poll_secs",
+        "VISANAV_NOTIFY_POLL_SECS",
+        "how often an idle dispatcher looks for notifications to send (default 5)",
+    ),
 ];
 
 #[cfg(test)]

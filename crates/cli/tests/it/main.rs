@@ -8,6 +8,7 @@ mod knowledge;
 mod logs;
 mod monitoring;
 mod notices;
+mod notifications;
 mod plan;
 mod server;
 mod story;

@@ -12,7 +12,7 @@ use sqlx::Connection;
 use crate::support::{BIN, Env, drop_postgres, example, postgres_env};
 
 /// A running fake upstream and its cases file.
-struct Fake {
+pub(crate) struct Fake {
     child: Child,
     url: String,
     cases: PathBuf,
@@ -40,7 +40,7 @@ created = "2025-05-01"
 "#;
 
 impl Fake {
-    fn start() -> Fake {
+    pub(crate) fn start() -> Fake {
         let dir = tempfile::tempdir().expect("tmp");
         let cases = dir.path().join("cases.toml");
         let fake = Fake {
@@ -69,7 +69,7 @@ impl Fake {
     }
 
     /// Rewrites the cases file: CEAC mode and the K-1 case's status, and the USCIS mode.
-    fn set(&self, ceac_mode: &str, status: &str, updated: &str, uscis_mode: &str) {
+    pub(crate) fn set(&self, ceac_mode: &str, status: &str, updated: &str, uscis_mode: &str) {
         let message = match status {
             "Issued" => "Your visa is in final processing.",
             _ => "A U.S. consular officer has adjudicated and refused your visa application.",
@@ -112,7 +112,7 @@ impl Drop for Fake {
 /// `visanav` configured to check against the fake: the captcha read by the fake's own
 /// solver (the `command` strategy), loopback allowed, no waiting between checks, and an
 /// interval of zero so each `worker --once` is a new cycle.
-fn cmd(env: &Env, fake: &Fake, args: &[&str]) -> Command {
+pub(crate) fn cmd(env: &Env, fake: &Fake, args: &[&str]) -> Command {
     let mut c = env.cmd(args);
     c.env("VISANAV_CEAC_BASE_URL", &fake.url)
         .env("VISANAV_USCIS_BASE_URL", &fake.url)
@@ -131,7 +131,7 @@ fn cmd(env: &Env, fake: &Fake, args: &[&str]) -> Command {
     c
 }
 
-fn run(env: &Env, fake: &Fake, args: &[&str]) -> (i32, serde_json::Value, String) {
+pub(crate) fn run(env: &Env, fake: &Fake, args: &[&str]) -> (i32, serde_json::Value, String) {
     let out = cmd(env, fake, args).output().expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let json = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
@@ -150,7 +150,7 @@ fn cycle(env: &Env, fake: &Fake) -> serde_json::Value {
 }
 
 /// Rows of one text column from the test's database.
-async fn column(env: &Env, sql: &str) -> Vec<String> {
+pub(crate) async fn column(env: &Env, sql: &str) -> Vec<String> {
     match &env.database_url {
         Some(url) => {
             let mut c = sqlx::PgConnection::connect(url).await.expect("connect");

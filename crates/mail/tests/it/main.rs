@@ -49,6 +49,8 @@ fn message(to: &str) -> Message {
         text: "Olá Maria José,\n\nyour case… has a new step ✓\nhttps://visanav.example.org/verify?t=abc\n"
             .to_string(),
         html: "<p>Olá Maria José,</p><p>your case… has a new step ✓</p>".to_string(),
+        idempotency_key: None,
+        unsubscribe_url: None,
     }
 }
 
@@ -135,6 +137,52 @@ async fn without_smtp_each_message_is_an_eml_file_in_the_outbox() {
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&paths[0]), 0o600);
     }
+}
+
+/// A message sent again with the same idempotency key (a retry after a crash) carries the same
+/// Message-ID; the one-click unsubscribe headers of RFC 8058 are there, read by mail-parser.
+#[tokio::test]
+async fn a_keyed_message_keeps_its_message_id_and_carries_one_click_unsubscribe() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mailer = Mailer::new(config(None, tmp.path())).expect("mailer");
+    let mut keyed = message("maria@example.net");
+    keyed.idempotency_key = Some("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".into());
+    keyed.unsubscribe_url = Some("https://visanav.example.org/unsubscribe?t=abc".into());
+    let first = mailer.send(&keyed).await.expect("sent");
+    std::thread::sleep(std::time::Duration::from_millis(3));
+    let again = mailer.send(&keyed).await.expect("sent");
+    assert_eq!(first.message_id(), again.message_id());
+    assert_eq!(
+        first.message_id(),
+        "<0193a1b2c3d47e5f8a9b0c1d2e3f4a5b@example.org>"
+    );
+    let Sent::Outbox { path, .. } = first else {
+        panic!("not the outbox")
+    };
+    let raw = std::fs::read(&path).expect("read");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .expect("parses");
+    let header = |name: &str| {
+        parsed
+            .header_raw(name)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("no {name} header"))
+    };
+    assert_eq!(
+        header("List-Unsubscribe"),
+        "<https://visanav.example.org/unsubscribe?t=abc>"
+    );
+    assert_eq!(
+        header("List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click"
+    );
+    // Without a key, every message has its own id and no unsubscribe headers.
+    let plain = mailer
+        .send(&message("maria@example.net"))
+        .await
+        .expect("sent");
+    assert_ne!(plain.message_id(), again.message_id());
 }
 
 #[tokio::test]

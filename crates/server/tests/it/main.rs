@@ -12,6 +12,7 @@ mod dashboard;
 mod harness;
 mod monitoring;
 mod notices;
+mod notifications;
 mod pages;
 mod portal;
 mod routes;

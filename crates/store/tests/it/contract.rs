@@ -1421,3 +1421,4 @@ async fn sqlite_file_holds_no_clear_text_pii() {
 mod assisted;
 mod edits;
 mod monitoring;
+mod notifications;

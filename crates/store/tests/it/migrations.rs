@@ -196,7 +196,32 @@ const SEEDS: &[(i64, Seed)] = &[
     (8, |c, k| Box::pin(seed_v8(c, k))),
     (9, |c, k| Box::pin(seed_v9(c, k))),
     (10, |c, k| Box::pin(seed_v10(c, k))),
+    (11, |c, k| Box::pin(seed_v11(c, k))),
 ];
+
+/// What migration 0011 (notifications) added: the seeded event fanned out into the local
+/// account's in-app list, and that account's choices.
+async fn seed_v11(c: &mut Conn, _k: &Crypto) {
+    c.exec(
+        "UPDATE events SET fanned_out_ms = $1 WHERE id = '01900000-0000-7000-8000-0000000ce001'",
+        vec![Int(CREATED_MS)],
+    )
+    .await;
+    c.exec(
+        "INSERT INTO deliveries (id, event_id, account_id, channel, state, next_attempt_ms, sent_ms, created_ms)
+         VALUES ('01900000-0000-7000-8000-0000000de001', '01900000-0000-7000-8000-0000000ce001',
+                 $1, 'app', 'sent', $2, $2, $2)",
+        vec![Text(LOCAL_ACCOUNT), Int(CREATED_MS)],
+    )
+    .await;
+    c.exec(
+        "INSERT INTO notification_prefs (account_id, email_enabled, time_zone, quiet_start_min,
+             quiet_end_min, lead_days, updated_ms)
+         VALUES ($1, FALSE, 'Asia/Manila', 1320, 420, '30,7', $2)",
+        vec![Text(LOCAL_ACCOUNT), Int(CREATED_MS)],
+    )
+    .await;
+}
 
 const DOCUMENT_NOTE: &str = "Sent by courier, tracking 8841";
 
@@ -536,6 +561,28 @@ async fn check_monitoring_after_upgrade(
     }
     let steps = store.history_steps(local, id).await.expect("steps");
     assert_eq!(steps.len(), usize::from(filled_at >= 10), "{label}");
+    // The event of 0008 reaches the in-app list: fanned out at 0011, or by the first
+    // dispatcher after the upgrade.
+    if filled_at >= 8 {
+        let fanned = store
+            .fan_out(jiff::Timestamp::now(), 10)
+            .await
+            .expect("fan out");
+        assert_eq!(fanned, usize::from(filled_at < 11), "{label}");
+        let list = store.notifications(local, 10).await.expect("list");
+        assert_eq!(list.len(), 1, "{label}");
+        assert_eq!(list[0].kind, "status_changed", "{label}");
+    }
+    let prefs = store.notification_prefs(local).await.expect("prefs");
+    assert_eq!(prefs.email_enabled, filled_at < 11, "{label}");
+    if filled_at >= 11 {
+        assert_eq!(prefs.time_zone, "Asia/Manila", "{label}");
+        assert_eq!(prefs.lead_days, [30, 7], "{label}");
+        assert_eq!(
+            prefs.quiet.map(|q| (q.start_min, q.end_min)),
+            Some((1320, 420))
+        );
+    }
     // Readings stored before 0008 came from people: they read back as typed ones.
     let timeline = store.timeline(local, id).await.expect("timeline");
     assert!(timeline.iter().all(|t| t.via == "manual"), "{label}");

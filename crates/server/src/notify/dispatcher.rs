@@ -1,0 +1,265 @@
+//! The dispatcher: fans new events out into deliveries, then leases due deliveries and sends
+//! each through its channel, acknowledging it afterwards. At least once: a dispatcher that
+//! dies between sending and acknowledging leaves the delivery leased; when the lease runs
+//! out the next dispatcher sends it again under the same id (the email's Message-ID), so the
+//! receiver can tell the copy. Any number of dispatchers share one database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use serde::Serialize;
+use visanav_core::knowledge::Knowledge;
+use visanav_core::notify::{Rendered, case_label, render};
+use visanav_store::{Channel, DueDelivery, Store, StoreError};
+
+use crate::Clock;
+
+#[derive(Debug, Clone)]
+pub struct DispatcherConfig {
+    /// How long a leased delivery is held: a dispatcher that dies frees it after this.
+    pub lease: SignedDuration,
+    /// Deliveries leased at once.
+    pub batch: i64,
+    /// How often an idle dispatcher looks for work.
+    pub poll: Duration,
+    /// The site's address, for links in messages.
+    pub base_url: String,
+    /// Fault injection for the crash test: wait this long after sending, before the
+    /// acknowledgement (`VISANAV_FAULT_PAUSE_AFTER_SEND_MS`). Zero in normal use.
+    pub pause_after_send: Duration,
+}
+
+impl Default for DispatcherConfig {
+    fn default() -> DispatcherConfig {
+        DispatcherConfig {
+            lease: SignedDuration::from_mins(2),
+            batch: 20,
+            poll: Duration::from_secs(5),
+            base_url: "http://localhost:8080".into(),
+            pause_after_send: Duration::ZERO,
+        }
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DispatchReport {
+    pub fanned_out: usize,
+    pub sent: usize,
+    pub failed: usize,
+}
+
+#[derive(Clone)]
+pub struct Dispatcher {
+    store: Store,
+    mailer: Option<visanav_mail::Mailer>,
+    knowledge: Arc<Knowledge>,
+    clock: Clock,
+    config: DispatcherConfig,
+    name: String,
+}
+
+/// Why a delivery did not go.
+struct Failure {
+    detail: String,
+    permanent: bool,
+}
+
+impl Dispatcher {
+    pub fn new(
+        store: Store,
+        mailer: Option<visanav_mail::Mailer>,
+        knowledge: Arc<Knowledge>,
+        clock: Clock,
+        config: DispatcherConfig,
+    ) -> Dispatcher {
+        let name = format!(
+            "dispatcher-{}-{}",
+            std::process::id(),
+            &uuid::Uuid::now_v7().simple().to_string()[20..]
+        );
+        Dispatcher {
+            store,
+            mailer,
+            knowledge,
+            clock,
+            config,
+            name,
+        }
+    }
+
+    /// Fans out every waiting event, then sends every due delivery, batch by batch.
+    pub async fn run_once(&self) -> Result<DispatchReport, StoreError> {
+        let mut report = DispatchReport::default();
+        loop {
+            let n = self.store.fan_out(self.clock.now(), 200).await?;
+            report.fanned_out += n;
+            if n == 0 {
+                break;
+            }
+        }
+        loop {
+            let due = self
+                .store
+                .lease_deliveries(
+                    &self.name,
+                    self.clock.now(),
+                    self.config.lease,
+                    self.config.batch,
+                )
+                .await?;
+            if due.is_empty() {
+                return Ok(report);
+            }
+            for delivery in due {
+                match self.send(&delivery).await {
+                    Ok(()) => {
+                        if !self.config.pause_after_send.is_zero() {
+                            tokio::time::sleep(self.config.pause_after_send).await;
+                        }
+                        self.store
+                            .delivery_sent(&delivery.id, self.clock.now())
+                            .await?;
+                        report.sent += 1;
+                    }
+                    Err(failure) => {
+                        tracing::warn!(
+                            delivery = %delivery.id,
+                            channel = ?delivery.channel,
+                            error = %failure.detail,
+                            "delivery failed"
+                        );
+                        self.store
+                            .delivery_failed(
+                                &delivery.id,
+                                &failure.detail,
+                                failure.permanent,
+                                None,
+                                self.clock.now(),
+                            )
+                            .await?;
+                        report.failed += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The message for a delivery, in the words every channel uses.
+    pub fn rendered(&self, d: &DueDelivery) -> Rendered {
+        let payload = serde_json::from_str(&d.payload).unwrap_or(serde_json::Value::Null);
+        let label = case_label(d.visa.as_deref(), d.post.as_deref(), &self.knowledge);
+        let link = d
+            .case_id
+            .as_ref()
+            .map(|id| format!("{}/cases/{id}", self.config.base_url.trim_end_matches('/')));
+        render(&d.kind, &payload, &label, link, &self.knowledge)
+    }
+
+    async fn send(&self, d: &DueDelivery) -> Result<(), Failure> {
+        match d.channel {
+            Some(Channel::Email) => self.send_email(d).await,
+            // The app channel is delivered when written; nothing else is queued.
+            Some(Channel::App) => Ok(()),
+            None => Err(Failure {
+                detail: "this version of visanav does not know the channel".into(),
+                permanent: true,
+            }),
+        }
+    }
+
+    async fn send_email(&self, d: &DueDelivery) -> Result<(), Failure> {
+        let Some(mailer) = &self.mailer else {
+            return Err(Failure {
+                detail: "no mailer configured (smtp.url)".into(),
+                permanent: false,
+            });
+        };
+        let Some(to) = &d.email else {
+            return Err(Failure {
+                detail: "the person has no verified email address any more".into(),
+                permanent: true,
+            });
+        };
+        let r = self.rendered(d);
+        let base = self.config.base_url.trim_end_matches('/');
+        let text = format!(
+            "{}\nChoose what visanav sends you: {base}/account/notifications\n",
+            r.text()
+        );
+        let message = visanav_mail::Message {
+            kind: "notification",
+            to: to.clone(),
+            subject: r.title.clone(),
+            html: html(&r, base),
+            text,
+            idempotency_key: Some(d.id.clone()),
+            unsubscribe_url: Some(format!("{base}/notifications/unsubscribe/{}", d.id)),
+        };
+        mailer
+            .send(&message)
+            .await
+            .map(|_| ())
+            .map_err(|e| Failure {
+                permanent: !e.is_transient(),
+                detail: e.to_string(),
+            })
+    }
+
+    /// Runs rounds until the task is stopped; a round that fails is logged and retried.
+    pub async fn run(self) {
+        tracing::info!(dispatcher = %self.name, "notification dispatcher started");
+        loop {
+            match self.run_once().await {
+                Ok(r) if r.sent > 0 || r.failed > 0 || r.fanned_out > 0 => {
+                    tracing::info!(
+                        fanned_out = r.fanned_out,
+                        sent = r.sent,
+                        failed = r.failed,
+                        "notifications dispatched"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "dispatching notifications failed"),
+            }
+            tokio::time::sleep(self.config.poll).await;
+        }
+    }
+}
+
+/// The HTML part: the same words as the text part.
+fn html(r: &Rendered, base: &str) -> String {
+    let e = crate::outbound::escape_html;
+    let mut out = format!("<p>{}</p>", e(&r.what_happened));
+    if let Some(meaning) = &r.meaning {
+        out.push_str(&format!(
+            "<p><strong>What it means:</strong> {}</p>",
+            e(meaning)
+        ));
+    }
+    if !r.next_steps.is_empty() {
+        out.push_str("<p><strong>What to do next:</strong></p><ul>");
+        for step in &r.next_steps {
+            out.push_str(&format!("<li>{}</li>", e(step)));
+        }
+        out.push_str("</ul>");
+    }
+    if let Some(link) = &r.link {
+        out.push_str(&format!(
+            "<p><a href=\"{0}\">Open your case</a></p>",
+            e(link)
+        ));
+    }
+    out.push_str(&format!(
+        "<p><small>{}</small></p><p><small><a href=\"{}/account/notifications\">Choose what visanav sends you</a></small></p>",
+        e(r.disclaimer),
+        e(base)
+    ));
+    out
+}
+
+/// Starts a dispatcher beside the web server; it stops when the task is aborted.
+pub fn spawn(dispatcher: Dispatcher) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(dispatcher.run())
+}

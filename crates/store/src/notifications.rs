@@ -1,0 +1,74 @@
+//! Notifications: events fanned out into deliveries (one per person and channel), leased by
+//! dispatchers, sent, and acknowledged; a person's choices; the in-app list.
+//!
+//! The outbox is the `events` table: every event is written in the transaction of the change
+//! that caused it. Fanning out and delivering happen later, in their own transactions, so a
+//! crash between them loses nothing: an event not fanned out is fanned out by the next
+//! dispatcher; a delivery whose lease ran out unacknowledged is sent again, under the same
+//! id (its idempotency key).
+
+mod dispatch;
+mod fanout;
+mod prefs;
+mod read;
+
+use serde::Serialize;
+
+pub use dispatch::{DueDelivery, MAX_ATTEMPTS, retry_delay};
+pub use prefs::{DEFAULT_LEAD_DAYS, NotificationPrefs, QuietHours};
+pub use read::{DeliveryView, NotificationView};
+
+/// How a delivery reaches a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The list in the app: delivered when written.
+    App,
+    Email,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::App => "app",
+            Channel::Email => "email",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Channel> {
+        match text {
+            "app" => Some(Channel::App),
+            "email" => Some(Channel::Email),
+            _ => None,
+        }
+    }
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Pending,
+    Sent,
+    /// Given up on: shown to the operator (`visanav outbox dead`) and retried by hand.
+    Dead,
+}
+
+impl DeliveryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Dead => "dead",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DeliveryState> {
+        match text {
+            "pending" => Some(DeliveryState::Pending),
+            "sent" => Some(DeliveryState::Sent),
+            "dead" => Some(DeliveryState::Dead),
+            _ => None,
+        }
+    }
+}

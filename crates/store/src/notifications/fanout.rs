@@ -1,0 +1,131 @@
+//! Turning events into deliveries: who hears about an event (the case's owner, the people it
+//! is shared with, and the firm member assigned to it) and through which channels.
+
+use jiff::Timestamp;
+
+use super::Channel;
+use crate::db::{Backend, TxMode, on_tx};
+use crate::{Store, StoreError, Tx, in_tx};
+
+#[derive(sqlx::FromRow)]
+struct PendingEvent {
+    id: String,
+    case_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Recipient {
+    id: String,
+    can_email: bool,
+}
+
+impl Tx<'_> {
+    /// Fans out up to `limit` events not fanned out yet; returns how many. Each event's
+    /// deliveries and its mark are written together, and the unique key on deliveries makes
+    /// a second fan-out of the same event add nothing.
+    pub async fn fan_out(&mut self, now: Timestamp, limit: i64) -> Result<usize, StoreError> {
+        let skip_locked = match self.backend() {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "SELECT id, case_id FROM events WHERE fanned_out_ms IS NULL
+             ORDER BY created_ms, id LIMIT $1{skip_locked}"
+        );
+        let events: Vec<PendingEvent> = on_tx!(self, c => sqlx::query_as(&sql)
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?);
+        for event in &events {
+            // An event with no case (a provider's block) is for the operator's log and the
+            // case pages, not for anyone's inbox.
+            if let Some(case_id) = &event.case_id {
+                for person in self.recipients(case_id).await? {
+                    self.add_deliveries(&event.id, &person, now).await?;
+                }
+            }
+            on_tx!(self, c => sqlx::query("UPDATE events SET fanned_out_ms = $1 WHERE id = $2")
+                .bind(now.as_millisecond())
+                .bind(&event.id)
+                .execute(&mut *c)
+                .await?
+                .rows_affected());
+        }
+        Ok(events.len())
+    }
+
+    /// Everyone who follows the case: its owner, the people it is shared with, and the firm
+    /// member assigned to it in each firm it is shared with. Disabled accounts are left out.
+    async fn recipients(&mut self, case_id: &str) -> Result<Vec<Recipient>, StoreError> {
+        let rows = on_tx!(self, c => sqlx::query_as(
+            "SELECT a.id, (a.email_enc IS NOT NULL AND a.email_verified_ms IS NOT NULL) AS can_email
+             FROM accounts a
+             WHERE a.disabled_ms IS NULL AND a.id IN (
+                 SELECT owner_id FROM cases WHERE id = $1
+                 UNION SELECT s.grantee_account FROM case_shares s
+                       WHERE s.case_id = $1 AND s.status = 'active' AND s.grantee_account IS NOT NULL
+                 UNION SELECT g.assignee_id FROM case_assignments g
+                       JOIN case_shares s ON s.case_id = g.case_id AND s.grantee_firm = g.firm_id
+                       WHERE g.case_id = $1 AND s.status = 'active')
+             ORDER BY a.id",
+        )
+        .bind(case_id)
+        .fetch_all(&mut *c)
+        .await?);
+        Ok(rows)
+    }
+
+    async fn add_deliveries(
+        &mut self,
+        event_id: &str,
+        person: &Recipient,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let prefs = self.prefs_of(&person.id).await?;
+        // The in-app list: delivered as it is written.
+        self.insert_delivery(event_id, &person.id, Channel::App, "sent", now, now)
+            .await?;
+        if person.can_email && prefs.email_enabled {
+            let at = prefs.release_at(now);
+            self.insert_delivery(event_id, &person.id, Channel::Email, "pending", at, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_delivery(
+        &mut self,
+        event_id: &str,
+        account_id: &str,
+        channel: Channel,
+        state: &str,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let sent = (state == "sent").then_some(now.as_millisecond());
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO deliveries (id, event_id, account_id, channel, state, next_attempt_ms,
+                 sent_ms, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (event_id, account_id, channel) DO NOTHING",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(event_id)
+        .bind(account_id)
+        .bind(channel.as_str())
+        .bind(state)
+        .bind(at.as_millisecond())
+        .bind(sent)
+        .bind(now.as_millisecond())
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn fan_out(&self, now: Timestamp, limit: i64) -> Result<usize, StoreError> {
+        in_tx!(self, TxMode::Write, |tx| tx.fan_out(now, limit).await)
+    }
+}
