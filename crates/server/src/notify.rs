@@ -3,5 +3,6 @@
 
 pub mod dispatcher;
 pub mod pages;
+pub mod reminders;
 
 pub use dispatcher::{DispatchReport, Dispatcher, DispatcherConfig};

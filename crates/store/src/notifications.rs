@@ -11,12 +11,14 @@ mod dispatch;
 mod fanout;
 mod prefs;
 mod read;
+mod reminders;
 
 use serde::Serialize;
 
 pub use dispatch::{DueDelivery, MAX_ATTEMPTS, retry_delay};
 pub use prefs::{DEFAULT_LEAD_DAYS, NotificationPrefs, QuietHours};
 pub use read::{DeliveryView, NotificationView};
+pub use reminders::ReminderCandidate;
 
 /// How a delivery reaches a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -15,6 +15,9 @@ use visanav_store::{Channel, DueDelivery, Store, StoreError};
 
 use crate::Clock;
 
+/// How often a running dispatcher writes the reminders that have come due.
+const REMINDER_SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
+
 #[derive(Debug, Clone)]
 pub struct DispatcherConfig {
     /// How long a leased delivery is held: a dispatcher that dies frees it after this.
@@ -45,6 +48,8 @@ impl Default for DispatcherConfig {
 /// What one round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DispatchReport {
+    /// Deadline reminders written as events.
+    pub reminders: usize,
     pub fanned_out: usize,
     pub sent: usize,
     pub failed: usize,
@@ -89,8 +94,22 @@ impl Dispatcher {
         }
     }
 
-    /// Fans out every waiting event, then sends every due delivery, batch by batch.
+    /// Writes the reminders due now, fans out every waiting event, then sends every due
+    /// delivery (for cron and tests).
     pub async fn run_once(&self) -> Result<DispatchReport, StoreError> {
+        let reminders = self.sweep_reminders().await?;
+        let mut report = self.deliver().await?;
+        report.reminders = reminders;
+        Ok(report)
+    }
+
+    /// Writes the deadline reminders due now as events.
+    pub async fn sweep_reminders(&self) -> Result<usize, StoreError> {
+        super::reminders::sweep(&self.store, &self.knowledge, self.clock.now()).await
+    }
+
+    /// Fans out every waiting event, then sends every due delivery, batch by batch.
+    pub async fn deliver(&self) -> Result<DispatchReport, StoreError> {
         let mut report = DispatchReport::default();
         loop {
             let n = self.store.fan_out(self.clock.now(), 200).await?;
@@ -208,10 +227,21 @@ impl Dispatcher {
     }
 
     /// Runs rounds until the task is stopped; a round that fails is logged and retried.
+    /// Reminders are swept hourly (a deadline's day changes once a day; an hour is the
+    /// most a reminder waits), deliveries at every poll.
     pub async fn run(self) {
         tracing::info!(dispatcher = %self.name, "notification dispatcher started");
+        let mut last_sweep: Option<std::time::Instant> = None;
         loop {
-            match self.run_once().await {
+            if last_sweep.is_none_or(|t| t.elapsed() >= REMINDER_SWEEP_EVERY) {
+                last_sweep = Some(std::time::Instant::now());
+                match self.sweep_reminders().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(reminders = n, "deadline reminders written"),
+                    Err(e) => tracing::error!(error = %e, "the reminder sweep failed"),
+                }
+            }
+            match self.deliver().await {
                 Ok(r) if r.sent > 0 || r.failed > 0 || r.fanned_out > 0 => {
                     tracing::info!(
                         fanned_out = r.fanned_out,

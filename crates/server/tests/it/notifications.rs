@@ -160,3 +160,87 @@ async fn the_unsubscribe_link_asks_first_and_an_unknown_one_says_so() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body.contains("This link does not work"));
 }
+
+/// Reminders come at the lead times, once each, counted at the case's post, and reach the
+/// in-app list in plain words.
+#[tokio::test]
+async fn deadline_reminders_come_once_at_each_lead_time() {
+    use visanav_server::notify::reminders::sweep;
+    let app = App::new().await;
+    let id = app.add_case(EXAMPLE).await;
+    let found = app
+        .store
+        .reminder_candidates("2000-01-01", "2100-01-01")
+        .await
+        .expect("candidates");
+    let case = found
+        .iter()
+        .find(|c| c.case_id == id.as_str())
+        .expect("the example has an open deadline");
+    let due: jiff::civil::Date = case.due.parse().expect("date");
+    // Noon in Manila, ten days before: the 14-day reminder, once.
+    let at = |days_before: i64| {
+        due.checked_sub(jiff::Span::new().days(days_before))
+            .expect("date")
+            .at(12, 0, 0, 0)
+            .in_tz("Asia/Manila")
+            .expect("zoned")
+            .timestamp()
+    };
+    assert_eq!(
+        sweep(&app.store, &app.knowledge, at(100))
+            .await
+            .expect("sweep"),
+        0,
+        "not yet"
+    );
+    assert_eq!(
+        sweep(&app.store, &app.knowledge, at(10))
+            .await
+            .expect("sweep"),
+        1
+    );
+    assert_eq!(
+        sweep(&app.store, &app.knowledge, at(9))
+            .await
+            .expect("sweep"),
+        0,
+        "once"
+    );
+    assert_eq!(
+        sweep(&app.store, &app.knowledge, at(6))
+            .await
+            .expect("sweep"),
+        1,
+        "the 7-day one"
+    );
+    let events = app
+        .store
+        .case_events(&Actor::local(), &id)
+        .await
+        .expect("events");
+    let leads: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == "deadline_approaching")
+        .map(|e| {
+            serde_json::from_str::<serde_json::Value>(&e.payload).expect("json")["lead_days"]
+                .clone()
+        })
+        .collect();
+    assert_eq!(leads, [serde_json::json!(14), serde_json::json!(7)]);
+    app.store.fan_out(now(), 10).await.expect("fan out");
+    let page = app.get("/notifications").await;
+    assert!(
+        page.body
+            .contains(&format!("{}: due in 10 days", case.title)),
+        "{}",
+        page.body
+    );
+    // Past the deadline: no more reminders.
+    assert_eq!(
+        sweep(&app.store, &app.knowledge, at(-1))
+            .await
+            .expect("sweep"),
+        0
+    );
+}

@@ -11,6 +11,8 @@ use crate::{Store, StoreError, Tx, in_tx};
 struct PendingEvent {
     id: String,
     case_id: Option<String>,
+    kind: String,
+    payload: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -29,7 +31,7 @@ impl Tx<'_> {
             Backend::Sqlite => "",
         };
         let sql = format!(
-            "SELECT id, case_id FROM events WHERE fanned_out_ms IS NULL
+            "SELECT id, case_id, kind, payload FROM events WHERE fanned_out_ms IS NULL
              ORDER BY created_ms, id LIMIT $1{skip_locked}"
         );
         let events: Vec<PendingEvent> = on_tx!(self, c => sqlx::query_as(&sql)
@@ -40,8 +42,13 @@ impl Tx<'_> {
             // An event with no case (a provider's block) is for the operator's log and the
             // case pages, not for anyone's inbox.
             if let Some(case_id) = &event.case_id {
+                // A reminder goes to the people who chose its lead time.
+                let lead = (event.kind == "deadline_approaching")
+                    .then(|| serde_json::from_str::<serde_json::Value>(&event.payload).ok())
+                    .flatten()
+                    .and_then(|p| p.get("lead_days").and_then(serde_json::Value::as_u64));
                 for person in self.recipients(case_id).await? {
-                    self.add_deliveries(&event.id, &person, now).await?;
+                    self.add_deliveries(&event.id, &person, lead, now).await?;
                 }
             }
             on_tx!(self, c => sqlx::query("UPDATE events SET fanned_out_ms = $1 WHERE id = $2")
@@ -52,6 +59,16 @@ impl Tx<'_> {
                 .rows_affected());
         }
         Ok(events.len())
+    }
+
+    /// The ids of everyone who follows the case (see `recipients`).
+    pub(super) async fn recipient_ids(&mut self, case_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .recipients(case_id)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect())
     }
 
     /// Everyone who follows the case: its owner, the people it is shared with, and the firm
@@ -79,9 +96,13 @@ impl Tx<'_> {
         &mut self,
         event_id: &str,
         person: &Recipient,
+        lead: Option<u64>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let prefs = self.prefs_of(&person.id).await?;
+        if lead.is_some_and(|l| !prefs.lead_days.iter().any(|d| u64::from(*d) == l)) {
+            return Ok(());
+        }
         // The in-app list: delivered as it is written.
         self.insert_delivery(event_id, &person.id, Channel::App, "sent", now, now)
             .await?;
