@@ -250,3 +250,46 @@ fn check_with_parser(feed: &str, what: &str) {
         "{what}: the independent parser refused the feed:\n{stdout}\n{stderr}"
     );
 }
+
+#[tokio::test]
+async fn an_event_whose_date_changes_comes_back_with_the_next_sequence() {
+    let app = App::new().await;
+    let id = app.add_case(EXAMPLE).await;
+    app.post_form("/account/calendar", "action=make").await;
+    let path = feed_path(&app.get("/account/calendar").await.body);
+    let sequence_of = |feed: &str, uid_start: &str| -> String {
+        let text = feed.replace("\r\n ", "");
+        let event = text
+            .split("BEGIN:VEVENT")
+            .find(|e| e.contains(&format!("UID:{uid_start}")))
+            .unwrap_or_else(|| panic!("{uid_start} in the feed"))
+            .to_string();
+        let seq = event.find("SEQUENCE:").expect("sequence") + "SEQUENCE:".len();
+        event[seq..seq + event[seq..].find('\r').expect("line end")].to_string()
+    };
+    let before = fetch(&app, &path).await.body;
+    assert_eq!(sequence_of(&before, "expiry-passport."), "0");
+
+    // The passport's expiry date is corrected: that event changes, the others do not.
+    let changed = EXAMPLE.replace("expires_on = 2031-07-31", "expires_on = 2030-01-31");
+    assert_ne!(changed, EXAMPLE);
+    app.store
+        .update_case(
+            &visanav_store::Actor::local(),
+            &id,
+            &app.case_file(&changed),
+            crate::harness::now(),
+        )
+        .await
+        .expect("update");
+    let after = fetch(&app, &path).await.body;
+    assert!(after.contains("DTSTART;VALUE=DATE:20300131"));
+    assert_eq!(sequence_of(&after, "expiry-passport."), "1");
+    assert_eq!(sequence_of(&after, "221g_reconsideration."), "0");
+    assert_eq!(
+        sequence_of(&fetch(&app, &path).await.body, "expiry-passport."),
+        "1",
+        "served again unchanged: the same sequence"
+    );
+    check_with_parser(&after, "changed feed");
+}
