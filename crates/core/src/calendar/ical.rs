@@ -18,6 +18,10 @@ use jiff::civil::{Date, DateTime};
 use jiff::tz::{Offset, TimeZone};
 use jiff::{Timestamp, ToSpan, Zoned};
 
+/// How often a calendar app should fetch the feed again: dates change a few times a day at
+/// most, and a reminder depends on the date being right well before it.
+const REFRESH: &str = "PT4H";
+
 /// The calendar as a whole.
 #[derive(Debug, Clone)]
 pub struct Calendar<'a> {
@@ -134,6 +138,10 @@ pub fn write_calendar(cal: &Calendar<'_>, events: &[(Event, Stamp)], now: Timest
     w.raw("CALSCALE", "GREGORIAN");
     w.raw("METHOD", "PUBLISH");
     w.text("X-WR-CALNAME", cal.name);
+    // How often to fetch again: RFC 7986's property, and the older one Outlook and Apple
+    // Calendar read. Google Calendar decides for itself (about twice a day).
+    w.raw("REFRESH-INTERVAL;VALUE=DURATION", REFRESH);
+    w.raw("X-PUBLISHED-TTL", REFRESH);
     for (zone, span) in zones(events) {
         vtimezone(&mut w, &zone, span);
     }

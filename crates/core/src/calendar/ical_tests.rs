@@ -114,6 +114,8 @@ fn the_calendar_says_what_it_is() {
             "CALSCALE:GREGORIAN",
             "METHOD:PUBLISH",
             "X-WR-CALNAME:visanav: K-1 case\\, Manila",
+            "REFRESH-INTERVAL;VALUE=DURATION:PT4H",
+            "X-PUBLISHED-TTL:PT4H",
             "END:VCALENDAR",
         ]
     );
