@@ -198,9 +198,15 @@ fn expiry_events(
         .map(|m| format!("What it means: {m}"))
         .unwrap_or_default();
     let uncertain = x.uncertain.map(|u| format!("Not certain: {u}"));
-    let renew = x
-        .renew_by
-        .filter(|r| !expired && *r < x.expires_on && *r >= plan.today);
+    // A renew-by date of today may be today only because the document's usable window has
+    // already ended (the plan then says "today"): such an event would move every day, with a
+    // new SEQUENCE each time. Only a date still ahead, or one set by a deadline, gets its own
+    // event; the expiry's event stays either way.
+    let renew = x.renew_by.filter(|r| {
+        !expired
+            && *r < x.expires_on
+            && (*r > plan.today || (x.renew_for.is_some() && *r == plan.today))
+    });
     let base = |summary: String, date, first: String, alarms: Vec<u32>| Event {
         uid: String::new(),
         when: When::AllDay(date),

@@ -199,3 +199,37 @@ fn a_consultation_is_a_timed_event_in_its_zone() {
     );
     assert_eq!(e.alarm_days, vec![1]);
 }
+
+#[test]
+fn a_passport_too_close_to_expiry_gets_a_renew_by_event_that_does_not_move_daily() {
+    let k = Knowledge::embedded().expect("knowledge");
+    let text = EXAMPLE.replace("expires_on = 2031-07-31", "expires_on = 2026-01-20");
+    let case = CaseFile::parse(&text, Format::Toml, &k, "2025-07-01".parse().expect("date"))
+        .expect("valid");
+    let uids_on = |today: &str| -> Vec<(String, When)> {
+        let p = plan(&case, &k, today.parse().expect("date"));
+        case_events("c1", &case, &p, &k, &LINKS, DEFAULT_LEAD_DAYS)
+            .into_iter()
+            .filter(|e| e.uid.contains("passport"))
+            .map(|e| (e.uid, e.when))
+            .collect()
+    };
+    // Well ahead: the usable end (months before expiry) is an event of its own.
+    let ahead = uids_on("2025-07-01");
+    assert!(
+        ahead.iter().any(|(u, _)| u.starts_with("renew-passport.")),
+        "{ahead:?}"
+    );
+    // Once the usable end has passed, no renew-by event follows "today" day after day.
+    let late_a = uids_on("2026-01-10");
+    let late_b = uids_on("2026-01-11");
+    assert_eq!(
+        late_a, late_b,
+        "the passport's events do not move from day to day"
+    );
+    assert!(
+        late_a
+            .iter()
+            .any(|(u, _)| u.starts_with("expiry-passport."))
+    );
+}
