@@ -3,6 +3,7 @@
 //! Nothing here touches a database, the network or the clock: callers pass `today` in.
 
 pub mod account;
+pub mod calendar;
 pub mod casefile;
 pub mod ceac;
 pub mod checklist;

@@ -8,6 +8,7 @@ mod api;
 mod assisted;
 pub mod auth;
 mod bearer;
+mod calendar;
 mod case_edit;
 mod case_page;
 mod case_view;
@@ -449,6 +450,16 @@ pub fn routes() -> Vec<Route> {
             SignedIn,
             post(tokens::revoke),
         ),
+        route(
+            "/account/calendar",
+            GET_POST,
+            SignedIn,
+            get(calendar::page).post(calendar::change),
+        ),
+        // The calendar feed: its token is the credential (calendar apps cannot sign in), and
+        // the path always ends in `.ics` (checked by the handler: the router takes no suffix
+        // after a parameter).
+        route("/calendar/{feed}", GET, Public, get(calendar::feed)),
         route(
             "/account/ceac-bookmarklet",
             GET_POST,

@@ -480,6 +480,7 @@ impl Tx<'_> {
                 "DELETE FROM sessions WHERE account_id = $1",
                 "DELETE FROM tokens WHERE account_id = $1",
                 "DELETE FROM api_tokens WHERE account_id = $1",
+                "DELETE FROM calendar_feeds WHERE account_id = $1",
                 "DELETE FROM recovery_codes WHERE account_id = $1",
                 "DELETE FROM notice_drafts WHERE owner_id = $1",
             ] {

@@ -509,6 +509,7 @@ impl Tx<'_> {
             for table in [
                 "notices", "notice_drafts", "status_observations", "refusals", "case_documents",
                 "case_summaries", "case_name_hashes", "case_assignments",
+                "calendar_feeds", "calendar_event_versions",
             ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
                     .bind(id.as_str())

@@ -7,6 +7,7 @@
 mod access;
 mod accounts;
 mod api_tokens;
+mod calendar_feeds;
 mod cases;
 pub mod crypto;
 mod dashboard;
@@ -26,6 +27,7 @@ pub use api_tokens::{
     ApiToken, MAX_TOKEN_DAYS, MAX_TOKEN_NAME_CHARS, NewApiToken, TokenScope, token_lifetime,
     token_name,
 };
+pub use calendar_feeds::{CalendarFeed, EventVersion, FeedEvent};
 pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
 pub use crypto::{Crypto, CryptoError};
 pub use dashboard::{Assignee, DashboardFilter, DashboardPage, DashboardRow, FirmMember};

@@ -8,6 +8,7 @@ mod api;
 mod api_tokens;
 mod assisted;
 mod bookmarklet;
+mod calendar;
 mod dashboard;
 mod harness;
 mod monitoring;

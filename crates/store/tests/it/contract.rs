@@ -1419,6 +1419,7 @@ async fn sqlite_file_holds_no_clear_text_pii() {
 }
 
 mod assisted;
+mod calendar;
 mod edits;
 mod monitoring;
 mod notifications;

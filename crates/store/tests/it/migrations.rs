@@ -197,6 +197,7 @@ const SEEDS: &[(i64, Seed)] = &[
     (9, |c, k| Box::pin(seed_v9(c, k))),
     (10, |c, k| Box::pin(seed_v10(c, k))),
     (11, |c, k| Box::pin(seed_v11(c, k))),
+    (12, |c, k| Box::pin(seed_v12(c, k))),
 ];
 
 /// What migration 0011 (notifications) added: the seeded event fanned out into the local
@@ -394,6 +395,67 @@ async fn seed_v10(c: &mut Conn, _k: &Crypto) {
     .await;
 }
 
+const FEED_ID: &str = "01900000-0000-7000-8000-0000000ca112";
+
+/// The link token of the seeded feed, derived from its id as the store derives it.
+fn feed_token(k: &Crypto) -> String {
+    k.keyed_hash("calendar_feed_token", FEED_ID)
+}
+
+/// What migration 0012 (calendar feeds) added: a live feed of the local account's cases and
+/// one event's version.
+async fn seed_v12(c: &mut Conn, k: &Crypto) {
+    c.exec(
+        "INSERT INTO calendar_feeds (id, account_id, case_id, token_hash, second_factor, created_ms)
+         VALUES ($1, $2, NULL, $3, TRUE, $4)",
+        vec![
+            Text(FEED_ID),
+            Text(LOCAL_ACCOUNT),
+            OptText(Some(k.keyed_hash("calendar_feed_token_hash", &feed_token(k)))),
+            Int(CREATED_MS),
+        ],
+    )
+    .await;
+    c.exec(
+        "INSERT INTO calendar_event_versions (uid, case_id, fingerprint, sequence, updated_ms)
+         VALUES ($1, $2, 'f0', 4, $3)",
+        vec![
+            Text("221g_reconsideration.01900000-0000-7000-8000-00000000c001@visa.example.org"),
+            Text(CASE_ID),
+            Int(CREATED_MS),
+        ],
+    )
+    .await;
+}
+
+/// The seeded feed still opens with its link and the event keeps its sequence.
+async fn check_calendar_after_upgrade(store: &Store, id: &CaseId, filled_at: i64, label: &str) {
+    let feed = store
+        .calendar_feed_by_token(&feed_token(&crypto()))
+        .await
+        .expect("feed");
+    assert_eq!(
+        feed.is_some(),
+        filled_at >= 12,
+        "{label}: the calendar feed"
+    );
+    let uid = format!("221g_reconsideration.{id}@visa.example.org");
+    let event = visanav_store::FeedEvent {
+        uid: &uid,
+        case: id,
+        fingerprint: "f0",
+    };
+    let versions = store
+        .calendar_event_versions(&Actor::local(), &[event], jiff::Timestamp::UNIX_EPOCH)
+        .await
+        .expect("versions");
+    let expected = if filled_at >= 12 { 4 } else { 0 };
+    assert_eq!(
+        versions[0].sequence, expected,
+        "{label}: the event's sequence"
+    );
+}
+
 const DRAFT_ID: &str = "01900000-0000-7000-8000-00000000f001";
 const DRAFT_TEXT: &str = "Dear Maria Clara, please send your NBI clearance";
 
@@ -530,6 +592,7 @@ async fn check_reads_back(store: &Store, filled_at: i64, label: &str) {
         check_dashboard_after_upgrade(store, &member, filled_at, label).await;
     }
     check_monitoring_after_upgrade(store, &local, &id, filled_at, label).await;
+    check_calendar_after_upgrade(store, &id, filled_at, label).await;
 }
 
 /// A monitor, attempt and event written at schema 8 read back; an older case is not watched.
