@@ -8,6 +8,7 @@ mod access;
 mod accounts;
 mod api_tokens;
 mod cases;
+mod channels;
 pub mod crypto;
 mod dashboard;
 mod db;
@@ -26,6 +27,10 @@ pub use api_tokens::{
     token_name,
 };
 pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
+pub use channels::{
+    MAX_WEBHOOK_ENDPOINTS, NtfyDestination, NtfySubscription, ROTATION_GRACE, WebhookEndpoint,
+    WebhookTarget,
+};
 pub use crypto::{Crypto, CryptoError};
 pub use dashboard::{Assignee, DashboardFilter, DashboardPage, DashboardRow, FirmMember};
 pub use db::{Backend, SchemaStatus, TxMode};
@@ -93,6 +98,11 @@ pub enum StoreError {
     DraftNotFound,
     #[error("the check of case {0} is no longer this worker's (its lease ended); nothing recorded")]
     LeaseLost(String),
+    #[error(
+        "you already have {max} webhook endpoints, the most one person may have; delete one \
+         you no longer use first"
+    )]
+    WebhookLimit { max: usize },
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error("summaries cannot be computed: this store was opened without a summarizer")]

@@ -1419,5 +1419,6 @@ async fn sqlite_file_holds_no_clear_text_pii() {
 }
 
 mod assisted;
+mod channels;
 mod edits;
 mod monitoring;
