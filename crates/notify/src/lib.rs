@@ -14,6 +14,7 @@
 //! and must not become a way to probe the server's own network.
 
 pub mod ntfy;
+pub mod test_event;
 pub mod webhook;
 
 use std::time::Duration;
@@ -22,6 +23,7 @@ use jiff::Timestamp;
 use visanav_sources::net::{NetError, Response};
 
 pub use ntfy::{NtfyMessage, NtfyTarget, NtfyToken, send_ntfy};
+pub use test_event::{describe, test_message_id, test_payload, test_push};
 pub use webhook::{SecretError, WebhookSecret, send_webhook, send_webhook_bytes, signature_header};
 
 /// A message the receiver accepted (a 2xx answer).
