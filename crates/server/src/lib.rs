@@ -33,6 +33,7 @@ mod settings;
 mod sharing;
 pub mod sweeper;
 mod tokens;
+mod webhooks;
 mod zip;
 
 use std::future::Future;
@@ -428,6 +429,12 @@ pub fn routes() -> Vec<Route> {
             POST,
             SignedIn,
             post(tokens::revoke),
+        ),
+        route(
+            "/account/webhooks",
+            GET_POST,
+            SignedIn,
+            get(webhooks::show).post(webhooks::act),
         ),
         route(
             "/account/ceac-bookmarklet",

@@ -16,3 +16,4 @@ mod pages;
 mod portal;
 mod routes;
 mod story;
+mod webhooks;
