@@ -8,6 +8,7 @@ mod knowledge;
 mod logs;
 mod monitoring;
 mod notices;
+mod notify;
 mod plan;
 mod server;
 mod story;
