@@ -26,6 +26,10 @@ pub use ntfy::{NtfyMessage, NtfyTarget, NtfyToken, send_ntfy};
 pub use test_event::{describe, test_message_id, test_payload, test_push};
 pub use webhook::{SecretError, WebhookSecret, send_webhook, send_webhook_bytes, signature_header};
 
+/// How visanav names itself to receivers (their logs show it), instead of the browser's
+/// User-Agent the status sources need.
+pub(crate) const USER_AGENT: &str = concat!("visanav/", env!("CARGO_PKG_VERSION"));
+
 /// A message the receiver accepted (a 2xx answer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Delivered {

@@ -149,6 +149,7 @@ pub async fn send_ntfy(
     let url = target.publish_url();
     let body = cut(&message.message, MAX_MESSAGE_BYTES).as_bytes().to_vec();
     let mut request = Request::post_bytes(url.clone(), "text/plain; charset=utf-8", body)
+        .header("user-agent", crate::USER_AGENT)
         .header("Priority", &message.priority.clamp(1, 5).to_string());
     if !message.title.trim().is_empty() {
         request = request.header("Title", &header_text(message.title.trim()));

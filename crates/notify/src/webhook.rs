@@ -157,6 +157,7 @@ pub async fn send_webhook_bytes(
     }
     let signature = signature_header(secrets, msg_id, timestamp, &body);
     let request = Request::post_bytes(url.clone(), "application/json", body)
+        .header("user-agent", crate::USER_AGENT)
         .header("webhook-id", msg_id)
         .header("webhook-timestamp", &timestamp.to_string())
         .header("webhook-signature", &signature);

@@ -289,12 +289,21 @@ fn build(
         Some(p) => format!("{}:{p}", url.host_str().unwrap_or(host)),
         None => url.host_str().unwrap_or(host).to_string(),
     };
+    // A request that names itself (a webhook, a push) keeps its own User-Agent; the
+    // browser's is for the status sources.
+    let own_agent = request
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("user-agent"));
     let mut builder = hyper::Request::builder()
         .method(request.method)
         .uri(path)
-        .header("host", host_header)
-        .header("user-agent", user_agent)
-        .header("accept-language", "en-US,en;q=0.9");
+        .header("host", host_header);
+    if !own_agent {
+        builder = builder
+            .header("user-agent", user_agent)
+            .header("accept-language", "en-US,en;q=0.9");
+    }
     for (name, value) in &request.headers {
         builder = builder.header(name.as_str(), value.as_str());
     }

@@ -41,6 +41,14 @@ async fn a_webhook_arrives_with_the_three_headers_and_the_body_intact() {
     assert_eq!(got.method, "POST");
     assert_eq!(got.path, "/hooks/visanav");
     assert_eq!(got.header("content-type"), Some("application/json"));
+    let agents: Vec<&str> = got
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "user-agent")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(agents.len(), 1, "one User-Agent: {agents:?}");
+    assert!(agents[0].starts_with("visanav/"), "{agents:?}");
     assert_eq!(got.header("webhook-id"), Some("msg_01JDEADBEEF"));
     assert_eq!(
         got.header("webhook-timestamp"),
