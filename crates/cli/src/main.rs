@@ -10,6 +10,7 @@ mod fake_cmd;
 mod knowledge_cmd;
 mod monitor_config;
 mod notice_cmd;
+mod notify_cmd;
 mod outbox_cmd;
 mod plan_cmd;
 mod user_cmd;
@@ -132,6 +133,11 @@ enum Command {
     Notice {
         #[command(subcommand)]
         command: notice_cmd::NoticeCommand,
+    },
+    /// Notifications: send a test through a channel (webhook, ntfy) and see what happened.
+    Notify {
+        #[command(subcommand)]
+        command: notify_cmd::NotifyCommand,
     },
     /// Accounts: add, sign-in links, list, disable, enable, reset a second factor.
     User {
@@ -427,6 +433,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
             let ctx = Ctx::new(config)?.acting_as(cli.act_as.as_deref()).await?;
             notice_cmd::run(command, &ctx).await
         }
+        Command::Notify { command } => notify_cmd::run(command, &config).await,
         Command::User { command } => {
             let ctx = Ctx::new(config)?;
             user_cmd::run(command, &ctx).await

@@ -35,6 +35,7 @@ mod settings;
 mod sharing;
 pub mod sweeper;
 mod tokens;
+mod webhooks;
 mod zip;
 
 use std::future::Future;
@@ -460,6 +461,12 @@ pub fn routes() -> Vec<Route> {
         // the path always ends in `.ics` (checked by the handler: the router takes no suffix
         // after a parameter).
         route("/calendar/{feed}", GET, Public, get(calendar::feed)),
+        route(
+            "/account/webhooks",
+            GET_POST,
+            SignedIn,
+            get(webhooks::show).post(webhooks::act),
+        ),
         route(
             "/account/ceac-bookmarklet",
             GET_POST,

@@ -76,6 +76,17 @@ impl Request {
         }
     }
 
+    /// A POST with a ready body (a webhook's JSON, an ntfy message): the bytes go out as
+    /// given, so a signature over them stays valid.
+    pub fn post_bytes(url: url::Url, content_type: &str, body: Vec<u8>) -> Request {
+        Request {
+            method: "POST",
+            url,
+            headers: vec![("content-type".into(), content_type.to_string())],
+            body,
+        }
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Request {
         self.headers.push((name.to_string(), value.to_string()));
         self
@@ -278,12 +289,21 @@ fn build(
         Some(p) => format!("{}:{p}", url.host_str().unwrap_or(host)),
         None => url.host_str().unwrap_or(host).to_string(),
     };
+    // A request that names itself (a webhook, a push) keeps its own User-Agent; the
+    // browser's is for the status sources.
+    let own_agent = request
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("user-agent"));
     let mut builder = hyper::Request::builder()
         .method(request.method)
         .uri(path)
-        .header("host", host_header)
-        .header("user-agent", user_agent)
-        .header("accept-language", "en-US,en;q=0.9");
+        .header("host", host_header);
+    if !own_agent {
+        builder = builder
+            .header("user-agent", user_agent)
+            .header("accept-language", "en-US,en;q=0.9");
+    }
     for (name, value) in &request.headers {
         builder = builder.header(name.as_str(), value.as_str());
     }

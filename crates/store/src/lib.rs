@@ -9,6 +9,7 @@ mod accounts;
 mod api_tokens;
 mod calendar_feeds;
 mod cases;
+mod channels;
 pub mod crypto;
 mod dashboard;
 mod db;
@@ -29,6 +30,10 @@ pub use api_tokens::{
 };
 pub use calendar_feeds::{CalendarFeed, EventVersion, FeedEvent};
 pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
+pub use channels::{
+    MAX_WEBHOOK_ENDPOINTS, NtfyDestination, NtfySubscription, ROTATION_GRACE, WebhookEndpoint,
+    WebhookTarget,
+};
 pub use crypto::{Crypto, CryptoError};
 pub use dashboard::{Assignee, DashboardFilter, DashboardPage, DashboardRow, FirmMember};
 pub use db::{Backend, SchemaStatus, TxMode};
@@ -100,6 +105,11 @@ pub enum StoreError {
     DraftNotFound,
     #[error("the check of case {0} is no longer this worker's (its lease ended); nothing recorded")]
     LeaseLost(String),
+    #[error(
+        "you already have {max} webhook endpoints, the most one person may have; delete one \
+         you no longer use first"
+    )]
+    WebhookLimit { max: usize },
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error("summaries cannot be computed: this store was opened without a summarizer")]

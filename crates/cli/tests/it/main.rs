@@ -9,6 +9,7 @@ mod logs;
 mod monitoring;
 mod notices;
 mod notifications;
+mod notify;
 mod plan;
 mod server;
 mod story;

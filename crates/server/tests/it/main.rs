@@ -18,3 +18,4 @@ mod pages;
 mod portal;
 mod routes;
 mod story;
+mod webhooks;

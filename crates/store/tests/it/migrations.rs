@@ -198,6 +198,7 @@ const SEEDS: &[(i64, Seed)] = &[
     (10, |c, k| Box::pin(seed_v10(c, k))),
     (11, |c, k| Box::pin(seed_v11(c, k))),
     (12, |c, k| Box::pin(seed_v12(c, k))),
+    (13, |c, k| Box::pin(seed_v13(c, k))),
 ];
 
 /// What migration 0011 (notifications) added: the seeded event fanned out into the local
@@ -456,6 +457,40 @@ async fn check_calendar_after_upgrade(store: &Store, id: &CaseId, filled_at: i64
     );
 }
 
+const WEBHOOK_ID: &str = "01900000-0000-7000-8000-0000000000b1";
+const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// What migration 0013 added: a webhook endpoint and an ntfy subscription, secrets encrypted.
+async fn seed_v13(c: &mut Conn, k: &Crypto) {
+    c.exec(
+        "INSERT INTO webhook_endpoints (id, account_id, url, secret_enc, enabled, created_ms)
+         VALUES ($1, $2, 'https://hooks.example.org/in', $3, TRUE, $4)",
+        vec![
+            Text(WEBHOOK_ID),
+            Text(LOCAL_ACCOUNT),
+            Blob(k.encrypt(
+                WEBHOOK_SECRET.as_bytes(),
+                &format!("webhook_endpoints.secret:{WEBHOOK_ID}"),
+            )),
+            Int(CREATED_MS),
+        ],
+    )
+    .await;
+    c.exec(
+        "INSERT INTO ntfy_subscriptions (account_id, server_url, topic_enc, token_enc, enabled, created_ms)
+         VALUES ($1, 'https://ntfy.example.org', $2, NULL, TRUE, $3)",
+        vec![
+            Text(LOCAL_ACCOUNT),
+            Blob(k.encrypt(
+                b"k1-topic",
+                &format!("ntfy_subscriptions.topic:{LOCAL_ACCOUNT}"),
+            )),
+            Int(CREATED_MS),
+        ],
+    )
+    .await;
+}
+
 const DRAFT_ID: &str = "01900000-0000-7000-8000-00000000f001";
 const DRAFT_TEXT: &str = "Dear Maria Clara, please send your NBI clearance";
 
@@ -649,6 +684,26 @@ async fn check_monitoring_after_upgrade(
     // Readings stored before 0008 came from people: they read back as typed ones.
     let timeline = store.timeline(local, id).await.expect("timeline");
     assert!(timeline.iter().all(|t| t.via == "manual"), "{label}");
+    let hooks = store
+        .webhook_targets(local.account_id(), jiff::Timestamp::UNIX_EPOCH)
+        .await
+        .expect("webhooks");
+    let secrets: Vec<&str> = hooks
+        .iter()
+        .flat_map(|h| &h.secrets)
+        .map(String::as_str)
+        .collect();
+    let ntfy = store.ntfy_subscription(local).await.expect("ntfy");
+    if filled_at >= 13 {
+        assert_eq!(secrets, [WEBHOOK_SECRET], "{label}");
+        assert_eq!(
+            ntfy.map(|n| n.topic).as_deref(),
+            Some("k1-topic"),
+            "{label}"
+        );
+    } else {
+        assert!(secrets.is_empty() && ntfy.is_none(), "{label}");
+    }
 }
 
 /// The firm's dashboard lists the upgraded case: a summary written at schema 7 reads back; an
