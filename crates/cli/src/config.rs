@@ -422,6 +422,7 @@ impl Config {
             ),
             poll: std::time::Duration::from_secs(self.notify_poll_secs.value),
             base_url: self.base_url(),
+            allow_private: self.monitor.value.allow_private,
             pause_after_send: std::time::Duration::from_millis(pause),
             ..Default::default()
         }

@@ -1,6 +1,7 @@
 //! Notifications: the dispatcher that fans events out and delivers them, and the pages a
 //! person reads them on and sets their choices.
 
+mod channels;
 pub mod dispatcher;
 pub mod pages;
 pub mod reminders;

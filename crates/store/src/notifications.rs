@@ -27,6 +27,10 @@ pub enum Channel {
     /// The list in the app: delivered when written.
     App,
     Email,
+    /// One of the person's webhook endpoints (stored as `webhook:<endpoint id>`).
+    Webhook,
+    /// The person's ntfy topic (phone push).
+    Ntfy,
 }
 
 impl Channel {
@@ -34,14 +38,20 @@ impl Channel {
         match self {
             Channel::App => "app",
             Channel::Email => "email",
+            Channel::Webhook => "webhook",
+            Channel::Ntfy => "ntfy",
         }
     }
 
-    pub fn parse(text: &str) -> Option<Channel> {
+    /// A delivery's channel column: the channel, and the webhook endpoint it names.
+    pub fn parse(text: &str) -> Option<(Channel, Option<String>)> {
         match text {
-            "app" => Some(Channel::App),
-            "email" => Some(Channel::Email),
-            _ => None,
+            "app" => Some((Channel::App, None)),
+            "email" => Some((Channel::Email, None)),
+            "ntfy" => Some((Channel::Ntfy, None)),
+            _ => text
+                .strip_prefix("webhook:")
+                .map(|id| (Channel::Webhook, Some(id.to_string()))),
         }
     }
 }

@@ -13,7 +13,9 @@ use visanav_core::knowledge::Knowledge;
 use visanav_core::notify::{Rendered, case_label, render};
 use visanav_store::{Channel, DueDelivery, Store, StoreError};
 
+use super::channels::{self, Failure};
 use crate::Clock;
+use visanav_sources::net::HttpClient;
 
 /// How often a running dispatcher writes the reminders that have come due.
 const REMINDER_SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -28,6 +30,9 @@ pub struct DispatcherConfig {
     pub poll: Duration,
     /// The site's address, for links in messages.
     pub base_url: String,
+    /// `net.allow_private`: webhook and ntfy targets on private addresses (tests, a
+    /// receiver on the same network).
+    pub allow_private: bool,
     /// Fault injection for the crash test: wait this long after sending, before the
     /// acknowledgement (`VISANAV_FAULT_PAUSE_AFTER_SEND_MS`). Zero in normal use.
     pub pause_after_send: Duration,
@@ -40,6 +45,7 @@ impl Default for DispatcherConfig {
             batch: 20,
             poll: Duration::from_secs(5),
             base_url: "http://localhost:8080".into(),
+            allow_private: false,
             pause_after_send: Duration::ZERO,
         }
     }
@@ -66,12 +72,8 @@ pub struct Dispatcher {
     clock: Clock,
     config: DispatcherConfig,
     name: String,
-}
-
-/// Why a delivery did not go.
-struct Failure {
-    detail: String,
-    permanent: bool,
+    /// For webhooks and ntfy: refuses private addresses unless allowed.
+    http: HttpClient,
 }
 
 impl Dispatcher {
@@ -87,6 +89,7 @@ impl Dispatcher {
             std::process::id(),
             &uuid::Uuid::now_v7().simple().to_string()[20..]
         );
+        let http = HttpClient::new(config.allow_private, Duration::from_secs(15));
         Dispatcher {
             store,
             mailer,
@@ -94,6 +97,7 @@ impl Dispatcher {
             clock,
             config,
             name,
+            http,
         }
     }
 
@@ -162,7 +166,7 @@ impl Dispatcher {
                                 &delivery.id,
                                 &failure.detail,
                                 failure.permanent,
-                                None,
+                                failure.retry_after,
                                 self.clock.now(),
                             )
                             .await?;
@@ -185,29 +189,31 @@ impl Dispatcher {
     }
 
     async fn send(&self, d: &DueDelivery) -> Result<(), Failure> {
+        let now = self.clock.now();
         match d.channel {
             Some(Channel::Email) => self.send_email(d).await,
+            Some(Channel::Webhook) => {
+                channels::send_webhook(&self.store, &self.http, d, &self.rendered(d), now).await
+            }
+            Some(Channel::Ntfy) => {
+                channels::send_ntfy(&self.store, &self.http, d, &self.rendered(d), now).await
+            }
             // The app channel is delivered when written; nothing else is queued.
             Some(Channel::App) => Ok(()),
-            None => Err(Failure {
-                detail: "this version of visanav does not know the channel".into(),
-                permanent: true,
-            }),
+            None => Err(Failure::permanent(
+                "this version of visanav does not know the channel",
+            )),
         }
     }
 
     async fn send_email(&self, d: &DueDelivery) -> Result<(), Failure> {
         let Some(mailer) = &self.mailer else {
-            return Err(Failure {
-                detail: "no mailer configured (smtp.url)".into(),
-                permanent: false,
-            });
+            return Err(Failure::transient("no mailer configured (smtp.url)"));
         };
         let Some(to) = &d.email else {
-            return Err(Failure {
-                detail: "the person has no verified email address any more".into(),
-                permanent: true,
-            });
+            return Err(Failure::permanent(
+                "the person has no verified email address any more",
+            ));
         };
         let r = self.rendered(d);
         let base = self.config.base_url.trim_end_matches('/');
@@ -224,14 +230,13 @@ impl Dispatcher {
             idempotency_key: Some(d.id.clone()),
             unsubscribe_url: Some(format!("{base}/notifications/unsubscribe/{}", d.id)),
         };
-        mailer
-            .send(&message)
-            .await
-            .map(|_| ())
-            .map_err(|e| Failure {
-                permanent: !e.is_transient(),
-                detail: e.to_string(),
-            })
+        mailer.send(&message).await.map(|_| ()).map_err(|e| {
+            if e.is_transient() {
+                Failure::transient(e.to_string())
+            } else {
+                Failure::permanent(e.to_string())
+            }
+        })
     }
 
     /// Runs rounds until the task is stopped; a round that fails is logged and retried.

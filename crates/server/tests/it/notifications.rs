@@ -244,3 +244,185 @@ async fn deadline_reminders_come_once_at_each_lead_time() {
         0
     );
 }
+
+/// What the loopback receiver got: path, headers, body.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, axum::http::HeaderMap, Vec<u8>)>>>;
+
+/// A receiver on loopback: `/gone` answers 410, everything else 200.
+async fn receiver() -> (String, Received) {
+    use axum::extract::{Request, State};
+    let got: Received = Default::default();
+    async fn keep(State(got): State<Received>, request: Request) -> StatusCode {
+        let path = request.uri().path().to_string();
+        let headers = request.headers().clone();
+        let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+            .await
+            .expect("body")
+            .to_vec();
+        got.lock()
+            .expect("lock")
+            .push((path.clone(), headers, body));
+        if path == "/gone" {
+            StatusCode::GONE
+        } else {
+            StatusCode::OK
+        }
+    }
+    let app = axum::Router::new().fallback(keep).with_state(got.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), got)
+}
+
+/// The official Standard Webhooks library's verdict on a request, when
+/// `VISANAV_TEST_WEBHOOK_VERIFIER` names a python that has it (CI's webhook step does).
+fn official_verdict(secret: &str, headers: &axum::http::HeaderMap, body: &[u8]) -> Option<bool> {
+    use base64::Engine;
+    use std::io::Write;
+    let python = std::env::var("VISANAV_TEST_WEBHOOK_VERIFIER").ok()?;
+    let names = ["webhook-id", "webhook-timestamp", "webhook-signature"];
+    let headers: serde_json::Map<String, serde_json::Value> = names
+        .iter()
+        .map(|n| {
+            let v = headers
+                .get(*n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            ((*n).to_string(), serde_json::json!(v))
+        })
+        .collect();
+    let input = serde_json::json!({
+        "secret": secret,
+        "headers": headers,
+        "body_base64": base64::engine::general_purpose::STANDARD.encode(body),
+    });
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/verify-webhook.py");
+    let mut child = std::process::Command::new(python)
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("python");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.to_string().as_bytes())
+        .expect("write");
+    Some(child.wait().expect("wait").success())
+}
+
+/// A change reaches the person's webhook (signed, checked by the official library), their
+/// phone (ntfy) and the in-app list; an endpoint that answers 410 Gone is turned off.
+#[tokio::test]
+async fn the_dispatcher_signs_webhooks_pushes_to_ntfy_and_turns_off_a_gone_endpoint() {
+    use visanav_server::notify::{Dispatcher, DispatcherConfig};
+    let app = App::new().await;
+    let (base, got) = receiver().await;
+    let local = Actor::local();
+    let secret = visanav_notify::WebhookSecret::generate()
+        .expect("secret")
+        .expose();
+    let mut tx = app
+        .store
+        .begin(visanav_store::TxMode::Write)
+        .await
+        .expect("tx");
+    let hook = tx
+        .add_webhook_endpoint(&local, &format!("{base}/hook"), &secret, now())
+        .await
+        .expect("endpoint");
+    let gone = tx
+        .add_webhook_endpoint(&local, &format!("{base}/gone"), &secret, now())
+        .await
+        .expect("endpoint");
+    tx.set_ntfy(&local, &base, "k1-news", Some("tk_secret"), now())
+        .await
+        .expect("ntfy");
+    tx.commit().await.expect("commit");
+    let id = a_change(&app).await;
+    let dispatcher = Dispatcher::new(
+        app.store.clone(),
+        None,
+        app.knowledge.clone(),
+        visanav_server::Clock::fixed(now()),
+        DispatcherConfig {
+            allow_private: true,
+            base_url: "https://visanav.example.org".into(),
+            ..DispatcherConfig::default()
+        },
+    );
+    let report = dispatcher.run_once().await.expect("dispatch");
+    assert_eq!((report.sent, report.failed), (2, 1), "{report:?}");
+    let got = got.lock().expect("lock").clone();
+    let (_, headers, body) = got
+        .iter()
+        .find(|(p, _, _)| p == "/hook")
+        .expect("the webhook");
+    let json: serde_json::Value = serde_json::from_slice(body).expect("json");
+    assert_eq!(json["type"], "case.status_changed");
+    assert_eq!(
+        json["data"]["title"],
+        "K-1 case, Manila: status changed to Issued"
+    );
+    assert_eq!(
+        json["data"]["link"],
+        format!("https://visanav.example.org/cases/{id}")
+    );
+    let text = String::from_utf8_lossy(body);
+    for private in ["SANTOS", "P1234567A", "MNL2025512345"] {
+        assert!(!text.contains(private), "no personal data: {private}");
+    }
+    let msg_id = headers["webhook-id"].to_str().expect("id");
+    assert!(
+        msg_id.starts_with("msg_") && !msg_id.contains('.'),
+        "{msg_id}"
+    );
+    assert!(
+        headers["webhook-signature"]
+            .to_str()
+            .expect("sig")
+            .starts_with("v1,")
+    );
+    match official_verdict(&secret, headers, body) {
+        Some(ok) => {
+            assert!(ok, "the official library accepts the signature");
+            let mut tampered = body.clone();
+            tampered[2] ^= 1;
+            assert_eq!(official_verdict(&secret, headers, &tampered), Some(false));
+        }
+        None => eprintln!("standardwebhooks verifier skipped: set VISANAV_TEST_WEBHOOK_VERIFIER"),
+    }
+    let (_, push, message) = got
+        .iter()
+        .find(|(p, _, _)| p == "/k1-news")
+        .expect("the push");
+    assert_eq!(
+        push["title"].to_str().ok(),
+        Some("K-1 case, Manila: status changed to Issued")
+    );
+    assert_eq!(push["priority"].to_str().ok(), Some("4"));
+    assert_eq!(
+        push["click"].to_str().ok(),
+        Some(format!("https://visanav.example.org/cases/{id}").as_str())
+    );
+    assert_eq!(
+        push["authorization"].to_str().ok(),
+        Some("Bearer tk_secret")
+    );
+    assert!(String::from_utf8_lossy(message).contains("changed from Refused to Issued"));
+    // 410 Gone: that endpoint is off and its delivery dead; the other stays on.
+    let targets = app
+        .store
+        .webhook_targets(local.account_id(), now())
+        .await
+        .expect("targets");
+    let ids: Vec<_> = targets.iter().map(|t| t.id.clone()).collect();
+    assert_eq!(ids, [hook], "{gone} was turned off");
+    let dead = app.store.deliveries(Some("dead"), 10).await.expect("dead");
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].channel.ends_with(&gone), "{:?}", dead[0]);
+}

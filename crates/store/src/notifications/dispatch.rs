@@ -24,6 +24,8 @@ pub fn retry_delay(attempts: i64) -> SignedDuration {
 pub struct DueDelivery {
     pub id: String,
     pub channel: Option<Channel>,
+    /// The webhook endpoint, for a webhook delivery.
+    pub endpoint: Option<String>,
     pub attempts: i64,
     pub event_id: String,
     pub kind: String,
@@ -129,7 +131,10 @@ impl Tx<'_> {
     }
 
     fn due(&self, row: DueRow) -> Result<DueDelivery, StoreError> {
-        let channel = Channel::parse(&row.channel);
+        let (channel, endpoint) = match Channel::parse(&row.channel) {
+            Some((c, e)) => (Some(c), e),
+            None => (None, None),
+        };
         let email = match (&row.email_enc, row.email_verified_ms, channel) {
             (Some(ct), Some(_), Some(Channel::Email)) => {
                 let bytes = self
@@ -144,6 +149,7 @@ impl Tx<'_> {
         Ok(DueDelivery {
             id: row.id,
             channel,
+            endpoint,
             attempts: row.attempts,
             event_id: row.event_id,
             kind: row.kind,

@@ -104,21 +104,73 @@ impl Tx<'_> {
             return Ok(());
         }
         // The in-app list: delivered as it is written.
-        self.insert_delivery(event_id, &person.id, Channel::App, "sent", now, now)
-            .await?;
+        self.insert_delivery(
+            event_id,
+            &person.id,
+            Channel::App.as_str(),
+            "sent",
+            now,
+            now,
+        )
+        .await?;
+        // Pushed to a person: after their quiet hours.
+        let at = prefs.release_at(now);
         if person.can_email && prefs.email_enabled {
-            let at = prefs.release_at(now);
-            self.insert_delivery(event_id, &person.id, Channel::Email, "pending", at, now)
+            self.insert_delivery(
+                event_id,
+                &person.id,
+                Channel::Email.as_str(),
+                "pending",
+                at,
+                now,
+            )
+            .await?;
+        }
+        if self.has_ntfy(&person.id).await? {
+            self.insert_delivery(
+                event_id,
+                &person.id,
+                Channel::Ntfy.as_str(),
+                "pending",
+                at,
+                now,
+            )
+            .await?;
+        }
+        // Webhooks reach the person's own systems: at once.
+        for endpoint in self.enabled_webhooks(&person.id).await? {
+            let channel = format!("webhook:{endpoint}");
+            self.insert_delivery(event_id, &person.id, &channel, "pending", now, now)
                 .await?;
         }
         Ok(())
+    }
+
+    async fn enabled_webhooks(&mut self, account_id: &str) -> Result<Vec<String>, StoreError> {
+        let ids = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT id FROM webhook_endpoints WHERE account_id = $1 AND enabled ORDER BY id",
+        )
+        .bind(account_id)
+        .fetch_all(&mut *c)
+        .await?);
+        Ok(ids)
+    }
+
+    async fn has_ntfy(&mut self, account_id: &str) -> Result<bool, StoreError> {
+        let n: i64 = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ntfy_subscriptions WHERE account_id = $1 AND enabled",
+        )
+        .bind(account_id)
+        .fetch_one(&mut *c)
+        .await?);
+        Ok(n > 0)
     }
 
     async fn insert_delivery(
         &mut self,
         event_id: &str,
         account_id: &str,
-        channel: Channel,
+        channel: &str,
         state: &str,
         at: Timestamp,
         now: Timestamp,
@@ -133,7 +185,7 @@ impl Tx<'_> {
         .bind(uuid::Uuid::now_v7().to_string())
         .bind(event_id)
         .bind(account_id)
-        .bind(channel.as_str())
+        .bind(channel)
         .bind(state)
         .bind(at.as_millisecond())
         .bind(sent)
