@@ -1,8 +1,8 @@
 //! `visanav notify test`: one test notification through the real channel code (the same
 //! functions the dispatcher calls), and what happened in plain words. It needs no database.
 //!
-//! The channel is chosen with one flag of a group (`--webhook`, `--ntfy`; `--email` joins
-//! them later), so exactly one is tested per run.
+//! The channel is chosen with one flag of a group (`--email`, `--webhook`, `--ntfy`), so
+//! exactly one is tested per run.
 
 use std::process::ExitCode;
 
@@ -23,8 +23,12 @@ pub enum NotifyCommand {
 }
 
 #[derive(Args, Debug)]
-#[command(group(clap::ArgGroup::new("channel").required(true).args(["webhook", "ntfy"])))]
+#[command(group(clap::ArgGroup::new("channel").required(true).args(["email", "webhook", "ntfy"])))]
 pub struct TestArgs {
+    /// An email address: gets a test message through the `smtp.*` settings (or, without
+    /// `smtp.url`, a file in the outbox directory).
+    #[arg(long, value_name = "ADDRESS")]
+    email: Option<String>,
     /// A webhook endpoint (https://…): gets a signed Standard Webhooks test event.
     #[arg(long, value_name = "URL")]
     webhook: Option<String>,
@@ -51,10 +55,59 @@ pub async fn run(command: NotifyCommand, config: &Config) -> Result<ExitCode> {
     // `net.allow_private` is set.
     let monitor = &config.monitor.value;
     let client = HttpClient::new(monitor.allow_private, monitor.request_timeout);
+    if let Some(to) = &args.email {
+        return test_email(to, config).await;
+    }
     match (&args.webhook, &args.ntfy) {
         (Some(url), _) => test_webhook(&client, url, args.secret.as_deref()).await,
         (_, Some(url)) => test_ntfy(&client, url, args.token.as_deref(), config).await,
-        _ => bail!("say which channel to test: --webhook URL or --ntfy URL"),
+        _ => bail!("say which channel to test: --email ADDRESS, --webhook URL or --ntfy URL"),
+    }
+}
+
+/// One test email through the real mail code, with the headers notifications carry.
+async fn test_email(to: &str, config: &Config) -> Result<ExitCode> {
+    let to = to.trim();
+    if !visanav_store::is_email_address(&visanav_store::normalise_email(to)) {
+        bail!("{to:?} is not an email address; give one like maria@example.org");
+    }
+    let mailer = visanav_mail::Mailer::new(config.mail_config())?;
+    let base = config.base_url();
+    let text = format!(
+        "This is a test from visanav. If you can read this, notification emails reach this \
+         address.\n\nChoose what visanav sends you: {base}/account/notifications\n\n{}\n",
+        visanav_core::NOT_LEGAL_ADVICE
+    );
+    let message = visanav_mail::Message {
+        kind: "notification-test",
+        to: to.to_string(),
+        subject: "visanav test notification".into(),
+        html: format!(
+            "<p>This is a test from visanav. If you can read this, notification emails reach \
+             this address.</p><p><small>{}</small></p>",
+            visanav_core::NOT_LEGAL_ADVICE
+        ),
+        text,
+        idempotency_key: None,
+        unsubscribe_url: None,
+    };
+    match mailer.send(&message).await {
+        Ok(visanav_mail::Sent::Smtp { message_id }) => {
+            println!("Sent: the mail server accepted the test message {message_id} for {to}.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(visanav_mail::Sent::Outbox { path, .. }) => {
+            println!(
+                "No mail server is set (smtp.url), so the test message was written to {} \
+                 instead. Set smtp.url to send for real.",
+                path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("Not sent: {e}");
+            Ok(ExitCode::from(1))
+        }
     }
 }
 

@@ -321,3 +321,28 @@ async fn three_dispatchers_on_postgres_deliver_each_event_exactly_once() {
     );
     drop_postgres(&admin, &name).await;
 }
+
+#[test]
+fn notify_test_email_goes_through_the_real_mail_code() {
+    let env = Env::sqlite();
+    // Without a mail server: a file in the outbox directory, and the output says so.
+    let out = env.ok(&["notify", "test", "--email", "maria.test@example.org"]);
+    assert!(out.contains("No mail server is set (smtp.url)"), "{out}");
+    let bad = env.fails(&["notify", "test", "--email", "not-an-address"]);
+    assert!(bad.contains("is not an email address"), "{bad}");
+    let Some((smtp, sink)) = smtp_sink() else {
+        return;
+    };
+    let before = sink_files(&sink);
+    let mut c = env.cmd(&["notify", "test", "--email", "maria.test@example.org"]);
+    with_smtp(&mut c, &smtp);
+    let out = c.output().expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("Sent: the mail server accepted"),
+        "{stdout}"
+    );
+    let got = received(&sink, "maria.test@example.org", &before);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].subject(), Some("visanav test notification"));
+}
