@@ -40,6 +40,8 @@ struct EndpointLine {
     /// Until when the previous secret also signs (after a rotation).
     rotating_until: Option<String>,
     created: String,
+    /// The latest deliveries to it: (when, what, how it went).
+    log: Vec<(String, String, String)>,
 }
 
 struct NtfyLine {
@@ -89,7 +91,28 @@ fn line(e: WebhookEndpoint, now: Timestamp) -> EndpointLine {
         url: e.url,
         enabled: e.enabled,
         disabled_reason: e.disabled_reason,
+        log: Vec::new(),
     }
+}
+
+/// One line of an endpoint's delivery log, in plain words.
+fn log_line(d: visanav_store::DeliveryView) -> (String, String, String) {
+    let what = match d.kind.as_str() {
+        "status_changed" => "status changed",
+        "last_updated_changed" => "case updated",
+        "checks_failing" => "checks failing",
+        "deadline_approaching" => "deadline reminder",
+        other => other,
+    }
+    .to_string();
+    let how = match (d.state.as_str(), d.last_error) {
+        ("sent", _) => "delivered".to_string(),
+        ("dead", Some(e)) => format!("given up: {e}"),
+        ("dead", None) => "given up".to_string(),
+        (_, Some(e)) => format!("will try again ({} tries so far): {e}", d.attempts),
+        _ => "waiting to be sent".to_string(),
+    };
+    (when(d.sent_ms.unwrap_or(d.created_ms)), what, how)
 }
 
 fn blank(state: &AppState, s: &SignedIn) -> WebhooksPage {
@@ -124,8 +147,21 @@ async fn page(
         (Some(n), true) => (n.server_url.clone(), n.topic.clone()),
         _ => (form.ntfy_server.clone(), form.ntfy_topic.clone()),
     };
+    let mut lines = Vec::with_capacity(endpoints.len());
+    for e in endpoints {
+        let channel = format!("webhook:{}", e.id);
+        let mut l = line(e, now);
+        l.log = state
+            .store
+            .my_deliveries(&s.actor, &channel, 10)
+            .await?
+            .into_iter()
+            .map(log_line)
+            .collect();
+        lines.push(l);
+    }
     let mut r = render(&WebhooksPage {
-        endpoints: endpoints.into_iter().map(|e| line(e, now)).collect(),
+        endpoints: lines,
         ntfy: ntfy.map(|n| NtfyLine {
             server_url: n.server_url,
             topic: n.topic,

@@ -425,4 +425,8 @@ async fn the_dispatcher_signs_webhooks_pushes_to_ntfy_and_turns_off_a_gone_endpo
     let dead = app.store.deliveries(Some("dead"), 10).await.expect("dead");
     assert_eq!(dead.len(), 1);
     assert!(dead[0].channel.ends_with(&gone), "{:?}", dead[0]);
+    // The person sees each endpoint's delivery log.
+    let page = app.get("/account/webhooks").await;
+    assert!(page.body.contains("status changed · delivered"), "{}", page.body);
+    assert!(page.body.contains("status changed · given up:"), "{}", page.body);
 }

@@ -111,6 +111,29 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// The actor's own latest deliveries through one channel (`webhook:<id>`, `ntfy`,
+    /// `email`): the delivery log their settings pages show.
+    pub async fn my_deliveries(
+        &mut self,
+        actor: &Actor,
+        channel: &str,
+        limit: i64,
+    ) -> Result<Vec<DeliveryView>, StoreError> {
+        let rows = on_tx!(self, c => sqlx::query_as(
+            "SELECT d.id, d.event_id, e.kind, d.channel, d.state, d.attempts, d.next_attempt_ms,
+                    d.last_error, d.created_ms, d.sent_ms
+             FROM deliveries d JOIN events e ON e.id = d.event_id
+             WHERE d.account_id = $1 AND d.channel = $2
+             ORDER BY d.created_ms DESC, d.id DESC LIMIT $3",
+        )
+        .bind(actor.account_id().as_str())
+        .bind(channel)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?);
+        Ok(rows)
+    }
+
     /// Events not fanned out yet (the operator's view of the outbox's head).
     pub async fn events_waiting(&mut self) -> Result<i64, StoreError> {
         let n = on_tx!(self, c => sqlx::query_scalar(
@@ -156,6 +179,17 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DeliveryView>, StoreError> {
         in_tx!(self, TxMode::Read, |tx| tx.deliveries(state, limit).await)
+    }
+
+    pub async fn my_deliveries(
+        &self,
+        actor: &Actor,
+        channel: &str,
+        limit: i64,
+    ) -> Result<Vec<DeliveryView>, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| tx
+            .my_deliveries(actor, channel, limit)
+            .await)
     }
 
     pub async fn events_waiting(&self) -> Result<i64, StoreError> {
