@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::calendar::{
-    Calendar, DEFAULT_LEAD_DAYS, Event, FeedLinks, Stamp, case_events, case_label, write_calendar,
+    Calendar, Event, FeedLinks, Stamp, case_events, case_label, write_calendar,
 };
 use visanav_core::plan::{plan, today_at_post};
 use visanav_store::{CalendarFeed, CaseId, FeedEvent, StoredCase, TxMode};
@@ -65,8 +65,14 @@ fn not_found() -> Response {
         .into_response()
 }
 
-/// The events of one case today (today at its post), with the default reminder lead times.
-pub fn events_of(state: &AppState, stored: &StoredCase, now: Timestamp) -> Vec<Event> {
+/// The events of one case today (today at its post), with reminders at `lead_days` (the
+/// feed owner's choice in their notification settings).
+pub fn events_of(
+    state: &AppState,
+    stored: &StoredCase,
+    lead_days: &[u32],
+    now: Timestamp,
+) -> Vec<Event> {
     let k = &state.knowledge;
     let links = FeedLinks {
         base_url: &state.server.base_url,
@@ -74,14 +80,7 @@ pub fn events_of(state: &AppState, stored: &StoredCase, now: Timestamp) -> Vec<E
     };
     let today = today_at_post(k, &stored.case.post, now);
     let p = plan(&stored.case, k, today);
-    case_events(
-        stored.id.as_str(),
-        &stored.case,
-        &p,
-        k,
-        &links,
-        DEFAULT_LEAD_DAYS,
-    )
+    case_events(stored.id.as_str(), &stored.case, &p, k, &links, lead_days)
 }
 
 /// `GET /calendar/{token}.ics`.
@@ -101,11 +100,12 @@ pub async fn feed(
         return Ok(not_found());
     };
     let cases = tx.calendar_feed_cases(&actor, &feed).await?;
+    let lead_days = tx.notification_prefs(&actor).await?.lead_days;
     tx.commit().await?;
 
     let mut events: Vec<(CaseId, Event)> = Vec::new();
     for stored in &cases {
-        for e in events_of(&state, stored, now) {
+        for e in events_of(&state, stored, &lead_days, now) {
             events.push((stored.id.clone(), e));
         }
     }
@@ -184,6 +184,8 @@ struct CalendarPage {
     all: Option<FeedLine>,
     cases: Vec<CaseLine>,
     done: &'static str,
+    /// The reminder lead times, "90, 30, 14, 7, 1".
+    lead: String,
 }
 
 fn day(ms: i64) -> String {
@@ -212,6 +214,14 @@ pub async fn page(
     let mut tx = state.store.begin(TxMode::Read).await?;
     let feeds = tx.calendar_feeds(&s.actor).await?;
     let cases = tx.list_cases(&s.actor).await?;
+    let lead = tx
+        .notification_prefs(&s.actor)
+        .await?
+        .lead_days
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
     let line = |f: &CalendarFeed| {
         let (url, webcal) = links_of(&state.server.base_url, &tx.calendar_feed_token(f));
         FeedLine {
@@ -242,6 +252,7 @@ pub async fn page(
     tx.commit().await?;
     let mut r = render(&CalendarPage {
         disclaimer: NOT_LEGAL_ADVICE,
+        lead,
         csrf: csrf_token(&s.session),
         all,
         cases,

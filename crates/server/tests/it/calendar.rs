@@ -293,3 +293,34 @@ async fn an_event_whose_date_changes_comes_back_with_the_next_sequence() {
     );
     check_with_parser(&after, "changed feed");
 }
+
+#[tokio::test]
+async fn the_reminders_follow_the_lead_times_chosen_in_the_settings() {
+    let app = App::new().await;
+    app.add_case(EXAMPLE).await;
+    app.post_form("/account/calendar", "action=make").await;
+    let first = feed_path(&app.get("/account/calendar").await.body);
+    let thirty = fetch(&app, &first).await.body.replace("\r\n ", "");
+    assert!(thirty.contains("TRIGGER:-P29DT15H"), "the defaults first");
+    // The reminders follow the lead times chosen in the notification settings.
+    let prefs = visanav_store::NotificationPrefs {
+        lead_days: vec![7],
+        ..Default::default()
+    };
+    app.store
+        .set_notification_prefs(
+            &visanav_core::account::Actor::local(),
+            &prefs,
+            crate::harness::now(),
+        )
+        .await
+        .expect("prefs");
+    let seven = fetch(&app, &first).await.body.replace("\r\n ", "");
+    assert!(seven.contains("TRIGGER:-P6DT15H") && !seven.contains("TRIGGER:-P29DT15H"));
+    assert!(
+        app.get("/account/calendar")
+            .await
+            .body
+            .contains("reminders 7 days before")
+    );
+}

@@ -427,6 +427,14 @@ async fn the_dispatcher_signs_webhooks_pushes_to_ntfy_and_turns_off_a_gone_endpo
     assert!(dead[0].channel.ends_with(&gone), "{:?}", dead[0]);
     // The person sees each endpoint's delivery log.
     let page = app.get("/account/webhooks").await;
-    assert!(page.body.contains("status changed · delivered"), "{}", page.body);
-    assert!(page.body.contains("status changed · given up:"), "{}", page.body);
+    assert!(
+        page.body.contains("status changed · delivered"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("status changed · given up:"),
+        "{}",
+        page.body
+    );
 }
