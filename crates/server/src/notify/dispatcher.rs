@@ -143,36 +143,54 @@ impl Dispatcher {
             if due.is_empty() {
                 return Ok(report);
             }
+            // A batch's deliveries go out at once (each to its own server and connection):
+            // one slow receiver does not hold up the rest, and an SMTP server's round trips
+            // overlap.
+            let mut sending = tokio::task::JoinSet::new();
             for delivery in due {
-                match self.send(&delivery).await {
-                    Ok(()) => {
-                        if !self.config.pause_after_send.is_zero() {
-                            tokio::time::sleep(self.config.pause_after_send).await;
-                        }
-                        self.store
-                            .delivery_sent(&delivery.id, self.clock.now())
-                            .await?;
-                        report.sent += 1;
-                    }
-                    Err(failure) => {
-                        tracing::warn!(
-                            delivery = %delivery.id,
-                            channel = ?delivery.channel,
-                            error = %failure.detail,
-                            "delivery failed"
-                        );
-                        self.store
-                            .delivery_failed(
-                                &delivery.id,
-                                &failure.detail,
-                                failure.permanent,
-                                failure.retry_after,
-                                self.clock.now(),
-                            )
-                            .await?;
-                        report.failed += 1;
-                    }
+                let me = self.clone();
+                sending.spawn(async move { me.deliver_one(delivery).await });
+            }
+            while let Some(done) = sending.join_next().await {
+                match done
+                    .map_err(|e| StoreError::Corrupt(format!("a send task failed: {e}")))??
+                {
+                    true => report.sent += 1,
+                    false => report.failed += 1,
                 }
+            }
+        }
+    }
+
+    /// Sends one delivery and records what became of it: true when it went.
+    async fn deliver_one(&self, delivery: DueDelivery) -> Result<bool, StoreError> {
+        match self.send(&delivery).await {
+            Ok(()) => {
+                if !self.config.pause_after_send.is_zero() {
+                    tokio::time::sleep(self.config.pause_after_send).await;
+                }
+                self.store
+                    .delivery_sent(&delivery.id, self.clock.now())
+                    .await?;
+                Ok(true)
+            }
+            Err(failure) => {
+                tracing::warn!(
+                    delivery = %delivery.id,
+                    channel = ?delivery.channel,
+                    error = %failure.detail,
+                    "delivery failed"
+                );
+                self.store
+                    .delivery_failed(
+                        &delivery.id,
+                        &failure.detail,
+                        failure.permanent,
+                        failure.retry_after,
+                        self.clock.now(),
+                    )
+                    .await?;
+                Ok(false)
             }
         }
     }
