@@ -133,6 +133,35 @@ pub fn render(
             out.next_steps =
                 vec!["Open your case's plan in visanav to see what is still missing.".into()];
         }
+        "legal_help_recommended" => {
+            let now = text("urgency").as_deref() == Some("now");
+            let reasons: Vec<String> = payload
+                .get("reasons")
+                .and_then(Value::as_array)
+                .map(|r| {
+                    r.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.title = if now {
+                format!("{label}: talk to an immigration attorney now")
+            } else {
+                format!("{label}: time to consider an immigration attorney")
+            };
+            out.what_happened = if now {
+                "What is in your case now is the kind of situation where an immigration attorney should look at it without delay.".into()
+            } else {
+                "Your case has reached a point where advice from an immigration attorney would help soon.".into()
+            };
+            if !reasons.is_empty() {
+                out.meaning = Some(format!("Why: {}.", reasons.join("; ")));
+            }
+            out.next_steps = vec![
+                "Open your case in visanav: its \"When to get legal help\" section says why, and how to find an attorney.".into(),
+            ];
+        }
         _ => {}
     }
     out

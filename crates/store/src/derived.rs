@@ -135,7 +135,46 @@ impl Tx<'_> {
             Some(s) => SummaryRow::of(s.summarize(case, now), now)?,
             None => SummaryRow::pending(case),
         };
+        self.tell_when_help_is_recommended(case_id, &row, now)
+            .await?;
         self.write_summary(case_id, &row).await
+    }
+
+    /// Writes a `legal_help_recommended` event (in this transaction, like every event) when
+    /// the case's legal-help urgency rises to "soon" or "now" from a lower one that was
+    /// known: the people who follow the case hear that it is time to talk to an attorney,
+    /// once per rise, not at every change of the case.
+    async fn tell_when_help_is_recommended(
+        &mut self,
+        case_id: &str,
+        row: &SummaryRow,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        const SOON: i64 = 2;
+        const NOW: i64 = 3;
+        if !(SOON..=NOW).contains(&row.urgency_rank) {
+            return Ok(());
+        }
+        let before: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT urgency_rank FROM case_summaries WHERE case_id = $1",
+        )
+        .bind(case_id)
+        .fetch_optional(&mut *c)
+        .await?);
+        // Unknown before (no summary yet, or "not summarised yet", rank 4): the case page
+        // says so; no event for what was never lower.
+        let Some(before) = before.filter(|b| *b < SOON) else {
+            return Ok(());
+        };
+        let reasons: serde_json::Value =
+            serde_json::from_str(&row.help_reasons).unwrap_or(serde_json::Value::Null);
+        let payload = serde_json::json!({
+            "urgency": if row.urgency_rank == NOW { "now" } else { "soon" },
+            "was": before,
+            "reasons": reasons,
+        });
+        self.insert_event(Some(case_id), "legal_help_recommended", &payload, now)
+            .await
     }
 
     async fn write_name_hashes(

@@ -438,3 +438,49 @@ async fn the_dispatcher_signs_webhooks_pushes_to_ntfy_and_turns_off_a_gone_endpo
         page.body
     );
 }
+
+/// When a case's legal-help urgency rises (here: its deadline comes near as the days pass),
+/// its followers are told once, in plain words with the reasons.
+#[tokio::test]
+async fn a_rise_in_legal_help_urgency_is_told_once() {
+    let app = App::new().await;
+    let id = app.add_case(EXAMPLE).await;
+    let kinds = |events: Vec<visanav_store::EventRow>| {
+        events
+            .into_iter()
+            .filter(|e| e.kind == "legal_help_recommended")
+            .map(|e| e.payload)
+            .collect::<Vec<_>>()
+    };
+    let local = Actor::local();
+    assert!(kinds(app.store.case_events(&local, &id).await.expect("events")).is_empty());
+    // Days before the one-year deadline: the sweep recomputes the summary as dates pass.
+    let later: jiff::Timestamp = "2026-05-25T12:00:00Z".parse().expect("ts");
+    app.store
+        .sweep(visanav_store::Sweep::All, later)
+        .await
+        .expect("sweep");
+    let told = kinds(app.store.case_events(&local, &id).await.expect("events"));
+    assert_eq!(told.len(), 1, "told once: {told:?}");
+    app.store
+        .sweep(visanav_store::Sweep::All, later)
+        .await
+        .expect("sweep");
+    assert_eq!(
+        kinds(app.store.case_events(&local, &id).await.expect("events")).len(),
+        1,
+        "not again while it stays up"
+    );
+    app.store.fan_out(later, 10).await.expect("fan out");
+    let page = app.get("/notifications").await;
+    assert!(
+        page.body
+            .contains("K-1 case, Manila: time to consider an immigration attorney")
+            || page
+                .body
+                .contains("K-1 case, Manila: talk to an immigration attorney now"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Why: "), "{}", page.body);
+}
