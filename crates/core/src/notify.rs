@@ -133,6 +133,27 @@ pub fn render(
             out.next_steps =
                 vec!["Open your case's plan in visanav to see what is still missing.".into()];
         }
+        "checklist_complete" => {
+            let submitted = payload
+                .get("all_submitted")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            if submitted {
+                out.title = format!("{label}: every requested document is sent");
+                out.what_happened =
+                    "Every document on your 221(g) checklist is marked as submitted.".into();
+                out.next_steps = vec![
+                    "Keep the courier or e-mail receipts. Watch your status: after the embassy receives documents, CEAC's \"last updated\" date often changes.".into(),
+                ];
+            } else {
+                out.title = format!("{label}: your checklist is complete");
+                out.what_happened =
+                    "Every document on your 221(g) checklist is marked as gathered.".into();
+                out.next_steps = vec![
+                    "Send them the way your embassy asks (your case page shows its instructions and your letter's), before the deadline.".into(),
+                ];
+            }
+        }
         "legal_help_recommended" => {
             let now = text("urgency").as_deref() == Some("now");
             let reasons: Vec<String> = payload

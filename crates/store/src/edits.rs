@@ -174,13 +174,13 @@ impl Tx<'_> {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         self.touch_case(actor, id, now).await?;
-        let rows: Vec<(String, String)> = on_tx!(self, c => sqlx::query_as(
-            "SELECT id, kind FROM case_documents WHERE case_id = $1 ORDER BY position, id"
+        let rows: Vec<(String, String, String)> = on_tx!(self, c => sqlx::query_as(
+            "SELECT id, kind, status FROM case_documents WHERE case_id = $1 ORDER BY position, id"
         )
         .bind(id.as_str())
         .fetch_all(&mut *c)
         .await?);
-        let Some((doc_id, _)) = rows.get(index).filter(|(_, k)| k == kind) else {
+        let Some((doc_id, _, before)) = rows.get(index).filter(|(_, k, _)| k == kind) else {
             return Err(StoreError::DocumentNotFound {
                 index,
                 kind: kind.to_string(),
@@ -211,6 +211,28 @@ impl Tx<'_> {
         .rows_affected());
         self.audit(actor, "checklist_updated", Some(id), kind, now)
             .await?;
+        // The last document needed was just gathered or submitted: the followers hear that
+        // the checklist is complete (once: only the change that completes it says so).
+        let completes = before == DocumentStatus::Needed.as_str()
+            && state.status != DocumentStatus::Needed
+            && rows
+                .iter()
+                .enumerate()
+                .all(|(i, (_, _, s))| i == index || s != DocumentStatus::Needed.as_str());
+        if completes {
+            let submitted = state.status == DocumentStatus::Submitted
+                && rows
+                    .iter()
+                    .enumerate()
+                    .all(|(i, (_, _, s))| i == index || s == DocumentStatus::Submitted.as_str());
+            self.insert_event(
+                Some(id.as_str()),
+                "checklist_complete",
+                &serde_json::json!({ "documents": rows.len(), "all_submitted": submitted }),
+                now,
+            )
+            .await?;
+        }
         Ok(())
     }
 }

@@ -484,3 +484,102 @@ async fn a_rise_in_legal_help_urgency_is_told_once() {
     );
     assert!(page.body.contains("Why: "), "{}", page.body);
 }
+
+/// Gathering the last needed document completes the checklist: one event, said in plain words.
+#[tokio::test]
+async fn the_last_gathered_document_completes_the_checklist_once() {
+    use visanav_core::casefile::DocumentStatus;
+    let app = App::new().await;
+    let id = app.add_case(EXAMPLE).await;
+    let local = Actor::local();
+    let docs = app
+        .store
+        .get_case(&local, &id)
+        .await
+        .expect("get")
+        .expect("case")
+        .case
+        .documents;
+    // Two documents needed: the example's police certificate, and its relationship
+    // evidence put back to "needed".
+    let evidence = docs
+        .iter()
+        .position(|d| d.kind == "relationship_evidence")
+        .expect("evidence");
+    let needed_again = visanav_store::DocumentState {
+        status: DocumentStatus::Needed,
+        on: None,
+        note: None,
+    };
+    app.store
+        .set_document_state(
+            &local,
+            &id,
+            evidence,
+            "relationship_evidence",
+            &needed_again,
+            now(),
+        )
+        .await
+        .expect("needed");
+    let docs = app
+        .store
+        .get_case(&local, &id)
+        .await
+        .expect("get")
+        .expect("case")
+        .case
+        .documents;
+    let needed: Vec<(usize, String)> = docs
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.status == DocumentStatus::Needed)
+        .map(|(i, d)| (i, d.kind.clone()))
+        .collect();
+    assert!(needed.len() >= 2, "{needed:?}");
+    let completes = |app: &App| {
+        let store = app.store.clone();
+        let id = id.clone();
+        async move {
+            store
+                .case_events(&Actor::local(), &id)
+                .await
+                .expect("events")
+                .iter()
+                .filter(|e| e.kind == "checklist_complete")
+                .count()
+        }
+    };
+    let gathered = visanav_store::DocumentState {
+        status: DocumentStatus::Gathered,
+        on: Some("2025-06-09".parse().expect("date")),
+        note: None,
+    };
+    for (n, (i, kind)) in needed.iter().enumerate() {
+        assert_eq!(
+            completes(&app).await,
+            0,
+            "not before the last ({n} gathered)"
+        );
+        app.store
+            .set_document_state(&local, &id, *i, kind, &gathered, now())
+            .await
+            .expect("gathered");
+    }
+    assert_eq!(completes(&app).await, 1);
+    // Marking one gathered again adds nothing.
+    let (i, kind) = &needed[0];
+    app.store
+        .set_document_state(&local, &id, *i, kind, &gathered, now())
+        .await
+        .expect("again");
+    assert_eq!(completes(&app).await, 1);
+    app.store.fan_out(now(), 10).await.expect("fan out");
+    let page = app.get("/notifications").await;
+    assert!(
+        page.body
+            .contains("K-1 case, Manila: your checklist is complete"),
+        "{}",
+        page.body
+    );
+}
