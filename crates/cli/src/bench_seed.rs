@@ -34,6 +34,10 @@ pub struct SeedArgs {
     /// status monitoring benchmark (`scripts/monitor-bench.sh`).
     #[arg(long)]
     monitor: bool,
+    /// Give each firm member a webhook endpoint at this address (and turn their email off):
+    /// for the notifications benchmark (`scripts/notify-bench.sh` with CHANNEL=webhook).
+    #[arg(long, value_name = "URL")]
+    webhook: Option<String>,
 }
 
 const EXAMPLE: &str = include_str!("../../../examples/k1-manila-221g.toml");
@@ -157,6 +161,21 @@ async fn seed(args: &SeedArgs, ctx: &Ctx, store: &Store) -> Result<ExitCode> {
     }
     let secret = visanav_auth::TotpSecret::generate();
     tx.set_totp(&owner, Some(secret.as_bytes())).await?;
+    if let Some(url) = &args.webhook {
+        let hook_secret = visanav_notify::WebhookSecret::generate()
+            .map_err(anyhow::Error::msg)?
+            .expose();
+        let no_email = visanav_store::NotificationPrefs {
+            email_enabled: false,
+            ..Default::default()
+        };
+        for (id, _) in &members {
+            let member = Actor::account(id.clone());
+            tx.add_webhook_endpoint(&member, url, &hook_secret, now)
+                .await?;
+            tx.set_notification_prefs(&member, &no_email, now).await?;
+        }
+    }
     tx.commit().await?;
     let owner_actor = Actor::operator(owner.clone());
 
