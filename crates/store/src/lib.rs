@@ -46,8 +46,8 @@ pub use monitoring::{
 };
 pub use notices::{AppliedNotice, EpisodeChoice, NewNotice, NoticeHeader, StoredNotice};
 pub use notifications::{
-    Channel, DEFAULT_LEAD_DAYS, DeliveryState, DeliveryView, DueDelivery, MAX_ATTEMPTS,
-    NotificationPrefs, NotificationView, QuietHours, ReminderCandidate, retry_delay,
+    Channel, DEFAULT_LEAD_DAYS, DeliveryOutcome, DeliveryState, DeliveryView, DueDelivery,
+    MAX_ATTEMPTS, NotificationPrefs, NotificationView, QuietHours, ReminderCandidate, retry_delay,
 };
 pub use sessions::{NewSession, NewToken, Session, TokenProblem, TokenPurpose, UsedToken};
 pub use sharing::{AuditEntry, Firm, FirmNote, FirmRole, OfferedCase, Share};

@@ -15,7 +15,7 @@ mod reminders;
 
 use serde::Serialize;
 
-pub use dispatch::{DueDelivery, MAX_ATTEMPTS, retry_delay};
+pub use dispatch::{DeliveryOutcome, DueDelivery, MAX_ATTEMPTS, retry_delay};
 pub use prefs::{DEFAULT_LEAD_DAYS, NotificationPrefs, QuietHours};
 pub use read::{DeliveryView, NotificationView};
 pub use reminders::ReminderCandidate;

@@ -11,7 +11,7 @@ use jiff::SignedDuration;
 use serde::Serialize;
 use visanav_core::knowledge::Knowledge;
 use visanav_core::notify::{Rendered, case_label, render};
-use visanav_store::{Channel, DueDelivery, Store, StoreError};
+use visanav_store::{Channel, DeliveryOutcome, DueDelivery, Store, StoreError};
 
 use super::channels::{self, Failure};
 use crate::Clock;
@@ -149,30 +149,37 @@ impl Dispatcher {
             let mut sending = tokio::task::JoinSet::new();
             for delivery in due {
                 let me = self.clone();
-                sending.spawn(async move { me.deliver_one(delivery).await });
+                sending.spawn(async move {
+                    let outcome = me.deliver_one(&delivery).await;
+                    (delivery.id, outcome)
+                });
             }
+            let mut outcomes = Vec::new();
             while let Some(done) = sending.join_next().await {
-                match done
-                    .map_err(|e| StoreError::Corrupt(format!("a send task failed: {e}")))??
-                {
-                    true => report.sent += 1,
-                    false => report.failed += 1,
+                let (id, outcome) =
+                    done.map_err(|e| StoreError::Corrupt(format!("a send task failed: {e}")))?;
+                match &outcome {
+                    DeliveryOutcome::Sent => report.sent += 1,
+                    DeliveryOutcome::Failed { .. } => report.failed += 1,
                 }
+                outcomes.push((id, outcome));
             }
+            // The batch's acknowledgements together: a dispatcher that dies before this line
+            // leaves the batch leased, and the next sends it again under the same ids.
+            self.store
+                .record_deliveries(&outcomes, self.clock.now())
+                .await?;
         }
     }
 
-    /// Sends one delivery and records what became of it: true when it went.
-    async fn deliver_one(&self, delivery: DueDelivery) -> Result<bool, StoreError> {
-        match self.send(&delivery).await {
+    /// Sends one delivery; says what became of it (recorded with the batch).
+    async fn deliver_one(&self, delivery: &DueDelivery) -> DeliveryOutcome {
+        match self.send(delivery).await {
             Ok(()) => {
                 if !self.config.pause_after_send.is_zero() {
                     tokio::time::sleep(self.config.pause_after_send).await;
                 }
-                self.store
-                    .delivery_sent(&delivery.id, self.clock.now())
-                    .await?;
-                Ok(true)
+                DeliveryOutcome::Sent
             }
             Err(failure) => {
                 tracing::warn!(
@@ -181,16 +188,11 @@ impl Dispatcher {
                     error = %failure.detail,
                     "delivery failed"
                 );
-                self.store
-                    .delivery_failed(
-                        &delivery.id,
-                        &failure.detail,
-                        failure.permanent,
-                        failure.retry_after,
-                        self.clock.now(),
-                    )
-                    .await?;
-                Ok(false)
+                DeliveryOutcome::Failed {
+                    error: failure.detail,
+                    permanent: failure.permanent,
+                    retry_after: failure.retry_after,
+                }
             }
         }
     }

@@ -241,7 +241,49 @@ impl Tx<'_> {
     }
 }
 
+/// What became of one delivery, to record with others (`Store::record_deliveries`).
+#[derive(Debug, Clone)]
+pub enum DeliveryOutcome {
+    Sent,
+    Failed {
+        /// For the operator; no personal data.
+        error: String,
+        permanent: bool,
+        retry_after: Option<SignedDuration>,
+    },
+}
+
 impl Store {
+    /// Records what became of a batch of deliveries in one transaction: one commit for the
+    /// lot, and no contention between a batch's sends for SQLite's single writer.
+    pub async fn record_deliveries(
+        &self,
+        outcomes: &[(String, DeliveryOutcome)],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, TxMode::Write, |tx| {
+            let mut done = Ok(());
+            for (id, outcome) in outcomes {
+                let step = match outcome {
+                    DeliveryOutcome::Sent => tx.delivery_sent(id, now).await,
+                    DeliveryOutcome::Failed {
+                        error,
+                        permanent,
+                        retry_after,
+                    } => {
+                        tx.delivery_failed(id, error, *permanent, *retry_after, now)
+                            .await
+                    }
+                };
+                if let Err(e) = step {
+                    done = Err(e);
+                    break;
+                }
+            }
+            done
+        })
+    }
+
     pub async fn lease_deliveries(
         &self,
         owner: &str,
