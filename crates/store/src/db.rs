@@ -75,6 +75,20 @@ macro_rules! on_tx {
 }
 pub(crate) use on_tx;
 
+/// `($1, $2, …), ($n, …)`: the placeholders of a multi-row VALUES list.
+pub(crate) fn values_list(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let cells = (1..=columns)
+                .map(|col| format!("${}", row * columns + col))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({cells})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// What a transaction will do, which decides how it starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TxMode {
@@ -242,5 +256,16 @@ mod tests {
         };
         assert_eq!(names(&SQLITE_MIGRATIONS), names(&POSTGRES_MIGRATIONS));
         assert!(SQLITE_MIGRATIONS.iter().next().is_some());
+    }
+}
+
+#[cfg(test)]
+mod values_list_tests {
+    use super::values_list;
+
+    #[test]
+    fn values_list_numbers_every_cell_once() {
+        assert_eq!(values_list(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(values_list(1, 1), "($1)");
     }
 }

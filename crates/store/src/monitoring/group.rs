@@ -13,7 +13,7 @@ use visanav_core::monitor::{MonitorState, Schedule, next_check_at};
 
 use super::{CheckBy, CheckRecord, NewReading, Recorded};
 use crate::cases::date_text;
-use crate::db::{TxMode, on_tx};
+use crate::db::{TxMode, on_tx, values_list};
 use crate::{Store, StoreError, Tx, in_tx};
 
 /// One check a worker ran, waiting to be recorded with others in one transaction.
@@ -257,29 +257,4 @@ fn confirmation<'a>(
         next_check_ms: next.map(|t| t.as_millisecond()),
         issued_ms: state.issued_at.map(|t| t.as_millisecond()),
     })
-}
-
-/// `($1, $2, …), ($n, …)`: the placeholders of a multi-row VALUES list.
-fn values_list(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|row| {
-            let cells = (1..=columns)
-                .map(|col| format!("${}", row * columns + col))
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!("({cells})")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::values_list;
-
-    #[test]
-    fn values_list_numbers_every_cell_once() {
-        assert_eq!(values_list(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(values_list(1, 1), "($1)");
-    }
 }

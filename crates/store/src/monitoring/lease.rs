@@ -7,7 +7,7 @@ use visanav_core::ids::{CeacCaseNumber, Ds160Id, ReceiptNumber};
 use visanav_core::monitor::CheckSource;
 
 use super::CheckTarget;
-use crate::db::{Backend, TxMode, on_tx};
+use crate::db::{Backend, TxMode, on_tx, values_list};
 use crate::{Store, StoreError, Tx, in_tx};
 
 #[derive(sqlx::FromRow)]
@@ -108,13 +108,10 @@ impl Tx<'_> {
         }
         // Every leased case's identifiers in one statement: a round trip per case would cost
         // more than the rest of the lease.
-        let placeholders = (1..=leased.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let placeholders = values_list(1, leased.len());
         let sql = format!(
             "SELECT id, visa, post, ceac_case_number, ds160_id, uscis_receipt, pii_enc
-             FROM cases WHERE id IN ({placeholders})"
+             FROM cases WHERE id IN {placeholders}"
         );
         let rows: Vec<TargetRow> = on_tx!(self, c => {
             let mut query = sqlx::query_as(&sql);

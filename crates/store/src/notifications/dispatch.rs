@@ -6,7 +6,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::Channel;
-use crate::db::{Backend, TxMode, on_tx};
+use crate::db::{Backend, TxMode, on_tx, values_list};
 use crate::{Store, StoreError, Tx, in_tx};
 
 /// Attempts before a delivery is given up on (dead): with the delays below, about a day.
@@ -104,10 +104,7 @@ impl Tx<'_> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders = (1..=ids.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let placeholders = values_list(1, ids.len());
         let sql = format!(
             "SELECT d.id, d.channel, d.attempts, d.event_id, e.kind, e.payload,
                     e.created_ms AS event_ms, e.case_id, c.visa, c.post, d.account_id,
@@ -117,7 +114,7 @@ impl Tx<'_> {
              JOIN accounts a ON a.id = d.account_id
              LEFT JOIN cases c ON c.id = e.case_id
              LEFT JOIN notification_prefs p ON p.account_id = d.account_id
-             WHERE d.id IN ({placeholders})
+             WHERE d.id IN {placeholders}
              ORDER BY d.next_attempt_ms, d.id"
         );
         let rows: Vec<DueRow> = on_tx!(self, c => {

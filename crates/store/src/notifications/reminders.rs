@@ -87,22 +87,4 @@ impl Store {
             .reminder_candidates(from, until)
             .await)
     }
-
-    pub async fn follower_lead_days(&self, case_id: &str) -> Result<Vec<u32>, StoreError> {
-        in_tx!(self, TxMode::Read, |tx| tx
-            .follower_lead_days(case_id)
-            .await)
-    }
-
-    pub async fn add_reminder(
-        &self,
-        case_id: &str,
-        key: &str,
-        payload: &Value,
-        now: Timestamp,
-    ) -> Result<bool, StoreError> {
-        in_tx!(self, TxMode::Write, |tx| tx
-            .add_reminder(case_id, key, payload, now)
-            .await)
-    }
 }
