@@ -130,17 +130,19 @@ impl Tx<'_> {
         self.crypto.keyed_hash("email", &normalise_email(email))
     }
 
+    /// An account's email address from its encrypted column.
+    pub(crate) fn decrypt_email(&self, account_id: &str, ct: &[u8]) -> Result<String, StoreError> {
+        let bytes = self
+            .crypto
+            .decrypt(ct, &format!("accounts.email:{account_id}"))?;
+        String::from_utf8(bytes)
+            .map_err(|_| StoreError::Corrupt(format!("account {account_id}: email is not UTF-8")))
+    }
+
     fn account_of(&self, row: AccountRow) -> Result<Account, StoreError> {
         let email = match &row.email_enc {
             None => None,
-            Some(ct) => {
-                let bytes = self
-                    .crypto
-                    .decrypt(ct, &format!("accounts.email:{}", row.id))?;
-                Some(String::from_utf8(bytes).map_err(|_| {
-                    StoreError::Corrupt(format!("account {}: email is not UTF-8", row.id))
-                })?)
-            }
+            Some(ct) => Some(self.decrypt_email(&row.id, ct)?),
         };
         Ok(Account {
             id: AccountId::from_stored(row.id),

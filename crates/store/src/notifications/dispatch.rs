@@ -134,12 +134,7 @@ impl Tx<'_> {
         };
         let email = match (&row.email_enc, row.email_verified_ms, channel) {
             (Some(ct), Some(_), Some(Channel::Email)) => {
-                let bytes = self
-                    .crypto
-                    .decrypt(ct, &format!("accounts.email:{}", row.account_id))?;
-                Some(String::from_utf8(bytes).map_err(|_| {
-                    StoreError::Corrupt(format!("account {}: email is not UTF-8", row.account_id))
-                })?)
+                Some(self.decrypt_email(&row.account_id, ct)?)
             }
             _ => None,
         };
