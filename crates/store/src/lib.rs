@@ -10,6 +10,7 @@ mod api_tokens;
 mod calendar_feeds;
 mod cases;
 mod channels;
+mod consult;
 pub mod crypto;
 mod dashboard;
 mod db;
@@ -33,6 +34,11 @@ pub use cases::{CaseSummary, DuplicatePolicy, StoredCase};
 pub use channels::{
     MAX_WEBHOOK_ENDPOINTS, NtfyDestination, NtfySubscription, ROTATION_GRACE, WebhookEndpoint,
     WebhookTarget,
+};
+pub use consult::{
+    Applicant, AttorneyOffer, ConflictHit, ConsultStatus, ConsultType, Consultation,
+    ConsultationRow, HeldTime, Intake, NewConsultType, NewRequest, NewTime, Review, Side,
+    UNVERIFIED_HOLD_MINUTES, VerifiedRequest,
 };
 pub use crypto::{Crypto, CryptoError};
 pub use dashboard::{Assignee, DashboardFilter, DashboardPage, DashboardRow, FirmMember};
@@ -110,6 +116,22 @@ pub enum StoreError {
          you no longer use first"
     )]
     WebhookLimit { max: usize },
+    #[error(
+        "that time was just taken by someone else; pick another time (the list shows what is \
+         still free)"
+    )]
+    SlotTaken,
+    #[error("this attorney does not take requests of this kind any more; go back and pick another")]
+    NotBookable,
+    #[error("no such consultation among yours")]
+    ConsultationNotFound,
+    #[error("{0}")]
+    ConsultationState(String),
+    #[error(
+        "record your review first: the conflict check cleared and the matter accepted, then \
+         confirm"
+    )]
+    ReviewMissing,
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error("summaries cannot be computed: this store was opened without a summarizer")]

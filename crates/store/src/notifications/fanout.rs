@@ -39,9 +39,18 @@ impl Tx<'_> {
             .fetch_all(&mut *c)
             .await?);
         for event in &events {
-            // An event with no case (a provider's block) is for the operator's log and the
-            // case pages, not for anyone's inbox.
-            if let Some(case_id) = &event.case_id {
+            // A consultation's event names the one person it is for.
+            if event.kind.starts_with("consultation_") {
+                let to = serde_json::from_str::<serde_json::Value>(&event.payload)
+                    .ok()
+                    .and_then(|p| p.get("to").and_then(|t| t.as_str()).map(str::to_string));
+                if let Some(person) = self.recipient(to.as_deref().unwrap_or("")).await? {
+                    self.add_deliveries(&event.id, &person, None, now).await?;
+                }
+            }
+            // Any other event with no case (a provider's block) is for the operator's log and
+            // the case pages, not for anyone's inbox.
+            else if let Some(case_id) = &event.case_id {
                 // A reminder goes to the people who chose its lead time.
                 let lead = (event.kind == "deadline_approaching")
                     .then(|| serde_json::from_str::<serde_json::Value>(&event.payload).ok())
@@ -90,6 +99,18 @@ impl Tx<'_> {
         .fetch_all(&mut *c)
         .await?);
         Ok(rows)
+    }
+
+    /// One account as a recipient, unless disabled.
+    async fn recipient(&mut self, id: &str) -> Result<Option<Recipient>, StoreError> {
+        let row = on_tx!(self, c => sqlx::query_as(
+            "SELECT a.id, (a.email_enc IS NOT NULL AND a.email_verified_ms IS NOT NULL) AS can_email
+             FROM accounts a WHERE a.id = $1 AND a.disabled_ms IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?);
+        Ok(row)
     }
 
     async fn add_deliveries(

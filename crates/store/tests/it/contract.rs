@@ -1421,6 +1421,7 @@ async fn sqlite_file_holds_no_clear_text_pii() {
 mod assisted;
 mod calendar;
 mod channels;
+mod consult;
 mod edits;
 mod monitoring;
 mod notifications;

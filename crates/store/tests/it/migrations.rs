@@ -199,6 +199,7 @@ const SEEDS: &[(i64, Seed)] = &[
     (11, |c, k| Box::pin(seed_v11(c, k))),
     (12, |c, k| Box::pin(seed_v12(c, k))),
     (13, |c, k| Box::pin(seed_v13(c, k))),
+    (15, |c, k| Box::pin(seed_v15(c, k))),
 ];
 
 /// What migration 0011 (notifications) added: the seeded event fanned out into the local
@@ -489,6 +490,79 @@ async fn seed_v13(c: &mut Conn, k: &Crypto) {
         ],
     )
     .await;
+}
+
+const CONSULT_ID: &str = "01900000-0000-7000-8000-0000000c0015";
+const CONSULT_START_MS: i64 = CREATED_MS + 7 * 86_400_000;
+
+/// What migration 0015 added: an attorney's offer, a type, a confirmed consultation with its
+/// intake encrypted, and the time it claims.
+async fn seed_v15(c: &mut Conn, k: &Crypto) {
+    c.exec(
+        "INSERT INTO consult_settings (firm_id, account_id, display_name, availability, accepting, updated_ms)
+         VALUES ($1, $2, 'Ana Reyes', '{}', TRUE, $3)",
+        vec![Text(FIRM_ID), Text(MEMBER_ID), Int(CREATED_MS)],
+    )
+    .await;
+    c.exec(
+        "INSERT INTO consult_types (id, firm_id, account_id, name, minutes, price_text, location, active, created_ms)
+         VALUES ('01900000-0000-7000-8000-0000000c1015', $1, $2, 'First consultation', 60, '$150', 'Video', TRUE, $3)",
+        vec![Text(FIRM_ID), Text(MEMBER_ID), Int(CREATED_MS)],
+    )
+    .await;
+    let intake = br#"{"visa":"K-1","post":"MNL","post_name":"Manila","ceac_status":"Refused","refusal":null,"requested_documents":[],"deadlines":[],"help_reasons":[],"help_urgency":"soon","applicant_name":"Maria Clara Santos","petitioner_name":"Daniel Whitfield","question":"What now?"}"#;
+    c.exec(
+        "INSERT INTO consultations (id, firm_id, attorney_id, type_id, applicant_id, case_id,
+            start_ms, end_ms, occupied_from_ms, occupied_until_ms, applicant_zone, attorney_zone,
+            status, intake_enc, sequence, created_ms, updated_ms)
+         VALUES ($1, $2, $3, '01900000-0000-7000-8000-0000000c1015', $4, $5, $6, $7, $6, $7,
+            'Asia/Manila', 'America/New_York', 'confirmed', $8, 1, $9, $9)",
+        vec![
+            Text(CONSULT_ID),
+            Text(FIRM_ID),
+            Text(MEMBER_ID),
+            Text(LOCAL_ACCOUNT),
+            Text(CASE_ID),
+            Int(CONSULT_START_MS),
+            Int(CONSULT_START_MS + 3_600_000),
+            Blob(k.encrypt(intake, &format!("consultations.intake:{CONSULT_ID}"))),
+            Int(CREATED_MS),
+        ],
+    )
+    .await;
+    for block in 0..4 {
+        c.exec(
+            "INSERT INTO consult_claims (attorney_id, block, consultation_id) VALUES ($1, $2, $3)",
+            vec![
+                Text(MEMBER_ID),
+                Int(CONSULT_START_MS / 900_000 + block),
+                Text(CONSULT_ID),
+            ],
+        )
+        .await;
+    }
+}
+
+/// The seeded consultation reads back for its applicant, intake decrypted.
+async fn check_consultation_after_upgrade(store: &Store, filled_at: i64, label: &str) {
+    let mine = store
+        .consultations(&Actor::local(), visanav_store::Side::Applicant)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: consultations: {e}"));
+    if filled_at >= 15 {
+        assert_eq!(mine.len(), 1, "{label}");
+        assert_eq!(
+            mine[0].intake.applicant_name, "Maria Clara Santos",
+            "{label}"
+        );
+        assert_eq!(
+            mine[0].status,
+            visanav_store::ConsultStatus::Confirmed,
+            "{label}"
+        );
+    } else {
+        assert!(mine.is_empty(), "{label}");
+    }
 }
 
 const DRAFT_ID: &str = "01900000-0000-7000-8000-00000000f001";
@@ -949,6 +1023,7 @@ async fn data_from_every_earlier_schema_survives_the_upgrade() {
             assert!(status.pending.is_empty(), "{label}: {status:?}");
             assert_eq!(status.applied, Some(latest), "{label}");
             check_reads_back(&store, n, &label).await;
+            check_consultation_after_upgrade(&store, n, &label).await;
             check_takes_new_writes(&store, &label).await;
             store.close().await;
             db.cleanup().await;
