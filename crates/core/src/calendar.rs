@@ -12,4 +12,4 @@ pub mod feed;
 pub mod ical;
 
 pub use feed::{DEFAULT_LEAD_DAYS, FeedLinks, case_events, case_label, consultation_event};
-pub use ical::{Calendar, Event, Stamp, When, write_calendar};
+pub use ical::{Calendar, Event, Method, Stamp, When, write_calendar, write_invite};

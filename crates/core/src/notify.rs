@@ -5,6 +5,10 @@
 
 use serde_json::Value;
 
+mod consultation;
+
+pub use consultation::{when_text, zone_name};
+
 use crate::NOT_LEGAL_ADVICE;
 use crate::knowledge::Knowledge;
 use crate::monitor::{CheckError, CheckSource};
@@ -183,6 +187,7 @@ pub fn render(
                 "Open your case in visanav: its \"When to get legal help\" section says why, and how to find an attorney.".into(),
             ];
         }
+        kind if kind.starts_with("consultation_") => consultation::render(&mut out, kind, payload),
         _ => {}
     }
     out
@@ -197,6 +202,18 @@ fn status_guidance(out: &mut Rendered, status: &str, source: CheckSource, k: &Kn
 }
 
 impl Rendered {
+    #[cfg(test)]
+    fn blank() -> Rendered {
+        Rendered {
+            title: String::new(),
+            what_happened: String::new(),
+            meaning: None,
+            next_steps: Vec::new(),
+            link: None,
+            disclaimer: NOT_LEGAL_ADVICE,
+        }
+    }
+
     /// The plain-text body (email, push).
     pub fn text(&self) -> String {
         let mut body = format!("{}\n", self.what_happened);

@@ -160,6 +160,68 @@ pub fn write_calendar(cal: &Calendar<'_>, events: &[(Event, Stamp)], now: Timest
     w.0
 }
 
+/// What an emailed invitation asks of the recipient's calendar (RFC 5546).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Add the event, or update it when its UID is known and its SEQUENCE is higher.
+    Request,
+    /// Remove it (same UID, higher SEQUENCE).
+    Cancel,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// An invitation by email (iTIP, RFC 5546): one event with METHOD REQUEST or CANCEL, its
+/// ORGANIZER (the address the mail comes from) and the recipient as ATTENDEE, the SEQUENCE
+/// the store keeps, and a STATUS. Calendar apps add, move or remove the event by its UID.
+pub fn write_invite(
+    cal: &Calendar<'_>,
+    event: &Event,
+    sequence: u32,
+    method: Method,
+    organizer: &str,
+    attendee: &str,
+    now: Timestamp,
+) -> String {
+    let mut w = Lines::default();
+    w.raw("BEGIN", "VCALENDAR");
+    w.text("PRODID", cal.prodid);
+    w.raw("VERSION", "2.0");
+    w.raw("CALSCALE", "GREGORIAN");
+    w.raw("METHOD", method.as_str());
+    let pair = [(event.clone(), Stamp { sequence, last_modified: None })];
+    for (zone, span) in zones(&pair) {
+        vtimezone(&mut w, &zone, span);
+    }
+    w.raw("BEGIN", "VEVENT");
+    event.content(&mut w);
+    w.raw("DTSTAMP", &utc(now));
+    w.raw("SEQUENCE", &sequence.to_string());
+    w.raw("ORGANIZER", &format!("mailto:{organizer}"));
+    w.raw(
+        "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED",
+        &format!("mailto:{attendee}"),
+    );
+    let status = match method {
+        Method::Request => "CONFIRMED",
+        Method::Cancel => "CANCELLED",
+    };
+    w.raw("STATUS", status);
+    if method == Method::Request {
+        event.alarms(&mut w);
+    }
+    w.raw("END", "VEVENT");
+    w.raw("END", "VCALENDAR");
+    w.0
+}
+
 /// Content lines being written: each folded and ended with CRLF.
 #[derive(Default)]
 struct Lines(String);

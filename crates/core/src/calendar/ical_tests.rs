@@ -257,3 +257,48 @@ fn offsets_are_written_as_utc_offset_values() {
     assert_eq!(o(0), "+0000");
     assert_eq!(o(5 * 3600 + 37 * 60 + 28), "+053728");
 }
+
+#[test]
+fn invitations_carry_method_sequence_organizer_and_status() {
+    let event = timed("America/New_York", "2027-03-16T10:00", "2027-03-16T11:00");
+    let cal = Calendar {
+        prodid: "-//visanav//visanav//EN",
+        name: "visanav",
+    };
+    let request = write_invite(
+        &cal,
+        &event,
+        1,
+        Method::Request,
+        "visanav@firm.example",
+        "ana@example.org",
+        now(),
+    );
+    let lines = unfolded(&request);
+    for expected in [
+        "METHOD:REQUEST",
+        "SEQUENCE:1",
+        "ORGANIZER:mailto:visanav@firm.example",
+        "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:ana@example.org",
+        "STATUS:CONFIRMED",
+        "DTSTART;TZID=America/New_York:20270316T100000",
+        "BEGIN:VTIMEZONE",
+    ] {
+        assert!(lines.iter().any(|l| l == expected), "{expected} missing:\n{request}");
+    }
+    assert!(!lines.iter().any(|l| l.starts_with("X-WR-CALNAME")));
+    let cancel = write_invite(
+        &cal,
+        &event,
+        2,
+        Method::Cancel,
+        "visanav@firm.example",
+        "ana@example.org",
+        now(),
+    );
+    let lines = unfolded(&cancel);
+    for expected in ["METHOD:CANCEL", "SEQUENCE:2", "STATUS:CANCELLED"] {
+        assert!(lines.iter().any(|l| l == expected), "{expected} missing:\n{cancel}");
+    }
+    assert!(!lines.iter().any(|l| l == "BEGIN:VALARM"), "a cancellation sets no alarm");
+}
