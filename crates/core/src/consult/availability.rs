@@ -171,7 +171,7 @@ impl Availability {
 
 /// Checks a length of time in minutes: a whole number of blocks, at most `max`.
 fn check_block_minutes(field: &str, minutes: u32, max: u32) -> Result<(), AvailabilityError> {
-    if minutes % BLOCK_MINUTES != 0 {
+    if !minutes.is_multiple_of(BLOCK_MINUTES) {
         return Err(AvailabilityError::new(
             field,
             format!(

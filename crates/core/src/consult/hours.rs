@@ -81,7 +81,7 @@ fn check_interval(i: &Interval) -> Result<(), AvailabilityError> {
         ));
     }
     for t in [i.start_min, i.end_min] {
-        if u32::from(t) % BLOCK_MINUTES != 0 {
+        if !u32::from(t).is_multiple_of(BLOCK_MINUTES) {
             let block = BLOCK_MINUTES as u16;
             return Err(AvailabilityError::new(
                 FIELD,
