@@ -41,6 +41,8 @@ mod slots;
 
 #[cfg(test)]
 mod availability_tests;
+#[cfg(test)]
+mod slots_tests;
 
 pub use availability::{
     Availability, AvailabilityError, DAY_MINUTES, DayOverride, Interval, MAX_BUFFER_MIN,
