@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod casefile;
 pub mod ceac;
 pub mod checklist;
+pub mod consult;
 pub mod date;
 pub mod fit;
 pub mod ids;
