@@ -140,7 +140,7 @@ fn signed_in_redirect(state: &AppState, id: &str, to: &str) -> Response {
     r
 }
 
-fn client(addr: &ClientAddr) -> String {
+pub(crate) fn client(addr: &ClientAddr) -> String {
     addr.0.map_or("unknown".to_string(), |ip| ip.to_string())
 }
 
@@ -224,7 +224,7 @@ pub async fn sign_in(
 /// or to the second factor when the account has or needs one. The session counts as
 /// second-factor only once a code is given, whatever the account needs today: joining a firm
 /// later must not find a session that skipped it.
-async fn first_factor_given(
+pub(crate) async fn first_factor_given(
     state: &AppState,
     tx: &mut visanav_store::Tx<'_>,
     account: &visanav_store::Account,

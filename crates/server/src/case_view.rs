@@ -298,6 +298,10 @@ pub struct LegalHelpView {
     pub badge: Badge,
     pub summary: &'static str,
     pub reasons: Vec<ReasonView>,
+    /// The plan recommends legal help: offer to book a consultation.
+    pub book: bool,
+    /// Soon or now: the booking button is the page's primary action.
+    pub urgent: bool,
 }
 
 pub fn legal_help(p: &Plan<'_>, post: Option<&Post>) -> LegalHelpView {
@@ -311,6 +315,8 @@ pub fn legal_help(p: &Plan<'_>, post: Option<&Post>) -> LegalHelpView {
     LegalHelpView {
         badge: b,
         summary: lh.urgency.label(),
+        book: lh.urgency != Urgency::None,
+        urgent: matches!(lh.urgency, Urgency::Soon | Urgency::Now),
         reasons: lh
             .reasons
             .iter()

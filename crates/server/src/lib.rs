@@ -15,6 +15,7 @@ mod case_view;
 mod checklist;
 mod checks;
 mod chrome;
+mod consult;
 mod dashboard;
 pub mod error;
 mod firms;
@@ -481,8 +482,55 @@ pub fn routes() -> Vec<Route> {
             Public,
             post(assisted::bookmarklet::submit).layer(DefaultBodyLimit::max(assisted::BODY_LIMIT)),
         ),
+        // Consultations (issue 14): attorneys' pages, applicants' pages, the firms' public
+        // booking pages. Consultation ids are `{consultation}`: access is the store's (the
+        // attorney's firm, with a second factor; or the applicant).
+        route("/consult", GET, SignedIn, get(consult::attorney::inbox)),
+        route(
+            "/consult/settings",
+            GET_POST,
+            SignedIn,
+            get(consult::settings::show).post(consult::settings::save),
+        ),
+        route(
+            "/consult/requests/{consultation}",
+            GET_POST,
+            SignedIn,
+            get(consult::attorney::show).post(consult::attorney::act),
+        ),
+        route(
+            "/cases/{id}/consult",
+            GET_POST,
+            Case,
+            get(consult::applicant::book_form).post(consult::applicant::book),
+        ),
+        route(
+            "/consultations",
+            GET,
+            SignedIn,
+            get(consult::applicant::list),
+        ),
+        route(
+            "/consultations/{consultation}",
+            GET_POST,
+            SignedIn,
+            get(consult::applicant::show).post(consult::applicant::act),
+        ),
+        route(
+            "/book/verify",
+            GET_POST,
+            Public,
+            get(consult::public::verify_form).post(consult::public::verify),
+        ),
+        route(
+            "/book/{firm}",
+            GET_POST,
+            Public,
+            get(consult::public::show).post(consult::public::request),
+        ),
         route("/static/site.css", GET, Public, get(stylesheet)),
         route("/static/htmx.min.js", GET, Public, get(htmx)),
+        route("/static/zone.js", GET, Public, get(zone_js)),
         route("/static/favicon.svg", GET, Public, get(favicon)),
         route("/favicon.ico", GET, Public, get(favicon)),
         route("/healthz", GET, Public, get(healthz)),
@@ -635,6 +683,17 @@ async fn htmx() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=604800"),
         ],
         include_str!("../static/htmx.min.js"),
+    )
+}
+
+/// The booking page's time zone guess (see the file).
+async fn zone_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../static/zone.js"),
     )
 }
 

@@ -22,6 +22,9 @@ pub struct ServerConfig {
     pub base_url: String,
     /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
     pub trust_forwarded: bool,
+    /// How long a consultation request holds its time while the attorney has not answered
+    /// (`consult.hold_hours`, 48 by default).
+    pub consult_hold: jiff::SignedDuration,
 }
 
 impl ServerConfig {
@@ -50,6 +53,7 @@ impl ServerConfig {
             sessions: crate::session::SessionConfig::default(),
             base_url: format!("http://{listen}"),
             trust_forwarded: false,
+            consult_hold: jiff::SignedDuration::from_hours(48),
         }
     }
 

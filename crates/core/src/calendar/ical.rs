@@ -196,7 +196,13 @@ pub fn write_invite(
     w.raw("VERSION", "2.0");
     w.raw("CALSCALE", "GREGORIAN");
     w.raw("METHOD", method.as_str());
-    let pair = [(event.clone(), Stamp { sequence, last_modified: None })];
+    let pair = [(
+        event.clone(),
+        Stamp {
+            sequence,
+            last_modified: None,
+        },
+    )];
     for (zone, span) in zones(&pair) {
         vtimezone(&mut w, &zone, span);
     }

@@ -284,7 +284,10 @@ fn invitations_carry_method_sequence_organizer_and_status() {
         "DTSTART;TZID=America/New_York:20270316T100000",
         "BEGIN:VTIMEZONE",
     ] {
-        assert!(lines.iter().any(|l| l == expected), "{expected} missing:\n{request}");
+        assert!(
+            lines.iter().any(|l| l == expected),
+            "{expected} missing:\n{request}"
+        );
     }
     assert!(!lines.iter().any(|l| l.starts_with("X-WR-CALNAME")));
     let cancel = write_invite(
@@ -298,7 +301,13 @@ fn invitations_carry_method_sequence_organizer_and_status() {
     );
     let lines = unfolded(&cancel);
     for expected in ["METHOD:CANCEL", "SEQUENCE:2", "STATUS:CANCELLED"] {
-        assert!(lines.iter().any(|l| l == expected), "{expected} missing:\n{cancel}");
+        assert!(
+            lines.iter().any(|l| l == expected),
+            "{expected} missing:\n{cancel}"
+        );
     }
-    assert!(!lines.iter().any(|l| l == "BEGIN:VALARM"), "a cancellation sets no alarm");
+    assert!(
+        !lines.iter().any(|l| l == "BEGIN:VALARM"),
+        "a cancellation sets no alarm"
+    );
 }

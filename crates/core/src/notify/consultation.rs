@@ -37,7 +37,11 @@ pub fn when_text(start: Timestamp, end: Timestamp, zone: &str, other_zone: Optio
         } else {
             format!(" on {}", o.strftime("%A %-d %B"))
         };
-        out.push_str(&format!("; {}{day} {}", o.strftime("%H:%M"), zone_name(other)));
+        out.push_str(&format!(
+            "; {}{day} {}",
+            o.strftime("%H:%M"),
+            zone_name(other)
+        ));
     }
     out.push(')');
     out
@@ -93,7 +97,8 @@ pub(super) fn render(out: &mut Rendered, kind: &str, payload: &Value) {
                     .into(),
             );
             out.next_steps = vec![
-                "You will hear when the attorney confirms, declines or proposes other times.".into(),
+                "You will hear when the attorney confirms, declines or proposes other times."
+                    .into(),
             ];
         }
         ("consultation_confirmed", to_attorney) => {
@@ -218,7 +223,10 @@ mod tests {
             "America/New_York",
             Some("Asia/Manila"),
         );
-        assert!(w.ends_with("04:00 on Wednesday 17 March Manila time)"), "{w}");
+        assert!(
+            w.ends_with("04:00 on Wednesday 17 March Manila time)"),
+            "{w}"
+        );
     }
 
     #[test]
@@ -234,8 +242,14 @@ mod tests {
         };
         let mut out = Rendered::blank();
         render(&mut out, "consultation_cancelled", &payload("attorney"));
-        assert!(out.what_happened.starts_with("The applicant cancelled"), "{out:?}");
-        assert_eq!(out.meaning.as_deref(), Some("There is a message for you: open visanav to read it."));
+        assert!(
+            out.what_happened.starts_with("The applicant cancelled"),
+            "{out:?}"
+        );
+        assert_eq!(
+            out.meaning.as_deref(),
+            Some("There is a message for you: open visanav to read it.")
+        );
         let mut out = Rendered::blank();
         render(&mut out, "consultation_cancelled", &payload("applicant"));
         assert!(out.what_happened.starts_with("You cancelled"), "{out:?}");

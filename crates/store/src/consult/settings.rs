@@ -341,4 +341,21 @@ impl Store {
     pub async fn booking_firms(&self) -> Result<Vec<(String, String)>, StoreError> {
         in_tx!(self, TxMode::Read, |tx| tx.booking_firms().await)
     }
+
+    /// See [`Tx::my_offer`].
+    pub async fn my_offer_of(
+        &self,
+        actor: &Actor,
+        firm: &str,
+    ) -> Result<Option<AttorneyOffer>, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| tx.my_offer(actor, firm).await)
+    }
+
+    /// See [`Tx::bookable_type`].
+    pub async fn bookable_type_of(
+        &self,
+        type_id: &str,
+    ) -> Result<Option<(AttorneyOffer, ConsultType)>, StoreError> {
+        in_tx!(self, TxMode::Read, |tx| tx.bookable_type(type_id).await)
+    }
 }
