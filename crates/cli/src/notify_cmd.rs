@@ -90,6 +90,7 @@ async fn test_email(to: &str, config: &Config) -> Result<ExitCode> {
         text,
         idempotency_key: None,
         unsubscribe_url: None,
+        invite: None,
     };
     match mailer.send(&message).await {
         Ok(visanav_mail::Sent::Smtp { message_id }) => {

@@ -11,5 +11,7 @@
 pub mod feed;
 pub mod ical;
 
-pub use feed::{DEFAULT_LEAD_DAYS, FeedLinks, case_events, case_label, consultation_event};
+pub use feed::{
+    ConsultationInfo, DEFAULT_LEAD_DAYS, FeedLinks, case_events, case_label, consultation_event,
+};
 pub use ical::{Calendar, Event, Method, Stamp, When, write_calendar, write_invite};

@@ -89,6 +89,16 @@ pub struct Message {
     /// The one-click unsubscribe link (RFC 8058): sent as `List-Unsubscribe` with
     /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
     pub unsubscribe_url: Option<String>,
+    /// A calendar invitation (iTIP, RFC 6047): sent as a `text/calendar` part beside the
+    /// text and HTML, which calendar-aware mail programs offer to add, move or remove.
+    pub invite: Option<Invite>,
+}
+
+/// An iCalendar object with its METHOD (`REQUEST`, `CANCEL`), as `write_invite` makes it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Invite {
+    pub method: &'static str,
+    pub ics: String,
 }
 
 impl Message {
@@ -108,6 +118,7 @@ impl Message {
             html,
             idempotency_key: None,
             unsubscribe_url: None,
+            invite: None,
         }
     }
 }
@@ -300,6 +311,11 @@ impl Mailer {
         }
     }
 
+    /// The sender's address (an invitation's ORGANIZER).
+    pub fn from_address(&self) -> String {
+        self.from.email.to_string()
+    }
+
     fn build(&self, message: &Message) -> Result<(lettre::Message, String), MailError> {
         let bad = |problem: String| MailError::Message {
             kind: message.kind,
@@ -333,11 +349,27 @@ impl Mailer {
             .subject(message.subject.clone())
             .date_now()
             .message_id(Some(message_id.clone()))
-            .multipart(MultiPart::alternative_plain_html(
-                message.text.clone(),
-                message.html.clone(),
-            ))
+            .multipart(body(message).map_err(|e| bad(e.to_string()))?)
             .map_err(|e| bad(e.to_string()))?;
         Ok((email, message_id))
     }
+}
+
+/// Text and HTML as alternatives, and the invitation as a third when there is one.
+fn body(message: &Message) -> Result<MultiPart, lettre::message::header::ContentTypeErr> {
+    let parts = MultiPart::alternative_plain_html(message.text.clone(), message.html.clone());
+    Ok(match &message.invite {
+        None => parts,
+        Some(invite) => {
+            let kind = lettre::message::header::ContentType::parse(&format!(
+                "text/calendar; charset=utf-8; method={}",
+                invite.method
+            ))?;
+            parts.singlepart(
+                lettre::message::SinglePart::builder()
+                    .header(kind)
+                    .body(invite.ics.clone()),
+            )
+        }
+    })
 }

@@ -3,6 +3,7 @@
 
 mod channels;
 pub mod dispatcher;
+mod invite;
 pub mod pages;
 pub mod reminders;
 

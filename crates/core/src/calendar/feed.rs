@@ -102,34 +102,50 @@ pub fn case_events(
     events
 }
 
-/// A consultation as a timed event in the zone it was agreed in: for the consultations of
-/// the notifications issue. `consultation_id` keeps the UID stable across reschedules (the
-/// store's SEQUENCE then goes up).
+/// A consultation as the calendars show it.
+#[derive(Debug, Clone)]
+pub struct ConsultationInfo<'a> {
+    /// The consultation's id: its UID stays the same across reschedules (SEQUENCE goes up).
+    pub id: &'a str,
+    /// In the zone the reader sees it in (the applicant's or the attorney's).
+    pub start: Zoned,
+    pub end: Zoned,
+    /// "Consultation with Ana Reyes (Reyes Law)" or "Consultation: K-1 case, Manila".
+    pub title: &'a str,
+    /// A video link, "Phone call" or an address.
+    pub place: &'a str,
+    /// The consultation's page for the reader.
+    pub url: String,
+}
+
+/// A consultation as a timed event in the reader's zone (TZID + VTIMEZONE), for the feeds
+/// and the emailed invitations: both use the same UID, so a calendar holding the feed and
+/// the invitation shows it once.
 pub fn consultation_event(
-    case_id: &str,
-    consultation_id: &str,
-    start: Zoned,
-    end: Zoned,
-    case_label: &str,
+    c: &ConsultationInfo<'_>,
     links: &FeedLinks<'_>,
     lead_days: &[u32],
 ) -> Event {
-    let url = links.case_url(case_id);
     Event {
-        uid: links.uid(case_id, &format!("consultation-{consultation_id}")),
-        summary: format!("Consultation · {case_label}"),
+        uid: format!("consultation.{}@{}", c.id, links.uid_domain),
+        summary: c.title.to_string(),
         description: paragraphs(&[
             &format!(
-                "{case_label}: a consultation with an attorney, at {} ({}).",
-                start.strftime("%H:%M on %Y-%m-%d"),
-                start.time_zone().iana_name().unwrap_or("UTC")
+                "{}, at {} ({}).",
+                c.title,
+                c.start.strftime("%H:%M on %Y-%m-%d"),
+                c.start.time_zone().iana_name().unwrap_or("UTC")
             ),
-            "Have your refusal letter and your questions ready; the case page has both.",
+            &format!("Where: {}", c.place),
+            "Have the refusal letter and the questions ready; the page has both.",
             NOT_LEGAL_ADVICE,
-            &url,
+            &c.url,
         ]),
-        when: When::Timed { start, end },
-        url: Some(url),
+        when: When::Timed {
+            start: c.start.clone(),
+            end: c.end.clone(),
+        },
+        url: Some(c.url.clone()),
         alarm_days: lead_days.iter().copied().filter(|d| *d <= 1).collect(),
     }
 }

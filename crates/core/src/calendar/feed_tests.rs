@@ -181,15 +181,19 @@ fn a_consultation_is_a_timed_event_in_its_zone() {
         .expect("tz");
     let end = start.checked_add(jiff::ToSpan::minutes(45)).expect("end");
     let e = consultation_event(
-        "c1",
-        "k7",
-        start.clone(),
-        end,
-        "K-1 case, Manila",
+        &ConsultationInfo {
+            id: "k7",
+            start: start.clone(),
+            end,
+            title: "Consultation with Ana Reyes (Reyes Law)",
+            place: "https://meet.example/reyes",
+            url: "https://visa.example.org/consultations/k7".into(),
+        },
         &LINKS,
         DEFAULT_LEAD_DAYS,
     );
-    assert_eq!(e.uid, "consultation-k7.c1@visa.example.org");
+    assert_eq!(e.uid, "consultation.k7@visa.example.org");
+    assert!(e.description.contains("Where: https://meet.example/reyes"));
     assert!(
         matches!(e.when, When::Timed { ref start, .. } if start.time_zone().iana_name() == Some("America/New_York"))
     );

@@ -51,10 +51,13 @@ fn message(to: &str) -> Message {
         html: "<p>Olá Maria José,</p><p>your case… has a new step ✓</p>".to_string(),
         idempotency_key: None,
         unsubscribe_url: None,
+        invite: None,
     }
 }
 
 /// Reads a message back with mail-parser and checks every part of it.
+use mail_parser::MimeHeaders;
+
 fn check_received(raw: &[u8], message_id: &str, to: &str) {
     let want = message(to);
     let parsed = mail_parser::MessageParser::default()
@@ -92,6 +95,47 @@ fn check_received(raw: &[u8], message_id: &str, to: &str) {
     assert!(text.contains("text/plain; charset=utf-8"), "{text}");
     assert!(text.contains("text/html; charset=utf-8"), "{text}");
     assert!(raw.is_ascii(), "the message is not 7-bit clean");
+}
+
+#[tokio::test]
+async fn an_invitation_travels_as_a_text_calendar_part_with_its_method() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mailer = Mailer::new(config(None, tmp.path())).expect("mailer");
+    let ics = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:consultation.k1@visa.example.org\r\nSEQUENCE:1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let m = Message {
+        invite: Some(visanav_mail::Invite {
+            method: "REQUEST",
+            ics: ics.to_string(),
+        }),
+        ..message("maria@example.net")
+    };
+    let Sent::Outbox { path, .. } = mailer.send(&m).await.expect("written") else {
+        panic!("not the outbox")
+    };
+    let raw = std::fs::read(&path).expect("read");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&raw[..])
+        .expect("parses");
+    let calendar = parsed
+        .parts
+        .iter()
+        .find(|p| {
+            p.content_type()
+                .is_some_and(|c| c.ctype() == "text" && c.subtype() == Some("calendar"))
+        })
+        .expect("a text/calendar part");
+    let ct = calendar.content_type().expect("content type");
+    assert_eq!(ct.attribute("method"), Some("REQUEST"));
+    let body = calendar
+        .text_contents()
+        .expect("text")
+        .replace("\r\n", "\n");
+    assert!(
+        body.contains("UID:consultation.k1@visa.example.org"),
+        "{body}"
+    );
+    // Text and HTML are still there for people.
+    assert_eq!(parsed.text_body_count(), 1);
 }
 
 #[tokio::test]

@@ -199,12 +199,23 @@ impl Dispatcher {
 
     /// The message for a delivery, in the words every channel uses.
     pub fn rendered(&self, d: &DueDelivery) -> Rendered {
-        let payload = serde_json::from_str(&d.payload).unwrap_or(serde_json::Value::Null);
+        let payload: serde_json::Value =
+            serde_json::from_str(&d.payload).unwrap_or(serde_json::Value::Null);
+        let base = self.config.base_url.trim_end_matches('/');
+        // A consultation's event carries its own label and the reader's page.
+        if d.kind.starts_with("consultation_") {
+            let text = |key: &str| {
+                payload
+                    .get(key)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
+            let link = text("path").map(|p| format!("{base}{p}"));
+            let label = text("label").unwrap_or_else(|| "Your case".into());
+            return render(&d.kind, &payload, &label, link, &self.knowledge);
+        }
         let label = case_label(d.visa.as_deref(), d.post.as_deref(), &self.knowledge);
-        let link = d
-            .case_id
-            .as_ref()
-            .map(|id| format!("{}/cases/{id}", self.config.base_url.trim_end_matches('/')));
+        let link = d.case_id.as_ref().map(|id| format!("{base}/cases/{id}"));
         render(&d.kind, &payload, &label, link, &self.knowledge)
     }
 
@@ -249,6 +260,7 @@ impl Dispatcher {
             text,
             idempotency_key: Some(d.id.clone()),
             unsubscribe_url: Some(format!("{base}/notifications/unsubscribe/{}", d.id)),
+            invite: super::invite::for_delivery(d, &r, base, &mailer.from_address(), to),
         };
         mailer.send(&message).await.map(|_| ()).map_err(|e| {
             if e.is_transient() {

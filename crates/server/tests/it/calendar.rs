@@ -5,7 +5,8 @@
 
 use axum::http::{StatusCode, header};
 use visanav_core::calendar::{
-    Calendar, DEFAULT_LEAD_DAYS, FeedLinks, Stamp, consultation_event, write_calendar,
+    Calendar, ConsultationInfo, DEFAULT_LEAD_DAYS, FeedLinks, Stamp, consultation_event,
+    write_calendar,
 };
 
 use crate::harness::{App, Browser, EXAMPLE};
@@ -192,11 +193,14 @@ fn a_consultation_feed_reads_back_in_the_independent_parser() {
         uid_domain: "visa.example.org",
     };
     let event = consultation_event(
-        "c1",
-        "k1",
-        start,
-        end,
-        "K-1 case, Manila",
+        &ConsultationInfo {
+            id: "k1",
+            start,
+            end,
+            title: "Consultation with Ana Reyes (Reyes Law)",
+            place: "Phone call",
+            url: "https://visa.example.org/consultations/k1".into(),
+        },
         &links,
         DEFAULT_LEAD_DAYS,
     );
