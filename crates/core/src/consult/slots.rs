@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use jiff::civil::Date;
+use jiff::civil::{Date, Time};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Span, Timestamp};
 
@@ -286,16 +286,17 @@ fn day_candidates<'a>(
 /// The instant of `minute_of_day` on `date` in `tz` (1440: the next midnight). Where clocks
 /// skip that time (a gap), the first instant after the gap; where they repeat it (a fold),
 /// the earlier of the two.
+/// None past midnight: `validate` refuses such hours, and unvalidated ones must not panic.
 fn local_instant(tz: &TimeZone, date: Date, minute_of_day: u16) -> Option<Timestamp> {
-    let (date, minute_of_day) = if minute_of_day >= DAY_MINUTES {
-        (date.tomorrow().ok()?, minute_of_day - DAY_MINUTES)
-    } else {
-        (date, minute_of_day)
+    let dt = match minute_of_day {
+        DAY_MINUTES => date.tomorrow().ok()?.at(0, 0, 0, 0),
+        m if m < DAY_MINUTES => {
+            let hour = i8::try_from(m / 60).ok()?;
+            let minute = i8::try_from(m % 60).ok()?;
+            date.to_datetime(Time::new(hour, minute, 0, 0).ok()?)
+        }
+        _ => return None,
     };
-    // Both fit: minute_of_day < 1440.
-    let hour = i8::try_from(minute_of_day / 60).ok()?;
-    let minute = i8::try_from(minute_of_day % 60).ok()?;
-    let dt = date.at(hour, minute, 0, 0);
     match tz.to_ambiguous_timestamp(dt).offset() {
         AmbiguousOffset::Unambiguous { offset } => offset.to_timestamp(dt).ok(),
         AmbiguousOffset::Fold { before, .. } => before.to_timestamp(dt).ok(),

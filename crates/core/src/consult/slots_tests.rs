@@ -469,3 +469,16 @@ fn a_zero_length_has_no_slots() {
     let av = every_day(NEW_YORK, "09:00-10:00");
     assert!(slots(&av, 0, &[], utc("2027-06-01T00:00Z")).is_empty());
 }
+
+#[test]
+fn hours_past_midnight_in_an_unvalidated_availability_give_no_slots() {
+    let mut av = every_day(NEW_YORK, "09:00-10:00");
+    av.weekly.days = std::array::from_fn(|_| {
+        vec![Interval {
+            start_min: 1380,
+            end_min: 3000,
+        }]
+    });
+    let tz = tz(NEW_YORK);
+    assert!(free_slots(&av, &tz, 60, &[], utc("2027-06-01T00:00Z")).is_empty());
+}
