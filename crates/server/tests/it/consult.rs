@@ -471,3 +471,84 @@ async fn without_a_firm_the_booking_page_says_how_to_find_an_attorney() {
     );
     assert!(page.body.contains("Sources:"));
 }
+
+/// Fifty people ask for the same time at once through the booking page: one request holds it,
+/// and the 49 others get the page again saying the time was just taken.
+async fn fifty_at_once(app: App) {
+    let f = firm(&app).await;
+    let mut people = Vec::new();
+    for i in 0..50 {
+        let mut tx = app.store.begin(TxMode::Write).await.expect("begin");
+        let who = tx
+            .create_account(
+                &format!("p{i}@example.org"),
+                None,
+                AccountKind::Person,
+                now(),
+            )
+            .await
+            .expect("account");
+        tx.commit().await.expect("commit");
+        let case = app
+            .store
+            .create_case(
+                &Actor::account(who.clone()),
+                &app.case_file(EXAMPLE),
+                now(),
+                DuplicatePolicy::Allow,
+            )
+            .await
+            .expect("case");
+        people.push((app.browser(&who, false).await, case));
+    }
+    let page = app
+        .get_as(
+            &people[0].0,
+            &format!("/cases/{}/consult?type={}", people[0].1, f.type_id),
+        )
+        .await;
+    let first = slot_values(&page.body).first().cloned().expect("a slot");
+    let app = std::sync::Arc::new(app);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (who, case) in people {
+        let app = app.clone();
+        let body = format!("type={}&zone=UTC&start={first}&question=Help", f.type_id);
+        tasks.spawn(async move {
+            app.post_form_as(&who, &format!("/cases/{case}/consult"), &body)
+                .await
+        });
+    }
+    let (mut held, mut taken) = (0, 0);
+    while let Some(r) = tasks.join_next().await {
+        let r = r.expect("task");
+        match r.status {
+            StatusCode::SEE_OTHER => held += 1,
+            StatusCode::CONFLICT
+                if r.body.contains("just booked this time") || r.body.contains("just taken") =>
+            {
+                taken += 1
+            }
+            other => panic!("unexpected answer {other}: {}", r.body),
+        }
+    }
+    assert_eq!((held, taken), (1, 49));
+    let ana = Actor::operator(f.attorney.clone());
+    let pending = app
+        .store
+        .consultations(&ana, Side::Attorney)
+        .await
+        .expect("list");
+    assert_eq!(pending.len(), 1);
+}
+
+#[tokio::test]
+async fn fifty_requests_for_one_time_hold_it_once() {
+    fifty_at_once(App::new().await).await;
+}
+
+#[tokio::test]
+async fn fifty_requests_for_one_time_hold_it_once_on_postgresql() {
+    if let Some(app) = App::on_postgres().await {
+        fifty_at_once(app).await;
+    }
+}
