@@ -311,6 +311,49 @@ async fn an_applicant_books_the_attorney_reviews_and_confirms_and_both_calendars
         ana_feed.body
     );
 
+    // The attorney moves it: still confirmed, the applicant told with an updated invitation
+    // (same UID, a higher SEQUENCE).
+    let review = app.get_as(&ana, &format!("/consult/requests/{id}")).await;
+    let later = slot_values(&review.body)
+        .into_iter()
+        .find(|v| v != first)
+        .expect("another free time");
+    let moved = app
+        .post_form_as(
+            &ana,
+            &format!("/consult/requests/{id}"),
+            &format!("action=move&start={later}"),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    dispatch(&app).await;
+    let to_maria: Vec<String> = app
+        .mail_to("maria@example.org")
+        .iter()
+        .map(|m| decoded(m))
+        .collect();
+    let seq = |m: &str| -> u32 {
+        let at = m.find("SEQUENCE:").expect("a sequence") + "SEQUENCE:".len();
+        m[at..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .expect("n")
+    };
+    let moved_mail = to_maria
+        .iter()
+        .find(|m| m.contains("Consultation moved"))
+        .expect("the applicant is told of the move");
+    assert!(moved_mail.contains("METHOD:REQUEST"), "{moved_mail}");
+    assert!(
+        moved_mail.contains(&format!("UID:consultation.{id}@")),
+        "{moved_mail}"
+    );
+    assert!(seq(moved_mail) > seq(invite), "SEQUENCE goes up on a move");
+    let mine = app.get_as(&maria, &format!("/consultations/{id}")).await;
+    assert!(mine.body.contains("Confirmed"), "{}", mine.body);
+
     // Cancelling frees the time and tells the attorney.
     let cancelled = app
         .post_form_as(
@@ -325,8 +368,12 @@ async fn an_applicant_books_the_attorney_reviews_and_confirms_and_both_calendars
         "{}",
         cancelled.body
     );
-    let free_again = app.get_as(&maria, &path).await;
-    assert_eq!(slot_values(&free_again.body).first(), Some(first));
+    let free_again = slot_values(&app.get_as(&maria, &path).await.body);
+    assert_eq!(free_again.first(), Some(first));
+    assert!(
+        free_again.contains(&later),
+        "the moved-to time is free again"
+    );
     dispatch(&app).await;
     let to_ana: Vec<String> = app
         .mail_to("atty@reyes.example")
