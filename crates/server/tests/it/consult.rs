@@ -202,10 +202,33 @@ async fn an_applicant_books_the_attorney_reviews_and_confirms_and_both_calendars
     // Nobody else sees it: the applicant on the attorney's side, the attorney without the
     // second factor.
     let ana_no_2fa = app.browser(&f.attorney, false).await;
-    for who in [&maria, &ana_no_2fa] {
-        let r = app.get_as(who, &format!("/consult/requests/{id}")).await;
-        assert_ne!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.get_as(&maria, &format!("/consult/requests/{id}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // Without the second factor, a firm member is sent to give it first.
+    let r = app
+        .get_as(&ana_no_2fa, &format!("/consult/requests/{id}"))
+        .await;
+    assert_ne!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!r.body.contains("Do I send the police certificate"));
+    // Another applicant sees nothing of it either.
+    let mut tx = app.store.begin(TxMode::Write).await.expect("begin");
+    let other = tx
+        .create_account("ben@example.org", None, AccountKind::Person, now())
+        .await
+        .expect("account");
+    tx.commit().await.expect("commit");
+    let ben = app.browser(&other, false).await;
+    for path in [
+        format!("/consultations/{id}"),
+        format!("/consult/requests/{id}"),
+    ] {
+        let r = app.get_as(&ben, &path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
     }
+    let r = app
+        .post_form_as(&ben, &format!("/consultations/{id}"), "action=cancel")
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     // Confirming before the review: refused with the reason.
     let early = app
         .post_form_as(&ana, &format!("/consult/requests/{id}"), "action=confirm")
