@@ -14,7 +14,7 @@
 CREATE TABLE consult_settings (
     firm_id       TEXT NOT NULL REFERENCES firms (id) ON DELETE CASCADE,
     account_id    TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    -- The name applicants see ("Maria Santos, attorney"): the attorney's own choice.
+    -- The name applicants see: the attorney's own choice.
     display_name  TEXT NOT NULL,
     availability  TEXT NOT NULL,
     -- Whether the attorney takes new requests now.
