@@ -186,6 +186,7 @@ pub fn parse_start(text: &str) -> Result<Timestamp, BookError> {
 
 /// A request for `start` of the type `type_id`, checked against the attorney's free slots and
 /// then made (the database refuses it if someone else got there first).
+#[allow(clippy::too_many_arguments)]
 pub async fn request(
     state: &AppState,
     type_id: &str,
