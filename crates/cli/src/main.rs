@@ -721,6 +721,11 @@ async fn print_demo(store: &visanav_store::Store, ctx: &Ctx, base: &str) -> Resu
         "  Sign in at {base}/sign-in; the firm's dashboard is {base}/firms/{}/dashboard",
         people.firm_code
     );
+    println!("  The attorney's consultation requests: {base}/consult (sign in as the attorney)");
+    println!(
+        "Public booking page (anyone, no account needed): {base}/book/{}",
+        people.firm_code
+    );
     println!(
         "Applicants (password {} each), their K-1 cases shared with the firm:",
         demo::PASSWORD
