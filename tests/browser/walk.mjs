@@ -54,6 +54,21 @@ async function freshCode() {
   return totp(process.env.TOTP, step);
 }
 
+// The text of the newest mail to `to` that contains `needle` (decoded quoted-printable),
+// waiting for the notification dispatcher (it polls every few seconds).
+async function mailWith(to, needle) {
+  for (let i = 0; i < 300; i++) {
+    const files = readdirSync(process.env.SMTP_DIR).filter((f) => f.endsWith('.eml')).sort().reverse();
+    for (const f of files) {
+      const text = readFileSync(`${process.env.SMTP_DIR}/${f}`, 'utf8')
+        .replaceAll('=\r\n', '').replaceAll('=\n', '').replaceAll('=3D', '=');
+      if (text.includes(`To: ${to}`) && text.includes(needle)) return text;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail to ${to} with ${needle}`);
+}
+
 async function tokenFromMail(to, path) {
   const needle = `${path}?token=`;
   for (let i = 0; i < 100; i++) {
@@ -167,7 +182,7 @@ async function applicant(browser, width, label) {
   await page.getByLabel(/firm's code/).fill(process.env.FIRM_CODE);
   await submit(page, /Offer the case/);
   await w.look('offered-to-firm');
-  return { page, w, caseUrl, number };
+  return { page, w, caseUrl, number, email };
 }
 
 async function attorney(browser, width, label, applicantSide) {
@@ -204,6 +219,72 @@ async function attorney(browser, width, label, applicantSide) {
   await applicantSide.page.goto(`${applicantSide.caseUrl}/firm-notes`);
   const theirs = await applicantSide.page.innerText('body');
   expect(!theirs.includes(note), `${label}: not on the firm-notes page either`);
+  return { page, w };
+}
+
+// The calendar feed a person's calendar page links to, fetched as a calendar app would.
+async function feedOf(page) {
+  await page.goto(`${base}/account/calendar`);
+  if (!(await page.locator('a[href^="webcal:"]').count())) {
+    await submit(page, /Make my calendar link/);
+  }
+  const webcal = await page.locator('a[href^="webcal:"]').first().getAttribute('href');
+  const url = webcal.replace(/^webcal:/, base.startsWith('https') ? 'https:' : 'http:');
+  const r = await page.request.get(url);
+  return (await r.text()).replaceAll('\r\n ', '');
+}
+
+// Issue 14: the applicant books a consultation on their own clock from the case page; the
+// attorney opens the request from the email link, records the review and confirms; both
+// calendars then show it, each on its owner's clock.
+async function consultation(label, side, atty) {
+  const { page, w } = side;
+  await page.goto(side.caseUrl);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: /Book a consultation/ }).first().click()]);
+  await w.look('consult-choose', ['Book a consultation with an attorney']);
+  await Promise.all([page.waitForNavigation(), page.locator('a[href*="/consult?type="]').first().click()]);
+  await page.getByLabel(/Show times in this time zone/).fill('Asia/Manila');
+  await submit(page, /Change/);
+  await w.look('consult-times', ['Times in Asia/Manila', 'New York time']);
+  await page.locator('input[name="start"]').first().check();
+  const question = `Should I send the NBI clearance again? (${label})`;
+  await page.getByLabel(/Your question/).fill(question);
+  await submit(page, /Request this time/);
+  const requested = await w.look('consult-requested', ['Your request is sent', 'Manila time']);
+  const id = page.url().split('/consultations/')[1].split('?')[0];
+  const manila = requested.match(/(\d\d:\d\d)–\d\d:\d\d \(Manila time; (\d\d:\d\d) New York time\)/);
+  expect(manila !== null, `${label}: the time on the applicant's clock with the attorney's beside it`);
+
+  // The attorney's email links to the request's page; the link only opens it.
+  const mail = await mailWith(process.env.ATTORNEY, `/consult/requests/${id}`);
+  expect(mail.includes('New consultation request'), `${label}: the attorney is emailed the request`);
+  const link = mail.match(/https?:\/\/[^\s"<>]*\/consult\/requests\/[0-9a-f-]+/)[0];
+  await atty.page.goto(link);
+  await atty.w.look('consult-review', ['Conflict check', question, 'Record your review before confirming']);
+  const confirm = atty.page.getByRole('button', { name: /Confirm this consultation/ });
+  expect(await confirm.isDisabled(), `${label}: confirming waits for the review`);
+  await atty.page.getByLabel(/conflict check is cleared/).check();
+  await atty.page.getByLabel(/firm takes this matter/).check();
+  await submit(atty.page, /Record the review/);
+  await submit(atty.page, /Confirm this consultation/);
+  const confirmed = await atty.w.look('consult-confirmed', ['Confirmed', 'New York time']);
+  expect(/Confirmed\. The applicant is told/.test(confirmed), `${label}: the attorney sees it confirmed`);
+
+  const told = await mailWith(side.email, 'Consultation confirmed');
+  expect(/text\/calendar/.test(told) && /METHOD:REQUEST/.test(told), `${label}: the applicant's email carries a calendar invitation`);
+  await page.goto(`${base}/consultations/${id}`);
+  await w.look('consult-applicant-confirmed', ['Confirmed', 'Where:']);
+
+  // Both calendars: the same event, each on its owner's clock.
+  const mine = await feedOf(page);
+  const theirs = await feedOf(atty.page);
+  const uid = `UID:consultation.${id}@`;
+  const at = (feed, zone) => (feed.match(new RegExp(`DTSTART;TZID=${zone}:\\d{8}T(\\d\\d)(\\d\\d)`)) || []).slice(1).join(':');
+  expect(mine.includes(uid) && theirs.includes(uid), `${label}: the consultation is in both calendar feeds`);
+  if (manila) {
+    expect(at(mine, 'Asia/Manila') === manila[1], `${label}: the applicant's calendar shows ${manila[1]} Manila time (got ${at(mine, 'Asia/Manila')})`);
+    expect(at(theirs, 'America/New_York') === manila[2], `${label}: the attorney's calendar shows ${manila[2]} New York time (got ${at(theirs, 'America/New_York')})`);
+  }
 }
 
 const browser = await chromium.launch({
@@ -215,7 +296,8 @@ try {
   for (const [width, label] of [[360, 'phone'], [1280, 'desktop']]) {
     try {
       const side = await applicant(browser, width, label);
-      await attorney(browser, width, label, side);
+      const atty = await attorney(browser, width, label, side);
+      await consultation(label, side, atty);
     } catch (e) {
       fail(`${label}: the walk stopped: ${e.message.split('\n')[0]}`);
     }

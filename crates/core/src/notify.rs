@@ -227,7 +227,12 @@ impl Rendered {
             }
         }
         if let Some(link) = &self.link {
-            body.push_str(&format!("\nYour case: {link}\n"));
+            let what = if link.contains("/consult") {
+                "The consultation"
+            } else {
+                "Your case"
+            };
+            body.push_str(&format!("\n{what}: {link}\n"));
         }
         body.push_str(&format!("\n{}\n", self.disclaimer));
         body

@@ -15,10 +15,13 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::calendar::{
-    Calendar, Event, FeedLinks, Stamp, case_events, case_label, write_calendar,
+    Calendar, ConsultationInfo, Event, FeedLinks, Stamp, case_events, case_label,
+    consultation_event, write_calendar,
 };
 use visanav_core::plan::{plan, today_at_post};
-use visanav_store::{CalendarFeed, CaseId, FeedEvent, StoredCase, TxMode};
+use visanav_store::{
+    CalendarFeed, CaseId, ConsultStatus, Consultation, FeedEvent, Side, StoredCase, TxMode,
+};
 
 use crate::auth::stale_form;
 use crate::forms::{field, fields};
@@ -101,6 +104,7 @@ pub async fn feed(
     };
     let cases = tx.calendar_feed_cases(&actor, &feed).await?;
     let lead_days = tx.notification_prefs(&actor).await?.lead_days;
+    let consultations = feed_consultations(&mut tx, &actor, &feed).await?;
     tx.commit().await?;
 
     let mut events: Vec<(CaseId, Event)> = Vec::new();
@@ -134,6 +138,8 @@ pub async fn feed(
             (e, stamp)
         })
         .collect();
+    let mut stamped = stamped;
+    stamped.extend(consultation_events(&state, &consultations, &lead_days));
     let name = match (&feed.case, cases.first()) {
         (Some(_), Some(one)) => format!("visanav: {}", case_label(&one.case, &state.knowledge)),
         _ => "visanav: your visa dates".to_string(),
@@ -158,6 +164,80 @@ pub async fn feed(
         body,
     )
         .into_response())
+}
+
+/// The confirmed consultations a feed shows, with the side its owner is on: as applicant
+/// (in a case's feed, only that case's), and as attorney (in the account's feed, only when
+/// made with the second factor, like firm cases).
+async fn feed_consultations(
+    tx: &mut visanav_store::Tx<'_>,
+    actor: &visanav_store::Actor,
+    feed: &CalendarFeed,
+) -> Result<Vec<(Side, Consultation)>, visanav_store::StoreError> {
+    let confirmed = |k: &Consultation| k.status == ConsultStatus::Confirmed;
+    let mut out: Vec<(Side, Consultation)> = tx
+        .consultations(actor, Side::Applicant)
+        .await?
+        .into_iter()
+        .filter(|k| confirmed(k))
+        .filter(|k| feed.case.is_none() || k.case_id == feed.case)
+        .map(|k| (Side::Applicant, k))
+        .collect();
+    if feed.case.is_none() {
+        out.extend(
+            tx.consultations(actor, Side::Attorney)
+                .await?
+                .into_iter()
+                .filter(|k| confirmed(k))
+                .map(|k| (Side::Attorney, k)),
+        );
+    }
+    Ok(out)
+}
+
+/// Consultations as timed events on the reader's clock, with the SEQUENCE the consultation
+/// keeps (the same UID and SEQUENCE as its emailed invitations).
+fn consultation_events(
+    state: &AppState,
+    consultations: &[(Side, Consultation)],
+    lead_days: &[u32],
+) -> Vec<(Event, Stamp)> {
+    let base = state.server.base_url.trim_end_matches('/');
+    let links = FeedLinks {
+        base_url: base,
+        uid_domain: uid_domain(&state.server.base_url),
+    };
+    consultations
+        .iter()
+        .map(|(side, k)| {
+            let (zone, title, path) = match side {
+                Side::Applicant => (
+                    &k.applicant_zone,
+                    format!("Consultation with {} ({})", k.attorney_name, k.firm_name),
+                    format!("/consultations/{}", k.id),
+                ),
+                Side::Attorney => (
+                    &k.attorney_zone,
+                    format!("Consultation: {}", crate::consult::attorney::case_label(k)),
+                    format!("/consult/requests/{}", k.id),
+                ),
+            };
+            let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+            let info = ConsultationInfo {
+                id: &k.id,
+                start: k.start.to_zoned(tz.clone()),
+                end: k.end.to_zoned(tz),
+                title: &title,
+                place: &k.location,
+                url: format!("{base}{path}"),
+            };
+            let stamp = Stamp {
+                sequence: u32::try_from(k.sequence).unwrap_or(0),
+                last_modified: None,
+            };
+            (consultation_event(&info, &links, lead_days), stamp)
+        })
+        .collect()
 }
 
 /// One link on the page.

@@ -184,19 +184,31 @@ pub fn parse_start(text: &str) -> Result<Timestamp, BookError> {
         .ok_or_else(|| BookError::Refused("Pick one of the times shown.".into()))
 }
 
-/// A request for `start` of the type `type_id`, checked against the attorney's free slots and
-/// then made (the database refuses it if someone else got there first).
-#[allow(clippy::too_many_arguments)]
-pub async fn request(
-    state: &AppState,
-    type_id: &str,
-    start: Timestamp,
-    applicant: Applicant<'_>,
-    applicant_zone: &str,
-    case: Option<&CaseId>,
-    intake: &Intake,
-    hold: SignedDuration,
-) -> Result<String, BookError> {
+/// What a request asks for, and by whom.
+pub struct Ask<'a> {
+    pub type_id: &'a str,
+    pub start: Timestamp,
+    pub applicant: Applicant<'a>,
+    /// The applicant's time zone (IANA name).
+    pub zone: &'a str,
+    pub case: Option<&'a CaseId>,
+    pub intake: &'a Intake,
+    /// How long it holds its time unanswered.
+    pub hold: SignedDuration,
+}
+
+/// A request, checked against the attorney's free slots and then made (the database refuses
+/// it if someone else got there first).
+pub async fn request(state: &AppState, ask: Ask<'_>) -> Result<String, BookError> {
+    let Ask {
+        type_id,
+        start,
+        applicant,
+        zone: applicant_zone,
+        case,
+        intake,
+        hold,
+    } = ask;
     let now = state.clock.now();
     let Some((offer, ty)) = state.store.bookable_type_of(type_id).await? else {
         return Err(StoreError::NotBookable.into());

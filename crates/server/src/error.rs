@@ -112,7 +112,20 @@ impl From<StoreError> for AppError {
             StoreError::ConsultationNotFound => AppError::new(
                 StatusCode::NOT_FOUND,
                 "Consultation not found",
-                "There is no consultation with this id among yours. /consultations lists them.",
+                "There is no such consultation among yours. \"Consultations\" at the top of the page lists them.",
+            ),
+            StoreError::SlotTaken
+            | StoreError::NotBookable
+            | StoreError::ReviewMissing
+            | StoreError::ConsultationState(_) => AppError::new(
+                StatusCode::CONFLICT,
+                "This cannot be done now",
+                e.to_string(),
+            ),
+            StoreError::FirmNotFound => AppError::new(
+                StatusCode::NOT_FOUND,
+                "Firm not found",
+                "There is no such firm among yours. The firms page lists them.",
             ),
             StoreError::DraftNotFound => AppError::new(
                 StatusCode::GONE,

@@ -515,18 +515,18 @@ pub async fn request(
         now,
         &asked.question,
     );
-    let id = crate::consult::request(
-        &state,
-        &asked.type_id,
-        asked.start,
-        Applicant::Account(&found.actor),
-        &asked.zone,
-        Some(&found.stored.id),
-        &intake,
-        crate::consult::hold(&state),
-    )
-    .await
-    .map_err(|e| refused(e, "This time cannot be booked"))?;
+    let ask = crate::consult::Ask {
+        type_id: &asked.type_id,
+        start: asked.start,
+        applicant: Applicant::Account(&found.actor),
+        zone: &asked.zone,
+        case: Some(&found.stored.id),
+        intake: &intake,
+        hold: crate::consult::hold(&state),
+    };
+    let id = crate::consult::request(&state, ask)
+        .await
+        .map_err(|e| refused(e, "This time cannot be booked"))?;
     let k = state
         .store
         .consultation(&found.actor, Side::Applicant, &id)

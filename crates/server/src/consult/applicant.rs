@@ -238,13 +238,15 @@ pub async fn book(
         Ok(start) => {
             super::request(
                 &state,
-                type_id,
-                start,
-                Applicant::Account(&loaded.actor),
-                tz.iana_name().unwrap_or("UTC"),
-                Some(&loaded.stored.id),
-                &intake,
-                super::hold(&state),
+                super::Ask {
+                    type_id,
+                    start,
+                    applicant: Applicant::Account(&loaded.actor),
+                    zone: tz.iana_name().unwrap_or("UTC"),
+                    case: Some(&loaded.stored.id),
+                    intake: &intake,
+                    hold: super::hold(&state),
+                },
             )
             .await
         }

@@ -173,7 +173,7 @@ async fn request_page(
         .await?;
     tx.commit().await?;
     let waiting = matches!(k.status, ConsultStatus::Pending | ConsultStatus::Proposed);
-    let free = if k.status == ConsultStatus::Pending {
+    let free = if matches!(k.status, ConsultStatus::Pending | ConsultStatus::Confirmed) {
         match state.store.bookable_type_of(&k.type_id).await? {
             Some((offer, ty)) => {
                 let slots = super::slots(state, &offer, &ty, now).await?;
@@ -295,6 +295,25 @@ pub async fn act(
             .cancel_consultation(&s.actor, Side::Attorney, &id, field(&f, "message"), now)
             .await
             .map(|()| "Cancelled. The applicant is told; the time is free again.".to_string()),
+        "move" => match parse_start(field(&f, "start")) {
+            Ok(start) => {
+                let k = tx.consultation(&s.actor, Side::Attorney, &id).await?;
+                match super::new_time(&state, &k, start).await {
+                    Ok(time) => tx
+                        .reschedule_consultation(&s.actor, Side::Attorney, &id, time, now, now)
+                        .await
+                        .map(|()| {
+                            "Moved. The applicant is told, with an updated calendar invitation."
+                                .to_string()
+                        }),
+                    Err(super::BookError::Refused(m)) => Err(StoreError::ConsultationState(m)),
+                    Err(super::BookError::Store(e)) => Err(e),
+                }
+            }
+            Err(_) => Err(StoreError::ConsultationState(
+                "Pick one of the free times.".into(),
+            )),
+        },
         "propose" => {
             let starts: Vec<Timestamp> = all_values(&body, "start")
                 .iter()

@@ -326,16 +326,18 @@ async fn make_request(
     let (link, hash) = crate::outbound::new_link(state, "/book/verify");
     super::request(
         state,
-        type_id,
-        start,
-        Applicant::Unverified {
-            email: &t.email,
-            verify_hash: &hash,
+        super::Ask {
+            type_id,
+            start,
+            applicant: Applicant::Unverified {
+                email: &t.email,
+                verify_hash: &hash,
+            },
+            zone: tz.iana_name().unwrap_or("UTC"),
+            case: None,
+            intake: &intake,
+            hold: SignedDuration::from_mins(UNVERIFIED_HOLD_MINUTES),
         },
-        tz.iana_name().unwrap_or("UTC"),
-        None,
-        &intake,
-        SignedDuration::from_mins(UNVERIFIED_HOLD_MINUTES),
     )
     .await?;
     send(

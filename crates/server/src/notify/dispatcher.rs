@@ -123,6 +123,8 @@ impl Dispatcher {
     /// Fans out every waiting event, then sends every due delivery, batch by batch.
     pub async fn deliver(&self) -> Result<DispatchReport, StoreError> {
         let mut report = DispatchReport::default();
+        // Consultation requests whose hold lapsed: freed, and both sides told in this round.
+        self.store.expire_consultations(self.clock.now()).await?;
         loop {
             let n = self.store.fan_out(self.clock.now(), 200).await?;
             report.fanned_out += n;
@@ -321,10 +323,12 @@ fn html(r: &Rendered, base: &str) -> String {
         out.push_str("</ul>");
     }
     if let Some(link) = &r.link {
-        out.push_str(&format!(
-            "<p><a href=\"{0}\">Open your case</a></p>",
-            e(link)
-        ));
+        let what = if link.contains("/consult") {
+            "Open the consultation"
+        } else {
+            "Open your case"
+        };
+        out.push_str(&format!("<p><a href=\"{0}\">{what}</a></p>", e(link)));
     }
     out.push_str(&format!(
         "<p><small>{}</small></p><p><small><a href=\"{}/account/notifications\">Choose what visanav sends you</a></small></p>",

@@ -9,6 +9,7 @@ mod api_tokens;
 mod assisted;
 mod bookmarklet;
 mod calendar;
+mod consult;
 mod consult_api;
 mod dashboard;
 mod harness;
