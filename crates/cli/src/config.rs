@@ -17,6 +17,8 @@ use anyhow::{Context, Result, bail};
 
 pub const CONFIG_FILE_NAME: &str = "visanav.toml";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The longest a consultation request may hold its time (`consult.hold_hours`): 30 days.
+const MAX_HOLD_HOURS: u64 = 30 * 24;
 
 /// Where a setting's value came from, for `config show`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +131,8 @@ pub struct Config {
     pub notify_lease_secs: Setting<u64>,
     /// `notify.poll_secs`: how often an idle dispatcher looks for work.
     pub notify_poll_secs: Setting<u64>,
+    /// `consult.hold_hours`: how long a consultation request holds its time unanswered.
+    pub consult_hold_hours: Setting<u64>,
     /// Every key's effective raw value, for `config show`.
     shown: BTreeMap<&'static str, (Secret, Origin)>,
 }
@@ -373,6 +377,15 @@ impl Config {
         };
         let notify_lease_secs = layers.parse("notify.lease_secs", 120, seconds(86_400))?;
         let notify_poll_secs = layers.parse("notify.poll_secs", 5, seconds(3_600))?;
+        let consult_hold_hours = layers.parse("consult.hold_hours", 48, |s| {
+            match s.trim().parse::<u64>() {
+                Ok(n) if (1..=MAX_HOLD_HOURS).contains(&n) => Ok(n),
+                _ => Err(format!(
+                    "is not a whole number of hours from 1 to {MAX_HOLD_HOURS}; set how long a \
+                     consultation request waits for the attorney, e.g. 48"
+                )),
+            }
+        })?;
         Ok(Config {
             config_file,
             data_dir,
@@ -391,6 +404,7 @@ impl Config {
             monitor_in_serve,
             notify_lease_secs,
             notify_poll_secs,
+            consult_hold_hours,
             shown: layers.0,
         })
     }
@@ -426,6 +440,11 @@ impl Config {
             pause_after_send: std::time::Duration::from_millis(pause),
             ..Default::default()
         }
+    }
+
+    /// How long a consultation request holds its time while the attorney has not answered.
+    pub fn consult_hold(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_hours(i64::try_from(self.consult_hold_hours.value).unwrap_or(48))
     }
 
     /// How mail is sent, from the `smtp.*` settings (outbox: `DATA_DIR/outbox-mail`).

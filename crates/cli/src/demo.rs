@@ -1,7 +1,8 @@
 //! `visanav serve --demo`: a living example on a database of its own (never the user's),
 //! re-made at every start: a clearly marked demo firm with an attorney and a paralegal, and
 //! applicants whose K-1 cases stand where real ones do (a fresh 221(g), five months of
-//! administrative processing, a deadline in 12 days, issued, in the United States).
+//! administrative processing, a deadline in 12 days, issued, in the United States). The
+//! attorney takes consultation requests, so the firm's public booking page has free times.
 
 use std::path::PathBuf;
 
@@ -9,8 +10,11 @@ use anyhow::{Context, Result};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use visanav_core::casefile::{CaseFile, Format};
+use visanav_core::consult::{Availability, Interval};
 use visanav_core::knowledge::Knowledge;
-use visanav_store::{AccountId, AccountKind, Actor, DuplicatePolicy, FirmRole, Store, TxMode};
+use visanav_store::{
+    AccountId, AccountKind, Actor, DuplicatePolicy, FirmRole, NewConsultType, Store, TxMode,
+};
 
 use crate::config::{Config, Secret};
 
@@ -23,6 +27,14 @@ pub const PASSWORD: &str = "demo-password-not-secret";
 /// The attorney's second factor, fixed so the browser test and a newcomer can use it.
 pub const ATTORNEY_TOTP: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 pub const FIRM: &str = "DEMO · Rivera Immigration Law (not a real firm)";
+/// How the demo attorney appears on booking pages, and the zone of their working hours.
+const ATTORNEY_NAME: &str = "Elena Rivera (demo attorney)";
+const ATTORNEY_ZONE: &str = "America/New_York";
+/// The demo attorney's consultation types: (name, minutes, price).
+const CONSULT_TYPES: &[(&str, u32, &str)] = &[
+    ("First consultation (free)", 30, "Free"),
+    ("Full case review, $150", 60, "$150"),
+];
 
 /// The first demo case's identifiers, known to the demo's fake CEAC and USCIS.
 const DEMO_CASE_NUMBER: &str = "MNL2026500001";
@@ -209,6 +221,43 @@ async fn person(
     Ok(id)
 }
 
+/// The demo attorney takes consultation requests: weekdays 09:00–17:00 in New York, a free
+/// first consultation and a paid case review, so the firm's booking page (`/book/{firm}`) and
+/// a case's "book a consultation" have times to pick.
+async fn offer_consultations(
+    tx: &mut visanav_store::Tx<'_>,
+    attorney: &Actor,
+    firm: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let mut hours = Availability::default_in(ATTORNEY_ZONE);
+    for day in hours.weekly.days.iter_mut().take(5) {
+        *day = vec![Interval::hm(9, 0, 17, 0)];
+    }
+    hours
+        .validate()
+        .map_err(|e| anyhow::anyhow!("the demo attorney's hours: {e}"))?;
+    tx.save_offer(
+        attorney,
+        firm,
+        ATTORNEY_NAME,
+        &serde_json::to_string(&hours)?,
+        true,
+        now,
+    )
+    .await?;
+    for (name, minutes, price) in CONSULT_TYPES {
+        let new = NewConsultType {
+            name: (*name).to_string(),
+            minutes: *minutes,
+            price_text: (*price).to_string(),
+            location: "Video call (demo: the link would come with the confirmation)".to_string(),
+        };
+        tx.add_consult_type(attorney, firm, &new, now).await?;
+    }
+    Ok(())
+}
+
 /// Fills the (empty) demo database.
 pub async fn seed(
     store: &Store,
@@ -230,6 +279,7 @@ pub async fn seed(
     tx.add_member(&firm, &paralegal, FirmRole::Paralegal, now)
         .await?;
     let firm_side = Actor::operator(attorney.clone());
+    offer_consultations(&mut tx, &firm_side, &firm, now).await?;
     let mut lines = Vec::new();
     for c in demo_cases(today) {
         let owner = person(&mut tx, c.email, &hash, now).await?;

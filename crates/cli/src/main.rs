@@ -5,6 +5,7 @@ mod cases;
 mod ceac_cmd;
 mod check_cmd;
 mod config;
+mod consult_cmd;
 mod demo;
 mod fake_cmd;
 mod knowledge_cmd;
@@ -150,6 +151,12 @@ enum Command {
         /// Only the summaries whose day has ended at their post.
         #[arg(long)]
         stale_only: bool,
+    },
+    /// Consultations with attorneys: `list` shows every one on this instance (for operators;
+    /// no personal data).
+    Consult {
+        #[command(subcommand)]
+        command: consult_cmd::ConsultCommand,
     },
     /// Fill the database with invented cases for the dashboard benchmark.
     #[command(hide = true)]
@@ -485,6 +492,10 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
             let ctx = Ctx::new(config)?;
             sweep(&ctx, stale_only).await
         }
+        Command::Consult { command } => {
+            let ctx = Ctx::new(config)?;
+            consult_cmd::run(command, &ctx).await
+        }
         Command::BenchSeed(args) => {
             let ctx = Ctx::new(config)?;
             bench_seed::run(args, &ctx).await
@@ -630,6 +641,7 @@ async fn serve(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     server.sessions.secure = https;
     server.base_url = ctx.config.base_url();
     server.trust_forwarded = ctx.config.trust_forwarded.value;
+    server.consult_hold = ctx.config.consult_hold();
     let (idle, absolute) = ctx.config.session.value;
     server.sessions.idle = jiff::SignedDuration::try_from(idle).unwrap_or(server.sessions.idle);
     server.sessions.absolute =
@@ -719,6 +731,11 @@ async fn print_demo(store: &visanav_store::Store, ctx: &Ctx, base: &str) -> Resu
     );
     println!(
         "  Sign in at {base}/sign-in; the firm's dashboard is {base}/firms/{}/dashboard",
+        people.firm_code
+    );
+    println!("  The attorney's consultation requests: {base}/consult (sign in as the attorney)");
+    println!(
+        "Public booking page (anyone, no account needed): {base}/book/{}",
         people.firm_code
     );
     println!(

@@ -20,6 +20,9 @@ pub struct AppError {
     pub case_link: Option<String>,
     /// What was wrong with the input, field by field (the API lists them as `errors`).
     pub invalid: Vec<InvalidField>,
+    /// A stable word for programs telling refusals of the same status apart
+    /// (`slot_taken`, `too_late`); the API sends it as `code`.
+    pub code: Option<&'static str>,
 }
 
 /// One thing wrong with a request's input: the field (a path such as `documents[2].kind`,
@@ -38,7 +41,14 @@ impl AppError {
             detail: detail.into(),
             case_link: None,
             invalid: Vec::new(),
+            code: None,
         }
+    }
+
+    /// The same error with a `code` for programs.
+    pub fn with_code(mut self, code: &'static str) -> AppError {
+        self.code = Some(code);
+        self
     }
 
     /// A request whose input was wrong, with what was wrong field by field.
@@ -178,10 +188,13 @@ impl IntoResponse for ApiError {
             "status": e.status.as_u16(),
             "detail": e.detail,
         });
-        if !e.invalid.is_empty()
-            && let Some(obj) = body.as_object_mut()
-        {
-            obj.insert("errors".into(), serde_json::json!(e.invalid));
+        if let Some(obj) = body.as_object_mut() {
+            if let Some(code) = e.code {
+                obj.insert("code".into(), serde_json::json!(code));
+            }
+            if !e.invalid.is_empty() {
+                obj.insert("errors".into(), serde_json::json!(e.invalid));
+            }
         }
         let mut response = (e.status, axum::Json(body)).into_response();
         response.headers_mut().insert(

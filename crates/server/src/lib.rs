@@ -612,6 +612,44 @@ pub fn routes() -> Vec<Route> {
             SignedIn,
             post(api::notices::read),
         ),
+        // Consultations on the API: what firms offer and their free times are public, as the
+        // booking pages are; requests are the caller's (case routes name the case).
+        route(
+            "/api/v1/firms/{firm}/consultation-types",
+            GET,
+            Public,
+            get(api::consult::firm_types),
+        ),
+        route(
+            "/api/v1/consultation-types/{type_id}/slots",
+            GET,
+            Public,
+            get(api::consult::slots),
+        ),
+        route(
+            "/api/v1/cases/{id}/consultations",
+            POST,
+            Case,
+            post(api::consult::request),
+        ),
+        route(
+            "/api/v1/consultations",
+            GET,
+            SignedIn,
+            get(api::consult::list),
+        ),
+        route(
+            "/api/v1/consultations/{consultation}",
+            GET,
+            SignedIn,
+            get(api::consult::read),
+        ),
+        route(
+            "/api/v1/consultations/{consultation}/cancel",
+            POST,
+            SignedIn,
+            post(api::consult::cancel),
+        ),
         route("/api/v1/{*rest}", GET_POST, Public, any(api::not_found)),
     ]
 }

@@ -212,6 +212,11 @@ pub(super) const KEYS: &[Key] = &[
         "VISANAV_NOTIFY_POLL_SECS",
         "how often an idle dispatcher looks for notifications to send (default 5)",
     ),
+    key(
+        "consult.hold_hours",
+        "VISANAV_CONSULT_HOLD_HOURS",
+        "hours a consultation request holds its time while the attorney has not answered; then it expires and the applicant is told (default 48)",
+    ),
 ];
 
 #[cfg(test)]

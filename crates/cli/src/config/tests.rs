@@ -183,6 +183,10 @@ fn bad_values_name_the_key_and_the_fix() {
             "database_url = \"mysql://u:pw@h/db\"",
             "database URL mysql://u:****@h/db (from config file) is not supported",
         ),
+        (
+            "[consult]\nhold_hours = 0",
+            "consult.hold_hours \"0\" (from config file) is not a whole number of hours from 1 to 720",
+        ),
     ] {
         std::fs::write(&cfg, text).expect("w");
         let e = format!(

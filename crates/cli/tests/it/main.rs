@@ -3,6 +3,7 @@ mod support;
 mod cases;
 mod ceac;
 mod config;
+mod consult;
 mod db_keys;
 mod knowledge;
 mod logs;

@@ -254,28 +254,13 @@ fn a_token_made_on_the_command_line_opens_the_api() {
 }
 
 /// `serve --demo` runs on a database of its own, seeded with a firm and five cases, and says
-/// how to sign in; the person's own database is never created or touched.
+/// how to sign in; the person's own database is never created or touched. The firm's public
+/// booking page it prints lists free times.
 #[test]
 fn demo_runs_on_its_own_database_and_says_how_to_sign_in() {
     let env = Env::sqlite();
-    let mut child = env
-        .cmd(&["serve", "--demo", "--listen", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut printed = String::new();
-    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
-        let line = line.expect("line");
-        printed.push_str(&line);
-        printed.push('\n');
-        if line.starts_with("Press Ctrl-C") {
-            break;
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    let demo = Demo::start(&env, &[]);
+    let printed = &demo.printed;
     for expected in [
         "DEMO: a separate database",
         "attorney@demo.visanav.invalid",
@@ -288,16 +273,56 @@ fn demo_runs_on_its_own_database_and_says_how_to_sign_in() {
         "90 days to marry",
         "/sign-in/link?token=",
         "/dashboard",
+        "/consult (sign in as the attorney)",
     ] {
         assert!(
             printed.contains(expected),
             "missing {expected:?} in:\n{printed}"
         );
     }
+    booking_page_lists_times(&demo);
+    demo.stop();
     let data = env.dir.path();
     assert!(data.join("demo/visanav-demo.db").exists());
     assert!(
         !data.join("visanav.db").exists(),
         "the person's own database must not be created by the demo"
+    );
+}
+
+/// The booking link the demo prints opens the firm's page with both consultation types; a
+/// type's page lists free times on the visitor's clock with the attorney's beside them.
+fn booking_page_lists_times(demo: &Demo) {
+    let link = demo.line_after("Public booking page (anyone, no account needed):");
+    let path = link
+        .strip_prefix(&format!("http://{}", demo.addr))
+        .unwrap_or_else(|| panic!("{link} is not on {}", demo.addr));
+    assert!(path.starts_with("/book/"), "{link}");
+    let (code, _, page) = http_get(&demo.addr, path);
+    assert_eq!(code, 200, "{page}");
+    for expected in [
+        "First consultation (free)",
+        "Full case review, $150",
+        "Elena Rivera",
+    ] {
+        assert!(page.contains(expected), "missing {expected:?} in {page}");
+    }
+    let marker = "?type=";
+    let at = page.find(marker).expect("a link to a type") + marker.len();
+    let type_id: String = page[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let (code, _, times) = http_get(
+        &demo.addr,
+        &format!("{path}?type={type_id}&zone=Asia/Manila"),
+    );
+    assert_eq!(code, 200, "{times}");
+    let slots = times.matches("<label class=\"slot\">").count();
+    assert!(slots >= 5, "{slots} free times in:\n{times}");
+    assert!(times.contains("Times in Asia/Manila"), "{times}");
+    assert!(
+        times.contains("New York"),
+        "the attorney's clock beside each: {times}"
     );
 }

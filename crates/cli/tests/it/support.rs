@@ -238,8 +238,13 @@ impl Drop for Server {
 /// Signs the local account in as a person would: `visanav user link` prints a one-time link,
 /// and pressing its button gives the session cookie.
 fn sign_in_locally(env: &Env, addr: &str) -> String {
-    let out = env.ok(&["user", "link"]);
-    let token = out
+    sign_in_with_link(addr, &env.ok(&["user", "link"]))
+}
+
+/// Signs in with the one-time link in `text` (as `user link` or `serve --demo` print it):
+/// the session cookie.
+pub(crate) fn sign_in_with_link(addr: &str, text: &str) -> String {
+    let token = text
         .split("token=")
         .nth(1)
         .and_then(|t| t.split_whitespace().next())
@@ -261,6 +266,77 @@ fn sign_in_locally(env: &Env, addr: &str) -> String {
             l.split(';').next().map(str::to_string)
         })
         .expect("a session cookie")
+}
+
+/// A running `visanav serve --demo`: its address and what it printed up to "Press Ctrl-C".
+pub(crate) struct Demo {
+    child: Child,
+    pub(crate) addr: String,
+    pub(crate) printed: String,
+}
+
+impl Demo {
+    pub(crate) fn start(env: &Env, vars: &[(&str, &str)]) -> Demo {
+        let mut cmd = env.cmd(&["serve", "--demo", "--listen", "127.0.0.1:0"]);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut printed = String::new();
+        for line in lines.by_ref() {
+            let line = line.expect("line");
+            printed.push_str(&line);
+            printed.push('\n');
+            if line.starts_with("Press Ctrl-C") {
+                break;
+            }
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let addr = printed
+            .lines()
+            .find_map(|l| l.strip_prefix("visanav is listening on http://"))
+            .unwrap_or_else(|| panic!("no address in:\n{printed}"))
+            .trim_end_matches('/')
+            .to_string();
+        Demo {
+            child,
+            addr,
+            printed,
+        }
+    }
+
+    /// The rest of the printed line that starts with `prefix` (after trimming).
+    pub(crate) fn line_after(&self, prefix: &str) -> String {
+        self.printed
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no line starting {prefix:?} in:\n{}", self.printed))
+            .trim()
+            .to_string()
+    }
+
+    /// Stops it as Ctrl-C does, so the demo database is closed cleanly.
+    pub(crate) fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-INT", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.child.try_wait().expect("wait").is_none() {
+            assert!(Instant::now() < deadline, "the demo did not stop on SIGINT");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
 }
 
 /// Opens a form shown before signing in, as a fresh browser: the form cookie it sets and the

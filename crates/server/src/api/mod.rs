@@ -6,6 +6,7 @@
 
 pub mod cases;
 pub mod ceac;
+pub mod consult;
 pub mod documents;
 pub mod notices;
 pub mod openapi;
@@ -40,6 +41,10 @@ pub struct Problem {
     pub status: u16,
     /// What happened and what to do, for a person.
     pub detail: String,
+    /// A stable word for programs, where one status covers several refusals: `slot_taken`,
+    /// `too_soon`, `too_late`, … (see each operation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// What was wrong with the input, field by field (only when input was bad).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<InvalidField>,

@@ -4,18 +4,21 @@
 //!
 //! Errors every operation may answer with are added here once (`CommonErrors`) rather than
 //! on each handler: 400, 401 and 404 everywhere (a case prefix that matches two cases is a
-//! 400), and 403, 413, 415 and 422 on operations that take a body or change something.
+//! 400; public operations never answer 401), and 403, 413, 415 and 422 on operations that
+//! take a body or change something.
 
 use axum::Json;
 use axum::http::Method;
 use serde::Serialize;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::AdditionalProperties;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 
-use super::{Problem, cases, ceac, documents, notices, status};
+use super::{Problem, cases, ceac, consult, documents, notices, status};
 use crate::error::InvalidField;
 
 /// The plan's top level (`visanav plan --json`). Its items are described in
@@ -85,7 +88,7 @@ pub struct ReadingDoc {
 #[openapi(
     info(
         title = "visanav API",
-        description = "Cases, status readings, plans, 221(g) notices and checklists of a visanav server. \
+        description = "Cases, status readings, plans, 221(g) notices, checklists and consultations of a visanav server. \
             Authenticate with a personal access token (`Authorization: Bearer TOKEN`, made on /account/tokens \
             or with `visanav user token`); tokens scoped `read` may only GET. Errors are RFC 9457 \
             application/problem+json. Not legal advice.",
@@ -98,6 +101,8 @@ pub struct ReadingDoc {
         status::list, status::add, ceac::submit,
         documents::list, documents::update, documents::shares,
         notices::read, notices::apply, notices::list, notices::original,
+        consult::firm_types, consult::slots, consult::request, consult::list, consult::read,
+        consult::cancel,
     ),
     components(schemas(Problem, InvalidField)),
     modifiers(&Security, &CommonErrors, &StrictInput),
@@ -108,6 +113,7 @@ pub struct ReadingDoc {
         (name = "documents", description = "Documents and the 221(g) checklist"),
         (name = "notices", description = "221(g) notices: read, save, list, download"),
         (name = "shares", description = "Who else sees a case"),
+        (name = "consultations", description = "Consultations with an attorney: what firms offer, free times, requests (docs/consultations.md)"),
     ),
 )]
 pub struct ApiDoc;
@@ -220,9 +226,17 @@ impl Modify for CommonErrors {
     }
 }
 
+/// An operation anyone may call (`security(())`): it never answers 401.
+fn is_public(op: &Operation) -> bool {
+    op.security
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|r| *r == SecurityRequirement::default()))
+}
+
 fn add_errors(op: &mut Operation, write: bool) {
+    let public = is_public(op);
     for (code, _, applies) in ERRORS {
-        if *applies == Applies::Writes && !write {
+        if (*applies == Applies::Writes && !write) || (public && *code == "401") {
             continue;
         }
         op.responses

@@ -12,7 +12,8 @@ use jiff::{SignedDuration, Timestamp};
 use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::plan::{plan, post_time_zone, today_at_post};
 use visanav_store::{
-    Applicant, AttorneyOffer, ConsultStatus, ConsultType, Consultation, Side, StoreError, TxMode,
+    Actor, Applicant, AttorneyOffer, ConsultStatus, ConsultType, Consultation, Side, StoreError,
+    TxMode,
 };
 
 use super::attorney::{Line, case_label, status_class};
@@ -331,7 +332,10 @@ fn done_text(done: Option<&str>) -> Option<String> {
 
 /// Until when the applicant may still cancel or move it themselves: the attorney's minimum
 /// notice before the start (a pending request, any time).
-fn change_deadline(k: &Consultation, offer: Option<&AttorneyOffer>) -> Option<Timestamp> {
+pub(crate) fn change_deadline(
+    k: &Consultation,
+    offer: Option<&AttorneyOffer>,
+) -> Option<Timestamp> {
     if k.status != ConsultStatus::Confirmed {
         return None;
     }
@@ -451,7 +455,7 @@ pub async fn act(
             "It is too close to the consultation to cancel it here. Contact {} directly.",
             k.firm_name
         ))),
-        "cancel" => cancel(&state, &s, &id, field(&f, "message"), now).await,
+        "cancel" => cancel(&state, &s.actor, &id, field(&f, "message"), now).await,
         "move" if late => Err(BookError::Refused(format!(
             "It is too close to the consultation to move it here. Contact {} directly.",
             k.firm_name
@@ -473,9 +477,10 @@ pub async fn act(
     }
 }
 
-async fn cancel(
+/// Cancels as the applicant (the notice policy is the caller's to check); also the API's.
+pub(crate) async fn cancel(
     state: &AppState,
-    s: &SignedIn,
+    actor: &Actor,
     id: &str,
     message: &str,
     now: Timestamp,
@@ -486,7 +491,7 @@ async fn cancel(
         .await
         .map_err(BookError::Store)?;
     match tx
-        .cancel_consultation(&s.actor, Side::Applicant, id, message, now)
+        .cancel_consultation(actor, Side::Applicant, id, message, now)
         .await
     {
         Ok(()) => {

@@ -10,6 +10,7 @@ mod assisted;
 mod bookmarklet;
 mod calendar;
 mod consult;
+mod consult_api;
 mod dashboard;
 mod harness;
 mod monitoring;
