@@ -279,7 +279,11 @@ async function consultation(label, side, atty) {
   const mine = await feedOf(page);
   const theirs = await feedOf(atty.page);
   const uid = `UID:consultation.${id}@`;
-  const at = (feed, zone) => (feed.match(new RegExp(`DTSTART;TZID=${zone}:\\d{8}T(\\d\\d)(\\d\\d)`)) || []).slice(1).join(':');
+  // The start of this consultation's event (a feed may hold others).
+  const at = (feed, zone) => {
+    const event = feed.split('BEGIN:VEVENT').find((e) => e.includes(uid)) || '';
+    return (event.match(new RegExp(`DTSTART;TZID=${zone}:\\d{8}T(\\d\\d)(\\d\\d)`)) || []).slice(1).join(':');
+  };
   expect(mine.includes(uid) && theirs.includes(uid), `${label}: the consultation is in both calendar feeds`);
   if (manila) {
     expect(at(mine, 'Asia/Manila') === manila[1], `${label}: the applicant's calendar shows ${manila[1]} Manila time (got ${at(mine, 'Asia/Manila')})`);

@@ -623,14 +623,16 @@ async fn serve(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
         config::mask_url(ctx.config.database_url.value.expose()),
         schema.latest
     );
+    // Links in pages and email: the public URL, else the address actually bound (with
+    // `--listen 127.0.0.1:0` the port is known only now).
+    let base_url = ctx
+        .config
+        .public_url
+        .value
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
     if demo {
-        let base = ctx
-            .config
-            .public_url
-            .value
-            .clone()
-            .unwrap_or_else(|| format!("http://{local}"));
-        print_demo(&store, ctx, &base).await?;
+        print_demo(&store, ctx, &base_url).await?;
     }
     tracing::info!(%local, "listening");
     let mut server = visanav_server::ServerConfig::new(
@@ -639,7 +641,7 @@ async fn serve(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
         ctx.config.request_timeout.value,
     );
     server.sessions.secure = https;
-    server.base_url = ctx.config.base_url();
+    server.base_url = base_url.clone();
     server.trust_forwarded = ctx.config.trust_forwarded.value;
     server.consult_hold = ctx.config.consult_hold();
     let (idle, absolute) = ctx.config.session.value;
@@ -682,7 +684,10 @@ async fn serve(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
             state.mailer.clone(),
             ctx.knowledge.clone(),
             state.clock.clone(),
-            ctx.config.dispatcher_config(),
+            visanav_server::notify::DispatcherConfig {
+                base_url: base_url.clone(),
+                ..ctx.config.dispatcher_config()
+            },
         );
         (
             visanav_server::monitor::worker::spawn(store.clone(), monitor, state.clock.clone()),
