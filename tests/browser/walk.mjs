@@ -245,7 +245,7 @@ async function consultation(label, side, atty) {
   await Promise.all([page.waitForNavigation(), page.locator('a[href*="/consult?type="]').first().click()]);
   await page.getByLabel(/Show times in this time zone/).fill('Asia/Manila');
   await submit(page, /Change/);
-  await w.look('consult-times', ['Times in Asia/Manila', 'New York time']);
+  await w.look('consult-times', ['Times in Asia/Manila', 'New York']);
   await page.locator('input[name="start"]').first().check();
   const question = `Should I send the NBI clearance again? (${label})`;
   await page.getByLabel(/Your question/).fill(question);

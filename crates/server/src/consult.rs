@@ -85,7 +85,7 @@ pub struct SlotView {
     pub value: String,
     /// "10:00" in the applicant's zone.
     pub time: String,
-    /// "22:00 New York time": the attorney's clock.
+    /// "22:00 New York" (or "Wed 22:00 New York" on another day): the attorney's clock.
     pub other: String,
 }
 
@@ -115,14 +115,19 @@ pub fn day_views(slots: &[Slot], applicant: &TimeZone, attorney_zone: &str) -> V
                         let day = if at.date() == date {
                             String::new()
                         } else {
-                            format!(" {}", at.strftime("%a %-d"))
+                            format!("{} ", at.strftime("%a"))
                         };
-                        format!("{}{day} {}", at.strftime("%H:%M"), zone_name(attorney_zone))
+                        format!("{day}{} {}", at.strftime("%H:%M"), city(attorney_zone))
                     },
                 })
                 .collect(),
         })
         .collect()
+}
+
+/// A zone's city, for a short label beside a time: "America/New_York" is "New York".
+fn city(zone: &str) -> String {
+    zone_name(zone).trim_end_matches(" time").to_string()
 }
 
 /// A time zone a person typed or picked, checked: the error says what to type.
@@ -231,7 +236,7 @@ pub async fn request(state: &AppState, ask: Ask<'_>) -> Result<String, BookError
         applicant,
         case,
         intake,
-        hold_until: now + hold,
+        hold_until: hold_until(now, hold, slot.start),
     };
     Ok(state.store.request_consultation(&req, now).await?)
 }
@@ -319,6 +324,12 @@ pub fn intake_from_case(k: &Knowledge, case: &CaseFile, now: Timestamp, question
         petitioner_name: case.petitioner.as_ref().map(|b| b.display_name()),
         question: question.trim().to_string(),
     }
+}
+
+/// Until when a request holds its time: the hold, but never past the consultation's start (a
+/// request nobody answered in time expires then).
+pub fn hold_until(now: Timestamp, hold: SignedDuration, start: Timestamp) -> Timestamp {
+    (now + hold).min(start)
 }
 
 /// How long a pending request holds its time before it expires.

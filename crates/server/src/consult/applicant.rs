@@ -524,7 +524,7 @@ async fn move_to(
             Side::Applicant,
             &k.id,
             time,
-            now + super::hold(state),
+            super::hold_until(now, super::hold(state), time.start),
             now,
         )
         .await

@@ -329,7 +329,11 @@ pub async fn act(
                     &id,
                     &starts,
                     field(&f, "message"),
-                    now + super::hold(&state),
+                    super::hold_until(
+                        now,
+                        super::hold(&state),
+                        starts.iter().min().copied().unwrap_or(now),
+                    ),
                     now,
                 )
                 .await

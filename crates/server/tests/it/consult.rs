@@ -144,7 +144,7 @@ async fn an_applicant_books_the_attorney_reviews_and_confirms_and_both_calendars
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("First consultation with Ana Reyes"));
     assert!(
-        page.body.contains("New York time"),
+        page.body.contains(">09:00 New York<"),
         "the attorney's clock beside each time"
     );
     let slots = slot_values(&page.body);

@@ -202,7 +202,7 @@ impl Tx<'_> {
 
     /// Verifies a public request's address from its link (the token's hash): the visitor's
     /// account (made now when the address has none), the request pending and holding its
-    /// time until `hold_until`, the attorney told. `None`: no such unverified request, or it
+    /// time until `hold_until` (or its start, if sooner), the attorney told. `None`: no such unverified request, or it
     /// lapsed.
     pub async fn verify_consultation_request(
         &mut self,
@@ -236,7 +236,8 @@ impl Tx<'_> {
         // Following the link proved the address is theirs.
         self.mark_email_verified(&account, now).await?;
         on_tx!(self, c => sqlx::query(
-            "UPDATE consultations SET applicant_id = $1, status = 'pending', hold_until_ms = $2,
+            "UPDATE consultations SET applicant_id = $1, status = 'pending',
+                hold_until_ms = CASE WHEN $2 < start_ms THEN $2 ELSE start_ms END,
                 verify_hash = NULL, email_enc = NULL, updated_ms = $3
              WHERE id = $4 AND status = 'unverified'"
         )
