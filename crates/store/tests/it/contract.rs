@@ -1424,3 +1424,4 @@ mod channels;
 mod edits;
 mod monitoring;
 mod notifications;
+mod reminders;
