@@ -4,6 +4,5 @@
 mod channels;
 pub mod dispatcher;
 pub mod pages;
-pub mod reminders;
 
 pub use dispatcher::{DispatchReport, Dispatcher, DispatcherConfig};
