@@ -18,14 +18,12 @@ use visanav_core::reminders::{CaseDate, DateKind, due_lead, reminder};
 use crate::db::{TxMode, on_tx};
 use crate::{Store, StoreError, Tx, in_tx};
 
-/// The longest lead time a person can choose.
-const MAX_LEAD_DAYS: i64 = 365;
-
 /// Cases looked at per transaction: one commit for many reminders, and the writer lock
 /// (SQLite) held for a short while at a time.
 const SWEEP_BATCH: usize = 200;
 
-/// A live date of a case that falls within the sweep's horizon.
+/// A live date of a case that falls within the sweep's horizon (the largest lead time
+/// anyone chose).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReminderCandidate {
     pub case_id: String,
@@ -183,10 +181,11 @@ impl Store {
         now: Timestamp,
     ) -> Result<usize, StoreError> {
         let today_utc = now.to_zoned(TimeZone::UTC).date();
+        let largest = in_tx!(self, TxMode::Read, |tx| tx.largest_lead_days().await)?;
         // A day of slack either side: the posts' days run ahead of and behind UTC.
         let from = today_utc.checked_sub(1.day()).unwrap_or(today_utc);
         let until = today_utc
-            .checked_add((MAX_LEAD_DAYS + 1).days())
+            .checked_add((i64::from(largest) + 1).days())
             .unwrap_or(today_utc);
         let candidates = self
             .reminder_candidates(&from.to_string(), &until.to_string())

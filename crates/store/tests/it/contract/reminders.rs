@@ -186,5 +186,27 @@ mod checks {
             )
             .await;
         assert_eq!(left, 0);
+
+        // A lead time longer than the defaults' is honoured: 235 days before the 221(g)
+        // deadline, the 240-day reminder.
+        let long = visanav_store::NotificationPrefs {
+            lead_days: vec![240],
+            ..visanav_store::NotificationPrefs::default()
+        };
+        store
+            .set_notification_prefs(&local(), &long, created)
+            .await
+            .expect("prefs");
+        assert_eq!(sweep("2025-10-10").await, 1);
+        let last = reminders(&store, &a).await.pop();
+        assert_eq!(
+            last,
+            Some(r(
+                "deadline_approaching",
+                "deadline",
+                "221g_reconsideration",
+                240
+            ))
+        );
     }
 }
