@@ -17,6 +17,7 @@ pub mod names;
 pub mod notice;
 pub mod notify;
 pub mod plan;
+pub mod reminders;
 pub mod summary;
 pub mod text;
 pub mod uscis;

@@ -122,21 +122,14 @@ pub fn render(
         "deadline_approaching" => {
             let title = text("title").unwrap_or_else(|| "A deadline".into());
             let due = text("due").unwrap_or_default();
-            let days = payload
-                .get("days_left")
-                .and_then(Value::as_i64)
-                .unwrap_or(0);
-            let when = match days {
-                0 => "today".to_string(),
-                1 => "tomorrow".to_string(),
-                n => format!("in {n} days"),
-            };
+            let when = in_days(payload);
             out.title = format!("{label}: {title} {when}");
             out.what_happened = format!("{title}: due {when}, on {due}.");
             out.meaning = text("consequence");
             out.next_steps =
                 vec!["Open your case's plan in visanav to see what is still missing.".into()];
         }
+        "document_expiring" => document_expiring(&mut out, payload, label, k),
         "checklist_complete" => {
             let submitted = payload
                 .get("all_submitted")
@@ -191,6 +184,50 @@ pub fn render(
         _ => {}
     }
     out
+}
+
+/// A document's reminder: it expires, or a new one is needed by a day (it will not be valid
+/// long enough for what the case still needs). Named by the catalogue's name only.
+fn document_expiring(out: &mut Rendered, payload: &Value, label: &str, k: &Knowledge) {
+    let text = |key: &str| payload.get(key).and_then(Value::as_str);
+    let document = text("subject").and_then(|id| k.document(id));
+    let name = document
+        .map(|d| d.name.as_str())
+        .or(text("title"))
+        .unwrap_or("document")
+        .to_lowercase();
+    let due = text("due").unwrap_or_default();
+    let when = in_days(payload);
+    if text("kind") == Some("renew_by") {
+        out.title = format!("{label}: have a new {name} by {due}");
+        out.what_happened = format!(
+            "The {name} recorded for this case will not be valid long enough for what the case \
+             still needs: have a new one by {due} ({when})."
+        );
+    } else {
+        out.title = format!("{label}: the {name} expires {when}");
+        out.what_happened = format!("The {name} recorded for this case expires {when}, on {due}.");
+    }
+    out.meaning = document
+        .and_then(|d| d.validity.as_ref())
+        .map(|v| v.rule.clone());
+    out.next_steps = vec![
+        format!("If the {name} is still needed, apply for a new one now: it can take weeks."),
+        format!("When you have it, add the new {name}'s dates to your case in visanav."),
+    ];
+}
+
+/// "today", "tomorrow" or "in 12 days", from the payload's `days_left`.
+fn in_days(payload: &Value) -> String {
+    match payload
+        .get("days_left")
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+    {
+        0 => "today".to_string(),
+        1 => "tomorrow".to_string(),
+        n => format!("in {n} days"),
+    }
 }
 
 /// What the knowledge base says about a status: its meaning and first next steps.
@@ -303,6 +340,54 @@ mod tests {
         assert_eq!(
             reminder.meaning.as_deref(),
             Some("The case may be terminated.")
+        );
+    }
+
+    #[test]
+    fn a_document_reminder_says_which_document_and_what_to_do() {
+        let k = k();
+        let passport = k.document("passport").expect("passport");
+        let expiring = render(
+            "document_expiring",
+            &json!({"kind": "expiry", "subject": "passport", "title": "Passport", "due": "2031-07-31", "days_left": 30, "lead_days": 30}),
+            "K-1 case, Manila",
+            Some("https://v.example/cases/1".into()),
+            &k,
+        );
+        assert_eq!(
+            expiring.title,
+            "K-1 case, Manila: the passport expires in 30 days"
+        );
+        assert_eq!(
+            expiring.what_happened,
+            "The passport recorded for this case expires in 30 days, on 2031-07-31."
+        );
+        assert_eq!(
+            expiring.meaning.as_deref(),
+            passport.validity.as_ref().map(|v| v.rule.as_str()),
+            "what it means comes from the document catalogue"
+        );
+        assert!(expiring.next_steps[0].contains("apply for a new one"));
+        let text = expiring.text();
+        assert!(text.contains("https://v.example/cases/1") && text.contains(NOT_LEGAL_ADVICE));
+        assert!(!text.contains("document_expiring") && !text.contains("renew_by"));
+
+        let renew = render(
+            "document_expiring",
+            &json!({"kind": "renew_by", "subject": "passport", "title": "Passport", "due": "2026-01-10", "days_left": 1, "lead_days": 1}),
+            "K-1 case, Manila",
+            None,
+            &k,
+        );
+        assert_eq!(
+            renew.title,
+            "K-1 case, Manila: have a new passport by 2026-01-10"
+        );
+        assert!(
+            renew
+                .what_happened
+                .contains("have a new one by 2026-01-10 (tomorrow)"),
+            "{renew:?}"
         );
     }
 }

@@ -15,6 +15,7 @@
 //!   step serves, and the step names it (`NextStep::by`); once one of them has passed, the step
 //!   says so instead of giving a date.
 
+mod dated;
 mod dates;
 mod deadlines;
 mod expiries;
@@ -24,6 +25,7 @@ mod steps;
 mod today;
 mod window;
 
+pub use dated::{DatedItem, DatedWhat, dated_items, kind_name};
 pub use dates::{
     FALLBACK_ZONE, RECONSIDERATION_WINDOW_RULE, add_period, latest_date_anywhere, post_time_zone,
     post_zone_name, reconsideration_deadline, today_at_post,

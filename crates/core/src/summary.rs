@@ -11,6 +11,7 @@ use jiff::civil::Date;
 use crate::casefile::{CaseFile, StatusObservation};
 use crate::knowledge::{Knowledge, Urgency};
 use crate::plan::{DeadlineState, plan, post_time_zone, today_at_post};
+use crate::reminders::{CaseDate, case_dates};
 
 /// What a dashboard shows and sorts by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,9 @@ pub struct Summary {
     pub latest_status: Option<LatestStatus>,
     /// Titles of the legal-help reasons, most urgent first.
     pub help_reasons: Vec<String>,
+    /// Every live date (open deadlines, expiries ahead, renew-by dates): what reminders are
+    /// about, kept beside the summary so the reminder sweep reads an index.
+    pub dates: Vec<CaseDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +72,7 @@ pub fn summarize(case: &CaseFile, k: &Knowledge, now: Timestamp) -> Summary {
             .iter()
             .map(|r| r.title.to_string())
             .collect(),
+        dates: case_dates(&p),
     }
 }
 

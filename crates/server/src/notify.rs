@@ -5,6 +5,5 @@ mod channels;
 pub mod dispatcher;
 mod invite;
 pub mod pages;
-pub mod reminders;
 
 pub use dispatcher::{DispatchReport, Dispatcher, DispatcherConfig};

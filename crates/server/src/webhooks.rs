@@ -102,6 +102,9 @@ fn log_line(d: visanav_store::DeliveryView) -> (String, String, String) {
         "last_updated_changed" => "case updated",
         "checks_failing" => "checks failing",
         "deadline_approaching" => "deadline reminder",
+        "document_expiring" => "document expiring",
+        "checklist_complete" => "checklist complete",
+        "legal_help_recommended" => "legal help recommended",
         other => other,
     }
     .to_string();

@@ -508,7 +508,7 @@ impl Tx<'_> {
             // Children first: not every SQLite connection is guaranteed to enforce cascades.
             for table in [
                 "notices", "notice_drafts", "status_observations", "refusals", "case_documents",
-                "case_summaries", "case_name_hashes", "case_assignments",
+                "case_summaries", "case_dates", "case_name_hashes", "case_assignments",
                 "calendar_feeds", "calendar_event_versions",
             ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))

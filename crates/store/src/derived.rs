@@ -1,13 +1,15 @@
-//! What the store derives from a case and keeps beside it, for a firm's dashboard: the case's
-//! summary (urgency, next deadline, latest status and since when, legal-help reasons) and the
+//! What the store derives from a case and keeps beside it: the case's summary (urgency, next
+//! deadline, latest status and since when, legal-help reasons) for a firm's dashboard, its
+//! live dates (open deadlines, expiries, renew-by dates) for the reminder sweep, and the
 //! keyed hashes of its people's names.
 //!
-//! Both are rewritten by [`Tx::commit`] for every case the transaction wrote, so they change
+//! All are rewritten by [`Tx::commit`] for every case the transaction wrote, so they change
 //! with the case or not at all. The summary comes from a [`Summarizer`] the server and the
 //! command line give the store (the plan under their knowledge base); the store knows no
 //! knowledge base of its own. A store without one writes a "not summarised yet" row (sorted
 //! first on a dashboard, so nothing hides) and the next sweep, which needs a summarizer,
-//! computes it. Name hashes need only the key, so they are always written.
+//! computes it (the case's dates wait for it too). Name hashes need only the key, so they are
+//! always written.
 //!
 //! As dates pass, days left shrink and deadlines fall due without any change to the case: the
 //! sweep ([`Store::sweep`]) computes summaries again, all of them at server start and with
@@ -18,9 +20,10 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use visanav_core::casefile::CaseFile;
 use visanav_core::names::name_keys;
+use visanav_core::reminders::CaseDate;
 use visanav_core::summary::{Summary, summarize, urgency_rank};
 
-use crate::db::{TxMode, on_tx};
+use crate::db::{TxMode, on_tx, values_list};
 use crate::{Store, StoreError, Tx};
 
 /// The rank of a case not summarised yet: above "now", so it is never overlooked.
@@ -67,6 +70,8 @@ struct SummaryRow {
     computed_for: Option<String>,
     valid_until_ms: Option<i64>,
     computed_ms: Option<i64>,
+    /// The live dates; none while not summarised yet.
+    dates: Vec<CaseDate>,
 }
 
 impl SummaryRow {
@@ -81,6 +86,7 @@ impl SummaryRow {
             computed_for: Some(s.computed_for.to_string()),
             valid_until_ms: Some(s.valid_until.as_millisecond()),
             computed_ms: Some(now.as_millisecond()),
+            dates: s.dates,
         })
     }
 
@@ -97,6 +103,7 @@ impl SummaryRow {
             computed_for: None,
             valid_until_ms: None,
             computed_ms: None,
+            dates: Vec::new(),
         }
     }
 }
@@ -137,7 +144,39 @@ impl Tx<'_> {
         };
         self.tell_when_help_is_recommended(case_id, &row, now)
             .await?;
+        self.write_dates(case_id, &row.dates).await?;
         self.write_summary(case_id, &row).await
+    }
+
+    /// Replaces the case's dates with these.
+    async fn write_dates(&mut self, case_id: &str, dates: &[CaseDate]) -> Result<(), StoreError> {
+        const COLUMNS: usize = 6;
+        on_tx!(self, c => sqlx::query("DELETE FROM case_dates WHERE case_id = $1")
+            .bind(case_id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
+        if dates.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO case_dates (case_id, key, kind, subject, due_on, title) VALUES {}",
+            values_list(dates.len(), COLUMNS)
+        );
+        on_tx!(self, c => {
+            let mut q = sqlx::query(&sql);
+            for d in dates {
+                q = q
+                    .bind(case_id)
+                    .bind(&d.key)
+                    .bind(d.kind.as_str())
+                    .bind(&d.subject)
+                    .bind(d.due.to_string())
+                    .bind(&d.title);
+            }
+            q.execute(&mut *c).await?.rows_affected()
+        });
+        Ok(())
     }
 
     /// Writes a `legal_help_recommended` event (in this transaction, like every event) when

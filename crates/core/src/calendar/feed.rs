@@ -2,34 +2,25 @@
 //! all-day events with reminders, and (for callers that have them) consultations as timed
 //! events.
 //!
-//! Which deadlines, and why:
-//! - `Met`: left out. It asks nothing more; a calendar client removes the event at its next
-//!   refresh, which reads as "done".
-//! - `Upcoming`, `DueSoon`, `Running`: in, with reminders.
-//! - `Passed` (an action not done in time): kept, marked "Passed", without reminders. An event
-//!   that silently vanished from the calendar would read as "dealt with"; kept, it says what
-//!   the date meant and points to the case page for what can still be done (the plan then
-//!   usually has a new deadline, such as reinstatement, which gets its own event).
-//! - `Ended` (a fact that ran out, such as how long the visa was valid): left out. It never
-//!   asked for an action, and when it matters the plan has an action deadline for it (entry)
-//!   that stays in as `Passed` if it was missed.
-//!
-//! Documents: an expiry is in while its date is ahead; an expired document stays (marked,
-//! without reminders) only while documents still matter to the case (before the visa is
-//! issued), for the same reason as a passed deadline. When a document must be renewed before
-//! it expires (a passport must have months left), the date to have a new one by is an event
-//! of its own, with reminders.
+//! Which dates are in, and which get alarms, is [`dated_items`]'s to say (the reminder sweep
+//! asks it too, so a date with alarms here is a date people are reminded of): open
+//! deadlines with alarms, passed ones kept without (marked "Passed"), met and ended ones
+//! left out; expiries while ahead with alarms, expired documents kept without alarms while
+//! documents still matter; and the date to have a new document by, with alarms.
 //!
 //! No personal data: events name the case by [`case_label`] ("K-1 case, Manila"); every text
 //! comes from the knowledge base or the plan's dates.
 
 use jiff::Zoned;
+use jiff::civil::Date;
 
 use super::ical::{Event, When};
 use crate::NOT_LEGAL_ADVICE;
 use crate::casefile::CaseFile;
 use crate::knowledge::Knowledge;
-use crate::plan::{Deadline, DeadlineKind, DeadlineState, Expiry, ExpiryStatus, Plan, Stage};
+use crate::plan::{
+    DatedItem, DatedWhat, Deadline, DeadlineState, Expiry, ExpiryStatus, Plan, dated_items,
+};
 
 /// Reminder lead times when a person has chosen none, in days before the date.
 pub const DEFAULT_LEAD_DAYS: &[u32] = &[90, 30, 14, 7, 1];
@@ -77,29 +68,36 @@ pub fn case_events(
 ) -> Vec<Event> {
     let label = case_label(case, k);
     let url = links.case_url(case_id);
-    let mut events: Vec<Event> = plan
-        .deadlines
+    dated_items(plan)
         .iter()
-        .filter_map(|d| deadline_event(d, plan, &label, &url, lead_days))
-        .map(|(what, e)| Event {
-            uid: links.uid(case_id, &what),
-            ..e
-        })
-        .collect();
-    let documents_matter = !matches!(plan.stage, Stage::VisaIssued | Stage::InTheUs);
-    for x in &plan.expiries {
-        for (what, e) in expiry_events(x, plan, k, documents_matter, &label, &url, lead_days) {
-            let mut uid = links.uid(case_id, &what);
-            // Two documents of one kind (an old and a new passport) get distinct UIDs.
-            let mut n = 2;
-            while events.iter().any(|o| o.uid == uid) {
-                uid = links.uid(case_id, &format!("{what}-{n}"));
-                n += 1;
+        .map(|item| {
+            let alarms = if item.live {
+                lead_days.to_vec()
+            } else {
+                Vec::new()
+            };
+            Event {
+                uid: links.uid(case_id, &item.key),
+                alarm_days: alarms,
+                ..item_event(item, plan, k, &label, &url)
             }
-            events.push(Event { uid, ..e });
-        }
+        })
+        .collect()
+}
+
+/// The event of one dated item (its UID and alarms are the caller's).
+fn item_event(
+    item: &DatedItem<'_, '_>,
+    plan: &Plan<'_>,
+    k: &Knowledge,
+    label: &str,
+    url: &str,
+) -> Event {
+    match item.what {
+        DatedWhat::Deadline(d) => deadline_event(d, plan, label, url),
+        DatedWhat::Expiry(x) => expiry_event(x, k, label, url),
+        DatedWhat::RenewBy(x) => renew_event(x, item.on, k, label, url),
     }
-    events
 }
 
 /// A consultation as the calendars show it.
@@ -150,24 +148,11 @@ pub fn consultation_event(
     }
 }
 
-fn deadline_event(
-    d: &Deadline<'_>,
-    plan: &Plan<'_>,
-    label: &str,
-    url: &str,
-    lead_days: &[u32],
-) -> Option<(String, Event)> {
-    let (prefix, when_words, alarms) = match d.state {
-        DeadlineState::Met | DeadlineState::Ended => return None,
-        DeadlineState::Upcoming | DeadlineState::DueSoon => {
-            ("Last day", "This is the last day", lead_days.to_vec())
-        }
-        DeadlineState::Running => ("Ends", "This is the last day it runs", lead_days.to_vec()),
-        DeadlineState::Passed => (
-            "Passed",
-            "This date has passed: it was the last day",
-            vec![],
-        ),
+fn deadline_event(d: &Deadline<'_>, plan: &Plan<'_>, label: &str, url: &str) -> Event {
+    let (prefix, when_words) = match d.state {
+        DeadlineState::Running => ("Ends", "This is the last day it runs"),
+        DeadlineState::Passed => ("Passed", "This date has passed: it was the last day"),
+        _ => ("Last day", "This is the last day"),
     };
     let step = plan
         .next_steps
@@ -176,7 +161,7 @@ fn deadline_event(
         .map(|s| format!("What to do: {}", s.step))
         .unwrap_or_else(|| "What to do: open your case in visanav for the next step.".into());
     let uncertain = d.uncertain.map(|u| format!("Not certain: {u}"));
-    let event = Event {
+    Event {
         uid: String::new(),
         when: When::AllDay(d.due),
         summary: format!("{prefix}: {} · {label}", d.title),
@@ -190,42 +175,60 @@ fn deadline_event(
             url,
         ]),
         url: Some(url.to_string()),
-        alarm_days: alarms,
-    };
-    Some((kind_name(d.kind), event))
+        alarm_days: Vec::new(),
+    }
 }
 
-fn expiry_events(
+/// An expiry's event: "Passport expires", or "Expired: Passport" for one kept after it.
+fn expiry_event(x: &Expiry<'_>, k: &Knowledge, label: &str, url: &str) -> Event {
+    let name = x.name.to_lowercase();
+    let (summary, first) = if x.status == ExpiryStatus::Expired {
+        (
+            format!("Expired: {} · {label}", x.name),
+            format!("{label}: the {name} expired on this day; get a new one before it is needed."),
+        )
+    } else {
+        (
+            format!("{} expires · {label}", x.name),
+            format!("{label}: the {name} expires on this day."),
+        )
+    };
+    document_event(x, k, summary, x.expires_on, first, url)
+}
+
+/// The day to have a new document by.
+fn renew_event(x: &Expiry<'_>, on: Date, k: &Knowledge, label: &str, url: &str) -> Event {
+    let name = x.name.to_lowercase();
+    document_event(
+        x,
+        k,
+        format!("Have a new {name} by today · {label}"),
+        on,
+        format!(
+            "{label}: have a new {name} by this day; the one you have expires on {}.",
+            x.expires_on
+        ),
+        url,
+    )
+}
+
+fn document_event(
     x: &Expiry<'_>,
-    plan: &Plan<'_>,
     k: &Knowledge,
-    documents_matter: bool,
-    label: &str,
+    summary: String,
+    on: Date,
+    first: String,
     url: &str,
-    lead_days: &[u32],
-) -> Vec<(String, Event)> {
-    let expired = x.status == ExpiryStatus::Expired;
-    if expired && !documents_matter {
-        return Vec::new();
-    }
+) -> Event {
     let meaning = k
         .rule(x.rule)
         .map(|r| r.consequence.as_deref().unwrap_or(&r.text))
         .map(|m| format!("What it means: {m}"))
         .unwrap_or_default();
     let uncertain = x.uncertain.map(|u| format!("Not certain: {u}"));
-    // A renew-by date of today may be today only because the document's usable window has
-    // already ended (the plan then says "today"): such an event would move every day, with a
-    // new SEQUENCE each time. Only a date still ahead, or one set by a deadline, gets its own
-    // event; the expiry's event stays either way.
-    let renew = x.renew_by.filter(|r| {
-        !expired
-            && *r < x.expires_on
-            && (*r > plan.today || (x.renew_for.is_some() && *r == plan.today))
-    });
-    let base = |summary: String, date, first: String, alarms: Vec<u32>| Event {
+    Event {
         uid: String::new(),
-        when: When::AllDay(date),
+        when: When::AllDay(on),
         summary,
         description: paragraphs(&[
             &first,
@@ -235,56 +238,8 @@ fn expiry_events(
             url,
         ]),
         url: Some(url.to_string()),
-        alarm_days: alarms,
-    };
-    let mut out = Vec::new();
-    let (summary, first, alarms) = if expired {
-        (
-            format!("Expired: {} · {label}", x.name),
-            format!(
-                "{label}: the {} expired on this day; get a new one before it is needed.",
-                x.name.to_lowercase()
-            ),
-            vec![],
-        )
-    } else {
-        (
-            format!("{} expires · {label}", x.name),
-            format!(
-                "{label}: the {} expires on this day.",
-                x.name.to_lowercase()
-            ),
-            lead_days.to_vec(),
-        )
-    };
-    out.push((
-        format!("expiry-{}", x.document),
-        base(summary, x.expires_on, first, alarms),
-    ));
-    if let Some(r) = renew {
-        out.push((
-            format!("renew-{}", x.document),
-            base(
-                format!("Have a new {} by today · {label}", x.name.to_lowercase()),
-                r,
-                format!(
-                    "{label}: have a new {} by this day; the one you have expires on {}.",
-                    x.name.to_lowercase(),
-                    x.expires_on
-                ),
-                lead_days.to_vec(),
-            ),
-        ));
+        alarm_days: Vec::new(),
     }
-    out
-}
-
-/// The deadline kind's stable name (its serialised form): `221g_reconsideration`.
-fn kind_name(kind: DeadlineKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{kind:?}"))
 }
 
 /// Non-empty parts, one paragraph each.

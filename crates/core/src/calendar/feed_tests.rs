@@ -1,7 +1,7 @@
 use super::*;
 use crate::calendar::ical::{Calendar, Stamp, write_calendar};
 use crate::casefile::Format;
-use crate::plan::plan;
+use crate::plan::{DeadlineKind, kind_name, plan};
 
 const EXAMPLE: &str = include_str!("../../../../examples/k1-manila-221g.toml");
 

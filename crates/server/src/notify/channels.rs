@@ -153,6 +153,7 @@ pub(super) async fn send_ntfy(
         tags: vec![
             match d.kind.as_str() {
                 "deadline_approaching" => "calendar",
+                "document_expiring" => "hourglass_flowing_sand",
                 "checks_failing" => "warning",
                 _ => "envelope",
             }

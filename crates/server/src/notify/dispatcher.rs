@@ -54,7 +54,7 @@ impl Default for DispatcherConfig {
 /// What one round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DispatchReport {
-    /// Deadline reminders written as events.
+    /// Reminders (of deadlines and of documents expiring) written as events.
     pub reminders: usize,
     /// How long the reminder sweep and the delivery took (`run_once`), for benchmarks.
     pub sweep_ms: u64,
@@ -115,9 +115,11 @@ impl Dispatcher {
         Ok(report)
     }
 
-    /// Writes the deadline reminders due now as events.
+    /// Writes the reminders due now (deadlines, documents expiring) as events.
     pub async fn sweep_reminders(&self) -> Result<usize, StoreError> {
-        super::reminders::sweep(&self.store, &self.knowledge, self.clock.now()).await
+        self.store
+            .sweep_reminders(&self.knowledge, self.clock.now())
+            .await
     }
 
     /// Fans out every waiting event, then sends every due delivery, batch by batch.
@@ -284,7 +286,7 @@ impl Dispatcher {
                 last_sweep = Some(std::time::Instant::now());
                 match self.sweep_reminders().await {
                     Ok(0) => {}
-                    Ok(n) => tracing::info!(reminders = n, "deadline reminders written"),
+                    Ok(n) => tracing::info!(reminders = n, "reminders written"),
                     Err(e) => tracing::error!(error = %e, "the reminder sweep failed"),
                 }
             }

@@ -165,7 +165,6 @@ async fn the_unsubscribe_link_asks_first_and_an_unknown_one_says_so() {
 /// in-app list in plain words.
 #[tokio::test]
 async fn deadline_reminders_come_once_at_each_lead_time() {
-    use visanav_server::notify::reminders::sweep;
     let app = App::new().await;
     let id = app.add_case(EXAMPLE).await;
     let found = app
@@ -175,7 +174,7 @@ async fn deadline_reminders_come_once_at_each_lead_time() {
         .expect("candidates");
     let case = found
         .iter()
-        .find(|c| c.case_id == id.as_str())
+        .find(|c| c.case_id == id.as_str() && c.kind == "deadline")
         .expect("the example has an open deadline");
     let due: jiff::civil::Date = case.due.parse().expect("date");
     // Noon in Manila, ten days before: the 14-day reminder, once.
@@ -187,33 +186,10 @@ async fn deadline_reminders_come_once_at_each_lead_time() {
             .expect("zoned")
             .timestamp()
     };
-    assert_eq!(
-        sweep(&app.store, &app.knowledge, at(100))
-            .await
-            .expect("sweep"),
-        0,
-        "not yet"
-    );
-    assert_eq!(
-        sweep(&app.store, &app.knowledge, at(10))
-            .await
-            .expect("sweep"),
-        1
-    );
-    assert_eq!(
-        sweep(&app.store, &app.knowledge, at(9))
-            .await
-            .expect("sweep"),
-        0,
-        "once"
-    );
-    assert_eq!(
-        sweep(&app.store, &app.knowledge, at(6))
-            .await
-            .expect("sweep"),
-        1,
-        "the 7-day one"
-    );
+    assert_eq!(sweep(&app, at(100)).await.expect("sweep"), 0, "not yet");
+    assert_eq!(sweep(&app, at(10)).await.expect("sweep"), 1);
+    assert_eq!(sweep(&app, at(9)).await.expect("sweep"), 0, "once");
+    assert_eq!(sweep(&app, at(6)).await.expect("sweep"), 1, "the 7-day one");
     let events = app
         .store
         .case_events(&Actor::local(), &id)
@@ -237,12 +213,72 @@ async fn deadline_reminders_come_once_at_each_lead_time() {
         page.body
     );
     // Past the deadline: no more reminders.
+    assert_eq!(sweep(&app, at(-1)).await.expect("sweep"), 0);
+}
+
+/// The reminder sweep at `at`.
+async fn sweep(app: &App, at: jiff::Timestamp) -> Result<usize, visanav_store::StoreError> {
+    app.store.sweep_reminders(&app.knowledge, at).await
+}
+
+/// A document's expiry gets its reminder too, as `document_expiring`, and it reaches the
+/// in-app list in plain words: which document, when, what it means, what to do, and the
+/// not-legal-advice line, with the case named by visa and post only.
+#[tokio::test]
+async fn a_document_expiring_reaches_the_app_list_in_plain_words() {
+    let app = App::new().await;
+    let id = app.add_case(EXAMPLE).await;
+    // The example's medical exam (done 2025-05-20) is valid for six months: to 2025-11-20.
+    let medical = app
+        .store
+        .reminder_candidates("2000-01-01", "2100-01-01")
+        .await
+        .expect("candidates")
+        .into_iter()
+        .find(|c| c.case_id == id.as_str() && c.key == "expiry-medical_exam")
+        .expect("the medical exam's expiry is a live date");
     assert_eq!(
-        sweep(&app.store, &app.knowledge, at(-1))
-            .await
-            .expect("sweep"),
-        0
+        (medical.kind.as_str(), medical.due.as_str()),
+        ("expiry", "2025-11-20")
     );
+    // Noon in Manila, ten days before: the 14-day reminder (the 221(g) deadline, in 2026, is
+    // not near yet).
+    let at: jiff::Timestamp = "2025-11-10T04:00:00Z".parse().expect("ts");
+    assert_eq!(sweep(&app, at).await.expect("sweep"), 1);
+    assert_eq!(sweep(&app, at).await.expect("sweep"), 0, "once");
+    let events = app
+        .store
+        .case_events(&Actor::local(), &id)
+        .await
+        .expect("events");
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["document_expiring"]);
+    app.store.fan_out(at, 10).await.expect("fan out");
+    let page = app.get("/notifications").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for words in [
+        "K-1 case, Manila: the medical exam expires in 10 days",
+        "The medical exam recorded for this case expires in 10 days, on 2025-11-20.",
+        "What it means:",
+        "The medical exam is valid for at most six months",
+        "apply for a new one now",
+        &format!("/cases/{id}"),
+        visanav_core::NOT_LEGAL_ADVICE,
+    ] {
+        assert!(
+            page.body.contains(words),
+            "{words:?} missing: {}",
+            page.body
+        );
+    }
+    for internal in [
+        "document_expiring",
+        "expiry-medical_exam",
+        "Maria",
+        "P1234567A",
+    ] {
+        assert!(!page.body.contains(internal), "{internal} on the page");
+    }
 }
 
 /// What the loopback receiver got: path, headers, body.

@@ -2,6 +2,7 @@
 //! is shared with, and the firm member assigned to it) and through which channels.
 
 use jiff::Timestamp;
+use visanav_core::reminders::REMINDER_EVENT_KINDS;
 
 use super::Channel;
 use crate::db::{Backend, TxMode, on_tx};
@@ -52,7 +53,8 @@ impl Tx<'_> {
             // the case pages, not for anyone's inbox.
             else if let Some(case_id) = &event.case_id {
                 // A reminder goes to the people who chose its lead time.
-                let lead = (event.kind == "deadline_approaching")
+                let lead = REMINDER_EVENT_KINDS
+                    .contains(&event.kind.as_str())
                     .then(|| serde_json::from_str::<serde_json::Value>(&event.payload).ok())
                     .flatten()
                     .and_then(|p| p.get("lead_days").and_then(serde_json::Value::as_u64));

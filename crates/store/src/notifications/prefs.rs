@@ -152,6 +152,24 @@ impl Tx<'_> {
         Ok(row.map(NotificationPrefs::from).unwrap_or_default())
     }
 
+    /// The largest lead time anyone is reminded at: the largest anyone chose, or the
+    /// defaults' for those who chose none. A date further away needs no reminder today.
+    pub(super) async fn largest_lead_days(&mut self) -> Result<u32, StoreError> {
+        let chosen: Vec<String> = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT DISTINCT lead_days FROM notification_prefs",
+        )
+        .fetch_all(&mut *c)
+        .await?);
+        let largest = chosen
+            .iter()
+            .filter_map(|l| NotificationPrefs::parse_lead_days(l).ok())
+            .flatten()
+            .chain(DEFAULT_LEAD_DAYS)
+            .max()
+            .unwrap_or(0);
+        Ok(largest)
+    }
+
     /// Saves the actor's own choices.
     pub async fn set_notification_prefs(
         &mut self,

@@ -1425,3 +1425,4 @@ mod consult;
 mod edits;
 mod monitoring;
 mod notifications;
+mod reminders;

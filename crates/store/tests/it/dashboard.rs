@@ -517,6 +517,7 @@ mod checks {
                 since: day(s),
             }),
             help_reasons: Vec::new(),
+            dates: Vec::new(),
         }
     }
 

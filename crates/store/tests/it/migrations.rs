@@ -199,6 +199,7 @@ const SEEDS: &[(i64, Seed)] = &[
     (11, |c, k| Box::pin(seed_v11(c, k))),
     (12, |c, k| Box::pin(seed_v12(c, k))),
     (13, |c, k| Box::pin(seed_v13(c, k))),
+    (14, |c, k| Box::pin(seed_v14(c, k))),
     (15, |c, k| Box::pin(seed_v15(c, k))),
 ];
 
@@ -565,6 +566,53 @@ async fn check_consultation_after_upgrade(store: &Store, filled_at: i64, label: 
     }
 }
 
+/// What migration 0014 added: a live date of the case (its passport's expiry).
+async fn seed_v14(c: &mut Conn, _k: &Crypto) {
+    c.exec(
+        "INSERT INTO case_dates (case_id, key, kind, subject, due_on, title)
+         VALUES ($1, 'expiry-passport', 'expiry', 'passport', '2031-07-31', 'Passport')",
+        vec![Text(CASE_ID)],
+    )
+    .await;
+}
+
+/// The seeded case's live dates, as the reminder sweep reads them: (key, due).
+async fn case_dates(store: &Store) -> Vec<(String, String)> {
+    let mut keys: Vec<(String, String)> = store
+        .reminder_candidates("0000-01-01", "9999-12-31")
+        .await
+        .expect("dates")
+        .into_iter()
+        .filter(|c| c.case_id == CASE_ID)
+        .map(|c| (c.key, c.due))
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// The case's dates after the upgrade: a seeded date reads back; an older case has none
+/// until a sweep computes its summary again.
+async fn check_dates_after_upgrade(store: &Store, filled_at: i64, label: &str) {
+    let seeded = vec![("expiry-passport".to_string(), "2031-07-31".to_string())];
+    if filled_at >= 14 {
+        assert_eq!(case_dates(store).await, seeded, "{label}");
+    } else {
+        assert!(case_dates(store).await.is_empty(), "{label}");
+    }
+}
+
+/// After a sweep, every case has its dates: here the seeded case's police certificate's
+/// expiry (its issue date plus the catalogue's validity).
+async fn check_dates_after_sweep(store: &Store, label: &str) {
+    let dates = case_dates(store).await;
+    assert!(
+        dates
+            .iter()
+            .any(|(key, _)| key == "expiry-police_certificate"),
+        "{label}: {dates:?}"
+    );
+}
+
 const DRAFT_ID: &str = "01900000-0000-7000-8000-00000000f001";
 const DRAFT_TEXT: &str = "Dear Maria Clara, please send your NBI clearance";
 
@@ -697,9 +745,19 @@ async fn check_reads_back(store: &Store, filled_at: i64, label: &str) {
         (filled_at >= 9).then_some(visanav_store::TokenScope::CeacSubmit),
         "{label}: the bookmarklet token"
     );
+    check_dates_after_upgrade(store, filled_at, label).await;
     if filled_at >= 4 {
+        // It sweeps every summary.
         check_dashboard_after_upgrade(store, &member, filled_at, label).await;
+    } else {
+        let k = std::sync::Arc::new(Knowledge::embedded().expect("knowledge"));
+        let now = jiff::Timestamp::from_millisecond(CREATED_MS + 1000).expect("ts");
+        let swept = store
+            .clone()
+            .with_summarizer(visanav_store::Summarizer::from_knowledge(k));
+        swept.sweep(Sweep::Stale, now).await.expect("sweep");
     }
+    check_dates_after_sweep(store, label).await;
     check_monitoring_after_upgrade(store, &local, &id, filled_at, label).await;
     check_calendar_after_upgrade(store, &id, filled_at, label).await;
 }
@@ -1029,6 +1087,49 @@ async fn data_from_every_earlier_schema_survives_the_upgrade() {
             db.cleanup().await;
         }
         template.cleanup().await;
+    }
+}
+
+/// Summaries written before migration 0014 do not have their dates: the migration marks
+/// them out of date, so the next sweep of stale summaries, even one long before their day
+/// ends, computes them again and writes the dates the reminders need.
+#[tokio::test]
+async fn summaries_from_before_the_dates_are_swept_again() {
+    for db in fresh_dbs().await {
+        let label = db.backend.name();
+        let migrator = migrator_for(&db).await;
+        let mut c = db.connect().await;
+        c.migrate_to(&migrator, 13).await;
+        for (_, seed) in SEEDS.iter().filter(|(v, _)| *v <= 13) {
+            seed(&mut c, &crypto()).await;
+        }
+        // Good for years, as far as schema 13 knew.
+        c.exec(
+            "UPDATE case_summaries SET valid_until_ms = $1",
+            vec![Int(CREATED_MS + 1_000 * 86_400_000)],
+        )
+        .await;
+        c.close().await;
+        let k = std::sync::Arc::new(Knowledge::embedded().expect("knowledge"));
+        let store = Store::open(&db.url, crypto())
+            .await
+            .expect("upgrade")
+            .with_summarizer(visanav_store::Summarizer::from_knowledge(k));
+        assert!(case_dates(&store).await.is_empty(), "{label}");
+        let now = jiff::Timestamp::from_millisecond(CREATED_MS + 1000).expect("ts");
+        assert_eq!(
+            store.sweep(Sweep::Stale, now).await.expect("sweep"),
+            1,
+            "{label}: the older summary is swept again"
+        );
+        check_dates_after_sweep(&store, label).await;
+        assert_eq!(
+            store.sweep(Sweep::Stale, now).await.expect("sweep"),
+            0,
+            "{label}: once"
+        );
+        store.close().await;
+        db.cleanup().await;
     }
 }
 
