@@ -98,16 +98,13 @@ fn line(e: WebhookEndpoint, now: Timestamp) -> EndpointLine {
 /// One line of an endpoint's delivery log, in plain words.
 fn log_line(d: visanav_store::DeliveryView) -> (String, String, String) {
     let what = match d.kind.as_str() {
-        "status_changed" => "status changed",
-        "last_updated_changed" => "case updated",
-        "checks_failing" => "checks failing",
-        "deadline_approaching" => "deadline reminder",
-        "document_expiring" => "document expiring",
-        "checklist_complete" => "checklist complete",
-        "legal_help_recommended" => "legal help recommended",
-        other => other,
-    }
-    .to_string();
+        "status_changed" => "status changed".to_string(),
+        "last_updated_changed" => "case updated".to_string(),
+        "checks_failing" => "checks failing".to_string(),
+        "deadline_approaching" => "deadline reminder".to_string(),
+        // Every other kind in words: "consultation_confirmed" is "consultation confirmed".
+        other => other.replace('_', " "),
+    };
     let how = match (d.state.as_str(), d.last_error) {
         ("sent", _) => "delivered".to_string(),
         ("dead", Some(e)) => format!("given up: {e}"),

@@ -49,8 +49,13 @@ impl Failure {
 /// The body a webhook receives: the event's type, when, and the same words as every other
 /// channel. The case is named by visa and post only; its id is in the link.
 pub(super) fn webhook_body(d: &DueDelivery, r: &Rendered, now: Timestamp) -> serde_json::Value {
+    // A consultation's event is about the consultation (its id is in the link), not a case.
+    let kind = match d.kind.strip_prefix("consultation_") {
+        Some(what) => format!("consultation.{what}"),
+        None => format!("case.{}", d.kind),
+    };
     json!({
-        "type": format!("case.{}", d.kind),
+        "type": kind,
         "timestamp": now.to_string(),
         "data": {
             "event_id": d.event_id,
@@ -148,13 +153,17 @@ pub(super) async fn send_ntfy(
     let push = NtfyMessage {
         title: r.title.clone(),
         message,
-        priority: if d.kind == "status_changed" { 4 } else { 3 },
+        priority: match d.kind.as_str() {
+            "status_changed" | "consultation_confirmed" | "consultation_cancelled" => 4,
+            _ => 3,
+        },
         click: r.link.as_deref().and_then(|l| url::Url::parse(l).ok()),
         tags: vec![
             match d.kind.as_str() {
                 "deadline_approaching" => "calendar",
                 "document_expiring" => "hourglass_flowing_sand",
                 "checks_failing" => "warning",
+                k if k.starts_with("consultation_") => "spiral_calendar",
                 _ => "envelope",
             }
             .into(),
