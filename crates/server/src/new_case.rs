@@ -83,8 +83,18 @@ fn page_with_import(
     r
 }
 
-pub async fn form(State(state): State<AppState>, s: SignedIn) -> Response {
-    page(&state, &s, &HashMap::new(), Vec::new())
+/// The form, empty or started from a link (`?visa=K-1&post=MNL&status=Refused`, as a
+/// consultation booked without a case offers): only those three are taken from the link.
+pub async fn form(
+    State(state): State<AppState>,
+    s: SignedIn,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let start: HashMap<String, String> = q
+        .into_iter()
+        .filter(|(k, _)| matches!(k.as_str(), "visa" | "post" | "status"))
+        .collect();
+    page(&state, &s, &start, Vec::new())
 }
 
 /// The post a person typed: a code, "City, Country (CODE)" from the list, or a city or

@@ -308,6 +308,9 @@ struct DetailPage {
     message: Option<String>,
     proposals: Vec<(String, String)>,
     can_change: bool,
+    /// Booked without a case (from a firm's public page): the link that starts one from
+    /// what the request said.
+    keep_case: Option<String>,
     /// Why a change is no longer possible here, when it is not.
     too_late: Option<String>,
     days: Vec<DayView>,
@@ -416,6 +419,19 @@ async fn detail_page(
             Vec::new()
         },
         can_change,
+        keep_case: k.case_id.is_none().then(|| {
+            let post = state
+                .knowledge
+                .post(&k.intake.post)
+                .map(|p| crate::new_case::post_label(&state.knowledge, p))
+                .unwrap_or_default();
+            format!(
+                "/cases/new?visa={}&post={}&status={}",
+                crate::auth::encode(&k.intake.visa),
+                crate::auth::encode(&post),
+                crate::auth::encode(k.intake.ceac_status.as_deref().unwrap_or(""))
+            )
+        }),
         too_late: too_late.filter(|_| open),
         days,
         notice,

@@ -503,6 +503,21 @@ async fn the_public_page_sends_nothing_before_the_address_is_verified() {
         "{}",
         mine.body
     );
+    // Booked without a case: the page offers to start one from what the request said.
+    let at = mine
+        .body
+        .find("/cases/new?")
+        .expect("an 'Add my case' link");
+    let start: String = mine.body[at..].chars().take_while(|c| *c != '"').collect();
+    let form = app
+        .get_as(&visitor, &start.replace("&#38;", "&").replace("&amp;", "&"))
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("(MNL)\""), "the post is filled in");
+    assert!(
+        form.body.contains("value=\"Refused\" selected"),
+        "the status is filled in: {start}"
+    );
     // Now the attorney has it, with the notice read into the intake.
     let inbox = app.get_as(&ana, "/consult").await;
     let at = inbox.body.find("/consult/requests/").expect("the request");
