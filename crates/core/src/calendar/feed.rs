@@ -79,24 +79,18 @@ pub fn case_events(
             Event {
                 uid: links.uid(case_id, &item.key),
                 alarm_days: alarms,
-                ..item_event(item, plan, k, &label, &url)
+                ..item_event(item, plan, &label, &url)
             }
         })
         .collect()
 }
 
 /// The event of one dated item (its UID and alarms are the caller's).
-fn item_event(
-    item: &DatedItem<'_, '_>,
-    plan: &Plan<'_>,
-    k: &Knowledge,
-    label: &str,
-    url: &str,
-) -> Event {
+fn item_event(item: &DatedItem<'_, '_>, plan: &Plan<'_>, label: &str, url: &str) -> Event {
     match item.what {
         DatedWhat::Deadline(d) => deadline_event(d, plan, label, url),
-        DatedWhat::Expiry(x) => expiry_event(x, k, label, url),
-        DatedWhat::RenewBy(x) => renew_event(x, item.on, k, label, url),
+        DatedWhat::Expiry(x) => expiry_event(x, label, url),
+        DatedWhat::RenewBy(x) => renew_event(x, item.on, label, url),
     }
 }
 
@@ -180,7 +174,7 @@ fn deadline_event(d: &Deadline<'_>, plan: &Plan<'_>, label: &str, url: &str) -> 
 }
 
 /// An expiry's event: "Passport expires", or "Expired: Passport" for one kept after it.
-fn expiry_event(x: &Expiry<'_>, k: &Knowledge, label: &str, url: &str) -> Event {
+fn expiry_event(x: &Expiry<'_>, label: &str, url: &str) -> Event {
     let name = x.name.to_lowercase();
     let (summary, first) = if x.status == ExpiryStatus::Expired {
         (
@@ -193,15 +187,14 @@ fn expiry_event(x: &Expiry<'_>, k: &Knowledge, label: &str, url: &str) -> Event 
             format!("{label}: the {name} expires on this day."),
         )
     };
-    document_event(x, k, summary, x.expires_on, first, url)
+    document_event(x, summary, x.expires_on, first, url)
 }
 
 /// The day to have a new document by.
-fn renew_event(x: &Expiry<'_>, on: Date, k: &Knowledge, label: &str, url: &str) -> Event {
+fn renew_event(x: &Expiry<'_>, on: Date, label: &str, url: &str) -> Event {
     let name = x.name.to_lowercase();
     document_event(
         x,
-        k,
         format!("Have a new {name} by today · {label}"),
         on,
         format!(
@@ -212,19 +205,14 @@ fn renew_event(x: &Expiry<'_>, on: Date, k: &Knowledge, label: &str, url: &str) 
     )
 }
 
-fn document_event(
-    x: &Expiry<'_>,
-    k: &Knowledge,
-    summary: String,
-    on: Date,
-    first: String,
-    url: &str,
-) -> Event {
-    let meaning = k
-        .rule(x.rule)
-        .map(|r| r.consequence.as_deref().unwrap_or(&r.text))
-        .map(|m| format!("What it means: {m}"))
-        .unwrap_or_default();
+fn document_event(x: &Expiry<'_>, summary: String, on: Date, first: String, url: &str) -> Event {
+    // `rule` is the document's validity rule in plain words (the catalogue's text), not a
+    // rule id.
+    let meaning = if x.rule.is_empty() {
+        String::new()
+    } else {
+        format!("What it means: {}", x.rule)
+    };
     let uncertain = x.uncertain.map(|u| format!("Not certain: {u}"));
     Event {
         uid: String::new(),

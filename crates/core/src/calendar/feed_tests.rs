@@ -237,3 +237,28 @@ fn a_passport_too_close_to_expiry_gets_a_renew_by_event_that_does_not_move_daily
             .any(|(u, _)| u.starts_with("expiry-passport."))
     );
 }
+
+#[test]
+fn a_document_event_says_what_its_validity_means() {
+    let k = Knowledge::embedded().expect("knowledge");
+    let case = CaseFile::parse(
+        EXAMPLE,
+        Format::Toml,
+        &k,
+        "2025-07-01".parse().expect("date"),
+    )
+    .expect("valid");
+    let p = plan(&case, &k, "2025-07-01".parse().expect("date"));
+    let events = case_events("c1", &case, &p, &k, &LINKS, DEFAULT_LEAD_DAYS);
+    let passport = events
+        .iter()
+        .find(|e| e.uid.starts_with("expiry-passport."))
+        .expect("the passport's expiry");
+    assert!(
+        passport
+            .description
+            .contains("What it means: The passport should be valid"),
+        "{}",
+        passport.description
+    );
+}
