@@ -535,6 +535,46 @@ mod tests {
         );
     }
 
+    fn requested(text: &str) -> Vec<String> {
+        let r = read_notice(&k(), text, None).unwrap_or_else(|e| panic!("{e}"));
+        let mut ids: Vec<String> = r.requests.iter().map(|q| q.document.clone()).collect();
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn a_question_asks_about_a_document_not_for_it() {
+        let thread = "Refused under Section 221(g).\n\
+            Please send a police certificate issued within the last six months.\n\n\
+            -----Original Message-----\n\
+            Do I need to send my passport and my birth certificate again?\n";
+        assert_eq!(requested(thread), ["police_certificate"]);
+    }
+
+    #[test]
+    fn a_passport_that_remains_at_the_post_is_not_asked_for() {
+        let text = "Refused under Section 221(g). Your case is in administrative processing. \
+            Your passport will remain at the Consulate until processing is complete.";
+        assert!(requested(text).is_empty());
+    }
+
+    #[test]
+    fn a_ticked_item_may_add_a_condition_of_its_own_even_through_ocr() {
+        // OCR reads the capital I of "If" as a small L; the condition still starts a sentence.
+        let slip = "Refused under Section 221(g).\n\
+            [X] NBl clearance, issued within the last 12 months. lf your clearance has a \
+            HIT, also submit the court records of the case.\n";
+        let r = read_notice(&k(), slip, None).unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<&str> = r.requests.iter().map(|q| q.document.as_str()).collect();
+        assert_eq!(ids, ["police_certificate"], "{r:?}");
+        assert!(
+            r.mentions
+                .iter()
+                .any(|m| m.document == "court_records" && m.reason == MentionReason::Conditional),
+            "{r:?}"
+        );
+    }
+
     #[test]
     fn only_checked_boxes_are_requests() {
         let r = read_notice(

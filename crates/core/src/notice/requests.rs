@@ -345,9 +345,12 @@ fn record(
                 acc.sent |= flags & cue::CHANNEL != 0;
             }
             Some(reason) => {
+                // "Please submit additional documents" asks for something unnamed; "please
+                // do not submit additional documents" does not.
                 if document == "other"
                     && sentence
                     && flags & cue::REQUEST != 0
+                    && flags & cue::NEGATION == 0
                     && reason == MentionReason::NotAsked
                 {
                     acc.generic_request = true;
@@ -408,13 +411,24 @@ fn judge(
         return Some(MentionReason::NotAsked);
     }
     if matches!(unit.kind, UnitKind::Box(_)) {
-        // The officer ticked it: conditions and general wording on the form do not matter.
+        // The officer ticked it: conditions and general wording on the form do not matter,
+        // except a condition the item adds in a later sentence of its own ("NBI clearance.
+        // If it has a HIT, also submit the court disposition").
+        if !scope.in_first_sentence(n) && scope.conditional(n) {
+            return Some(MentionReason::Conditional);
+        }
         return None;
     }
     if matches!(unit.kind, UnitKind::Sentence)
         && let Some(reason) = scope.said_of_subject(n)
     {
         return Some(reason);
+    }
+    // A question asks about a document, not for it: an applicant's question quoted in an
+    // e-mail thread or a forum post ("Do I need to send my passport again?"). Posts write
+    // their requests as instructions.
+    if matches!(unit.kind, UnitKind::Sentence) && scope.question(n) {
+        return Some(MentionReason::NotAsked);
     }
     // A list item means what its heading says: "we have received the following:".
     for (flag, reason) in [

@@ -88,6 +88,21 @@ impl<'a> Scope<'a> {
             .any(|h| h.value & flag != 0 && h.start >= s && h.start < e)
     }
 
+    /// Whether `n` stands in the unit's first sentence (a ticked item's own words; a later
+    /// sentence may add conditions of its own).
+    pub(super) fn in_first_sentence(&self, n: &Named) -> bool {
+        self.sentences
+            .first()
+            .is_none_or(|(s, e)| n.start >= *s && n.start < *e)
+    }
+
+    /// Whether `n`'s sentence is a question ("Do I need to send my passport again?"): a
+    /// question asks about a document, it does not ask for it.
+    pub(super) fn question(&self, n: &Named) -> bool {
+        let (_, e) = span_of(&self.sentences, n.start, self.f.len());
+        self.f.questions.contains(&e)
+    }
+
     pub(super) fn in_clause(&self, n: &Named, flag: u32) -> impl Iterator<Item = &Hit<u32>> {
         let (s, e) = self.clause_of(n.start);
         self.cues

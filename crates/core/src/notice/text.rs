@@ -326,14 +326,25 @@ fn ends_sentence(src: &[char], i: usize, short_word: bool) -> bool {
             let mut rest = src[i + 1..].iter();
             match rest.next() {
                 None => true,
-                Some(c) if c.is_whitespace() => rest
-                    .find(|c| !c.is_whitespace())
-                    .is_none_or(|c| !c.is_lowercase()),
+                Some(c) if c.is_whitespace() => {
+                    let next: Vec<char> = rest
+                        .skip_while(|c| c.is_whitespace())
+                        .take_while(|c| c.is_alphanumeric())
+                        .copied()
+                        .collect();
+                    next.first().is_none_or(|c| !c.is_lowercase()) || ocr_capital_i(&next)
+                }
                 _ => false,
             }
         }
         _ => false,
     }
+}
+
+/// "lf", "lt", "ln", "ls", "l": OCR's reading of "If", "It", "In", "Is", "I" (a capital I
+/// read as a small L), which start a sentence.
+fn ocr_capital_i(word: &[char]) -> bool {
+    matches!(word, ['l'] | ['l', 'f' | 't' | 'n' | 's'])
 }
 
 /// Punctuation that ends a clause inside a sentence; the reader keeps where it stood.
@@ -424,6 +435,8 @@ pub struct Folded {
     /// Where a space stood between two letters of Thai, Lao, Khmer or Burmese: a clause ends
     /// there, but a condition before it ("หากท่านเคยสมรส ...") still governs the next clause.
     pub soft_stops: Vec<usize>,
+    /// The stops that were question marks: the sentence before each asks something.
+    pub questions: Vec<usize>,
 }
 
 impl Folded {
@@ -452,6 +465,7 @@ impl Folded {
             clause_marks: Vec::new(),
             stops: Vec::new(),
             soft_stops: Vec::new(),
+            questions: Vec::new(),
         };
         f.ends.push(false);
         let mut word: Vec<char> = Vec::new();
@@ -486,6 +500,9 @@ impl Folded {
                         .is_some_and(|n| is_unspaced(*n) && !is_cjk(*n));
                 if ends_sentence(&src, i, short_word) && f.stops.last() != Some(&f.chars.len()) {
                     f.stops.push(f.chars.len());
+                    if matches!(c, '?' | '？' | '؟') {
+                        f.questions.push(f.chars.len());
+                    }
                 } else if spaced_unspaced && f.soft_stops.last() != Some(&f.chars.len()) {
                     f.soft_stops.push(f.chars.len());
                 }
