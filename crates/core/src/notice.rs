@@ -576,6 +576,28 @@ mod tests {
     }
 
     #[test]
+    fn saying_nothing_more_is_asked_settles_the_kind() {
+        // CEAC's "Refused" text offers documents or administrative processing; the applicant's
+        // own words say nothing is asked.
+        let pasted = "Application Receipt Status: Refused\n\
+            A U.S. consular officer has adjudicated and refused your visa application. Please \
+            follow any instructions provided by the consular officer. If you were informed by \
+            the consular officer that your case was refused for administrative processing, your \
+            case will remain refused while undergoing such processing.\n\
+            The officer said there is no need to submit any more documents.\n";
+        let r = read_notice(&k(), pasted, None).unwrap_or_else(|e| panic!("{e}"));
+        assert!(r.requests.is_empty(), "{r:?}");
+        assert_eq!(r.kind, NoticeKind::AdministrativeProcessing, "{r:?}");
+    }
+
+    #[test]
+    fn a_ticked_section_is_not_a_document() {
+        let slip = "Your application is refused under:\n[X] Section 221(g)\n\
+            [ ] Section 214(b)\nPlease submit:\n[X] Police Clearance\n";
+        assert_eq!(requested(slip), ["police_certificate"]);
+    }
+
+    #[test]
     fn only_checked_boxes_are_requests() {
         let r = read_notice(
             &k(),

@@ -20,11 +20,20 @@ pub(super) fn decide(
     if parts.contains(&NoticeKind::InterviewReturn) && !acc.sent {
         parts.remove(&NoticeKind::DocumentsRequested);
     }
+    // "No need to submit any documents", and none read: whatever else it is, it asks for
+    // nothing.
+    let nothing = acc.nothing_asked && acc.requests.is_empty() && acc.unrecognized.is_empty();
+    if nothing {
+        parts.remove(&NoticeKind::DocumentsRequested);
+    }
     let mut guessed = false;
     if parts.is_empty() && !acc.conditional_parts.is_empty() {
         // "Follow the officer's instructions ... if you were told your case needs
-        // administrative processing ...": alternatives the text does not settle.
-        parts.insert(NoticeKind::DocumentsRequested);
+        // administrative processing ...": alternatives the text does not settle, unless it
+        // says elsewhere that nothing is asked.
+        if !nothing {
+            parts.insert(NoticeKind::DocumentsRequested);
+        }
         parts.extend(acc.conditional_parts.iter().copied());
         guessed = true;
     }

@@ -36,6 +36,9 @@ pub(super) struct Acc {
     pub conditional_parts: BTreeSet<NoticeKind>,
     /// A sentence asks for documents without naming one ("you failed to present documents").
     pub generic_request: bool,
+    /// A sentence says nothing more is asked ("no need to submit any documents", "不用再交任何
+    /// 材料"): with no request read, the notice asks for no documents.
+    pub nothing_asked: bool,
     /// A request came with a way to send it (courier, e-mail, upload): documents to send,
     /// not only to bring to a return interview.
     pub sent: bool,
@@ -93,6 +96,15 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         return;
     }
     let sentence = matches!(unit.kind, UnitKind::Sentence);
+    // "No need to submit any more documents" (a negation, a request word and a word for
+    // documents in one sentence): with no request read elsewhere, nothing is asked.
+    if sentence
+        && flags & cue::NEGATION != 0
+        && flags & cue::DOC_NOUN != 0
+        && flags & cue::REQUEST != 0
+    {
+        acc.nothing_asked = true;
+    }
     if sentence && flags & (cue::CHANNEL | cue::TIMEFRAME) != 0 {
         push_unique(&mut acc.instructions, text.clone(), MAX_INSTRUCTIONS);
     }
@@ -319,6 +331,13 @@ struct Said<'a> {
     sentence: bool,
 }
 
+/// "[X] Section 221(g)", "212(a)(4)": a ticked line that names the section the refusal is
+/// under (read into `sections`), not a document to send.
+fn names_a_section(text: &str) -> bool {
+    let words = text.split_whitespace().count();
+    words <= 3 && (text.contains("221(") || text.contains("212(") || text.contains("214("))
+}
+
 /// Adds each named document as a request or, with its reason, a mention.
 fn record(
     v: &Vocab,
@@ -347,6 +366,13 @@ fn record(
             Some(reason) => {
                 // "Please submit additional documents" asks for something unnamed; "please
                 // do not submit additional documents" does not.
+                if document == "other"
+                    && sentence
+                    && flags & cue::NEGATION != 0
+                    && matches!(reason, MentionReason::Negated | MentionReason::NotAsked)
+                {
+                    acc.nothing_asked = true;
+                }
                 if document == "other"
                     && sentence
                     && flags & cue::REQUEST != 0
@@ -608,7 +634,7 @@ fn unmatched(
             }
         }
         UnitKind::Box(_) | UnitKind::ListItem => {
-            if dispositions || negated {
+            if dispositions || negated || names_a_section(&unit.text) {
                 return;
             }
             // A reminder or a reason in a list ("Todos los documentos deben presentarse en

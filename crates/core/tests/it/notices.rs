@@ -178,6 +178,7 @@ fn blind_batches_after_tuning() {
     check_set("blind-f", &blind(40, 0.95, 0.95, m(0, 0, 0, 0, 0, 0)));
     check_set("blind-g", &blind(40, 0.90, 0.80, m(7, 14, 3, 1, 3, 4)));
     check_set("blind-h", &blind(40, 0.95, 0.95, m(1, 3, 1, 0, 2, 0)));
+    check_set("blind-i", &blind(40, 0.95, 0.94, m(4, 5, 3, 3, 3, 3)));
 }
 
 /// Written with the vocabulary of each language (by the people who wrote it), to check that
