@@ -179,6 +179,19 @@ fn blind_batches_after_tuning() {
     check_set("blind-g", &blind(40, 0.90, 0.80, m(7, 14, 3, 1, 3, 4)));
     check_set("blind-h", &blind(40, 0.95, 0.95, m(1, 3, 1, 0, 2, 0)));
     check_set("blind-i", &blind(40, 0.95, 0.94, m(4, 5, 3, 3, 3, 3)));
+    // Batch J labels refusal dates (20); five are not read yet.
+    check_set(
+        "blind-j",
+        &blind(
+            40,
+            0.90,
+            0.87,
+            Misses {
+                refusal_date: 5,
+                ..m(7, 10, 3, 0, 4, 2)
+            },
+        ),
+    );
 }
 
 /// Written with the vocabulary of each language (by the people who wrote it), to check that
