@@ -598,6 +598,29 @@ mod tests {
     }
 
     #[test]
+    fn a_question_in_brackets_does_not_end_the_request() {
+        // A chat: "they ask for an I-134 from a joint sponsor (can your mum?) with her tax
+        // return and bank statements".
+        let chat = "[14/05/25 11:42] Vale: amor ya salí, me dieron la hoja del 221(g)\n\
+            [14/05/25 11:43] Vale: piden un I-134 de un copatrocinador (tu mamá puede?) con \
+            la declaración de impuestos de ella del último año y extractos bancarios de los \
+            últimos 6 meses\n";
+        // Without the bracket rule the sentence "ended" at the question mark, and the I-134
+        // before it read as asked about, not for.
+        assert!(requested(chat).contains(&"i134_support".to_string()));
+    }
+
+    #[test]
+    fn a_cue_word_inside_a_documents_name_is_the_name() {
+        // "Catatan" (a note: a general remark) is part of the Indonesian police certificate's
+        // name.
+        let letter = "Permohonan visa K-1 Anda ditolak berdasarkan Pasal 221(g). Mohon serahkan:\n\
+            1. SKCK (Surat Keterangan Catatan Kepolisian) dari Mabes Polri untuk keperluan ke \
+            luar negeri.\n";
+        assert_eq!(requested(letter), ["police_certificate"]);
+    }
+
+    #[test]
     fn only_checked_boxes_are_requests() {
         let r = read_notice(
             &k(),

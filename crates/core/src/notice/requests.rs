@@ -483,7 +483,7 @@ fn judge(
     if scope.conditional(n) {
         return Some(MentionReason::Conditional);
     }
-    if scope.any_in_clause(n, cue::GENERAL) {
+    if scope.any_in_clause_outside(n, cue::GENERAL) {
         return Some(MentionReason::General);
     }
     if scope.optional(n) {

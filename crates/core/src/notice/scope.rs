@@ -237,6 +237,14 @@ impl<'a> Scope<'a> {
                 .any(|h| h.start >= n.end)
     }
 
+    /// A cue of `flag` in `n`'s clause that is not a word of `n`'s own name ("Surat
+    /// Keterangan Catatan Kepolisian": "catatan", a note, is part of the police certificate's
+    /// name, not a general remark about it).
+    pub(super) fn any_in_clause_outside(&self, n: &Named, flag: u32) -> bool {
+        self.in_clause(n, flag)
+            .any(|h| !(h.start >= n.start && h.end <= n.end))
+    }
+
     pub(super) fn any_in_clause(&self, n: &Named, flag: u32) -> bool {
         self.in_clause(n, flag).next().is_some()
     }

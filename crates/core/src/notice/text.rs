@@ -317,6 +317,8 @@ fn is_break_mark(c: char) -> bool {
 /// (or the end of the text).
 fn ends_sentence(src: &[char], i: usize, short_word: bool) -> bool {
     match src[i] {
+        // "(tu mamá puede?)": a question or an exclamation inside brackets ends nothing.
+        '!' | '?' | '！' | '？' if matches!(src.get(i + 1), Some(')' | '）')) => false,
         ';' | '!' | '?' | '。' | '！' | '？' | '；' | '።' | '।' | '॥' | '။' | '។' | '۔' | '؟'
         | '։' | '؛' => true,
         '.' => {

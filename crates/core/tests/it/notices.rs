@@ -185,10 +185,10 @@ fn blind_batches_after_tuning() {
         &blind(
             40,
             0.90,
-            0.87,
+            0.90,
             Misses {
                 refusal_date: 5,
-                ..m(7, 10, 3, 0, 4, 2)
+                ..m(7, 7, 2, 0, 3, 2)
             },
         ),
     );
