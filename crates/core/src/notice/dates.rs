@@ -268,6 +268,19 @@ fn numeric_year_last(t: &Toks, i: usize) -> Found {
     if !(s1 == s2 && matches!(s1, '-' | '/' | '.') && ad <= 2 && bd <= 2) {
         return None;
     }
+    // 04.03.2025: dates written with dots are day first (Bulgaria, Germany, Russia, Poland,
+    // Turkey, Ukraine...); American dates never use dots.
+    if s1 == '.'
+        && let Some(df) = civil(y, b, a)
+    {
+        let found = RawDate {
+            date: df,
+            alternative: None,
+            day_first: Some(true),
+            numeric_ambiguous: false,
+        };
+        return Some((found, i + 5));
+    }
     let mut found = match (civil(y, a, b), civil(y, b, a)) {
         (Some(mf), Some(df)) if mf != df => RawDate {
             date: mf,
@@ -546,6 +559,12 @@ mod tests {
             amb[0].alternative.map(|d| d.to_string()),
             Some("2025-03-04".into())
         );
+        // With dots it is day first, never the American order: 4 March, not April 3.
+        let dotted = find_dates("Дата: 04.03.2025", 10);
+        assert_eq!(dotted[0].date.to_string(), "2025-03-04");
+        assert_eq!(dotted[0].alternative, None);
+        // A dotted date that can only be month first is still read.
+        assert_eq!(iso("03.14.2025"), vec!["2025-03-14"]);
     }
 
     #[test]
