@@ -621,6 +621,21 @@ mod tests {
     }
 
     #[test]
+    fn a_return_interview_date_is_not_the_refusal_date() {
+        let letter = "Kinshasa, le 25 septembre 2025\n\
+            À l'issue de votre entretien de ce jour, votre demande de visa a été refusée au \
+            titre de la section 221(g). Vous êtes convoquée à un second entretien le 30 octobre \
+            2025 à 8 h 00.\n";
+        let r = read_notice(&k(), letter, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(
+            r.refusal_date().map(|d| d.date.as_str()),
+            Some("2025-10-30"),
+            "{:?}",
+            r.dates
+        );
+    }
+
+    #[test]
     fn only_checked_boxes_are_requests() {
         let r = read_notice(
             &k(),

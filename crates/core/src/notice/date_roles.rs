@@ -30,13 +30,21 @@ pub(super) fn read_dates(
         if raw.len() >= MAX_DATES || !line.chars().any(|c| c.is_ascii_digit()) {
             continue;
         }
-        let found = dates::find_dates(line, MAX_DATES - raw.len());
-        if found.is_empty() {
-            continue;
-        }
-        let role = role_of(v, langs, line, prev_line, non_blank, found.len());
-        for d in found {
-            raw.push((d, role, tidy(line, MAX_TEXT_CHARS)));
+        // Each sentence has its own role: "... your application was refused. You are
+        // invited to a second interview on 30 October 2025." holds no refusal date.
+        for (k, sentence) in sentences(line).into_iter().enumerate() {
+            if raw.len() >= MAX_DATES {
+                break;
+            }
+            let found = dates::find_dates(sentence, MAX_DATES - raw.len());
+            if found.is_empty() {
+                continue;
+            }
+            let above = if k == 0 { prev_line } else { None };
+            let role = role_of(v, langs, sentence, above, non_blank, found.len());
+            for d in found {
+                raw.push((d, role, tidy(line, MAX_TEXT_CHARS)));
+            }
         }
     }
     let day_first = reads_day_first(&raw, month_first);
@@ -64,6 +72,37 @@ pub(super) fn read_dates(
                 .to_string(),
         );
     }
+    out
+}
+
+/// A line cut into its sentences: at a full stop, question or exclamation mark followed by a
+/// space and a capital letter, after a word of three or more letters (so "U.S. Embassy" and
+/// "No. 5" stay whole).
+fn sentences(line: &str) -> Vec<&str> {
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let mut out = Vec::new();
+    let mut from = 0;
+    for (i, &(at, c)) in chars.iter().enumerate() {
+        if !matches!(c, '.' | '?' | '!' | '。') {
+            continue;
+        }
+        let word = chars[..i]
+            .iter()
+            .rev()
+            .take_while(|(_, w)| w.is_alphabetic())
+            .count();
+        let next_capital = chars.get(i + 1).is_some_and(|(_, n)| n.is_whitespace())
+            && chars[i + 1..]
+                .iter()
+                .find(|(_, n)| !n.is_whitespace())
+                .is_some_and(|(_, n)| n.is_uppercase());
+        if word >= 3 && next_capital {
+            let end = at + c.len_utf8();
+            out.push(&line[from..end]);
+            from = end;
+        }
+    }
+    out.push(&line[from..]);
     out
 }
 
@@ -95,7 +134,15 @@ fn role_of(
         };
         fl |= v.flags(&Folded::new(&tail), langs) & (cue::REFUSAL | cue::DEADLINE);
     }
-    let refusal = fl & cue::REFUSAL != 0;
+    // "Vous êtes convoquée à un second entretien le 30 octobre": the date of a return
+    // interview is not the date of the refusal, though both are interviews.
+    let return_visit = v.terms(&f).iter().any(|h| {
+        matches!(
+            h.value,
+            super::vocab::Target::Disp(super::NoticeKind::InterviewReturn)
+        )
+    });
+    let refusal = fl & cue::REFUSAL != 0 && !return_visit;
     let deadline = fl & cue::DEADLINE != 0;
     match (refusal, deadline) {
         (true, false) => DateRole::Refusal,
@@ -119,5 +166,25 @@ fn reads_day_first(raw: &[(dates::RawDate, DateRole, String)], month_first: Opti
         false
     } else {
         month_first == Some(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentences;
+
+    #[test]
+    fn lines_split_into_sentences_but_not_at_abbreviations() {
+        assert_eq!(
+            sentences("Votre demande a été refusée. Vous êtes convoquée le 30 octobre 2025."),
+            [
+                "Votre demande a été refusée.",
+                " Vous êtes convoquée le 30 octobre 2025."
+            ]
+        );
+        assert_eq!(
+            sentences("Refused by the U.S. Embassy on March 3, 2025."),
+            ["Refused by the U.S. Embassy on March 3, 2025."]
+        );
     }
 }
