@@ -315,6 +315,11 @@ pub fn fragment_text(fragment: &str) -> String {
     let mut raw = String::with_capacity(fragment.len());
     let mut pos = 0;
     for (at, tag) in Tags::new(fragment) {
+        // A tag inside a script or style already skipped (or cut off in the middle of one):
+        // nothing of it is text.
+        if at < pos {
+            continue;
+        }
         raw.push_str(&fragment[pos..at]);
         if !is_inline(&tag.name) {
             raw.push(' ');

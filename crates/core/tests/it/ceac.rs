@@ -250,6 +250,14 @@ fn a_page_cut_short_keeps_only_the_span_text() {
     assert_eq!(r.message, "", "the message span never arrived");
 }
 
+/// Found by `never_panics` in CI: a page cut inside its script, then stray tag characters.
+#[test]
+fn a_page_cut_inside_a_script_does_not_panic() {
+    let page = fixture("entities-whitespace.html");
+    let head = page.get(..484).unwrap_or("");
+    let _ = parse_result(&format!("{head} /><->"));
+}
+
 proptest::proptest! {
     /// Whatever arrives (garbage, half a page, stray `<` and `&`), the parser answers
     /// without panicking.
