@@ -13,7 +13,6 @@ use visanav_core::NOT_LEGAL_ADVICE;
 use visanav_core::plan::{plan, post_time_zone, today_at_post};
 use visanav_store::{
     Actor, Applicant, AttorneyOffer, ConsultStatus, ConsultType, Consultation, Side, StoreError,
-    TxMode,
 };
 
 use super::attorney::{Line, case_label, status_class};
@@ -501,24 +500,11 @@ pub(crate) async fn cancel(
     message: &str,
     now: Timestamp,
 ) -> Result<&'static str, BookError> {
-    let mut tx = state
+    state
         .store
-        .begin(TxMode::Write)
-        .await
-        .map_err(BookError::Store)?;
-    match tx
         .cancel_consultation(actor, Side::Applicant, id, message, now)
-        .await
-    {
-        Ok(()) => {
-            tx.commit().await.map_err(BookError::Store)?;
-            Ok("cancelled")
-        }
-        Err(e) => {
-            tx.rollback().await.map_err(BookError::Store)?;
-            Err(e.into())
-        }
-    }
+        .await?;
+    Ok("cancelled")
 }
 
 async fn move_to(
@@ -529,31 +515,12 @@ async fn move_to(
     now: Timestamp,
 ) -> Result<&'static str, BookError> {
     let time = super::new_time(state, k, parse_start(start)?).await?;
-    let mut tx = state
+    let hold_until = super::hold_until(now, super::hold(state), time.start);
+    state
         .store
-        .begin(TxMode::Write)
-        .await
-        .map_err(BookError::Store)?;
-    match tx
-        .reschedule_consultation(
-            &s.actor,
-            Side::Applicant,
-            &k.id,
-            time,
-            super::hold_until(now, super::hold(state), time.start),
-            now,
-        )
-        .await
-    {
-        Ok(()) => {
-            tx.commit().await.map_err(BookError::Store)?;
-            Ok("moved")
-        }
-        Err(e) => {
-            tx.rollback().await.map_err(BookError::Store)?;
-            Err(e.into())
-        }
-    }
+        .reschedule_consultation(&s.actor, Side::Applicant, &k.id, time, hold_until, now)
+        .await?;
+    Ok("moved")
 }
 
 async fn accept(
@@ -564,19 +531,9 @@ async fn accept(
     now: Timestamp,
 ) -> Result<&'static str, BookError> {
     let time = super::new_time(state, k, parse_start(start)?).await?;
-    let mut tx = state
+    state
         .store
-        .begin(TxMode::Write)
-        .await
-        .map_err(BookError::Store)?;
-    match tx.accept_proposal(&s.actor, &k.id, time, now).await {
-        Ok(()) => {
-            tx.commit().await.map_err(BookError::Store)?;
-            Ok("accepted")
-        }
-        Err(e) => {
-            tx.rollback().await.map_err(BookError::Store)?;
-            Err(e.into())
-        }
-    }
+        .accept_proposal(&s.actor, &k.id, time, now)
+        .await?;
+    Ok("accepted")
 }

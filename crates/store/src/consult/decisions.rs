@@ -449,4 +449,46 @@ impl Store {
     pub async fn expire_consultations(&self, now: Timestamp) -> Result<usize, StoreError> {
         in_tx!(self, TxMode::Write, |tx| tx.expire_consultations(now).await)
     }
+
+    /// See [`Tx::cancel_consultation`].
+    pub async fn cancel_consultation(
+        &self,
+        actor: &Actor,
+        side: Side,
+        id: &str,
+        message: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, TxMode::Write, |tx| tx
+            .cancel_consultation(actor, side, id, message, now)
+            .await)
+    }
+
+    /// See [`Tx::reschedule_consultation`].
+    pub async fn reschedule_consultation(
+        &self,
+        actor: &Actor,
+        side: Side,
+        id: &str,
+        time: NewTime,
+        hold_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, TxMode::Write, |tx| tx
+            .reschedule_consultation(actor, side, id, time, hold_until, now)
+            .await)
+    }
+
+    /// See [`Tx::accept_proposal`].
+    pub async fn accept_proposal(
+        &self,
+        actor: &Actor,
+        id: &str,
+        time: NewTime,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, TxMode::Write, |tx| tx
+            .accept_proposal(actor, id, time, now)
+            .await)
+    }
 }
