@@ -34,7 +34,8 @@ pub struct Choice {
     pub price: String,
 }
 
-fn choices(offers: &[AttorneyOffer]) -> Vec<Choice> {
+/// The types on offer from attorneys whose availability is usable.
+pub(super) fn choices(offers: &[AttorneyOffer]) -> Vec<Choice> {
     offers
         .iter()
         .filter(|o| availability(o).is_some())
@@ -62,7 +63,7 @@ async fn all_offers(state: &AppState) -> Result<Vec<AttorneyOffer>, StoreError> 
     Ok(all)
 }
 
-fn find_type<'a>(
+pub(super) fn find_type<'a>(
     offers: &'a [AttorneyOffer],
     type_id: &str,
 ) -> Option<(&'a AttorneyOffer, &'a ConsultType)> {

@@ -20,7 +20,7 @@ use visanav_store::{
     Applicant, AttorneyOffer, Intake, TxMode, UNVERIFIED_HOLD_MINUTES, is_email_address,
 };
 
-use super::applicant::Choice;
+use super::applicant::{Choice, choices, find_type};
 use super::{BookError, DayView, availability, day_views, parse_start, parse_zone};
 use crate::accounts::{TokenQuery, confirm_page, link_problem, message, send};
 use crate::auth::{client, first_factor_given, stale_form};
@@ -116,27 +116,11 @@ async fn page(
         .into_iter()
         .filter(|o| availability(o).is_some())
         .collect();
-    let mut all: Vec<Choice> = offers
-        .iter()
-        .flat_map(|o| {
-            o.types.iter().map(|t| Choice {
-                type_id: t.id.clone(),
-                attorney: o.display_name.clone(),
-                firm: o.firm_name.clone(),
-                name: t.name.clone(),
-                minutes: t.minutes,
-                price: t.price_text.clone(),
-            })
-        })
-        .collect();
+    let mut all = choices(&offers);
     let type_id = type_id
         .map(str::to_string)
         .or_else(|| (all.len() == 1).then(|| all[0].type_id.clone()));
-    let found = type_id.as_deref().and_then(|id| {
-        offers
-            .iter()
-            .find_map(|o| o.types.iter().find(|t| t.id == id).map(|t| (o, t)))
-    });
+    let found = type_id.as_deref().and_then(|id| find_type(&offers, id));
     let attorney_zone = found
         .and_then(|(o, _)| availability(o))
         .or_else(|| offers.first().and_then(availability))
