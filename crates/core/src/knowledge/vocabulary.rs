@@ -39,6 +39,11 @@ pub struct NoticeLanguage {
     /// "España", "России"), for "a police certificate from ...".
     #[serde(default)]
     pub countries: BTreeMap<String, Vec<String>>,
+    /// The months' names, January first, each with the forms notices write (full, short,
+    /// inflected: "января", "янв"), for reading dates like "14 января 2025". Empty, or all
+    /// twelve.
+    #[serde(default)]
+    pub months: Vec<Vec<String>>,
     /// Where the wording was seen (posts' pages in this language, forms, glossaries).
     pub sources: Vec<String>,
     pub as_of: String,
@@ -283,6 +288,17 @@ fn check_header(l: &NoticeLanguage, file: &str, seen: &mut BTreeSet<String>, out
             format!("as_of {:?} is not a YYYY-MM-DD date", l.as_of),
         );
     }
+    if !matches!(l.months.len(), 0 | 12) || l.months.iter().any(Vec::is_empty) {
+        out.add(
+            file,
+            "months",
+            format!(
+                "has {} entries: give all twelve months, January first, each with at least \
+                 one name (or leave `months` out)",
+                l.months.len()
+            ),
+        );
+    }
 }
 
 /// Every list of words in a language file, named as its entry.
@@ -311,6 +327,12 @@ fn word_lists(l: &NoticeLanguage) -> Vec<(String, &[String])> {
             l.countries
                 .iter()
                 .map(|(code, v)| (format!("countries.{code}"), v.as_slice())),
+        )
+        .chain(
+            l.months
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("months[{}]", i + 1), v.as_slice())),
         )
         .chain(std::iter::once((
             "stopwords".to_string(),

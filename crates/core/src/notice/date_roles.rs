@@ -36,7 +36,7 @@ pub(super) fn read_dates(
             if raw.len() >= MAX_DATES {
                 break;
             }
-            let found = dates::find_dates(sentence, MAX_DATES - raw.len());
+            let found = dates::find_dates(sentence, MAX_DATES - raw.len(), &|w| v.month(w, langs));
             if found.is_empty() {
                 continue;
             }
@@ -149,11 +149,60 @@ fn role_of(
         (false, true) => DateRole::Deadline,
         (true, true) => DateRole::Other,
         (false, false) if first_word_is_label => DateRole::Letter,
-        (false, false) if non_blank <= 10 && dates_on_line == 1 && line.trim().len() <= 40 => {
+        (false, false) if non_blank <= 10 && dates_on_line == 1 && stands_apart(v, langs, line) => {
             DateRole::Letter
         }
         _ => DateRole::Other,
     }
+}
+
+/// A date near the top that stands in a short cell of its own: a short line ("Manila, 3 June
+/// 2025"), or set apart by a wide gap or a dash from the letterhead beside it ("Consular
+/// Section        05 FEB 2026", "U.S. Embassy Dhaka – 10 Sept 2025").
+fn stands_apart(v: &Vocab, langs: Langs, line: &str) -> bool {
+    const SHORT: usize = 40;
+    cells(line).into_iter().any(|cell| {
+        cell.chars().count() <= SHORT
+            && !dates::find_dates(cell, 1, &|w| v.month(w, langs)).is_empty()
+    })
+}
+
+/// A line cut where a form or a letterhead separates its fields: three or more spaces, a
+/// tab, or a dash or bar with spaces around it.
+fn cells(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !line.is_char_boundary(i) {
+            i += 1;
+            continue;
+        }
+        let gap = bytes[i..].iter().take_while(|b| **b == b' ').count();
+        let sep = [" – ", " — ", " | ", " - "]
+            .iter()
+            .find(|s| line[i..].starts_with(**s))
+            .map(|s| s.len());
+        let cut = if gap >= 3 {
+            Some(gap)
+        } else if bytes[i] == b'\t' {
+            Some(1)
+        } else {
+            sep
+        };
+        match cut {
+            Some(len) => {
+                out.push(line[from..i].trim());
+                i += len;
+                from = i;
+            }
+            None => i += 1,
+        }
+    }
+    out.push(line[from..].trim());
+    out.retain(|c| !c.is_empty());
+    out
 }
 
 /// If any numeric date could only be day-first, the ambiguous ones are read that way too.
@@ -171,7 +220,20 @@ fn reads_day_first(raw: &[(dates::RawDate, DateRole, String)], month_first: Opti
 
 #[cfg(test)]
 mod tests {
-    use super::sentences;
+    use super::{cells, sentences};
+
+    #[test]
+    fn letterhead_lines_split_into_cells() {
+        assert_eq!(
+            cells("Consular Section - Immigrant Visa Unit        05 FEB 2026"),
+            ["Consular Section", "Immigrant Visa Unit", "05 FEB 2026"]
+        );
+        assert_eq!(
+            cells("U.S. Embassy Dhaka – Immigrant Visa Unit – 10 Sept 2025"),
+            ["U.S. Embassy Dhaka", "Immigrant Visa Unit", "10 Sept 2025"]
+        );
+        assert_eq!(cells("Manila, 3 June 2025"), ["Manila, 3 June 2025"]);
+    }
 
     #[test]
     fn lines_split_into_sentences_but_not_at_abbreviations() {

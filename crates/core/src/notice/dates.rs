@@ -19,67 +19,61 @@ fn ocr_digit(c: char) -> Option<char> {
     }
 }
 
+/// A word as dates compare it: lower case, without accents or vowel signs, with the digits
+/// OCR puts in words read as letters ("0ct" is "oct").
+pub(super) fn fold_word(word: &str) -> String {
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+    word.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .nfc()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            '0' => 'o',
+            '1' => 'l',
+            other => other,
+        })
+        .collect()
+}
+
+fn is_word_char(c: char) -> bool {
+    (c.is_alphabetic() || unicode_normalization::char::is_combining_mark(c))
+        && !super::text::is_cjk(c)
+}
+
+/// Where a number starts: a digit, or a letter OCR made of one between a date's separator and
+/// a digit ("22.l0.2025").
+fn starts_number(c: char, next: Option<char>, last: Option<&Tok>) -> bool {
+    c.is_ascii_digit()
+        || (ocr_digit(c).is_some()
+            && next.is_some_and(|n| n.is_ascii_digit())
+            && matches!(last, Some(Tok::Punct('.' | '/' | '-'))))
+}
+
 fn tokens(line: &str) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut chars = line.chars().peekable();
     while let Some(&c) = chars.peek() {
-        if c.is_ascii_digit() {
-            let mut digits = String::new();
-            while let Some(&d) = chars.peek() {
-                if digits.len() >= 9 {
-                    break;
-                }
-                if d.is_ascii_digit() {
-                    digits.push(d);
-                    chars.next();
-                    continue;
-                }
-                // A look-alike letter counts only between digits: "2O25", not "2nd".
-                let Some(od) = ocr_digit(d) else { break };
-                let mut ahead = chars.clone();
-                ahead.next();
-                if ahead.peek().is_some_and(char::is_ascii_digit) {
-                    digits.push(od);
-                    chars.next();
-                } else {
-                    break;
-                }
-            }
-            // Ordinals: 14th, 1st, 2nd, 3rd.
-            let mut suffix = String::new();
-            while let Some(&s) = chars.peek() {
-                if s.is_ascii_alphabetic() && suffix.len() < 3 {
-                    suffix.push(s);
-                    chars.next();
-                } else {
-                    break;
-                }
-            }
-            let n = digits.parse::<u32>().unwrap_or(0);
-            if suffix.is_empty()
-                || matches!(
-                    suffix.to_ascii_lowercase().as_str(),
-                    "st" | "nd" | "rd" | "th"
-                )
-            {
-                out.push(Tok::Num(n, digits.len()));
-            } else {
-                out.push(Tok::Word(format!("{digits}{suffix}")));
-            }
+        let next = {
+            let mut ahead = chars.clone();
+            ahead.next();
+            ahead.next()
+        };
+        if starts_number(c, next, out.last()) {
+            out.push(number(&mut chars));
         } else if super::text::is_cjk(c) {
             out.push(Tok::Word(c.to_string()));
             chars.next();
-        } else if c.is_alphabetic() {
+        } else if is_word_char(c) {
             let mut w = String::new();
             while let Some(&d) = chars.peek() {
-                if d.is_alphabetic() && !super::text::is_cjk(d) {
-                    w.extend(d.to_lowercase());
+                if is_word_char(d) {
+                    w.push(d);
                     chars.next();
                 } else {
                     break;
                 }
             }
-            out.push(Tok::Word(w));
+            out.push(Tok::Word(fold_word(&w)));
         } else {
             if !c.is_whitespace() {
                 out.push(Tok::Punct(c));
@@ -90,30 +84,71 @@ fn tokens(line: &str) -> Vec<Tok> {
     out
 }
 
-fn month(word: &str) -> Option<u32> {
-    let m = match word {
-        // English, Spanish, Tagalog, French, Portuguese.
-        "january" | "jan" | "enero" | "ene" | "janvier" | "janv" | "janeiro" => 1,
-        "february" | "feb" | "febrero" | "pebrero" | "février" | "fevrier" | "févr"
-        | "fevereiro" | "fev" => 2,
-        "march" | "mar" | "marzo" | "marso" | "mars" | "março" | "marco" => 3,
-        "april" | "apr" | "abril" | "abr" | "avril" | "avr" => 4,
-        "may" | "mayo" | "mai" | "maio" => 5,
-        "june" | "jun" | "junio" | "hunyo" | "juin" | "junho" => 6,
-        "july" | "jul" | "julio" | "hulyo" | "juillet" | "juil" | "julho" => 7,
-        "august" | "aug" | "agosto" | "ago" | "août" | "aout" => 8,
-        "september" | "sep" | "sept" | "septiembre" | "setiembre" | "setyembre" | "septembre"
-        | "setembro" => 9,
-        "october" | "oct" | "octubre" | "oktubre" | "octobre" | "outubro" => 10,
-        "november" | "nov" | "noviembre" | "nobyembre" | "novembre" | "novembro" => 11,
-        "december" | "dec" | "diciembre" | "dic" | "disyembre" | "décembre" | "decembre"
-        | "dezembro" | "dez" => 12,
-        _ => return None,
-    };
-    Some(m)
+/// A number, with the look-alike letters OCR puts in it ("2O25", "l7", "2l 0ct"), or a word
+/// that starts with digits ("2nd" is a number, "3rd" too, "4x" a word).
+fn number(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Tok {
+    let mut digits = String::new();
+    while let Some(&d) = chars.peek() {
+        if digits.len() >= 9 {
+            break;
+        }
+        if d.is_ascii_digit() {
+            digits.push(d);
+            chars.next();
+            continue;
+        }
+        // A look-alike letter counts between digits ("2O25"), or ending a short number
+        // before a space or a separator ("2l Oct"), not in "2nd".
+        let Some(od) = ocr_digit(d) else { break };
+        let mut ahead = chars.clone();
+        ahead.next();
+        let after = ahead.peek().copied();
+        let inside = after.is_some_and(|a| a.is_ascii_digit());
+        let ending =
+            !digits.is_empty() && digits.len() < 4 && after.is_none_or(|a| !a.is_alphanumeric());
+        if inside || ending {
+            digits.push(od);
+            chars.next();
+        } else {
+            break;
+        }
+    }
+    // Ordinals: 14th, 1st, 2nd, 3rd.
+    let mut suffix = String::new();
+    while let Some(&s) = chars.peek() {
+        if s.is_ascii_alphabetic() && suffix.len() < 3 {
+            suffix.push(s);
+            chars.next();
+        } else {
+            break;
+        }
+    }
+    let n = digits.parse::<u32>().unwrap_or(0);
+    if suffix.is_empty()
+        || matches!(
+            suffix.to_ascii_lowercase().as_str(),
+            "st" | "nd" | "rd" | "th"
+        )
+    {
+        Tok::Num(n, digits.len())
+    } else {
+        Tok::Word(fold_word(&format!("{digits}{suffix}")))
+    }
 }
 
+/// Words that follow the year and the month in dates written year first: 2025年3月14日,
+/// 2025년 10월 2일, 2025 оны 9-р сарын 30.
+const YEAR_MARKERS: &[&str] = &["年", "년", "оны"];
+const MONTH_MARKERS: &[&str] = &["月", "월", "сарын"];
+
 fn civil(y: u32, m: u32, d: u32) -> Option<Date> {
+    // Thai documents count years from the Buddha (2568 is 2025); no date of a notice is
+    // that far ahead in the common era.
+    let y = if (2533..=2643).contains(&y) {
+        y - 543
+    } else {
+        y
+    };
     if !(1990..=2100).contains(&y) {
         return None;
     }
@@ -138,10 +173,16 @@ pub struct RawDate {
     pub numeric_ambiguous: bool,
 }
 
-/// The tokens of a line, read by position.
-struct Toks(Vec<Tok>);
+/// Which month a folded word names, from the vocabulary.
+pub(super) type MonthOf<'a> = &'a dyn Fn(&str) -> Option<u32>;
 
-impl Toks {
+/// The tokens of a line, read by position.
+struct Toks<'a>(Vec<Tok>, MonthOf<'a>);
+
+impl Toks<'_> {
+    fn month(&self, i: usize) -> Option<u32> {
+        self.word(i).and_then(|w| (self.1)(w))
+    }
     fn num(&self, i: usize) -> Option<(u32, usize)> {
         match self.0.get(i) {
             Some(Tok::Num(n, d)) => Some((*n, *d)),
@@ -182,13 +223,13 @@ fn plain(date: Date) -> RawDate {
 type Found = Option<(RawDate, usize)>;
 
 /// Every date in a line, at most `max`.
-pub fn find_dates(line: &str, max: usize) -> Vec<RawDate> {
-    let t = Toks(tokens(line));
+pub fn find_dates(line: &str, max: usize, months: MonthOf<'_>) -> Vec<RawDate> {
+    let t = Toks(tokens(line), months);
     let mut out = Vec::new();
     let mut i = 0;
     while i < t.0.len() && out.len() < max {
         let found = year_first(&t, i)
-            .or_else(|| cjk(&t, i))
+            .or_else(|| year_marked(&t, i))
             .or_else(|| vietnamese(&t, i))
             .or_else(|| numeric_year_last(&t, i))
             .or_else(|| month_name_first(&t, i))
@@ -222,9 +263,33 @@ fn year_first(t: &Toks, i: usize) -> Found {
     None
 }
 
-/// 2025年3月14日
-fn cjk(t: &Toks, i: usize) -> Found {
-    if let (Some((y, 4)), Some("年"), Some((m, _)), Some("月"), Some((d, _))) = (
+/// 2025年3月14日, 2025년 10월 2일, 2025 оны 9-р сарын 30-ны өдөр
+fn year_marked(t: &Toks, i: usize) -> Found {
+    let (Some((y, 4)), Some(ym), Some((m, _))) = (t.num(i), t.word(i + 1), t.num(i + 2)) else {
+        return None;
+    };
+    if !YEAR_MARKERS.contains(&ym) {
+        return None;
+    }
+    // The month's marker may follow an ordinal ending: "9-р сарын".
+    let mut k = i + 3;
+    let mut marked = false;
+    while k < i + 6 && t.num(k).is_none() && k < t.0.len() {
+        marked = t.word(k).is_some_and(|w| MONTH_MARKERS.contains(&w));
+        k += 1;
+        if marked {
+            break;
+        }
+    }
+    let (d, _) = t.num(k).filter(|_| marked)?;
+    let date = civil(y, m, d)?;
+    Some((plain(date), k + 1))
+}
+
+/// ngày 14 tháng 3 năm 2025, 14 tháng 3 năm 2025
+fn vietnamese(t: &Toks, i: usize) -> Found {
+    let i = if t.word(i) == Some("ngay") { i + 1 } else { i };
+    if let (Some((d, _)), Some("thang"), Some((m, _)), Some("nam"), Some((y, 4))) = (
         t.num(i),
         t.word(i + 1),
         t.num(i + 2),
@@ -233,22 +298,6 @@ fn cjk(t: &Toks, i: usize) -> Found {
     ) && let Some(date) = civil(y, m, d)
     {
         return Some((plain(date), i + 5));
-    }
-    None
-}
-
-/// ngày 14 tháng 3 năm 2025
-fn vietnamese(t: &Toks, i: usize) -> Found {
-    if let (Some("ngày"), Some((d, _)), Some("tháng"), Some((m, _)), Some("năm"), Some((y, 4))) = (
-        t.word(i),
-        t.num(i + 1),
-        t.word(i + 2),
-        t.num(i + 3),
-        t.word(i + 4),
-        t.num(i + 5),
-    ) && let Some(date) = civil(y, m, d)
-    {
-        return Some((plain(date), i + 6));
     }
     None
 }
@@ -308,7 +357,7 @@ fn numeric_year_last(t: &Toks, i: usize) -> Found {
 
 /// March 14, 2025 / Mar. 14 2025 / Marso 14, 2025
 fn month_name_first(t: &Toks, i: usize) -> Found {
-    let m = t.word(i).and_then(month)?;
+    let m = t.month(i)?;
     let j = t.skip_punct(i + 1, &['.']);
     let (d, dd) = t.num(j)?;
     if dd > 2 {
@@ -333,7 +382,7 @@ fn day_first_month_name(t: &Toks, i: usize) -> Found {
     if t.word(j) == Some("de") {
         j += 1;
     }
-    let m = t.word(j).and_then(month)?;
+    let m = t.month(j)?;
     let mut k = t.skip_punct(j + 1, &['-', '.', ',']);
     if t.word(k) == Some("de") || t.word(k) == Some("del") {
         k += 1;
@@ -532,8 +581,20 @@ fn section_205(text: &str, max: usize, out: &mut Vec<String>) {
 mod tests {
     use super::*;
 
+    /// Month names as the vocabulary gives them (English, Spanish and Tagalog here).
+    fn month(word: &str) -> Option<u32> {
+        let m = match word {
+            "january" => 1,
+            "april" | "apr" => 4,
+            "march" | "mar" | "marzo" | "marso" => 3,
+            "october" | "oct" => 10,
+            _ => return None,
+        };
+        Some(m)
+    }
+
     fn iso(line: &str) -> Vec<String> {
-        find_dates(line, 10)
+        find_dates(line, 10, &month)
             .into_iter()
             .map(|d| d.date.to_string())
             .collect()
@@ -554,17 +615,27 @@ mod tests {
         assert_eq!(iso("ngày 14 tháng 3 năm 2025"), vec!["2025-03-14"]);
         assert_eq!(iso("Marso 14, 2025"), vec!["2025-03-14"]);
         assert_eq!(iso("the 14th of nothing 2025-02-30"), Vec::<String>::new());
-        let amb = find_dates("04/03/2025", 10);
+        let amb = find_dates("04/03/2025", 10, &month);
         assert_eq!(
             amb[0].alternative.map(|d| d.to_string()),
             Some("2025-03-04".into())
         );
         // With dots it is day first, never the American order: 4 March, not April 3.
-        let dotted = find_dates("Дата: 04.03.2025", 10);
+        let dotted = find_dates("Дата: 04.03.2025", 10, &month);
         assert_eq!(dotted[0].date.to_string(), "2025-03-04");
         assert_eq!(dotted[0].alternative, None);
         // A dotted date that can only be month first is still read.
         assert_eq!(iso("03.14.2025"), vec!["2025-03-14"]);
+        // Korean and Mongolian write the year first with words after year and month.
+        assert_eq!(iso("2025년 10월 2일"), vec!["2025-10-02"]);
+        assert_eq!(iso("2025 оны 9-р сарын 30-ны өдөр"), vec!["2025-09-30"]);
+        // Thai years count from the Buddha.
+        assert_eq!(iso("13/03/2568"), vec!["2025-03-13"]);
+        // OCR: a letter for a digit at a number's start or end, a digit for a letter.
+        assert_eq!(iso("Data: 22.l0.2025"), vec!["2025-10-22"]);
+        assert_eq!(iso("Date: 2l 0ct 2025"), vec!["2025-10-21"]);
+        // Accents and case do not matter: MARZO, Marzo, marzo.
+        assert_eq!(iso("14 MARZO 2025"), vec!["2025-03-14"]);
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub(super) fn find_post(
         }
         let f = Folded::new(line);
         let fl = v.flags(&f, langs);
-        let dated = !dates::find_dates(line, 1).is_empty();
+        let dated = !dates::find_dates(line, 1, &|w| v.month(w, langs)).is_empty();
         if fl & cue::EMBASSY == 0 && !dated {
             continue;
         }

@@ -2,6 +2,8 @@
 //! document terms, the cue words that say what a sentence does with them, the disposition
 //! phrases, and the names of posts and countries.
 
+use std::collections::HashMap;
+
 use crate::knowledge::{GAP, Knowledge};
 
 use super::NoticeKind;
@@ -84,13 +86,16 @@ pub(super) mod cue {
 
 /// The languages a notice is written in, as a bit set over [`Vocab::languages`].
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Langs(u64);
+pub(super) struct Langs(u128);
 
 impl Langs {
     fn has(self, i: u8) -> bool {
-        i < 64 && self.0 & (1 << i) != 0
+        i < MAX_LANGUAGES && self.0 & (1 << i) != 0
     }
 }
+
+/// The most languages a notice can be detected in: the width of [`Langs`].
+const MAX_LANGUAGES: u8 = 128;
 
 /// A notice is taken to be in a language when it holds this many different stopwords of it.
 const MIN_STOPWORDS: usize = 2;
@@ -107,6 +112,13 @@ enum Script {
     Georgian,
     Devanagari,
     Bengali,
+    Gurmukhi,
+    Gujarati,
+    Oriya,
+    Telugu,
+    Kannada,
+    Malayalam,
+    Greek,
     Tamil,
     Sinhala,
     Thai,
@@ -127,6 +139,13 @@ fn script_of(c: char) -> Option<Script> {
         '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' => Script::Arabic,
         '\u{0900}'..='\u{097F}' => Script::Devanagari,
         '\u{0980}'..='\u{09FF}' => Script::Bengali,
+        '\u{0A00}'..='\u{0A7F}' => Script::Gurmukhi,
+        '\u{0A80}'..='\u{0AFF}' => Script::Gujarati,
+        '\u{0B00}'..='\u{0B7F}' => Script::Oriya,
+        '\u{0C00}'..='\u{0C7F}' => Script::Telugu,
+        '\u{0C80}'..='\u{0CFF}' => Script::Kannada,
+        '\u{0D00}'..='\u{0D7F}' => Script::Malayalam,
+        '\u{0370}'..='\u{03FF}' | '\u{1F00}'..='\u{1FFF}' => Script::Greek,
         '\u{0B80}'..='\u{0BFF}' => Script::Tamil,
         '\u{0D80}'..='\u{0DFF}' => Script::Sinhala,
         '\u{0E00}'..='\u{0E7F}' => Script::Thai,
@@ -163,6 +182,26 @@ pub(super) struct Vocab {
     pub posts: Matcher<u16>,
     pub post_codes: Vec<String>,
     post_countries: Vec<String>,
+    /// Folded month name -> (month, language index), from every language's `months`.
+    months: HashMap<String, Vec<(u32, u8)>>,
+}
+
+/// Every language's month names, folded as dates are read.
+fn month_names(k: &Knowledge) -> HashMap<String, Vec<(u32, u8)>> {
+    let mut out: HashMap<String, Vec<(u32, u8)>> = HashMap::new();
+    for (lang, l) in k.notice_languages.iter().enumerate() {
+        let Ok(lang) = u8::try_from(lang) else {
+            continue;
+        };
+        for (m, names) in (1..).zip(&l.months) {
+            for name in names {
+                out.entry(super::dates::fold_word(name))
+                    .or_default()
+                    .push((m, lang));
+            }
+        }
+    }
+    out
 }
 
 /// Disposition phrases, then document terms, of every language. Dispositions come first,
@@ -325,7 +364,21 @@ impl Vocab {
             posts: Matcher::new(posts.phrases),
             post_codes: posts.codes,
             post_countries: posts.countries,
+            months: month_names(k),
         }
+    }
+
+    /// The month a (folded) word names. Where languages disagree ("listopad" is November in
+    /// Polish, October in Croatian), the notice's own languages decide, else nobody does.
+    pub fn month(&self, word: &str, langs: Langs) -> Option<u32> {
+        let found = self.months.get(word)?;
+        let first = found.first()?.0;
+        if found.iter().all(|(m, _)| *m == first) {
+            return Some(first);
+        }
+        let mut in_notice = found.iter().filter(|(_, l)| langs.has(*l)).map(|(m, _)| *m);
+        let m = in_notice.next()?;
+        in_notice.all(|o| o == m).then_some(m)
     }
 
     /// The languages `f` (the whole notice) is written in; English always counts.
@@ -343,9 +396,9 @@ impl Vocab {
                 words.push(span);
             }
         }
-        let mut bits = 0u64;
+        let mut bits = 0u128;
         for (i, words) in seen.iter().enumerate() {
-            if words.len() >= MIN_STOPWORDS && i < 64 {
+            if words.len() >= MIN_STOPWORDS && i < usize::from(MAX_LANGUAGES) {
                 bits |= 1 << i;
             }
         }
@@ -365,12 +418,12 @@ impl Vocab {
                 && counts
                     .iter()
                     .any(|(s, n)| s == sc && *n >= MIN_SCRIPT_CHARS)
-                && i < 64
+                && i < usize::from(MAX_LANGUAGES)
             {
                 bits |= 1 << i;
             }
         }
-        if usize::from(self.english) < 64 {
+        if self.english < MAX_LANGUAGES {
             bits |= 1 << self.english;
         }
         Langs(bits)
