@@ -212,6 +212,9 @@ impl<T: Copy + PartialEq> Matcher<T> {
                 return Some(end + 2);
             }
         }
+        if p.chars.last().copied().is_some_and(is_hangul) {
+            return korean_particle(f, end).map(|len| end + len);
+        }
         None
     }
 
@@ -255,6 +258,46 @@ impl<T: Copy + PartialEq> Matcher<T> {
         }
         best.map(|(_, h)| h)
     }
+}
+
+fn is_hangul(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7AF}').contains(&c)
+}
+
+/// Korean writes its particles onto the noun ("행정처리가 필요합니다", "이력서를 제출"): the
+/// length of the particle that ends the word at `end`, if one does.
+fn korean_particle(f: &Folded, end: usize) -> Option<usize> {
+    const PARTICLES: &[&str] = &[
+        "이",
+        "가",
+        "을",
+        "를",
+        "은",
+        "는",
+        "의",
+        "에",
+        "도",
+        "와",
+        "과",
+        "로",
+        "으로",
+        "에서",
+        "까지",
+        "만",
+        "이나",
+        "나",
+        "서",
+        "와의",
+        "과의",
+        "에는",
+        "으로는",
+        "로는",
+    ];
+    PARTICLES.iter().find_map(|p| {
+        let len = p.chars().count();
+        let word = f.chars.get(end..end + len)?;
+        (word.iter().copied().eq(p.chars()) && f.ends.get(end + len) == Some(&true)).then_some(len)
+    })
 }
 
 /// Arabic and Hebrew write "and", "in", "to", "the" as one letter joined to the next word
@@ -446,6 +489,16 @@ mod tests {
             vec![5, 5]
         );
         assert!(m.longest(&Folded::new("passports-office")).len() == 1);
+    }
+
+    #[test]
+    fn korean_nouns_take_their_particles() {
+        let m = Matcher::new([("행정처리".to_string(), 1u8), ("이력서".to_string(), 2)]);
+        let v = |t: &str| values(&m.longest(&Folded::new(t)));
+        assert_eq!(v("추가 행정처리가 필요합니다"), vec![1]);
+        assert_eq!(v("이력서를 제출하십시오"), vec![2]);
+        // Not any syllables after it: "이력서류" is another word.
+        assert!(v("이력서류").is_empty());
     }
 
     #[test]
