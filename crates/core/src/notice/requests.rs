@@ -506,8 +506,12 @@ fn judge(
 }
 
 /// Documents directly followed by a translation: "birth certificate translation",
-/// "出生公证书的翻译件" (one connecting character allowed in scripts without spaces).
+/// "出生公证书的翻译件" (one connecting character allowed in scripts without spaces), or with
+/// a word or two of description between that are no function words of any language (Tamil
+/// "பிறப்புச் சான்றிதழின் சான்றளிக்கப்பட்ட ஆங்கில மொழிபெயர்ப்பு", the birth certificate's
+/// certified English translation; not "birth certificate with a translation").
 fn translated_subjects(v: &Vocab, scope: &Scope, named: &[Named]) -> Vec<bool> {
+    const DESCRIBING_WORDS: usize = 2;
     named
         .iter()
         .map(|n| {
@@ -517,8 +521,13 @@ fn translated_subjects(v: &Vocab, scope: &Scope, named: &[Named]) -> Vec<bool> {
                         && m.start >= n.end
                         && match scope.words_between(n.end, m.start) {
                             0 => true,
-                            1 => m.start - n.end == 1 && is_unspaced(scope.f.chars[n.end]),
-                            _ => false,
+                            1 if m.start - n.end == 1 && is_unspaced(scope.f.chars[n.end]) => true,
+                            w => {
+                                w <= DESCRIBING_WORDS
+                                    && !scope.break_between(n.end, m.start)
+                                    && !named.iter().any(|o| o.start >= n.end && o.end <= m.start)
+                                    && !v.stopword_within(scope.f, n.end, m.start)
+                            }
                         }
                 })
         })

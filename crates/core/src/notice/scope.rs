@@ -268,16 +268,19 @@ impl<'a> Scope<'a> {
     }
 
     /// [`Scope::near`] without a comma or bracket between: "a new police certificate, as
-    /// the one you presented expired" does not say the new one was received.
+    /// the one you presented expired" does not say the new one was received. A cue that
+    /// holds the document itself ("yo kenbe paspò m", "giữ hộ chiếu của em") is as near as
+    /// can be.
     pub(super) fn near_in_phrase(&self, n: &Named, flag: u32, words: usize) -> bool {
         self.cues.iter().any(|h| {
-            h.value & flag != 0
-                && ((h.end <= n.start
-                    && self.words_between(h.end, n.start) <= words
-                    && !self.break_between(h.end, n.start))
-                    || (h.start >= n.end
-                        && self.words_between(n.end, h.start) <= words
-                        && !self.break_between(n.end, h.start)))
+            let holds = h.start < n.end && h.end > n.start;
+            let before = h.end <= n.start
+                && self.words_between(h.end, n.start) <= words
+                && !self.break_between(h.end, n.start);
+            let after = h.start >= n.end
+                && self.words_between(n.end, h.start) <= words
+                && !self.break_between(n.end, h.start);
+            h.value & flag != 0 && (holds || before || after)
         })
     }
 }

@@ -381,6 +381,15 @@ impl Vocab {
         in_notice.all(|o| o == m).then_some(m)
     }
 
+    /// Whether a function word of any language ("with", "and", "y", "и") stands in
+    /// `from..to` of `f`.
+    pub fn stopword_within(&self, f: &Folded, from: usize, to: usize) -> bool {
+        self.stopwords
+            .all(f)
+            .iter()
+            .any(|h| h.start >= from && h.end <= to)
+    }
+
     /// The languages `f` (the whole notice) is written in; English always counts.
     pub fn detect(&self, f: &Folded) -> Langs {
         let mut seen: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.languages.len()];
