@@ -331,11 +331,27 @@ struct Said<'a> {
     sentence: bool,
 }
 
-/// "[X] Section 221(g)", "212(a)(4)": a ticked line that names the section the refusal is
-/// under (read into `sections`), not a document to send.
+/// "[X] Section 221(g)", "212(a)(4)", "■ 221(g) – Documentos faltantes / Missing documents": a
+/// ticked line that names, or opens with, the section the refusal is under (read into
+/// `sections`), not a document to send.
 fn names_a_section(text: &str) -> bool {
+    const SECTIONS: [&str; 3] = ["221(", "212(", "214("];
     let words = text.split_whitespace().count();
-    words <= 3 && (text.contains("221(") || text.contains("212(") || text.contains("214("))
+    if words <= 3 && SECTIONS.iter().any(|s| text.contains(s)) {
+        return true;
+    }
+    let mut rest = text
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    for label in [
+        "section", "sección", "seccion", "seção", "secao", "ina", "§",
+    ] {
+        if let Some(r) = rest.strip_prefix(label) {
+            rest = r.trim_start().to_string();
+        }
+    }
+    let rest = rest.replace(' ', "");
+    SECTIONS.iter().any(|s| rest.starts_with(s))
 }
 
 /// Adds each named document as a request or, with its reason, a mention.

@@ -326,6 +326,27 @@ fn roles_found_in_blind_batch_k() {
 }
 
 #[test]
+fn lines_that_ask_for_nothing_from_batches_g_and_j() {
+    // A ticked line that opens with the section is the ground of the refusal.
+    let r = read(
+        "Sección de la ley aplicable:\n■ 221(g) – Documentos faltantes / Missing documents\n\
+         □ 212(a)(4) – Carga pública\nDocumentos requeridos:\n■ Acta de nacimiento\n",
+    );
+    assert_eq!(r.document_ids(), vec!["birth_certificate"], "{r:?}");
+    // What the officer noted is a list of findings, not of things to send.
+    let r = read(
+        "Refused under 221(g).\nAt your interview the officer noted the following:\n  \
+         1. Your account of how you met differed from the account in the I-129F petition.\n\
+         Please send the following:\n  - Evidence of your ongoing relationship.\n",
+    );
+    assert_eq!(r.document_ids(), vec!["relationship_evidence"], "{r:?}");
+    // A short stem of one language is not a word of another: Tagalog "tapusin" (finish) is
+    // not Turkish "tapu" (title deed).
+    let r = read("221g. Kailangan ninyong tapusin ang inyong medical examination.");
+    assert_eq!(r.document_ids(), vec!["medical_exam"], "{r:?}");
+}
+
+#[test]
 fn unchecked_boxes_in_every_style_are_never_requests() {
     let styles = [
         "[ ]", "[]", "[_]", "( )", "☐", "□", "○", "O ", "0 ", "D ", "|_|", "[  ]",
