@@ -367,6 +367,18 @@ fn broken_directories_are_reported_by_file_and_entry() {
         err.contains("\"police certificate\" is also a term for \"police_certificate\""),
         "{err}"
     );
+    // Month names: all twelve or none.
+    std::fs::write(
+        dir.join("notice/yy.toml"),
+        "language = \"yy\"\nname = \"Y\"\nstopwords = [\"a\", \"b\", \"c\", \"d\", \"e\"]\n\
+         sources = []\nas_of = \"2026-11-30\"\nmonths = [[\"enero\"], [\"pebrero\"]]\n",
+    )
+    .unwrap();
+    let err = Knowledge::from_dir(&dir).unwrap_err().to_string();
+    assert!(
+        err.contains("notice/yy.toml") && err.contains("months: has 2 entries"),
+        "{err}"
+    );
     std::fs::remove_file(dir.join("notice/yy.toml")).unwrap();
     let docs = FILES
         .iter()
