@@ -68,7 +68,16 @@ pub(super) fn find_post(
         } else {
             continue;
         };
-        for h in post_names(v, line, &f) {
+        let mut names = post_names(v, line, &f);
+        // "... at the U.S. Embassy in Abu\nDhabi": the name may run onto the next line.
+        if embassy
+            && names.is_empty()
+            && let Some(next) = lines.get(i + 1)
+        {
+            let joined = format!("{} {}", line.trim_end(), next.trim_start());
+            names = post_names(v, &joined, &Folded::new(&joined));
+        }
+        for h in names {
             if best.is_none_or(|(s, _, _)| score > s) {
                 best = Some((score, i, h.value));
             }
@@ -100,14 +109,23 @@ const SHORT_NAME: usize = 5;
 
 /// Whether the word of `line` that folds to the word at `start` of `f` begins with a
 /// capital (or a letter of a script without case).
+/// A capital that only opens a sentence or a chat message ("Jessa: Dili na day", Cebuano
+/// "not any more") says nothing; one at the start of the line may open a place-and-date
+/// line ("Dili, 3 March 2025").
 fn written_as_name(line: &str, f: &Folded, start: usize) -> bool {
     let end = (start + 1..=f.len())
         .find(|&i| f.ends[i])
         .unwrap_or(f.len());
     let word = &f.chars[start..end];
-    line.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| Folded::new(w).chars == word)
-        .any(|w| w.chars().next().is_some_and(|c| !c.is_lowercase()))
+    let mut from = 0;
+    line.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        let at = line[from..].find(w).map_or(from, |i| from + i);
+        from = at + w.len();
+        let opens_sentence = line[..at].trim_end().ends_with([':', '.', '!', '?']);
+        Folded::new(w).chars == word
+            && w.chars().next().is_some_and(|c| !c.is_lowercase())
+            && !opens_sentence
+    })
 }
 
 /// A CEAC immigrant-visa case number: three letters then ten digits (`MNL2025512345`),
@@ -166,6 +184,12 @@ mod tests {
         let start = at(line).expect("found");
         assert!(!written_as_name(line, &Folded::new(line), start));
         let line = "Interview in Dili today";
+        let start = at(line).expect("found");
+        assert!(written_as_name(line, &Folded::new(line), start));
+        let line = "Jessa: Dili na day, wala silay gipangayo";
+        let start = at(line).expect("found");
+        assert!(!written_as_name(line, &Folded::new(line), start));
+        let line = "Dili, 3 March 2025";
         let start = at(line).expect("found");
         assert!(written_as_name(line, &Folded::new(line), start));
     }

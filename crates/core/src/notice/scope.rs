@@ -203,6 +203,27 @@ impl<'a> Scope<'a> {
             .filter(|h| !self.given(h))
             .any(|h| h.end <= n.start || (h.start >= n.end && !self.mark_between(n.end, h.start)))
             || self.after_soft_condition(n)
+            || self.after_conditional_semicolon(n)
+    }
+
+    /// "If Daniel was adopted, do not proceed with DNA testing; submit the adoption decree
+    /// instead": a sentence that opens with a condition keeps it across its semicolons.
+    fn after_conditional_semicolon(&self, n: &Named) -> bool {
+        let mut start = span_of(&self.sentences, n.start, self.f.len()).0;
+        while start > 0 && self.f.semicolons.contains(&start) {
+            let (s, _) = span_of(&self.sentences, start - 1, self.f.len());
+            let opens_with_condition = self.cues.iter().any(|h| {
+                h.value & cue::CONDITION != 0
+                    && h.start >= s
+                    && self.words_between(s, h.start) == 0
+                    && !self.given(h)
+            });
+            if opens_with_condition {
+                return true;
+            }
+            start = s;
+        }
+        false
     }
 
     /// A condition that is no condition: "if you were issued this handout", "to determine

@@ -439,6 +439,9 @@ pub struct Folded {
     pub soft_stops: Vec<usize>,
     /// The stops that were question marks: the sentence before each asks something.
     pub questions: Vec<usize>,
+    /// The stops that were semicolons: the clause after one goes on the sentence before it
+    /// ("If Daniel was adopted, do not test; submit the adoption decree instead").
+    pub semicolons: Vec<usize>,
 }
 
 impl Folded {
@@ -468,6 +471,7 @@ impl Folded {
             stops: Vec::new(),
             soft_stops: Vec::new(),
             questions: Vec::new(),
+            semicolons: Vec::new(),
         };
         f.ends.push(false);
         let mut word: Vec<char> = Vec::new();
@@ -504,6 +508,9 @@ impl Folded {
                     f.stops.push(f.chars.len());
                     if matches!(c, '?' | '？' | '؟') {
                         f.questions.push(f.chars.len());
+                    }
+                    if matches!(c, ';' | '；' | '؛') {
+                        f.semicolons.push(f.chars.len());
                     }
                 } else if spaced_unspaced && f.soft_stops.last() != Some(&f.chars.len()) {
                     f.soft_stops.push(f.chars.len());

@@ -446,10 +446,39 @@ fn wraps(line: &str) -> bool {
 /// timestamps ("Tue 10:42 AM", "[11/07/24, 4:18 pm] Priya: ..."). (An emoji alone is no
 /// sign: forum posts that quote a whole slip have them too.)
 fn is_chat(lines: &[Line]) -> bool {
-    lines.iter().any(|l| match l {
-        Line::Plain { text, .. } | Line::Bullet { text, .. } => starts_with_message_time(text),
-        _ => false,
-    })
+    let texts = || {
+        lines.iter().filter_map(|l| match l {
+            Line::Plain { text, .. } | Line::Bullet { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+    };
+    if texts().any(starts_with_message_time) {
+        return true;
+    }
+    // Or a thread copied without times: one sender's name opens several lines ("Jessa: ...",
+    // "Ate Lorna: ...", "Jessa: ...").
+    let speakers: Vec<&str> = texts().filter_map(speaker).collect();
+    speakers
+        .iter()
+        .enumerate()
+        .any(|(i, s)| speakers[i + 1..].contains(s))
+}
+
+/// The sender's name that opens a message line: one to three words written as a name, then
+/// a colon and the message. Mail headers ("From:", "Subject:") are not senders.
+fn speaker(text: &str) -> Option<&str> {
+    let (name, message) = text.trim_start().split_once(':')?;
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let named = (1..=3).contains(&words.len())
+        && name.chars().count() <= 24
+        && words.iter().all(|w| {
+            w.chars().all(char::is_alphabetic) && w.chars().next().is_some_and(char::is_uppercase)
+        });
+    let header = matches!(
+        name.trim().to_lowercase().as_str(),
+        "from" | "to" | "cc" | "subject" | "date" | "sent" | "re" | "fw" | "fwd" | "note"
+    );
+    (named && !header && !message.trim().is_empty()).then_some(name.trim())
 }
 
 /// "[11/07/24, 4:18 pm]", "Tue 10:42 AM", "10:42": a time of day near the line's start,
@@ -479,7 +508,11 @@ fn starts_with_message_time(text: &str) -> bool {
 fn strip_message_prefix(text: &str) -> &str {
     let t = text.trim();
     if !starts_with_message_time(t) {
-        return t;
+        // "Jessa: Dili na day": a sender without a time.
+        return match speaker(t) {
+            Some(_) => t.split_once(':').map_or(t, |(_, m)| m.trim()),
+            None => t,
+        };
     }
     // The time ends at "]" when bracketed, else after its minutes and an AM/PM.
     let rest = match (t.find(']'), t.find(':')) {
@@ -512,10 +545,12 @@ fn strip_message_prefix(text: &str) -> &str {
     }
 }
 
-/// Marks that close a sentence (or a clause as strong as one, ";"), in the scripts of the
-/// vocabulary.
+/// Marks that close a sentence, in the scripts of the vocabulary. A semicolon does not: the
+/// clause after it goes on the sentence ("If Daniel was adopted, do not proceed with DNA
+/// testing; submit the adoption decree instead"), and the reader's scope still stops cue
+/// words at it.
 const SENTENCE_ENDS: &[char] = &[
-    '.', '!', '?', '。', '！', '？', ';', '।', '॥', '။', '។', '።', '۔', '؟', '։', '؛',
+    '.', '!', '?', '。', '！', '？', '।', '॥', '။', '។', '።', '۔', '؟', '։',
 ];
 
 /// Whether an item's text ends with a word cut by a hyphen: a letter, then "-".
@@ -637,6 +672,11 @@ mod tests {
         assert_eq!(strip_message_prefix("[10:43] Sreyneang: គេថា"), "គេថា");
         assert_eq!(strip_message_prefix("sis tapos na"), "sis tapos na");
         assert_eq!(
+            strip_message_prefix("Ate Lorna: Unsay kulang?"),
+            "Unsay kulang?"
+        );
+        assert_eq!(strip_message_prefix("Subject: 221(g)"), "Subject: 221(g)");
+        assert_eq!(
             strip_message_prefix("Tue  10:42  pm   ขอบคุณ ค่ะ"),
             "ขอบคุณ ค่ะ"
         );
@@ -662,8 +702,7 @@ mod tests {
             s,
             vec![
                 "Go to the U.S. Embassy.",
-                "Then send it;",
-                "e.g. by mail.",
+                "Then send it; e.g. by mail.",
                 "Done"
             ]
         );

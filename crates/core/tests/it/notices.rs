@@ -192,6 +192,19 @@ fn blind_batches_after_tuning() {
             },
         ),
     );
+    // Batch L (2026-12-01), weighted like the K-1 population: half of it from Manila.
+    check_set(
+        "blind-l",
+        &blind(
+            40,
+            0.98,
+            0.92,
+            Misses {
+                refusal_date: 0,
+                ..m(1, 7, 0, 1, 0, 0)
+            },
+        ),
+    );
     // Batch K: 17 of its 33 languages had no vocabulary file when it was read.
     check_set(
         "blind-k",
@@ -344,6 +357,45 @@ fn lines_that_ask_for_nothing_from_batches_g_and_j() {
     // not Turkish "tapu" (title deed).
     let r = read("221g. Kailangan ninyong tapusin ang inyong medical examination.");
     assert_eq!(r.document_ids(), vec!["medical_exam"], "{r:?}");
+}
+
+#[test]
+fn lessons_of_blind_batch_l() {
+    // A sentence that opens with a condition keeps it across its semicolon.
+    let r = read(
+        "Refused under 221(g). Please submit Daniel's birth certificate.\nIf Daniel was \
+         adopted by you, do not proceed with DNA testing; submit the final adoption decree \
+         instead.",
+    );
+    assert_eq!(r.document_ids(), vec!["birth_certificate"], "{r:?}");
+    assert!(
+        r.please_check().any(|m| m.document == "adoption_documents"),
+        "{r:?}"
+    );
+    // A short post name that opens a chat message is a word ("Dili na" is Cebuano).
+    let r = read("Jessa: 221g ko\nJessa: Dili na day, wala gyud silay gipangayo nga dokumento");
+    assert_eq!(r.post, None, "{r:?}");
+    // "No need to go back to the embassy" is no return interview; a passport given back is
+    // not asked for.
+    let r = read(
+        "[4/3/25, 11:02] Mía: Mi amor ya salí de la embajada, me dieron una hoja rosada\n\
+         [4/3/25, 11:04] Mía: el cónsul dice que tienes que mandar copia de tu certificado de \
+         naturalización\n\
+         [4/3/25, 11:05] Mía: el pasaporte me lo devolvieron\n\
+         [4/3/25, 11:05] Mía: eso se manda por Mail Boxes, no hay que volver a la embajada",
+    );
+    assert_eq!(
+        r.kind,
+        visanav_core::notice::NoticeKind::DocumentsRequested,
+        "{r:?}"
+    );
+    assert_eq!(r.document_ids(), vec!["petitioner_citizenship"], "{r:?}");
+    // The embassy's name may run onto the next line of a court opinion.
+    let r = read(
+        "Plaintiff sat for an interview at the U.S. Embassy in Abu\nDhabi. The consular \
+         officer refused the application under INA 221(g).",
+    );
+    assert_eq!(r.post.as_deref(), Some("ABD"), "{r:?}");
 }
 
 #[test]
