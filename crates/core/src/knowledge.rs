@@ -159,6 +159,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/pl.toml"),
     ),
     (
+        "notice/ps.toml",
+        include_str!("../../../knowledge/notice/ps.toml"),
+    ),
+    (
         "notice/pt.toml",
         include_str!("../../../knowledge/notice/pt.toml"),
     ),
