@@ -127,6 +127,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/ko.toml"),
     ),
     (
+        "notice/ku.toml",
+        include_str!("../../../knowledge/notice/ku.toml"),
+    ),
+    (
         "notice/ln.toml",
         include_str!("../../../knowledge/notice/ln.toml"),
     ),
