@@ -83,6 +83,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/fr.toml"),
     ),
     (
+        "notice/gu.toml",
+        include_str!("../../../knowledge/notice/gu.toml"),
+    ),
+    (
         "notice/he.toml",
         include_str!("../../../knowledge/notice/he.toml"),
     ),
@@ -159,6 +163,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/ne.toml"),
     ),
     (
+        "notice/pa.toml",
+        include_str!("../../../knowledge/notice/pa.toml"),
+    ),
+    (
         "notice/pl.toml",
         include_str!("../../../knowledge/notice/pl.toml"),
     ),
@@ -189,6 +197,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/ta.toml",
         include_str!("../../../knowledge/notice/ta.toml"),
+    ),
+    (
+        "notice/te.toml",
+        include_str!("../../../knowledge/notice/te.toml"),
     ),
     (
         "notice/th.toml",
