@@ -135,6 +135,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/ku.toml"),
     ),
     (
+        "notice/ky.toml",
+        include_str!("../../../knowledge/notice/ky.toml"),
+    ),
+    (
         "notice/ln.toml",
         include_str!("../../../knowledge/notice/ln.toml"),
     ),
@@ -201,6 +205,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/te.toml",
         include_str!("../../../knowledge/notice/te.toml"),
+    ),
+    (
+        "notice/tg.toml",
+        include_str!("../../../knowledge/notice/tg.toml"),
     ),
     (
         "notice/th.toml",
