@@ -83,6 +83,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/fr.toml"),
     ),
     (
+        "notice/gu.toml",
+        include_str!("../../../knowledge/notice/gu.toml"),
+    ),
+    (
         "notice/he.toml",
         include_str!("../../../knowledge/notice/he.toml"),
     ),
@@ -127,6 +131,14 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/ko.toml"),
     ),
     (
+        "notice/ku.toml",
+        include_str!("../../../knowledge/notice/ku.toml"),
+    ),
+    (
+        "notice/ky.toml",
+        include_str!("../../../knowledge/notice/ky.toml"),
+    ),
+    (
         "notice/ln.toml",
         include_str!("../../../knowledge/notice/ln.toml"),
     ),
@@ -155,8 +167,16 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/ne.toml"),
     ),
     (
+        "notice/pa.toml",
+        include_str!("../../../knowledge/notice/pa.toml"),
+    ),
+    (
         "notice/pl.toml",
         include_str!("../../../knowledge/notice/pl.toml"),
+    ),
+    (
+        "notice/ps.toml",
+        include_str!("../../../knowledge/notice/ps.toml"),
     ),
     (
         "notice/pt.toml",
@@ -181,6 +201,14 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/ta.toml",
         include_str!("../../../knowledge/notice/ta.toml"),
+    ),
+    (
+        "notice/te.toml",
+        include_str!("../../../knowledge/notice/te.toml"),
+    ),
+    (
+        "notice/tg.toml",
+        include_str!("../../../knowledge/notice/tg.toml"),
     ),
     (
         "notice/th.toml",

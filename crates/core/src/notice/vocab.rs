@@ -173,9 +173,9 @@ pub(super) struct Vocab {
     stopwords: Matcher<u8>,
     /// Language codes, in load order.
     pub languages: Vec<String>,
-    /// The script each language is written in (of its stopwords), for languages whose script
+    /// The scripts each language is written in (of its stopwords), for languages whose script
     /// alone tells them apart from Latin-script text.
-    scripts: Vec<Option<Script>>,
+    scripts: Vec<Vec<Script>>,
     english: u8,
     pub countries: Matcher<u16>,
     pub country_codes: Vec<String>,
@@ -332,14 +332,23 @@ impl Vocab {
         let gaps = GapMatcher::new(phrases.iter().cloned(), GAP);
         let terms = Matcher::new(phrases.into_iter().filter(|(w, _)| !w.contains(GAP)));
         let words = LanguageWords::new(k);
+        // Every script of the stopwords: Punjabi is written in Gurmukhi and in Shahmukhi.
         let scripts = k
             .notice_languages
             .iter()
             .map(|l| {
-                l.stopwords
+                let mut found: Vec<Script> = Vec::new();
+                for sc in l
+                    .stopwords
                     .iter()
                     .flat_map(|w| w.chars())
-                    .find_map(script_of)
+                    .filter_map(script_of)
+                {
+                    if !found.contains(&sc) {
+                        found.push(sc);
+                    }
+                }
+                found
             })
             .collect();
         let english = words
@@ -422,11 +431,10 @@ impl Vocab {
                 }
             }
         }
-        for (i, sc) in self.scripts.iter().enumerate() {
-            if let Some(sc) = sc
-                && counts
-                    .iter()
-                    .any(|(s, n)| s == sc && *n >= MIN_SCRIPT_CHARS)
+        for (i, own) in self.scripts.iter().enumerate() {
+            if counts
+                .iter()
+                .any(|(s, n)| own.contains(s) && *n >= MIN_SCRIPT_CHARS)
                 && i < usize::from(MAX_LANGUAGES)
             {
                 bits |= 1 << i;
