@@ -91,6 +91,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/hi.toml"),
     ),
     (
+        "notice/hil.toml",
+        include_str!("../../../knowledge/notice/hil.toml"),
+    ),
+    (
         "notice/ht.toml",
         include_str!("../../../knowledge/notice/ht.toml"),
     ),
@@ -101,6 +105,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/id.toml",
         include_str!("../../../knowledge/notice/id.toml"),
+    ),
+    (
+        "notice/ilo.toml",
+        include_str!("../../../knowledge/notice/ilo.toml"),
     ),
     (
         "notice/it.toml",
@@ -175,6 +183,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/si.toml"),
     ),
     (
+        "notice/so.toml",
+        include_str!("../../../knowledge/notice/so.toml"),
+    ),
+    (
         "notice/sw.toml",
         include_str!("../../../knowledge/notice/sw.toml"),
     ),
@@ -209,6 +221,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/vi.toml",
         include_str!("../../../knowledge/notice/vi.toml"),
+    ),
+    (
+        "notice/war.toml",
+        include_str!("../../../knowledge/notice/war.toml"),
     ),
     (
         "notice/zh.toml",
