@@ -215,6 +215,7 @@ fn languages() {
     check_set("languages-1", &Floors::exact(33));
     check_set("languages-2", &Floors::exact(36));
     check_set("languages-3", &Floors::exact(13));
+    check_set("languages-6", &Floors::exact(10));
 }
 
 #[test]
