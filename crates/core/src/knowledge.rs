@@ -95,6 +95,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/hi.toml"),
     ),
     (
+        "notice/hil.toml",
+        include_str!("../../../knowledge/notice/hil.toml"),
+    ),
+    (
         "notice/ht.toml",
         include_str!("../../../knowledge/notice/ht.toml"),
     ),
@@ -105,6 +109,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/id.toml",
         include_str!("../../../knowledge/notice/id.toml"),
+    ),
+    (
+        "notice/ilo.toml",
+        include_str!("../../../knowledge/notice/ilo.toml"),
     ),
     (
         "notice/it.toml",
@@ -195,6 +203,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/si.toml"),
     ),
     (
+        "notice/so.toml",
+        include_str!("../../../knowledge/notice/so.toml"),
+    ),
+    (
         "notice/sw.toml",
         include_str!("../../../knowledge/notice/sw.toml"),
     ),
@@ -237,6 +249,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/vi.toml",
         include_str!("../../../knowledge/notice/vi.toml"),
+    ),
+    (
+        "notice/war.toml",
+        include_str!("../../../knowledge/notice/war.toml"),
     ),
     (
         "notice/zh.toml",

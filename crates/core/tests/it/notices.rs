@@ -241,6 +241,7 @@ fn languages() {
             ..Floors::exact(17)
         },
     );
+    check_set("languages-6", &Floors::exact(10));
 }
 
 #[test]
