@@ -175,6 +175,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/si.toml"),
     ),
     (
+        "notice/sq.toml",
+        include_str!("../../../knowledge/notice/sq.toml"),
+    ),
+    (
         "notice/sw.toml",
         include_str!("../../../knowledge/notice/sw.toml"),
     ),
