@@ -179,6 +179,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/sq.toml"),
     ),
     (
+        "notice/sr.toml",
+        include_str!("../../../knowledge/notice/sr.toml"),
+    ),
+    (
         "notice/sw.toml",
         include_str!("../../../knowledge/notice/sw.toml"),
     ),
