@@ -55,6 +55,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/ar.toml"),
     ),
     (
+        "notice/bg.toml",
+        include_str!("../../../knowledge/notice/bg.toml"),
+    ),
+    (
         "notice/bn.toml",
         include_str!("../../../knowledge/notice/bn.toml"),
     ),
