@@ -71,6 +71,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/de.toml"),
     ),
     (
+        "notice/el.toml",
+        include_str!("../../../knowledge/notice/el.toml"),
+    ),
+    (
         "notice/en.toml",
         include_str!("../../../knowledge/notice/en.toml"),
     ),
