@@ -91,6 +91,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/fr.toml"),
     ),
     (
+        "notice/ha.toml",
+        include_str!("../../../knowledge/notice/ha.toml"),
+    ),
+    (
         "notice/he.toml",
         include_str!("../../../knowledge/notice/he.toml"),
     ),
@@ -109,6 +113,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/id.toml",
         include_str!("../../../knowledge/notice/id.toml"),
+    ),
+    (
+        "notice/ig.toml",
+        include_str!("../../../knowledge/notice/ig.toml"),
     ),
     (
         "notice/it.toml",
@@ -225,6 +233,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/vi.toml",
         include_str!("../../../knowledge/notice/vi.toml"),
+    ),
+    (
+        "notice/yo.toml",
+        include_str!("../../../knowledge/notice/yo.toml"),
     ),
     (
         "notice/zh.toml",
