@@ -187,8 +187,16 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/ru.toml"),
     ),
     (
+        "notice/rw.toml",
+        include_str!("../../../knowledge/notice/rw.toml"),
+    ),
+    (
         "notice/si.toml",
         include_str!("../../../knowledge/notice/si.toml"),
+    ),
+    (
+        "notice/sn.toml",
+        include_str!("../../../knowledge/notice/sn.toml"),
     ),
     (
         "notice/sq.toml",
