@@ -170,7 +170,7 @@ fn blind_batches_after_tuning() {
             named_not_requested,
             ..Misses::default()
         };
-    check_set("blind-a", &blind(32, 0.95, 0.95, m(2, 0, 0, 0, 0, 0)));
+    check_set("blind-a", &blind(32, 0.95, 0.95, m(1, 0, 0, 0, 0, 0)));
     check_set("blind-b", &blind(32, 0.95, 0.88, m(2, 8, 0, 0, 1, 0)));
     check_set("blind-c", &blind(32, 0.95, 0.95, m(2, 0, 0, 0, 0, 1)));
     check_set("blind-d", &blind(34, 0.95, 0.88, m(1, 8, 1, 0, 3, 0)));
@@ -201,6 +201,7 @@ fn languages() {
     check_set("languages-1", &Floors::exact(33));
     check_set("languages-2", &Floors::exact(36));
     check_set("languages-3", &Floors::exact(13));
+    check_set("languages-5", &Floors::exact(22));
 }
 
 #[test]
