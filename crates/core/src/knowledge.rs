@@ -55,6 +55,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/ar.toml"),
     ),
     (
+        "notice/bg.toml",
+        include_str!("../../../knowledge/notice/bg.toml"),
+    ),
+    (
         "notice/bn.toml",
         include_str!("../../../knowledge/notice/bn.toml"),
     ),
@@ -65,6 +69,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/de.toml",
         include_str!("../../../knowledge/notice/de.toml"),
+    ),
+    (
+        "notice/el.toml",
+        include_str!("../../../knowledge/notice/el.toml"),
     ),
     (
         "notice/en.toml",
@@ -85,6 +93,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/gu.toml",
         include_str!("../../../knowledge/notice/gu.toml"),
+    ),
+    (
+        "notice/ha.toml",
+        include_str!("../../../knowledge/notice/ha.toml"),
     ),
     (
         "notice/he.toml",
@@ -109,6 +121,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/id.toml",
         include_str!("../../../knowledge/notice/id.toml"),
+    ),
+    (
+        "notice/ig.toml",
+        include_str!("../../../knowledge/notice/ig.toml"),
     ),
     (
         "notice/ilo.toml",
@@ -199,12 +215,28 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/ru.toml"),
     ),
     (
+        "notice/rw.toml",
+        include_str!("../../../knowledge/notice/rw.toml"),
+    ),
+    (
         "notice/si.toml",
         include_str!("../../../knowledge/notice/si.toml"),
     ),
     (
+        "notice/sn.toml",
+        include_str!("../../../knowledge/notice/sn.toml"),
+    ),
+    (
         "notice/so.toml",
         include_str!("../../../knowledge/notice/so.toml"),
+    ),
+    (
+        "notice/sq.toml",
+        include_str!("../../../knowledge/notice/sq.toml"),
+    ),
+    (
+        "notice/sr.toml",
+        include_str!("../../../knowledge/notice/sr.toml"),
     ),
     (
         "notice/sw.toml",
@@ -253,6 +285,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/war.toml",
         include_str!("../../../knowledge/notice/war.toml"),
+    ),
+    (
+        "notice/yo.toml",
+        include_str!("../../../knowledge/notice/yo.toml"),
     ),
     (
         "notice/zh.toml",

@@ -30,6 +30,8 @@ pub(super) fn fold_word(word: &str) -> String {
         .map(|c| match c {
             '0' => 'o',
             '1' => 'l',
+            // Greek writes a final sigma that upper case does not: ΜΑΡΤΙΟΣ, Μάρτιος.
+            'ς' => 'σ',
             other => other,
         })
         .collect()
