@@ -477,8 +477,15 @@ impl NoticeReader {
             police_country_from_post(&mut acc.requests, country);
         }
         let month_first = post_country.map(|c| MONTH_FIRST_COUNTRIES.contains(&c));
-        let dates = date_roles::read_dates(v, langs, &lines, month_first, &mut warnings);
-        let sections = cited_sections(&lines, &classified);
+        // Dates and sections from the whole thread, quoted messages included.
+        let all: Vec<String> = units::dequote(&clean.lines().collect::<Vec<_>>());
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let dates = date_roles::read_dates(v, langs, &all, month_first, &mut warnings);
+        let sections = if all.len() == lines.len() {
+            cited_sections(&lines, &classified)
+        } else {
+            cited_sections(&all, &classify_all(&all))
+        };
         let refusal_words = v.flags(&whole, langs) & vocab::cue::REFUSAL != 0;
         let (kind, parts, guessed) = kind::decide(&acc, &sections, refusal_words);
         let confidence = kind::confidence(&acc, kind, guessed, warnings.len());

@@ -232,6 +232,9 @@ pub fn find_dates(line: &str, max: usize, months: MonthOf<'_>) -> Vec<RawDate> {
     while i < t.0.len() && out.len() < max {
         let found = year_first(&t, i)
             .or_else(|| year_marked(&t, i))
+            .or_else(|| year_then_day_month(&t, i))
+            .or_else(|| japanese_era(&t, i))
+            .or_else(|| solar_hijri(&t, i))
             .or_else(|| vietnamese(&t, i))
             .or_else(|| numeric_year_last(&t, i))
             .or_else(|| month_name_first(&t, i))
@@ -286,6 +289,109 @@ fn year_marked(t: &Toks, i: usize) -> Found {
     let (d, _) = t.num(k).filter(|_| marked)?;
     let date = civil(y, m, d)?;
     Some((plain(date), k + 1))
+}
+
+/// Words for "of the year" that come between a year and the day in Georgian, Kazakh, Uzbek
+/// and Azerbaijani dates.
+const YEAR_OF: &[&str] = &[
+    "წლის",
+    "жылғы",
+    "жылы",
+    "yil",
+    "yilning",
+    "il",
+    "ilin",
+    "йил",
+];
+
+/// 2024 წლის 18 დეკემბერს, 2025 жылғы 14 наурыз, 2025-yil 21-yanvar
+fn year_then_day_month(t: &Toks, i: usize) -> Found {
+    let (y, 4) = t.num(i)? else {
+        return None;
+    };
+    let j = t.skip_punct(i + 1, &['-']);
+    if !t.word(j).is_some_and(|w| YEAR_OF.contains(&w)) {
+        return None;
+    }
+    let k = t.skip_punct(j + 1, &[',']);
+    let (d, dd) = t.num(k)?;
+    if dd > 2 {
+        return None;
+    }
+    let l = t.skip_punct(k + 1, &['-', '.']);
+    let m = t.month(l)?;
+    let date = civil(y, m, d)?;
+    Some((plain(date), l + 1))
+}
+
+/// 令和7年2月4日: a Japanese era year (Reiwa 1 is 2019, Heisei 1 is 1989).
+fn japanese_era(t: &Toks, i: usize) -> Found {
+    let offset = match (t.word(i), t.word(i + 1)) {
+        (Some("令"), Some("和")) => 2018,
+        (Some("平"), Some("成")) => 1988,
+        _ => return None,
+    };
+    if let (Some((y, _)), Some("年"), Some((m, _)), Some("月"), Some((d, _))) = (
+        t.num(i + 2),
+        t.word(i + 3),
+        t.num(i + 4),
+        t.word(i + 5),
+        t.num(i + 6),
+    ) && let Some(date) = civil(y + offset, m, d)
+    {
+        return Some((plain(date), i + 7));
+    }
+    None
+}
+
+/// The months of the Solar Hijri calendar, as Iran names them and as Afghanistan does.
+const SOLAR_HIJRI_MONTHS: [[&str; 2]; 12] = [
+    ["فروردین", "حمل"],
+    ["اردیبهشت", "ثور"],
+    ["خرداد", "جوزا"],
+    ["تیر", "سرطان"],
+    ["مرداد", "اسد"],
+    ["شهریور", "سنبله"],
+    ["مهر", "میزان"],
+    ["آبان", "عقرب"],
+    ["آذر", "قوس"],
+    ["دی", "جدی"],
+    ["بهمن", "دلو"],
+    ["اسفند", "حوت"],
+];
+
+/// ۲۵ دی ۱۴۰۳: a date of the Solar Hijri calendar (Iran, Afghanistan), as its Gregorian day.
+fn solar_hijri(t: &Toks, i: usize) -> Found {
+    let (Some((d, dd)), Some(name), Some((y, 4))) = (t.num(i), t.word(i + 1), t.num(i + 2)) else {
+        return None;
+    };
+    let m = SOLAR_HIJRI_MONTHS
+        .iter()
+        .position(|names| names.iter().any(|n| fold_word(n) == name))?;
+    if dd > 2 || !(1370..=1480).contains(&y) {
+        return None;
+    }
+    let date = from_solar_hijri(y, u32::try_from(m).ok()? + 1, d)?;
+    Some((plain(date), i + 3))
+}
+
+/// The Gregorian day of a Solar Hijri date (the arithmetic of the 33-year cycle, exact for
+/// the years notices carry).
+fn from_solar_hijri(jy: u32, jm: u32, jd: u32) -> Option<Date> {
+    if !(1..=12).contains(&jm) || !(1..=31).contains(&jd) {
+        return None;
+    }
+    let jy = i64::from(jy) + 1595;
+    let month_days = if jm < 7 {
+        (i64::from(jm) - 1) * 31
+    } else {
+        (i64::from(jm) - 7) * 30 + 186
+    };
+    let days =
+        -355_668 + 365 * jy + (jy / 33) * 8 + ((jy % 33) + 3) / 4 + i64::from(jd) + month_days;
+    // The count is the proleptic Gregorian day number plus 365 (0001-01-01 is day 366).
+    let epoch = Date::new(1, 1, 1).ok()?;
+    epoch.checked_add(jiff::Span::new().days(days - 366)).ok()
 }
 
 /// ngày 14 tháng 3 năm 2025, 14 tháng 3 năm 2025
@@ -380,12 +486,12 @@ fn day_first_month_name(t: &Toks, i: usize) -> Found {
     if dd > 2 {
         return None;
     }
-    let mut j = t.skip_punct(i + 1, &['-', '.', ' ']);
+    let mut j = t.skip_punct(i + 1, &['-', '.', ' ', '/']);
     if t.word(j) == Some("de") {
         j += 1;
     }
     let m = t.month(j)?;
-    let mut k = t.skip_punct(j + 1, &['-', '.', ',']);
+    let mut k = t.skip_punct(j + 1, &['-', '.', ',', '/']);
     if t.word(k) == Some("de") || t.word(k) == Some("del") {
         k += 1;
     }
@@ -638,6 +744,14 @@ mod tests {
         assert_eq!(iso("Date: 2l 0ct 2025"), vec!["2025-10-21"]);
         // Accents and case do not matter: MARZO, Marzo, marzo.
         assert_eq!(iso("14 MARZO 2025"), vec!["2025-03-14"]);
+        // Year, "of the year", day, month: Georgian, Kazakh, Uzbek.
+        assert_eq!(iso("2025-yil 4-october"), vec!["2025-10-04"]);
+        // Other calendars: a Japanese era year, the Solar Hijri calendar.
+        assert_eq!(iso("令和7年2月4日"), vec!["2025-02-04"]);
+        // (Local digits are made ASCII before dates are read.)
+        assert_eq!(iso("25 دی 1403"), vec!["2025-01-14"]);
+        assert_eq!(iso("1 فروردین 1403"), vec!["2024-03-20"]);
+        assert_eq!(iso("15/MAR/2025"), vec!["2025-03-15"]);
     }
 
     #[test]

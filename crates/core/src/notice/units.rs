@@ -372,6 +372,22 @@ impl Builder<'_> {
     }
 }
 
+/// Every line with its quote marks taken off: an earlier message of the thread still says
+/// when the interview was and what section it was refused under.
+pub(super) fn dequote(lines: &[&str]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| {
+            let t = l.trim_start();
+            if t.starts_with('>') {
+                t.trim_start_matches(['>', ' ']).to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect()
+}
+
 /// E-mail replies quote earlier messages with "> ". When the notice has text of its own, the
 /// quoted lines (and the "On ... wrote:" line above them) are someone's earlier words, often
 /// the applicant's own, and are left out; when everything is quoted (a forwarded notice), the

@@ -205,6 +205,21 @@ fn blind_batches_after_tuning() {
             },
         ),
     );
+    // Batch M (2026-12-01): 37 posts, 32 languages, K-2 children, petitioners' documents and
+    // administrative processing in many forms.
+    check_set(
+        "blind-m",
+        &blind(
+            40,
+            0.94,
+            0.90,
+            Misses {
+                refusal_date: 1,
+                sections: 1,
+                ..m(4, 8, 2, 0, 1, 2)
+            },
+        ),
+    );
     // Batch K: 17 of its 33 languages had no vocabulary file when it was read (they have now).
     check_set(
         "blind-k",
@@ -411,6 +426,44 @@ fn lessons_of_blind_batch_l() {
          officer refused the application under INA 221(g).",
     );
     assert_eq!(r.post.as_deref(), Some("ABD"), "{r:?}");
+}
+
+#[test]
+fn lessons_of_blind_batch_m() {
+    // A reply's own date is not the refusal date; the interview date in the quoted message
+    // is. (The reply asks only for the translations; the quoted list does not count.)
+    let r = read(
+        "From: Jakarta IV <JakartaIV@state.gov>\nDate: 02/09/2024\n\nDear Ms. Dewi,\n\
+         No need to send the originals again; we have received them. We only need the sworn \
+         English translations of both documents.\n\n\
+         > From: Jakarta IV\n> Date: 22/08/2024\n> Following your interview on 20 August \
+         2024, your K-1 visa application was refused under Section 221(g).\n",
+    );
+    assert_eq!(
+        r.refusal_date().map(|d| d.date.as_str()),
+        Some("2024-08-20"),
+        "{r:?}"
+    );
+    assert_eq!(r.sections, vec!["221(g)"], "{r:?}");
+    // Dates in other calendars and orders: Solar Hijri, a Japanese era, Georgian.
+    for (text, want) in [
+        ("من ۲۵ دی ۱۴۰۳ مصاحبه داشتم و ریجکت 221g شدم", "2025-01-14"),
+        (
+            "令和7年2月4日の面接で、221(g)により拒否されました。",
+            "2025-02-04",
+        ),
+        (
+            "2024 წლის 18 დეკემბერს გასაუბრების შემდეგ 221(g)",
+            "2024-12-18",
+        ),
+    ] {
+        let r = read(text);
+        assert!(
+            r.dates.iter().any(|d| d.date == want),
+            "{text}: {:?}",
+            r.dates
+        );
+    }
 }
 
 #[test]
