@@ -194,7 +194,11 @@ fn documents_and_dispositions(
                 // Only a negation before it unsays a disposition ("no further processing is
                 // needed"); one after it is about the documents ("administrative processing;
                 // you need not send anything").
-                let negated_before = scope.in_clause(&n, cue::NEGATION).any(|h| h.end <= n.start);
+                // ... in its own phrase: "no documents are needed, administrative processing"
+                // says the case is in administrative processing.
+                let negated_before = scope
+                    .in_clause(&n, cue::NEGATION)
+                    .any(|h| h.end <= n.start && !scope.mark_between(h.end, n.start));
                 if unit_is_unchecked(unit)
                     || negated_before
                     || scope.any_in_clause(&n, cue::GENERAL)

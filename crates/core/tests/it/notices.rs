@@ -420,6 +420,13 @@ fn lessons_of_blind_batch_l() {
         "{r:?}"
     );
     assert_eq!(r.document_ids(), vec!["petitioner_citizenship"], "{r:?}");
+    // A negation in the phrase before a comma does not unsay the disposition after it.
+    let r = read("221(g) today. They asked for no documents, administrative processing daw.");
+    assert_eq!(
+        r.kind,
+        visanav_core::notice::NoticeKind::AdministrativeProcessing,
+        "{r:?}"
+    );
     // The embassy's name may run onto the next line of a court opinion.
     let r = read(
         "Plaintiff sat for an interview at the U.S. Embassy in Abu\nDhabi. The consular \
