@@ -420,6 +420,18 @@ fn lessons_of_blind_batch_l() {
         "{r:?}"
     );
     assert_eq!(r.document_ids(), vec!["petitioner_citizenship"], "{r:?}");
+    // "Received" withdraws only the same country's certificate, and never in a question.
+    let r = read(
+        "Refused under 221(g). Please submit a police certificate from the United Arab \
+         Emirates. The police certificate from India was received.",
+    );
+    assert_eq!(r.document_ids(), vec!["police_certificate"], "{r:?}");
+    assert_eq!(r.requests[0].country.as_deref(), Some("AE"), "{r:?}");
+    let r = read(
+        "Refused under 221(g). Please submit a police certificate from the United Arab \
+         Emirates. The police certificate was received already?",
+    );
+    assert_eq!(r.document_ids(), vec!["police_certificate"], "{r:?}");
     // A negation in the phrase before a comma does not unsay the disposition after it.
     let r = read("221(g) today. They asked for no documents, administrative processing daw.");
     assert_eq!(
