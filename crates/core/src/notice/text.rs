@@ -413,6 +413,15 @@ fn fold_char(c: char) -> Option<char> {
         '\u{0591}'..='\u{05c7}' => return None,
         // Cyrillic ё is written е by most.
         'ё' => 'е',
+        // Greek: accents go, and the final sigma is a sigma (upper case has only Σ).
+        'ά' | 'ᾶ' => 'α',
+        'έ' => 'ε',
+        'ή' => 'η',
+        'ί' | 'ϊ' | 'ΐ' => 'ι',
+        'ό' => 'ο',
+        'ύ' | 'ϋ' | 'ΰ' => 'υ',
+        'ώ' => 'ω',
+        'ς' => 'σ',
         c => c,
     })
 }
