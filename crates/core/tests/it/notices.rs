@@ -258,6 +258,28 @@ fn languages() {
     );
     check_set("languages-6", &Floors::exact(10));
     check_set("languages-5", &Floors::exact(22));
+    // Chats and forum posts in the applicants' own words. Known misses, all from the
+    // reader's code, not its words: a line opening with the Portuguese article "O" is read
+    // as an empty box (pt-08: one request lost); a Cebuano line opening with "Dili" (not)
+    // is read as the post Dili (ceb-02); "ya recibieron los papeles q mande, X y Y" binds
+    // "received" only to the words next to it, and unaccented "mande" (I sent) is the
+    // imperative (es-07: two extra requests, kind mixed).
+    check_set(
+        "colloquial-1",
+        &Floors {
+            min_notices: 64,
+            precision: 0.97,
+            recall: 0.98,
+            allowed: Misses {
+                extra_documents: 2,
+                missing_documents: 1,
+                kind: 1,
+                post: 1,
+                named_not_requested: 2,
+                ..Misses::default()
+            },
+        },
+    );
 }
 
 #[test]
