@@ -173,7 +173,7 @@ fn blind_batches_after_tuning() {
     check_set("blind-a", &blind(32, 0.95, 0.95, m(1, 0, 0, 0, 0, 0)));
     check_set("blind-b", &blind(32, 0.95, 0.88, m(2, 8, 0, 0, 1, 0)));
     check_set("blind-c", &blind(32, 0.95, 0.95, m(1, 0, 0, 0, 0, 0)));
-    check_set("blind-d", &blind(34, 0.95, 0.88, m(1, 8, 1, 0, 3, 0)));
+    check_set("blind-d", &blind(34, 0.98, 0.90, m(0, 7, 1, 0, 3, 0)));
     check_set("blind-e", &blind(40, 0.95, 0.85, m(1, 6, 0, 0, 1, 0)));
     check_set("blind-f", &blind(40, 0.95, 0.95, m(0, 0, 0, 0, 0, 0)));
     check_set("blind-g", &blind(40, 0.95, 0.90, m(3, 8, 2, 1, 3, 1)));
@@ -185,10 +185,10 @@ fn blind_batches_after_tuning() {
         &blind(
             40,
             0.97,
-            0.93,
+            0.94,
             Misses {
                 refusal_date: 0,
-                ..m(2, 5, 1, 0, 2, 0)
+                ..m(2, 4, 1, 0, 2, 0)
             },
         ),
     );
@@ -198,10 +198,10 @@ fn blind_batches_after_tuning() {
         &blind(
             40,
             0.98,
-            0.97,
+            0.98,
             Misses {
                 refusal_date: 0,
-                ..m(1, 2, 0, 1, 0, 0)
+                ..m(1, 1, 0, 1, 0, 0)
             },
         ),
     );
@@ -258,23 +258,20 @@ fn languages() {
     );
     check_set("languages-6", &Floors::exact(10));
     check_set("languages-5", &Floors::exact(22));
-    // Chats and forum posts in the applicants' own words. Known misses, all from the
-    // reader's code, not its words: a line opening with the Portuguese article "O" is read
-    // as an empty box (pt-08: one request lost); a Cebuano line opening with "Dili" (not)
-    // is read as the post Dili (ceb-02); "ya recibieron los papeles q mande, X y Y" binds
-    // "received" only to the words next to it, and unaccented "mande" (I sent) is the
-    // imperative (es-07: two extra requests, kind mixed).
+    // Chats and forum posts in the applicants' own words. Known misses, from the reader's
+    // code, not its words: "ya recibieron los papeles q mande, X y Y" binds "received" only
+    // to the words next to it, and unaccented "mande" (I sent) is the imperative (es-07:
+    // two extra requests, kind mixed). (The Portuguese article "O" read as an empty box and
+    // a Cebuano "Dili" opening a line read as the post are fixed.)
     check_set(
         "colloquial-1",
         &Floors {
             min_notices: 64,
             precision: 0.97,
-            recall: 0.98,
+            recall: 1.0,
             allowed: Misses {
                 extra_documents: 2,
-                missing_documents: 1,
                 kind: 1,
-                post: 1,
                 named_not_requested: 2,
                 ..Misses::default()
             },
