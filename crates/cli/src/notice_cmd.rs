@@ -621,6 +621,18 @@ fn how_to_submit(o: &mut String, k: &Knowledge, r: &NoticeReading) {
     }
 }
 
+/// Where the date the window counts from was read, so the person can check it against the
+/// letter (it may have been converted from another calendar, or read from a quoted message).
+fn date_source_line(o: &mut String, r: &NoticeReading) {
+    if let Some(found) = r.refusal_date() {
+        let _ = writeln!(
+            o,
+            "  Read from the notice's words: \"{}\". Check this date against your letter.",
+            found.text
+        );
+    }
+}
+
 /// The deadline to send by, that it has passed, or why none is shown.
 fn deadline_lines(
     o: &mut String,
@@ -635,6 +647,7 @@ fn deadline_lines(
              notice) ended on {}.",
             d.from, d.date
         );
+        date_source_line(o, r);
         if let Some(after) = k.rule("221g_after_window_closed") {
             let _ = writeln!(o, "  {}", after.text);
         }
@@ -649,6 +662,7 @@ fn deadline_lines(
              found in the notice).",
             d.date, d.rule, d.from
         );
+        date_source_line(o, r);
         if let Some(u) = &d.uncertain {
             let _ = writeln!(o, "  Unverified: {u}");
         }

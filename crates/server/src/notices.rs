@@ -54,6 +54,9 @@ struct PreviewPage {
     /// differs).
     recorded: Option<(String, bool)>,
     refused_on: String,
+    /// The notice's words the refusal date was read from, when it was (so the person can
+    /// check a date converted from another calendar or taken from a quoted message).
+    refused_on_source: Option<String>,
     /// (id, name, the notice's words, ticked)
     requests: Vec<(String, String, String, bool)>,
     /// How sure the reading is ("high", "medium", "low") and why it is not higher.
@@ -419,6 +422,11 @@ fn preview(
         warnings: reading.warnings.clone(),
         other_case: other_case_signs(reading, &stored.case),
         recorded,
+        refused_on_source: choices
+            .refused_on
+            .is_none()
+            .then(|| reading.refusal_date().map(|d| d.text.clone()))
+            .flatten(),
         refused_on,
         requests: lists.requests,
         confidence: reading.confidence.level.as_str().to_string(),

@@ -253,6 +253,10 @@ fn notice_read_shows_evidence_and_a_closed_window() {
     );
     assert!(out.contains("How sure visanav is of this reading"), "{out}");
     assert!(out.contains("send everything by 2026-03-14"), "{out}");
+    assert!(
+        out.contains("Read from the notice's words: \"Date: March 14, 2025\""),
+        "the date's source is shown to check: {out}"
+    );
 
     let later = env.ok(&["notice", "read", notice, "--today", "2026-06-01"]);
     assert!(

@@ -285,9 +285,18 @@ pub(super) fn classify_all(lines: &[&str]) -> Vec<Line> {
     // A form whose rows end in a dot leader ("Police certificate ........ v'"): what follows
     // the dots is the box; dots running to the end of the line are an empty one.
     let leader_rows = lines.iter().filter(|l| leader_row(l).is_some()).count() >= 2;
+    // "O" is an OCR'd empty box, and the article of Portuguese, Italian and Romanian ("O
+    // consulado pediu..."): it is a box only where the text draws boxes otherwise.
+    let article_o = |l: &str| l.trim_start().starts_with("O ");
+    let other_boxes = lines
+        .iter()
+        .any(|l| !article_o(l) && matches!(classify(l), Line::Marked { .. }));
     lines
         .iter()
         .map(|l| {
+            if article_o(l) && !other_boxes {
+                return plain(l);
+            }
             let t = l.trim_start();
             if paren_boxes && (t.starts_with("(v) ") || t.starts_with("(V) ")) {
                 let indent = &l[..l.len() - t.len()];
@@ -420,6 +429,15 @@ pub(super) fn classify(line: &str) -> Line {
     }
     Line::Plain {
         indent,
+        text: trimmed.trim_end().to_string(),
+    }
+}
+
+/// A line read as text, whatever it starts with.
+fn plain(line: &str) -> Line {
+    let trimmed = line.trim_start();
+    Line::Plain {
+        indent: line.chars().count() - trimmed.chars().count(),
         text: trimmed.trim_end().to_string(),
     }
 }
@@ -597,6 +615,11 @@ mod tests {
             "Proof of departure X",
         ]);
         assert!(matches!(two[0], Line::Marked { .. }) && matches!(two[1], Line::Plain { .. }));
+        // "O" opens a Portuguese sentence where the text draws no boxes.
+        let prose = classify_all(&["O consulado pediu a certidão de nascimento."]);
+        assert!(matches!(prose[0], Line::Plain { .. }), "{prose:?}");
+        let form = classify_all(&["[X] Police certificate", "O Birth certificate"]);
+        assert!(matches!(form[1], Line::Marked { .. }), "{form:?}");
     }
 
     #[test]

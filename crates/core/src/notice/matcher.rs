@@ -492,6 +492,14 @@ mod tests {
     }
 
     #[test]
+    fn greek_accents_and_final_sigma_fold() {
+        let m = Matcher::new([("πιστοποιητικό γέννησης".to_string(), 1u8)]);
+        let v = |t: &str| values(&m.longest(&Folded::new(t)));
+        assert_eq!(v("ΠΙΣΤΟΠΟΙΗΤΙΚΟ ΓΕΝΝΗΣΗΣ"), vec![1]);
+        assert_eq!(v("πιστοποιητικο γεννησης"), vec![1]);
+    }
+
+    #[test]
     fn korean_nouns_take_their_particles() {
         let m = Matcher::new([("행정처리".to_string(), 1u8), ("이력서".to_string(), 2)]);
         let v = |t: &str| values(&m.longest(&Folded::new(t)));

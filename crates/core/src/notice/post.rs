@@ -122,9 +122,17 @@ fn written_as_name(line: &str, f: &Folded, start: usize) -> bool {
         let at = line[from..].find(w).map_or(from, |i| from + i);
         from = at + w.len();
         let opens_sentence = line[..at].trim_end().ends_with([':', '.', '!', '?']);
+        // At the line's start only as a place heading a line: "Dili, 3 March 2025", "DILI",
+        // not "Dili na kinahanglan ang NBI" (Cebuano: the NBI is no longer needed).
+        let opens_line = line[..at].trim().is_empty();
+        let after = line[at + w.len()..].trim_start();
+        let heading = after.is_empty()
+            || after.starts_with([',', '-', '–', '('])
+            || line.split_whitespace().count() <= 4;
         Folded::new(w).chars == word
             && w.chars().next().is_some_and(|c| !c.is_lowercase())
             && !opens_sentence
+            && (!opens_line || heading)
     })
 }
 
@@ -192,6 +200,9 @@ mod tests {
         let line = "Dili, 3 March 2025";
         let start = at(line).expect("found");
         assert!(written_as_name(line, &Folded::new(line), start));
+        let line = "Dili na kinahanglan ang bag-ong NBI clearance";
+        let start = at(line).expect("found");
+        assert!(!written_as_name(line, &Folded::new(line), start));
     }
 
     #[test]

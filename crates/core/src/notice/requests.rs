@@ -194,7 +194,11 @@ fn documents_and_dispositions(
                 // Only a negation before it unsays a disposition ("no further processing is
                 // needed"); one after it is about the documents ("administrative processing;
                 // you need not send anything").
-                let negated_before = scope.in_clause(&n, cue::NEGATION).any(|h| h.end <= n.start);
+                // ... in its own phrase: "no documents are needed, administrative processing"
+                // says the case is in administrative processing.
+                let negated_before = scope
+                    .in_clause(&n, cue::NEGATION)
+                    .any(|h| h.end <= n.start && !scope.mark_between(h.end, n.start));
                 if unit_is_unchecked(unit)
                     || negated_before
                     || scope.any_in_clause(&n, cue::GENERAL)
@@ -399,8 +403,13 @@ fn record(
                 }
                 // "... asking him to complete Form DS-5535. He submitted it on March 20": a
                 // later sentence says the document asked for in an earlier one was sent.
-                if sentence && reason == MentionReason::AlreadyReceived {
-                    withdraw(acc, &document);
+                // Not a question ("India's PCC was given, wasn't it?"), and only the same
+                // country's certificate.
+                if sentence
+                    && reason == MentionReason::AlreadyReceived
+                    && !text.trim_end().ends_with(['?', '？', '؟'])
+                {
+                    withdraw(acc, &document, countries);
                 }
                 if acc.mentions.len() < MAX_LIST
                     && !acc
@@ -764,11 +773,17 @@ fn ids(v: &Vocab, named: &[Named]) -> Vec<String> {
 }
 
 /// Moves narrative requests for `document` back to mentions: a later sentence says it
-/// was already sent.
-fn withdraw(acc: &mut Acc, document: &str) {
+/// was already sent. When that sentence names countries, only their certificates: "the
+/// Indian PCC was received" leaves the UAE one asked for.
+fn withdraw(acc: &mut Acc, document: &str, countries: &[String]) {
+    let same_country = |r: &Request| {
+        countries.is_empty() || r.country.as_ref().is_none_or(|c| countries.contains(c))
+    };
     let (moved, kept): (Vec<Request>, Vec<Request>) = std::mem::take(&mut acc.requests)
         .into_iter()
-        .partition(|r| r.document == document && r.source == RequestSource::Narrative);
+        .partition(|r| {
+            r.document == document && r.source == RequestSource::Narrative && same_country(r)
+        });
     acc.requests = kept;
     acc.mentions.extend(moved.into_iter().map(|r| Mention {
         document: r.document,

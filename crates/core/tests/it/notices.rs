@@ -173,7 +173,7 @@ fn blind_batches_after_tuning() {
     check_set("blind-a", &blind(32, 0.95, 0.95, m(1, 0, 0, 0, 0, 0)));
     check_set("blind-b", &blind(32, 0.95, 0.88, m(2, 8, 0, 0, 1, 0)));
     check_set("blind-c", &blind(32, 0.95, 0.95, m(1, 0, 0, 0, 0, 0)));
-    check_set("blind-d", &blind(34, 0.95, 0.88, m(1, 8, 1, 0, 3, 0)));
+    check_set("blind-d", &blind(34, 0.98, 0.90, m(0, 7, 1, 0, 3, 0)));
     check_set("blind-e", &blind(40, 0.95, 0.85, m(1, 6, 0, 0, 1, 0)));
     check_set("blind-f", &blind(40, 0.95, 0.95, m(0, 0, 0, 0, 0, 0)));
     check_set("blind-g", &blind(40, 0.95, 0.90, m(3, 8, 2, 1, 3, 1)));
@@ -185,10 +185,10 @@ fn blind_batches_after_tuning() {
         &blind(
             40,
             0.97,
-            0.93,
+            0.94,
             Misses {
                 refusal_date: 0,
-                ..m(2, 5, 1, 0, 2, 0)
+                ..m(2, 4, 1, 0, 2, 0)
             },
         ),
     );
@@ -198,10 +198,10 @@ fn blind_batches_after_tuning() {
         &blind(
             40,
             0.98,
-            0.97,
+            0.98,
             Misses {
                 refusal_date: 0,
-                ..m(1, 2, 0, 1, 0, 0)
+                ..m(1, 1, 0, 1, 0, 0)
             },
         ),
     );
@@ -258,6 +258,25 @@ fn languages() {
     );
     check_set("languages-6", &Floors::exact(10));
     check_set("languages-5", &Floors::exact(22));
+    // Chats and forum posts in the applicants' own words. Known misses, from the reader's
+    // code, not its words: "ya recibieron los papeles q mande, X y Y" binds "received" only
+    // to the words next to it, and unaccented "mande" (I sent) is the imperative (es-07:
+    // two extra requests, kind mixed). (The Portuguese article "O" read as an empty box and
+    // a Cebuano "Dili" opening a line read as the post are fixed.)
+    check_set(
+        "colloquial-1",
+        &Floors {
+            min_notices: 64,
+            precision: 0.97,
+            recall: 1.0,
+            allowed: Misses {
+                extra_documents: 2,
+                kind: 1,
+                named_not_requested: 2,
+                ..Misses::default()
+            },
+        },
+    );
 }
 
 #[test]
@@ -420,6 +439,25 @@ fn lessons_of_blind_batch_l() {
         "{r:?}"
     );
     assert_eq!(r.document_ids(), vec!["petitioner_citizenship"], "{r:?}");
+    // "Received" withdraws only the same country's certificate, and never in a question.
+    let r = read(
+        "Refused under 221(g). Please submit a police certificate from the United Arab \
+         Emirates. The police certificate from India was received.",
+    );
+    assert_eq!(r.document_ids(), vec!["police_certificate"], "{r:?}");
+    assert_eq!(r.requests[0].country.as_deref(), Some("AE"), "{r:?}");
+    let r = read(
+        "Refused under 221(g). Please submit a police certificate from the United Arab \
+         Emirates. The police certificate was received already?",
+    );
+    assert_eq!(r.document_ids(), vec!["police_certificate"], "{r:?}");
+    // A negation in the phrase before a comma does not unsay the disposition after it.
+    let r = read("221(g) today. They asked for no documents, administrative processing daw.");
+    assert_eq!(
+        r.kind,
+        visanav_core::notice::NoticeKind::AdministrativeProcessing,
+        "{r:?}"
+    );
     // The embassy's name may run onto the next line of a court opinion.
     let r = read(
         "Plaintiff sat for an interview at the U.S. Embassy in Abu\nDhabi. The consular \

@@ -37,6 +37,13 @@ async fn a_read_notice_waits_as_a_draft_and_saving_keeps_the_notes() {
     );
     let draft = preview.input("draft");
     assert_eq!(draft.len(), 36, "a draft id: {draft}");
+    assert!(
+        preview
+            .body
+            .contains("words: “Date: 2025-06-02”. Check it against your letter."),
+        "the page shows where the refusal date was read: {}",
+        preview.body
+    );
 
     let saved = app
         .post_form(
