@@ -277,6 +277,28 @@ fn languages() {
             },
         },
     );
+    // Chats, SMS and forum posts in Russian, Ukrainian, Arabic (four dialects), Persian,
+    // Urdu, Hindi, Bengali, Nepali (both scripts and romanised), French, Haitian Creole,
+    // Amharic, Swahili, Chinese, Korean, Uzbek and Kazakh. Known misses, from the reader's
+    // code, not its words: a translation reaches the next document in the clause even where
+    // the language says it does not ("перевод свидетельства ... на английский и решение
+    // суда", accusative; "ترجمه شناسنامه رو خواستن، با کپی پاسپورت", past the verb;
+    // "tradiksyon batistè a ak yon lèt travay", a new article), so three documents are read
+    // as translated (missing 3); and a country named in a chat's first line ("من الكويت",
+    // where the certificate comes from) is taken for the post (post 1).
+    check_set(
+        "colloquial-2",
+        &Floors {
+            min_notices: 93,
+            precision: 1.0,
+            recall: 0.979,
+            allowed: Misses {
+                missing_documents: 3,
+                post: 1,
+                ..Misses::default()
+            },
+        },
+    );
 }
 
 #[test]
