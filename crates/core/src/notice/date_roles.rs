@@ -136,7 +136,10 @@ fn role_of(
     }
     // "Vous êtes convoquée à un second entretien le 30 octobre": the date of a return
     // interview is not the date of the refusal, though both are interviews.
-    let return_visit = v.terms(&f).iter().any(|h| {
+    // Only a return named before the date: "fui a mi entrevista el 9 de enero de 2024 ... me
+    // dijo que tengo que regresar a otra entrevista" dates the first interview.
+    let before_date = &line[..first_year(line).unwrap_or(line.len())];
+    let return_visit = v.terms(&Folded::new(before_date)).iter().any(|h| {
         matches!(
             h.value,
             super::vocab::Target::Disp(super::NoticeKind::InterviewReturn)
@@ -154,6 +157,28 @@ fn role_of(
         }
         _ => DateRole::Other,
     }
+}
+
+/// Where the first year is written in `line` (four digits, 1990–2100, or a Buddhist-era
+/// year): the end of the first date, near enough, whatever order it is written in.
+fn first_year(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if run == 4
+            && let Ok(y) = line[i..i + 4].parse::<u32>()
+            && ((1990..=2100).contains(&y) || (2533..=2643).contains(&y))
+        {
+            return Some(i);
+        }
+        i += run;
+    }
+    None
 }
 
 /// A date near the top that stands in a short cell of its own: a short line ("Manila, 3 June

@@ -235,6 +235,7 @@ pub fn find_dates(line: &str, max: usize, months: MonthOf<'_>) -> Vec<RawDate> {
             .or_else(|| year_then_day_month(&t, i))
             .or_else(|| japanese_era(&t, i))
             .or_else(|| solar_hijri(&t, i))
+            .or_else(|| ethiopian(&t, i))
             .or_else(|| vietnamese(&t, i))
             .or_else(|| numeric_year_last(&t, i))
             .or_else(|| month_name_first(&t, i))
@@ -324,11 +325,14 @@ fn year_then_day_month(t: &Toks, i: usize) -> Found {
     Some((plain(date), l + 1))
 }
 
-/// 令和7年2月4日: a Japanese era year (Reiwa 1 is 2019, Heisei 1 is 1989).
+/// 令和7年2月4日: a Japanese era year (Reiwa 1 is 2019, Heisei 1 is 1989); 民國113年8月20日, a
+/// year of the Republic of China (Taiwan).
 fn japanese_era(t: &Toks, i: usize) -> Found {
     let offset = match (t.word(i), t.word(i + 1)) {
         (Some("令"), Some("和")) => 2018,
         (Some("平"), Some("成")) => 1988,
+        // 民國113年: Taiwan counts from 1912.
+        (Some("民"), Some("國" | "国")) => 1911,
         _ => return None,
     };
     if let (Some((y, _)), Some("年"), Some((m, _)), Some("月"), Some((d, _))) = (
@@ -392,6 +396,49 @@ fn from_solar_hijri(jy: u32, jm: u32, jd: u32) -> Option<Date> {
     // The count is the proleptic Gregorian day number plus 365 (0001-01-01 is day 366).
     let epoch = Date::new(1, 1, 1).ok()?;
     epoch.checked_add(jiff::Span::new().days(days - 366)).ok()
+}
+
+/// The thirteen months of the Ethiopian calendar, in the spellings Amharic letters use.
+const ETHIOPIAN_MONTHS: [&[&str]; 13] = [
+    &["መስከረም"],
+    &["ጥቅምት"],
+    &["ኅዳር", "ህዳር", "ሕዳር"],
+    &["ታኅሣሥ", "ታህሳስ", "ታሕሳስ"],
+    &["ጥር"],
+    &["የካቲት"],
+    &["መጋቢት"],
+    &["ሚያዝያ"],
+    &["ግንቦት"],
+    &["ሰኔ"],
+    &["ሐምሌ", "ሃምሌ"],
+    &["ነሐሴ", "ነሃሴ"],
+    &["ጳጉሜ", "ጳጉሜን"],
+];
+
+/// ሚያዝያ 15 ቀን 2016 ዓ.ም: a date of the Ethiopian calendar (month, day, "day", year), as its
+/// Gregorian day.
+fn ethiopian(t: &Toks, i: usize) -> Found {
+    let name = t.word(i)?;
+    let m = ETHIOPIAN_MONTHS
+        .iter()
+        .position(|names| names.iter().any(|n| fold_word(n) == name))?;
+    let (d, dd) = t.num(i + 1)?;
+    let mut k = i + 2;
+    if t.word(k) == Some(fold_word("ቀን").as_str()) {
+        k += 1;
+    }
+    let (y, 4) = t.num(k)? else {
+        return None;
+    };
+    if dd > 2 || !(1980..=2100).contains(&y) || d == 0 || d > 30 {
+        return None;
+    }
+    // Days counted like the proleptic Gregorian ordinal (0001-01-01 is 1), less 2795.
+    let m = i64::try_from(m).ok()?;
+    let days = 365 * (i64::from(y) - 1) + i64::from(y) / 4 + 30 * m + i64::from(d) + 2795;
+    let epoch = Date::new(1, 1, 1).ok()?;
+    let date = epoch.checked_add(jiff::Span::new().days(days - 1)).ok()?;
+    Some((plain(date), k + 1))
 }
 
 /// ngày 14 tháng 3 năm 2025, 14 tháng 3 năm 2025
@@ -487,12 +534,16 @@ fn day_first_month_name(t: &Toks, i: usize) -> Found {
         return None;
     }
     let mut j = t.skip_punct(i + 1, &['-', '.', ' ', '/']);
-    if t.word(j) == Some("de") {
+    // "14 de marzo", Khmer "១៩ ខែ កុម្ភៈ" (the word for month before its name).
+    if t.word(j).is_some_and(|w| w == "de" || w == fold_word("ខែ")) {
         j += 1;
     }
     let m = t.month(j)?;
     let mut k = t.skip_punct(j + 1, &['-', '.', ',', '/']);
-    if t.word(k) == Some("de") || t.word(k) == Some("del") {
+    // "de 2025", Khmer "ឆ្នាំ ២០២៤" (the word for year).
+    if t.word(k)
+        .is_some_and(|w| w == "de" || w == "del" || w == fold_word("ឆ្នាំ"))
+    {
         k += 1;
     }
     if let Some((y, 4)) = t.num(k)
@@ -752,6 +803,9 @@ mod tests {
         assert_eq!(iso("25 دی 1403"), vec!["2025-01-14"]);
         assert_eq!(iso("1 فروردین 1403"), vec!["2024-03-20"]);
         assert_eq!(iso("15/MAR/2025"), vec!["2025-03-15"]);
+        assert_eq!(iso("中華民國113年8月20日"), vec!["2024-08-20"]);
+        assert_eq!(iso("ሚያዝያ 15 ቀን 2016 ዓ.ም"), vec!["2024-04-23"]);
+        assert_eq!(iso("መስከረም 1 2016"), vec!["2023-09-12"]);
     }
 
     #[test]

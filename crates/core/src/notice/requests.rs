@@ -73,7 +73,7 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
     if matches!(unit.kind, UnitKind::Header) {
         return;
     }
-    let f = Folded::new(&unit.text);
+    let f = Folded::new(&without_links(&unit.text));
     if f.is_empty() {
         return;
     }
@@ -141,6 +141,21 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         sentence,
     };
     record(v, acc, &named, fates, &said);
+}
+
+/// The text with its web links and e-mail addresses blanked out: they name no document, but
+/// their words would ("https://forms.office.com/...", "ais.usvisa-info.com/en-ph/passport",
+/// "passport.requests@state.gov").
+fn without_links(text: &str) -> std::borrow::Cow<'_, str> {
+    let link = |w: &str| w.contains("://") || w.starts_with("www.") || w.contains('@');
+    if !text.split_whitespace().any(link) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let words: Vec<&str> = text
+        .split(' ')
+        .map(|w| if link(w) { "" } else { w })
+        .collect();
+    std::borrow::Cow::Owned(words.join(" "))
 }
 
 /// A cue word inside a disposition's own phrase is that phrase ("hồ sơ được gửi trả về

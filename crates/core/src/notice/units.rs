@@ -402,7 +402,36 @@ pub(super) fn unquote(lines: Vec<&str>) -> Vec<&str> {
     if lines.iter().all(|l| !quoted(l)) {
         return lines;
     }
-    if own_words >= 20 {
+    // A forum post that quotes the slip ("textual decía: > ...") keeps the quote: it is the
+    // notice. Only an e-mail thread (an "... wrote:" line, or quoted mail headers) quotes
+    // earlier messages.
+    let thread = lines.iter().enumerate().any(|(i, l)| {
+        let t = l.trim_start().trim_start_matches(['>', ' ']).to_lowercase();
+        let attribution = l.trim_end().ends_with(':')
+            && lines[i + 1..]
+                .iter()
+                .find(|n| !n.trim().is_empty())
+                .is_some_and(|n| quoted(n))
+            && [
+                "wrote",
+                "escribió",
+                "a écrit",
+                "escreveu",
+                "schrieb",
+                "написал",
+                "viết",
+            ]
+            .iter()
+            .any(|w| t.contains(w));
+        let header = quoted(l)
+            && [
+                "from:", "de:", "date:", "sent:", "subject:", "dari:", "tanggal:", "von:", "от:",
+            ]
+            .iter()
+            .any(|h| t.starts_with(h));
+        attribution || header
+    });
+    if own_words >= 20 && thread {
         let mut out: Vec<&str> = Vec::with_capacity(lines.len());
         for (i, l) in lines.iter().enumerate() {
             let next_quoted = lines[i + 1..]

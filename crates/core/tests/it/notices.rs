@@ -220,6 +220,32 @@ fn blind_batches_after_tuning() {
             },
         ),
     );
+    // Batches N (K-1 population, 23 of 40 in the applicants' own words) and O (the posts'
+    // own forms, letters and e-mails, 38 posts, 7 calendars), 2026-12-01.
+    check_set(
+        "blind-n",
+        &blind(
+            40,
+            0.93,
+            0.79,
+            Misses {
+                sections: 1,
+                ..m(5, 18, 1, 1, 7, 3)
+            },
+        ),
+    );
+    check_set(
+        "blind-o",
+        &blind(
+            40,
+            0.89,
+            0.93,
+            Misses {
+                sections: 1,
+                ..m(10, 6, 5, 1, 1, 2)
+            },
+        ),
+    );
     // Batch K: 17 of its 33 languages had no vocabulary file when it was read (they have now).
     check_set(
         "blind-k",
@@ -505,6 +531,23 @@ fn lessons_of_blind_batch_m() {
         "{r:?}"
     );
     assert_eq!(r.sections, vec!["221(g)"], "{r:?}");
+    // A web link names no document: "https://forms.office.com/..." is no form to send.
+    let r = read(
+        "Refused under 221(g). Please submit the following:\n- Medical exam\n\
+         - https://example.org/passport-photos\n",
+    );
+    assert_eq!(r.document_ids(), vec!["medical_exam"], "{r:?}");
+    // A date before a return interview named later in the same run-on sentence is the first
+    // interview's.
+    let r = read(
+        "fui a mi entrevista K1 el 9 de enero de 2024 en la embajada, me dio el 221g y me dijo \
+         q tengo q regresar a otra entrevista con mi prometido",
+    );
+    assert_eq!(
+        r.refusal_date().map(|d| d.date.as_str()),
+        Some("2024-01-09"),
+        "{r:?}"
+    );
     // Dates in other calendars and orders: Solar Hijri, a Japanese era, Georgian.
     for (text, want) in [
         ("من ۲۵ دی ۱۴۰۳ مصاحبه داشتم و ریجکت 221g شدم", "2025-01-14"),
