@@ -132,6 +132,13 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
             }
         }
     }
+    // "Come back for another interview (they will e-mail you the date) and bring ...": the
+    // e-mail is how the return is scheduled, not a way to send documents.
+    let flags = if disp.comes_back && !channel_apart_from_return(&scope, &hits) {
+        flags & !cue::CHANNEL
+    } else {
+        flags
+    };
     let said = Said {
         text: &text,
         countries: v.countries_in(&unit.text),
@@ -141,6 +148,31 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         sentence,
     };
     record(v, acc, &named, fates, &said);
+}
+
+/// Whether a way to send stands apart from the return interview: not within a few words of
+/// it, where it says how the return is scheduled ("come back for another interview (they will
+/// e-mail you the date)").
+fn channel_apart_from_return(scope: &Scope, hits: &[Hit<Target>]) -> bool {
+    const NEAR: usize = 6;
+    let returns: Vec<&Hit<Target>> = hits
+        .iter()
+        .filter(|h| matches!(h.value, Target::Disp(NoticeKind::InterviewReturn)))
+        .collect();
+    scope
+        .cues()
+        .iter()
+        .filter(|c| c.value & cue::CHANNEL != 0)
+        .any(|c| {
+            !returns.iter().any(|r| {
+                let near = if c.start >= r.end {
+                    scope.words_between(r.end, c.start) <= NEAR
+                } else {
+                    scope.words_between(c.end, r.start) <= NEAR
+                };
+                near && scope.sentence_of(c.start) == scope.sentence_of(r.start)
+            })
+        })
 }
 
 /// The text with its web links and e-mail addresses blanked out: they name no document, but

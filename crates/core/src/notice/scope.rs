@@ -74,6 +74,10 @@ impl<'a> Scope<'a> {
         }
     }
 
+    pub(super) fn sentence_of(&self, pos: usize) -> (usize, usize) {
+        span_of(&self.sentences, pos, self.f.len())
+    }
+
     pub(super) fn clause_of(&self, pos: usize) -> (usize, usize) {
         span_of(&self.clauses, pos, self.f.len())
     }
