@@ -40,7 +40,7 @@ async fn a_read_notice_waits_as_a_draft_and_saving_keeps_the_notes() {
     assert!(
         preview
             .body
-            .contains("words: “Date: 2025-06-02”. Check it against your letter."),
+            .contains("words: “<bdi>Date: 2025-06-02</bdi>”. Check it against your letter."),
         "the page shows where the refusal date was read: {}",
         preview.body
     );
