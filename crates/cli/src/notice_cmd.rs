@@ -227,16 +227,22 @@ async fn read(args: ReadArgs, ctx: &Ctx) -> Result<ExitCode> {
     let post = checked_post(k, args.post.as_deref())?;
     // With a case, its post is the default and the store is opened once.
     let case = open_case(ctx, args.case.as_deref()).await?;
-    let post = post.or_else(|| case.as_ref().map(|(_, c)| c.case.post.clone()));
+    let case_post = case.as_ref().map(|(_, c)| c.case.post.clone());
     let file = args.file.clone();
     let extractor = extract::Extractor::new(ctx.config.extract_config());
     let (original, media_type, text, method) =
         tokio::task::spawn_blocking(move || load(&file, &extractor))
             .await
             .context("reading the notice")??;
-    let reading = NoticeReader::new(k)
-        .read(&text, post.as_deref())
-        .with_context(|| format!("reading {}", args.file))?;
+    // `--post` wins; a case's post serves only when the notice names none, so a notice from
+    // another post is shown as such before it is applied.
+    let reader = NoticeReader::new(k);
+    let reading = match (&post, &case_post) {
+        (None, Some(cp)) => reader.read_for_case(&text, cp),
+        _ => reader.read(&text, post.as_deref()),
+    }
+    .with_context(|| format!("reading {}", args.file))?;
+    let post = post.or(case_post);
     let today = args.today.unwrap_or_else(|| {
         let at = reading.post.as_deref().or(post.as_deref()).unwrap_or("");
         today_at_post(k, at, now)

@@ -442,6 +442,20 @@ impl NoticeReader {
     }
 
     /// Reads one notice. `post_hint` (a CEAC post code) wins over what the text says.
+    /// Reads a notice for a known case: the post the notice names wins, so that a notice
+    /// from another post shows as such; the case's post serves when the notice names none.
+    pub fn read_for_case(
+        &self,
+        input: &str,
+        case_post: &str,
+    ) -> Result<NoticeReading, NoticeError> {
+        let own = self.read(input, None)?;
+        if own.post.is_some() {
+            return Ok(own);
+        }
+        self.read(input, Some(case_post))
+    }
+
     pub fn read(&self, input: &str, post_hint: Option<&str>) -> Result<NoticeReading, NoticeError> {
         if input.len() > MAX_NOTICE_BYTES {
             return Err(NoticeError::TooLarge {

@@ -94,7 +94,8 @@ pub async fn new(PageCase(loaded): PageCase) -> Response {
     form(&loaded, None, StatusCode::OK)
 }
 
-/// Reads a notice for a case (its post as the hint), or the form again with the reason.
+/// Reads a notice for a case (its post when the notice names none), or the form again with
+/// the reason.
 fn read_for(
     state: &AppState,
     loaded: &LoadedCase,
@@ -102,7 +103,7 @@ fn read_for(
 ) -> Result<NoticeReading, Box<Response>> {
     state
         .notice_reader
-        .read(text, Some(&loaded.stored.case.post))
+        .read_for_case(text, &loaded.stored.case.post)
         .map_err(|e| {
             Box::new(form(
                 loaded,

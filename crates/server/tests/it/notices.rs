@@ -200,6 +200,33 @@ async fn a_notice_for_another_case_needs_a_tick() {
 }
 
 #[tokio::test]
+async fn a_notice_from_another_post_says_so() {
+    let app = App::new().await;
+    let id = app.add_case(EXAMPLE).await;
+    // The example case is at Manila; this notice names the embassy in Abu Dhabi.
+    let other = "U.S. Embassy Abu Dhabi\nDate: 2025-06-02\n\
+        Your visa application is refused under Section 221(g).\n\
+        Please submit the following:\n[X] Police certificate\n";
+    let preview = app.read_notice(&id, other).await;
+    assert!(
+        preview
+            .body
+            .contains("The notice is from post ABD; this case is at post MNL."),
+        "{}",
+        preview.body
+    );
+    // A notice that names no post is read with the case's.
+    let unnamed = "Date: 2025-06-02\nRefused under Section 221(g).\n[X] Police certificate\n";
+    let preview = app.read_notice(&id, unnamed).await;
+    assert!(
+        !preview.body.contains("Is this notice for this case?"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("Manila (MNL)"), "{}", preview.body);
+}
+
+#[tokio::test]
 async fn uploads_are_judged_by_their_bytes_and_errors_are_plain() {
     let app = App::new().await;
     let id = app.add_case(EXAMPLE).await;
