@@ -246,6 +246,20 @@ fn blind_batches_after_tuning() {
             },
         ),
     );
+    // Batch P, the session's last measure (K-1 population, half in the applicants' words).
+    check_set(
+        "blind-p",
+        &blind(
+            40,
+            0.87,
+            0.84,
+            Misses {
+                sections: 1,
+                refusal_date: 3,
+                ..m(8, 11, 0, 0, 4, 4)
+            },
+        ),
+    );
     // Batch K: 17 of its 33 languages had no vocabulary file when it was read (they have now).
     check_set(
         "blind-k",
@@ -537,6 +551,13 @@ fn lessons_of_blind_batch_m() {
          - https://example.org/passport-photos\n",
     );
     assert_eq!(r.document_ids(), vec!["medical_exam"], "{r:?}");
+    // An applicant saying which boxes were blank is not asking for them.
+    let r = read(
+        "Mine said: \"Please submit: Original letter from the petitioner stating he still \
+         intends to marry you within 90 days of your arrival.\" Only that was checked, the NBI \
+         and medical boxes were blank.",
+    );
+    assert_eq!(r.document_ids(), vec!["intent_to_marry"], "{r:?}");
     // "(they will email him the date)" schedules the return; it is no way to send documents,
     // so the items to bring belong to the return interview.
     let r = read(
