@@ -50,7 +50,10 @@ pub(super) struct Acc {
 /// An item's head noun stands within this many words of its start ("An English ...").
 const HEAD_WORDS: usize = 4;
 /// At most this many words join a document to a translated one before it.
-const COORDINATED_WORDS: usize = 4;
+/// "A translation of the police certificate and (of) the birth certificate": a document this
+/// close to a translated one is translated too; one further on ("... into English and a police
+/// certificate", "... на английский и решение суда") is a request of its own.
+const COORDINATED_WORDS: usize = 2;
 /// How close a translation cue must stand before its subject ("translation of your birth
 /// certificate"), and an owner before the owned ("the petitioner's passport").
 const SUBJECT_WORDS: usize = 3;

@@ -319,24 +319,19 @@ fn languages() {
     );
     // Chats, SMS and forum posts in Russian, Ukrainian, Arabic (four dialects), Persian,
     // Urdu, Hindi, Bengali, Nepali (both scripts and romanised), French, Haitian Creole,
-    // Amharic, Swahili, Chinese, Korean, Uzbek and Kazakh. Known misses, from the reader's
-    // code, not its words: a translation reaches the next document in the clause even where
-    // the language says it does not ("перевод свидетельства ... на английский и решение
-    // суда", accusative; "ترجمه شناسنامه رو خواستن، با کپی پاسپورت", past the verb;
-    // "tradiksyon batistè a ak yon lèt travay", a new article), so three documents are read
-    // as translated (missing 3); and a country named in a chat's first line ("من الكويت",
-    // where the certificate comes from) is taken for the post (post 1).
+    // Amharic, Swahili, Chinese, Korean, Uzbek and Kazakh. Known miss, from the reader's
+    // code: a country named in a chat's first line ("من الكويت", where the certificate comes
+    // from) is taken for the post (post 1). (A translation reaching the next document across
+    // a case ending, a verb or a new article is fixed: it reaches only a document joined by
+    // two words or fewer.)
     check_set(
         "colloquial-2",
         &Floors {
-            min_notices: 93,
-            precision: 1.0,
-            recall: 0.979,
             allowed: Misses {
-                missing_documents: 3,
                 post: 1,
                 ..Misses::default()
             },
+            ..Floors::exact(93)
         },
     );
 }
@@ -551,6 +546,17 @@ fn lessons_of_blind_batch_m() {
          - https://example.org/passport-photos\n",
     );
     assert_eq!(r.document_ids(), vec!["medical_exam"], "{r:?}");
+    // A translation reaches a document joined to its subject by "and (of) the", not one a
+    // few words on ("... into English and a police certificate").
+    let r = read(
+        "Refused under 221(g). Please submit a certified translation of the birth \
+         certificate into English and a police certificate.",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["translation", "police_certificate"],
+        "{r:?}"
+    );
     // An applicant saying which boxes were blank is not asking for them.
     let r = read(
         "Mine said: \"Please submit: Original letter from the petitioner stating he still \
