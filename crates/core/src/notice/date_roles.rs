@@ -138,14 +138,23 @@ fn role_of(
     // interview is not the date of the refusal, though both are interviews.
     // Only a return named before the date: "fui a mi entrevista el 9 de enero de 2024 ... me
     // dijo que tengo que regresar a otra entrevista" dates the first interview.
-    let before_date = &line[..first_year(line).unwrap_or(line.len())];
-    let return_visit = v.terms(&Folded::new(before_date)).iter().any(|h| {
-        matches!(
-            h.value,
-            super::vocab::Target::Disp(super::NoticeKind::InterviewReturn)
-        )
-    });
-    let refusal = fl & cue::REFUSAL != 0 && !return_visit;
+    let names_return = |f: &Folded| {
+        v.terms(f).iter().any(|h| {
+            matches!(
+                h.value,
+                super::vocab::Target::Disp(super::NoticeKind::InterviewReturn)
+            )
+        })
+    };
+    let return_visit = names_return(&f) && {
+        let before_date = &line[..first_year(line).unwrap_or(line.len())];
+        names_return(&Folded::new(before_date))
+    };
+    // A sentence that cites the refusal's section ("me dieron la hoja del 221g en la embajada
+    // el 15/11/2023") dates the refusal too. (Read here, not as a cue word: a cue of digits
+    // slows every line's matching.)
+    let cites_section = !dates::find_sections(line, 1).is_empty();
+    let refusal = (fl & cue::REFUSAL != 0 || cites_section) && !return_visit;
     let deadline = fl & cue::DEADLINE != 0;
     match (refusal, deadline) {
         (true, false) => DateRole::Refusal,

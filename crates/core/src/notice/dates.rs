@@ -23,6 +23,16 @@ fn ocr_digit(c: char) -> Option<char> {
 /// OCR puts in words read as letters ("0ct" is "oct").
 pub(super) fn fold_word(word: &str) -> String {
     use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+    if word.is_ascii() {
+        return word
+            .chars()
+            .map(|c| match c.to_ascii_lowercase() {
+                '0' => 'o',
+                '1' => 'l',
+                other => other,
+            })
+            .collect();
+    }
     word.nfd()
         .filter(|c| !is_combining_mark(*c))
         .nfc()
@@ -369,9 +379,7 @@ fn solar_hijri(t: &Toks, i: usize) -> Found {
     let (Some((d, dd)), Some(name), Some((y, 4))) = (t.num(i), t.word(i + 1), t.num(i + 2)) else {
         return None;
     };
-    let m = SOLAR_HIJRI_MONTHS
-        .iter()
-        .position(|names| names.iter().any(|n| fold_word(n) == name))?;
+    let m = month_in(&SOLAR_HIJRI_FOLDED, name)?;
     if dd > 2 || !(1370..=1480).contains(&y) {
         return None;
     }
@@ -415,16 +423,39 @@ const ETHIOPIAN_MONTHS: [&[&str]; 13] = [
     &["ጳጉሜ", "ጳጉሜን"],
 ];
 
+/// A calendar's month names as dates fold them, with each month's index (January, or the
+/// calendar's first month, is 0): folded once, not at every word of every line.
+fn folded_months(months: &[&[&str]]) -> Vec<(String, usize)> {
+    months
+        .iter()
+        .enumerate()
+        .flat_map(|(i, names)| names.iter().map(move |n| (fold_word(n), i)))
+        .collect()
+}
+
+static SOLAR_HIJRI_FOLDED: std::sync::LazyLock<Vec<(String, usize)>> =
+    std::sync::LazyLock::new(|| {
+        let months: Vec<&[&str]> = SOLAR_HIJRI_MONTHS.iter().map(|m| &m[..]).collect();
+        folded_months(&months)
+    });
+static ETHIOPIAN_FOLDED: std::sync::LazyLock<Vec<(String, usize)>> =
+    std::sync::LazyLock::new(|| folded_months(&ETHIOPIAN_MONTHS));
+/// Khmer writes the words for month and year before their names: ខែ កុម្ភៈ, ឆ្នាំ ២០២៤.
+static KHMER_MONTH_WORD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| fold_word("ខែ"));
+static KHMER_YEAR_WORD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| fold_word("ឆ្នាំ"));
+
+fn month_in(folded: &[(String, usize)], word: &str) -> Option<usize> {
+    folded.iter().find(|(n, _)| n == word).map(|(_, i)| *i)
+}
+
 /// ሚያዝያ 15 ቀን 2016 ዓ.ም: a date of the Ethiopian calendar (month, day, "day", year), as its
 /// Gregorian day.
 fn ethiopian(t: &Toks, i: usize) -> Found {
     let name = t.word(i)?;
-    let m = ETHIOPIAN_MONTHS
-        .iter()
-        .position(|names| names.iter().any(|n| fold_word(n) == name))?;
+    let m = month_in(&ETHIOPIAN_FOLDED, name)?;
     let (d, dd) = t.num(i + 1)?;
     let mut k = i + 2;
-    if t.word(k) == Some(fold_word("ቀን").as_str()) {
+    if t.word(k) == Some("ቀን") {
         k += 1;
     }
     let (y, 4) = t.num(k)? else {
@@ -535,14 +566,16 @@ fn day_first_month_name(t: &Toks, i: usize) -> Found {
     }
     let mut j = t.skip_punct(i + 1, &['-', '.', ' ', '/']);
     // "14 de marzo", Khmer "១៩ ខែ កុម្ភៈ" (the word for month before its name).
-    if t.word(j).is_some_and(|w| w == "de" || w == fold_word("ខែ")) {
+    if t.word(j)
+        .is_some_and(|w| w == "de" || w == *KHMER_MONTH_WORD)
+    {
         j += 1;
     }
     let m = t.month(j)?;
     let mut k = t.skip_punct(j + 1, &['-', '.', ',', '/']);
     // "de 2025", Khmer "ឆ្នាំ ២០២៤" (the word for year).
     if t.word(k)
-        .is_some_and(|w| w == "de" || w == "del" || w == fold_word("ឆ្នាំ"))
+        .is_some_and(|w| w == "de" || w == "del" || w == *KHMER_YEAR_WORD)
     {
         k += 1;
     }

@@ -288,9 +288,11 @@ pub(super) fn classify_all(lines: &[&str]) -> Vec<Line> {
     // "O" is an OCR'd empty box, and the article of Portuguese, Italian and Romanian ("O
     // consulado pediu..."): it is a box only where the text draws boxes otherwise.
     let article_o = |l: &str| l.trim_start().starts_with("O ");
-    let other_boxes = lines
-        .iter()
-        .any(|l| !article_o(l) && matches!(classify(l), Line::Marked { .. }));
+    // (Only looked for when a line opens with "O": classifying every line twice is not free.)
+    let other_boxes = !lines.iter().any(|l| article_o(l))
+        || lines
+            .iter()
+            .any(|l| !article_o(l) && matches!(classify(l), Line::Marked { .. }));
     lines
         .iter()
         .map(|l| {
