@@ -492,9 +492,9 @@ impl NoticeReader {
         }
         let month_first = post_country.map(|c| MONTH_FIRST_COUNTRIES.contains(&c));
         // Dates and sections from the whole thread, quoted messages included.
-        let all: Vec<String> = units::dequote(&clean.lines().collect::<Vec<_>>());
-        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let all = units::dequote(clean.lines());
         let dates = date_roles::read_dates(v, langs, &all, month_first, &mut warnings);
+        // The same lines, already classified, unless quoted messages were left out of them.
         let sections = if all.len() == lines.len() {
             cited_sections(&lines, &classified)
         } else {

@@ -359,19 +359,19 @@ fn japanese_era(t: &Toks, i: usize) -> Found {
 }
 
 /// The months of the Solar Hijri calendar, as Iran names them and as Afghanistan does.
-const SOLAR_HIJRI_MONTHS: [[&str; 2]; 12] = [
-    ["فروردین", "حمل"],
-    ["اردیبهشت", "ثور"],
-    ["خرداد", "جوزا"],
-    ["تیر", "سرطان"],
-    ["مرداد", "اسد"],
-    ["شهریور", "سنبله"],
-    ["مهر", "میزان"],
-    ["آبان", "عقرب"],
-    ["آذر", "قوس"],
-    ["دی", "جدی"],
-    ["بهمن", "دلو"],
-    ["اسفند", "حوت"],
+const SOLAR_HIJRI_MONTHS: [&[&str]; 12] = [
+    &["فروردین", "حمل"],
+    &["اردیبهشت", "ثور"],
+    &["خرداد", "جوزا"],
+    &["تیر", "سرطان"],
+    &["مرداد", "اسد"],
+    &["شهریور", "سنبله"],
+    &["مهر", "میزان"],
+    &["آبان", "عقرب"],
+    &["آذر", "قوس"],
+    &["دی", "جدی"],
+    &["بهمن", "دلو"],
+    &["اسفند", "حوت"],
 ];
 
 /// ۲۵ دی ۱۴۰۳: a date of the Solar Hijri calendar (Iran, Afghanistan), as its Gregorian day.
@@ -401,9 +401,15 @@ fn from_solar_hijri(jy: u32, jm: u32, jd: u32) -> Option<Date> {
     };
     let days =
         -355_668 + 365 * jy + (jy / 33) * 8 + ((jy % 33) + 3) / 4 + i64::from(jd) + month_days;
-    // The count is the proleptic Gregorian day number plus 365 (0001-01-01 is day 366).
+    // The count is the proleptic Gregorian day number plus 365.
+    from_day_number(days - 365)
+}
+
+/// The Gregorian date of a proleptic Gregorian day number (0001-01-01 is day 1), the common
+/// ground of the calendar conversions.
+fn from_day_number(n: i64) -> Option<Date> {
     let epoch = Date::new(1, 1, 1).ok()?;
-    epoch.checked_add(jiff::Span::new().days(days - 366)).ok()
+    epoch.checked_add(jiff::Span::new().days(n - 1)).ok()
 }
 
 /// The thirteen months of the Ethiopian calendar, in the spellings Amharic letters use.
@@ -434,10 +440,7 @@ fn folded_months(months: &[&[&str]]) -> Vec<(String, usize)> {
 }
 
 static SOLAR_HIJRI_FOLDED: std::sync::LazyLock<Vec<(String, usize)>> =
-    std::sync::LazyLock::new(|| {
-        let months: Vec<&[&str]> = SOLAR_HIJRI_MONTHS.iter().map(|m| &m[..]).collect();
-        folded_months(&months)
-    });
+    std::sync::LazyLock::new(|| folded_months(&SOLAR_HIJRI_MONTHS));
 static ETHIOPIAN_FOLDED: std::sync::LazyLock<Vec<(String, usize)>> =
     std::sync::LazyLock::new(|| folded_months(&ETHIOPIAN_MONTHS));
 /// Khmer writes the words for month and year before their names: ខែ កុម្ភៈ, ឆ្នាំ ២០២៤.
@@ -464,11 +467,10 @@ fn ethiopian(t: &Toks, i: usize) -> Found {
     if dd > 2 || !(1980..=2100).contains(&y) || d == 0 || d > 30 {
         return None;
     }
-    // Days counted like the proleptic Gregorian ordinal (0001-01-01 is 1), less 2795.
+    // The Ethiopian day count, which trails the Gregorian day number by 2795.
     let m = i64::try_from(m).ok()?;
-    let days = 365 * (i64::from(y) - 1) + i64::from(y) / 4 + 30 * m + i64::from(d) + 2795;
-    let epoch = Date::new(1, 1, 1).ok()?;
-    let date = epoch.checked_add(jiff::Span::new().days(days - 1)).ok()?;
+    let days = 365 * (i64::from(y) - 1) + i64::from(y) / 4 + 30 * m + i64::from(d);
+    let date = from_day_number(days + 2795)?;
     Some((plain(date), k + 1))
 }
 

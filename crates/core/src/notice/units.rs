@@ -374,18 +374,18 @@ impl Builder<'_> {
 
 /// Every line with its quote marks taken off: an earlier message of the thread still says
 /// when the interview was and what section it was refused under.
-pub(super) fn dequote(lines: &[&str]) -> Vec<String> {
-    lines
-        .iter()
-        .map(|l| {
-            let t = l.trim_start();
-            if t.starts_with('>') {
-                t.trim_start_matches(['>', ' ']).to_string()
-            } else {
-                l.to_string()
-            }
-        })
-        .collect()
+pub(super) fn dequote<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    lines.into_iter().map(without_quote_marks).collect()
+}
+
+/// A line without the "> " marks of an e-mail quote; any other line as it is.
+fn without_quote_marks(line: &str) -> &str {
+    let t = line.trim_start();
+    if t.starts_with('>') {
+        t.trim_start_matches(['>', ' '])
+    } else {
+        line
+    }
 }
 
 /// E-mail replies quote earlier messages with "> ". When the notice has text of its own, the
@@ -445,17 +445,7 @@ pub(super) fn unquote(lines: Vec<&str>) -> Vec<&str> {
         }
         return out;
     }
-    lines
-        .into_iter()
-        .map(|l| {
-            let t = l.trim_start();
-            if t.starts_with('>') {
-                t.trim_start_matches(['>', ' '])
-            } else {
-                l
-            }
-        })
-        .collect()
+    dequote(lines)
 }
 
 /// A form printed in two columns ("[X] Police clearance ...    Deliver all items in ONE
