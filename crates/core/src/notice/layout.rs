@@ -217,6 +217,14 @@ fn bare_mark(s: &str) -> Option<(Mark, usize)> {
     if !spaced || !next_is_word {
         return None;
     }
+    // A blank to fill with a cross, filled: "_X_", "__x__", "_✓_".
+    let inner = word.trim_matches('_');
+    if word.starts_with('_')
+        && word.ends_with('_')
+        && matches!(inner, "X" | "x" | "✓" | "✔" | "v" | "V" | "/")
+    {
+        return Some((Mark::Checked { sure: true }, word.len()));
+    }
     let mark = match word.as_str() {
         // A handwritten X often scans with a stray stroke beside it: "X'", "X|", "X,".
         "X" | "x" | "v" | "V" | "/" | "\\" | "XX" | "X'" | "x'" | "X|" | "x|" | "X," | "x,"
@@ -540,6 +548,16 @@ mod tests {
             Some(Mark::Checked { sure: false })
         );
         assert_eq!(marker_at("X-ray", true), None);
+        // A typed form's blanks: "_X_" filled, "___" left empty.
+        assert_eq!(
+            marker_at("_X_ Police record", true).map(|m| m.0),
+            Some(Mark::Checked { sure: true })
+        );
+        assert_eq!(
+            marker_at("___ Medical", true).map(|m| m.0),
+            Some(Mark::Unchecked)
+        );
+        assert_eq!(marker_at("_Xavier_ said", true), None);
         assert_eq!(
             marker_at("☐ Police", true).map(|m| m.0),
             Some(Mark::Unchecked)

@@ -82,6 +82,11 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
         pending: Vec::new(),
         chat: !form && is_chat(lines),
     };
+    let by_hand = if form {
+        Vec::new()
+    } else {
+        ends_by_hand(v, lines)
+    };
     for (i, line) in lines.iter().enumerate() {
         let was_rows = b.in_rows;
         b.in_rows = matches!(line, Line::Marked { .. });
@@ -150,7 +155,10 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
             }
             Line::Plain { indent, text } => {
                 let text = if b.form { left_column(text) } else { text };
-                b.plain(*indent, text, was_rows)
+                b.plain(*indent, text, was_rows);
+                if by_hand.get(i) == Some(&true) {
+                    b.flush();
+                }
             }
         }
     }
@@ -475,6 +483,52 @@ const WRAPS_AT: usize = 55;
 fn wraps(line: &str) -> bool {
     let t = line.trim_end();
     t.chars().count() >= WRAPS_AT && !t.ends_with(['.', ';', ':', '!', '?', ')', '。', '；', '：'])
+}
+
+/// Which lines of a text that is not a form end where their writer pressed Enter rather than
+/// where the text wrapped: the next line's first word would have fitted on the line (the
+/// paragraph's longest line is its width), and the line does not stop on a word that needs
+/// what follows ("of", "y", a comma). A chat or SMS typed without punctuation ("o cônsul
+/// pediu a certidão ... 2021" / "e tenho q entregar tudo no CASV") is a run of such lines,
+/// one message each; a wrapped paragraph has none, since a printer or an editor fills lines.
+fn ends_by_hand(v: &Vocab, lines: &[Line]) -> Vec<bool> {
+    let width_of = |l: &Line| match l {
+        Line::Plain { indent, text } => Some(indent + text.trim_end().chars().count()),
+        _ => None,
+    };
+    let mut by_hand = vec![false; lines.len()];
+    let mut start = 0;
+    while start < lines.len() {
+        let end = (start..lines.len())
+            .find(|&k| width_of(&lines[k]).is_none())
+            .unwrap_or(lines.len());
+        let width = (start..end).filter_map(|k| width_of(&lines[k])).max();
+        for k in start..end.saturating_sub(1) {
+            let (Line::Plain { text, .. }, Line::Plain { text: next, .. }) =
+                (&lines[k], &lines[k + 1])
+            else {
+                continue;
+            };
+            let next_word = next.split_whitespace().next().unwrap_or("");
+            let room = width.unwrap_or(0)
+                >= width_of(&lines[k]).unwrap_or(0) + 1 + next_word.chars().count();
+            by_hand[k] = room && !needs_what_follows(v, text);
+        }
+        start = end + 1;
+    }
+    by_hand
+}
+
+/// Whether a line stops on a word or a mark that the next line must complete: a comma, a
+/// hyphen, a slash, or a function word of any language ("of", "and", "de", "и").
+fn needs_what_follows(v: &Vocab, line: &str) -> bool {
+    let t = line.trim_end();
+    if t.ends_with([',', '-', '/', '&', '(', '+']) {
+        return true;
+    }
+    let last = t.split_whitespace().next_back().unwrap_or("");
+    let f = Folded::new(last);
+    v.stopword_within(&f, 0, f.len()) && !f.is_empty()
 }
 
 /// Whether the text is a copied chat or message thread: some of its lines are message

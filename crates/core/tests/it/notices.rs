@@ -608,6 +608,45 @@ fn lessons_of_blind_batch_m() {
 }
 
 #[test]
+fn chat_lines_typed_without_punctuation_are_messages_of_their_own() {
+    // Each line ends where the writer pressed Enter (the next line's first word would have
+    // fitted), so the negation of one message does not reach the request in the next.
+    let r = read(
+        "amor saí do consulado no Rio agora, fui 221g 😭😭\n\
+         o cônsul pediu a certidão de antecedentes criminais da Polícia Federal pq morei lá\n\
+         ele disse q não precisa tradução pq tá tudo em português, blz\n\
+         e tenho q entregar tudo no CASV junto com meu passaporte e a folha do 221g\n\
+         vc me liga qdo acordar? te amo\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["police_certificate", "passport"],
+        "{r:?}"
+    );
+    // A wrapped paragraph keeps its sentence across the line break.
+    let r = read(
+        "Your visa application was refused under section 221(g). Before we can continue, you\n\
+         must send us a new police certificate from the National Police of Colombia and the\n\
+         civil registry copy of your birth certificate.\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["police_certificate", "birth_certificate"],
+        "{r:?}"
+    );
+    // A typed form's "_X_" is a ticked blank and "___" an empty one.
+    let r = read(
+        "The following must be submitted:\n_X_ Police record from the Criminal Records Office\n\
+         ___ Medical examination\n_X_ Copy of your interview appointment letter\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["police_certificate", "appointment_letter"],
+        "{r:?}"
+    );
+}
+
+#[test]
 fn unchecked_boxes_in_every_style_are_never_requests() {
     let styles = [
         "[ ]", "[]", "[_]", "( )", "☐", "□", "○", "O ", "0 ", "D ", "|_|", "[  ]",
