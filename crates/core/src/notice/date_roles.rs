@@ -3,10 +3,23 @@
 
 use super::dates;
 use super::text::{Folded, tidy};
+use super::units::wraps;
 use super::vocab::{Langs, Vocab, cue};
 use super::{DateRole, FoundDate, MAX_TEXT_CHARS};
 
 const MAX_DATES: usize = 40;
+/// How much of a sentence wrapped from the lines above is kept to give a date its role.
+const MAX_CARRY: usize = 300;
+
+/// What stands above a date's line that may give it its role.
+#[derive(Clone, Copy)]
+enum Above<'a> {
+    /// The opening of the date's sentence, wrapped from the lines above.
+    Sentence(&'a str),
+    /// The line above, of which only its end counts ("refused on" / "March 27, 2025").
+    Line(&'a str),
+    Nothing,
+}
 
 /// Every date in the notice with its role, read from its line (or the end of the line above).
 /// A numeric date that reads both ways keeps the other reading in `alternative`.
@@ -20,19 +33,37 @@ pub(super) fn read_dates(
     let mut raw: Vec<(dates::RawDate, DateRole, String)> = Vec::new();
     let mut non_blank = 0;
     let mut prev_line: Option<&str> = None;
-    for line in lines {
+    // The unfinished sentence of the wrapped lines above: "... was refused under Section
+    // 221(g) of the Immigration and" / "Nationality Act on January 23, 2024."
+    let mut carry = String::new();
+    for (at, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
             prev_line = None;
+            carry.clear();
             continue;
         }
         non_blank += 1;
         let prev_line = prev_line.replace(line);
+        let above_sentence = std::mem::take(&mut carry);
+        if wraps(line) {
+            carry = match sentences(line).as_slice() {
+                [whole] => format!("{above_sentence} {whole}"),
+                [.., last] => last.to_string(),
+                [] => String::new(),
+            };
+            if carry.len() > MAX_CARRY {
+                let cut = carry.ceil_char_boundary(carry.len() - MAX_CARRY);
+                carry.drain(..cut);
+            }
+        }
         if raw.len() >= MAX_DATES || !line.chars().any(|c| c.is_ascii_digit()) {
             continue;
         }
         // Each sentence has its own role: "... your application was refused. You are
         // invited to a second interview on 30 October 2025." holds no refusal date.
-        for (k, sentence) in sentences(line).into_iter().enumerate() {
+        let in_line = sentences(line);
+        let last = in_line.len() - 1;
+        for (k, sentence) in in_line.into_iter().enumerate() {
             if raw.len() >= MAX_DATES {
                 break;
             }
@@ -40,11 +71,40 @@ pub(super) fn read_dates(
             if found.is_empty() {
                 continue;
             }
-            let above = if k == 0 { prev_line } else { None };
-            let role = role_of(v, langs, sentence, above, non_blank, found.len());
+            let above = match k {
+                0 if !above_sentence.is_empty() => Above::Sentence(&above_sentence),
+                0 => prev_line.map_or(Above::Nothing, Above::Line),
+                _ => Above::Nothing,
+            };
+            // "Dakar, le 3 décembre 2024 / December 3, 2024" is one date, written twice.
+            let distinct = found
+                .iter()
+                .enumerate()
+                .filter(|(i, d)| found[..*i].iter().all(|e| e.date != d.date))
+                .count();
+            let mut role = role_of(v, langs, sentence, above, non_blank, distinct);
+            // "On March 2, 2021, the fiancée appeared for" / "her visa interview.": the words
+            // that give the date its role may come in the rest of its sentence, below.
+            if role == DateRole::Other
+                && k == last
+                && wraps(line)
+                && let Some(next) = lines.get(at + 1).filter(|n| !n.trim().is_empty())
+            {
+                let whole = format!("{sentence} {}", sentences(next)[0]);
+                let below = role_of(v, langs, &whole, above, non_blank, distinct);
+                if matches!(below, DateRole::Refusal | DateRole::Deadline) {
+                    role = below;
+                }
+            }
             for d in found {
                 raw.push((d, role, tidy(line, MAX_TEXT_CHARS)));
             }
+        }
+        if let Some(next) = lines.get(at + 1)
+            && wraps(line)
+            && raw.len() < MAX_DATES
+        {
+            raw.extend(straddling_dates(v, langs, line, next, non_blank));
         }
     }
     let day_first = reads_day_first(&raw, month_first);
@@ -73,6 +133,44 @@ pub(super) fn read_dates(
         );
     }
     out
+}
+
+/// A date the line break cuts in two ("... at the U.S. Consulate General on March 2," /
+/// "2023."), read from the end of the line joined to the start of the next, with the role of
+/// that joined sentence.
+fn straddling_dates(
+    v: &Vocab,
+    langs: Langs,
+    line: &str,
+    next: &str,
+    non_blank: usize,
+) -> Vec<(dates::RawDate, DateRole, String)> {
+    let month = |w: &str| v.month(w, langs);
+    let (Some(end), Some(start)) = (sentences(line).pop(), sentences(next).first().copied()) else {
+        return Vec::new();
+    };
+    if !start.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
+        return Vec::new();
+    }
+    let joined = format!("{end} {start}");
+    let apart: Vec<_> = dates::find_dates(end, 4, &month)
+        .into_iter()
+        .chain(dates::find_dates(start, 4, &month))
+        .map(|d| d.date)
+        .collect();
+    let across: Vec<_> = dates::find_dates(&joined, 4, &month)
+        .into_iter()
+        .filter(|d| !apart.contains(&d.date))
+        .collect();
+    if across.is_empty() {
+        return Vec::new();
+    }
+    let role = role_of(v, langs, &joined, Above::Nothing, non_blank, across.len());
+    let text = tidy(&joined, MAX_TEXT_CHARS);
+    across
+        .into_iter()
+        .map(|d| (d, role, text.clone()))
+        .collect()
 }
 
 /// A line cut into its sentences: at a full stop, question or exclamation mark followed by a
@@ -112,27 +210,38 @@ fn role_of(
     v: &Vocab,
     langs: Langs,
     line: &str,
-    prev_line: Option<&str>,
+    above: Above,
     non_blank: usize,
     dates_on_line: usize,
 ) -> DateRole {
+    if is_status_page_field(line) {
+        return DateRole::Other;
+    }
     let f = Folded::new(line);
     let mut fl = v.flags(&f, langs);
     let first_word_is_label = fl & cue::DATE_LABEL != 0;
-    // "... which was refused on\nMarch 27, 2025": the words may end the line above.
+    let mut cites_section = false;
+    // "... which was refused on\nMarch 27, 2025": the words may end the line above, or open
+    // the sentence a wrapped paragraph carries down to the date.
     if fl & (cue::REFUSAL | cue::DEADLINE) == 0
         && line
             .trim_start()
             .chars()
             .next()
             .is_some_and(char::is_alphanumeric)
-        && let Some(prev) = prev_line
     {
-        let tail: String = {
-            let chars: Vec<char> = prev.chars().collect();
-            chars[chars.len().saturating_sub(40)..].iter().collect()
+        let context: String = match above {
+            Above::Sentence(s) => {
+                cites_section = !dates::find_sections(s, 1).is_empty();
+                s.to_string()
+            }
+            Above::Line(prev) => {
+                let chars: Vec<char> = prev.chars().collect();
+                chars[chars.len().saturating_sub(40)..].iter().collect()
+            }
+            Above::Nothing => String::new(),
         };
-        fl |= v.flags(&Folded::new(&tail), langs) & (cue::REFUSAL | cue::DEADLINE);
+        fl |= v.flags(&Folded::new(&context), langs) & (cue::REFUSAL | cue::DEADLINE);
     }
     // "Vous êtes convoquée à un second entretien le 30 octobre": the date of a return
     // interview is not the date of the refusal, though both are interviews.
@@ -153,7 +262,7 @@ fn role_of(
     // A sentence that cites the refusal's section ("me dieron la hoja del 221g en la embajada
     // el 15/11/2023") dates the refusal too. (Read here, not as a cue word: a cue of digits
     // slows every line's matching.)
-    let cites_section = !dates::find_sections(line, 1).is_empty();
+    let cites_section = cites_section || !dates::find_sections(line, 1).is_empty();
     let refusal = (fl & cue::REFUSAL != 0 || cites_section) && !return_visit;
     let deadline = fl & cue::DEADLINE != 0;
     match (refusal, deadline) {
@@ -166,6 +275,18 @@ fn role_of(
         }
         _ => DateRole::Other,
     }
+}
+
+/// The dates of the CEAC status page ("Case Created: 05-Dec-2023", "Case Last Updated:
+/// 18-Jan-2024") are not the refusal's: the case is created before the interview, and it is
+/// updated again after the refusal (administrative processing, documents received), so the
+/// page cannot say when the refusal was; the person is asked for the date on their letter.
+/// (The page is in English at every post.)
+fn is_status_page_field(line: &str) -> bool {
+    let t = line.trim_start().to_lowercase();
+    ["case created", "case last updated", "last updated"]
+        .iter()
+        .any(|field| t.starts_with(field))
 }
 
 /// Where the first year is written in `line` (four digits, 1990–2100, or a Buddhist-era
@@ -202,7 +323,8 @@ fn stands_apart(v: &Vocab, langs: Langs, line: &str) -> bool {
 }
 
 /// A line cut where a form or a letterhead separates its fields: three or more spaces, a
-/// tab, or a dash or bar with spaces around it.
+/// tab, or a dash, bar or slash with spaces around it (a date and its translation: "le 3
+/// décembre 2024 / December 3, 2024").
 fn cells(line: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut from = 0;
@@ -214,7 +336,7 @@ fn cells(line: &str) -> Vec<&str> {
             continue;
         }
         let gap = bytes[i..].iter().take_while(|b| **b == b' ').count();
-        let sep = [" – ", " — ", " | ", " - "]
+        let sep = [" – ", " — ", " | ", " - ", " / "]
             .iter()
             .find(|s| line[i..].starts_with(**s))
             .map(|s| s.len());

@@ -33,8 +33,10 @@ pub(super) fn fold_word(word: &str) -> String {
             })
             .collect();
     }
+    // Thai vowel signs tell months apart ("ม.ค." January, "มี.ค." March): they stay.
+    let thai = |c: char| ('\u{0E00}'..='\u{0E7F}').contains(&c);
     word.nfd()
-        .filter(|c| !is_combining_mark(*c))
+        .filter(|c| !is_combining_mark(*c) || thai(*c))
         .nfc()
         .flat_map(char::to_lowercase)
         .map(|c| match c {
@@ -58,10 +60,48 @@ fn starts_number(c: char, next: Option<char>, last: Option<&Tok>) -> bool {
     c.is_ascii_digit()
         || (ocr_digit(c).is_some()
             && next.is_some_and(|n| n.is_ascii_digit())
-            && matches!(last, Some(Tok::Punct('.' | '/' | '-'))))
+            && matches!(last, Some(Tok::Punct('.' | '/' | '-') | Tok::Word(_))))
+}
+
+/// Thai abbreviates with a dot after each part: "มี.ค." (March), "พ.ศ." (Buddhist era).
+/// Such words are joined without their dots, as the vocabulary writes them ("มีค").
+fn join_thai_abbreviations(toks: Vec<Tok>) -> Vec<Tok> {
+    let thai_part = |t: &Tok| match t {
+        Tok::Word(w) => {
+            w.chars().count() <= 3 && w.chars().all(|c| ('\u{0E00}'..='\u{0E7F}').contains(&c))
+        }
+        _ => false,
+    };
+    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        if i + 3 < toks.len()
+            && thai_part(&toks[i])
+            && toks[i + 1] == Tok::Punct('.')
+            && thai_part(&toks[i + 2])
+            && toks[i + 3] == Tok::Punct('.')
+            && let (Tok::Word(a), Tok::Word(b)) = (&toks[i], &toks[i + 2])
+        {
+            out.push(Tok::Word(format!("{a}{b}")));
+            i += 4;
+            continue;
+        }
+        out.push(toks[i].clone());
+        i += 1;
+    }
+    out
 }
 
 fn tokens(line: &str) -> Vec<Tok> {
+    let toks = raw_tokens(line);
+    if line.chars().any(|c| ('\u{0E00}'..='\u{0E7F}').contains(&c)) {
+        join_thai_abbreviations(toks)
+    } else {
+        toks
+    }
+}
+
+fn raw_tokens(line: &str) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut chars = line.chars().peekable();
     while let Some(&c) = chars.peek() {
@@ -193,7 +233,14 @@ struct Toks<'a>(Vec<Tok>, MonthOf<'a>);
 
 impl Toks<'_> {
     fn month(&self, i: usize) -> Option<u32> {
-        self.word(i).and_then(|w| (self.1)(w))
+        let w = self.word(i)?;
+        // OCR reads "m" as "rn" ("rnarzo", "Novernber"): a word that names no month may name
+        // one with its "rn" read back as "m".
+        (self.1)(w).or_else(|| {
+            w.contains("rn")
+                .then(|| (self.1)(&w.replace("rn", "m")))
+                .flatten()
+        })
     }
     fn num(&self, i: usize) -> Option<(u32, usize)> {
         match self.0.get(i) {
@@ -245,6 +292,7 @@ pub fn find_dates(line: &str, max: usize, months: MonthOf<'_>) -> Vec<RawDate> {
             .or_else(|| year_then_day_month(&t, i))
             .or_else(|| japanese_era(&t, i))
             .or_else(|| solar_hijri(&t, i))
+            .or_else(|| bikram_sambat(&t, i))
             .or_else(|| ethiopian(&t, i))
             .or_else(|| vietnamese(&t, i))
             .or_else(|| numeric_year_last(&t, i))
@@ -313,6 +361,8 @@ const YEAR_OF: &[&str] = &[
     "il",
     "ilin",
     "йил",
+    // Armenian "թ." (year).
+    "թ",
 ];
 
 /// 2024 წლის 18 დეკემბერს, 2025 жылғы 14 наурыз, 2025-yil 21-yanvar
@@ -324,7 +374,16 @@ fn year_then_day_month(t: &Toks, i: usize) -> Found {
     if !t.word(j).is_some_and(|w| YEAR_OF.contains(&w)) {
         return None;
     }
-    let k = t.skip_punct(j + 1, &[',']);
+    let k = t.skip_punct(j + 1, &[',', '.']);
+    // Armenian puts the month before the day: "2024 թ. դեկտեմբերի 9".
+    if let Some(m) = t.month(k) {
+        let l = t.skip_punct(k + 1, &['-']);
+        let (d, dd) = t.num(l)?;
+        if dd > 2 {
+            return None;
+        }
+        return Some((plain(civil(y, m, d)?), l + 1));
+    }
     let (d, dd) = t.num(k)?;
     if dd > 2 {
         return None;
@@ -405,6 +464,101 @@ fn from_solar_hijri(jy: u32, jm: u32, jd: u32) -> Option<Date> {
     from_day_number(days - 365)
 }
 
+/// The months of the Bikram Sambat calendar (Nepal), in the spellings letters and applicants
+/// use: Baisakh to Chaitra, in Devanagari (colloquial and formal) and romanised.
+const BIKRAM_SAMBAT_MONTHS: [&[&str]; 12] = [
+    &["बैशाख", "वैशाख", "baisakh", "baishakh", "vaishakh"],
+    &["जेठ", "जेष्ठ", "jestha", "jeth", "jyeshtha"],
+    &["असार", "आषाढ", "asar", "ashadh", "asadh"],
+    &["साउन", "श्रावण", "shrawan", "saun", "srawan"],
+    &["भदौ", "भाद्र", "bhadra", "bhadau"],
+    &["असोज", "आश्विन", "asoj", "ashwin"],
+    &["कात्तिक", "कार्तिक", "kartik", "kattik"],
+    &["मंसिर", "मङ्सिर", "मार्ग", "mangsir", "marga"],
+    &["पुस", "पौष", "poush", "push", "paush"],
+    &["माघ", "magh"],
+    &["फागुन", "फाल्गुन", "falgun", "fagun", "phalgun"],
+    &["चैत", "चैत्र", "chaitra", "chait"],
+];
+
+/// The first year of `BIKRAM_SAMBAT_DAYS`, and the Gregorian date its first day falls on.
+const BIKRAM_SAMBAT_FROM: u32 = 2070;
+const BIKRAM_SAMBAT_EPOCH: (i16, i8, i8) = (2013, 4, 14);
+
+/// The length of each month of each Bikram Sambat year from 2070 (AD 2013-14) to 2090
+/// (AD 2033-34). The lengths are set by Nepal's calendar committee, not by a rule: these are
+/// the published ones (as tabulated by the `nepali-datetime` library, 2026; checked on
+/// known new years: 1 Baisakh 2080 = 14 April 2023, 1 Baisakh 2081 = 13 April 2024). Dates
+/// outside are not converted, and the person is asked.
+const BIKRAM_SAMBAT_DAYS: [[u8; 12]; 21] = [
+    [31, 31, 31, 32, 31, 31, 29, 30, 30, 29, 30, 30], // 2070
+    [31, 31, 32, 31, 31, 31, 30, 29, 30, 29, 30, 30], // 2071
+    [31, 32, 31, 32, 31, 30, 30, 29, 30, 29, 30, 30], // 2072
+    [31, 32, 31, 32, 31, 30, 30, 30, 29, 29, 30, 31], // 2073
+    [31, 31, 31, 32, 31, 31, 30, 29, 30, 29, 30, 30], // 2074
+    [31, 31, 32, 31, 31, 31, 30, 29, 30, 29, 30, 30], // 2075
+    [31, 32, 31, 32, 31, 30, 30, 30, 29, 29, 30, 30], // 2076
+    [31, 32, 31, 32, 31, 30, 30, 30, 29, 30, 29, 31], // 2077
+    [31, 31, 31, 32, 31, 31, 30, 29, 30, 29, 30, 30], // 2078
+    [31, 31, 32, 31, 31, 31, 30, 29, 30, 29, 30, 30], // 2079
+    [31, 32, 31, 32, 31, 30, 30, 30, 29, 29, 30, 30], // 2080
+    [31, 32, 31, 32, 31, 30, 30, 30, 29, 30, 29, 31], // 2081
+    [31, 31, 32, 31, 31, 31, 30, 29, 30, 29, 30, 30], // 2082
+    [31, 31, 32, 31, 31, 31, 30, 29, 30, 29, 30, 30], // 2083
+    [31, 31, 32, 31, 31, 30, 30, 30, 29, 30, 30, 30], // 2084
+    [31, 32, 31, 32, 30, 31, 30, 30, 29, 30, 30, 30], // 2085
+    [30, 32, 31, 32, 31, 30, 30, 30, 29, 30, 30, 30], // 2086
+    [31, 31, 32, 31, 31, 31, 30, 29, 30, 30, 30, 30], // 2087
+    [30, 31, 32, 32, 30, 31, 30, 30, 29, 30, 30, 30], // 2088
+    [30, 32, 31, 32, 31, 30, 30, 30, 29, 30, 30, 30], // 2089
+    [30, 32, 31, 32, 31, 30, 30, 30, 29, 30, 30, 30], // 2090
+];
+
+static BIKRAM_SAMBAT_FOLDED: std::sync::LazyLock<Vec<(String, usize)>> =
+    std::sync::LazyLock::new(|| folded_months(&BIKRAM_SAMBAT_MONTHS));
+
+/// "२०८१ पुस २२ गते" (year, month, day) or "२२ पुस २०८१": a Bikram Sambat date (Nepal), as
+/// its Gregorian day. (The digits are ASCII by now.)
+fn bikram_sambat(t: &Toks, i: usize) -> Found {
+    let bs_year = |k: usize| match t.num(k) {
+        Some((y, 4)) if (BIKRAM_SAMBAT_FROM..BIKRAM_SAMBAT_FROM + 21).contains(&y) => Some(y),
+        _ => None,
+    };
+    let day = |k: usize| match t.num(k) {
+        Some((d, 1 | 2)) => Some(d),
+        _ => None,
+    };
+    let month = |k: usize| t.word(k).and_then(|w| month_in(&BIKRAM_SAMBAT_FOLDED, w));
+    let (y, m, d, next) = if let Some(y) = bs_year(i) {
+        let m = month(i + 1)?;
+        (y, m, day(i + 2)?, i + 3)
+    } else {
+        let d = day(i)?;
+        let m = month(i + 1)?;
+        (bs_year(i + 2)?, m, d, i + 3)
+    };
+    Some((plain(from_bikram_sambat(y, m, d)?), next))
+}
+
+/// The Gregorian day of a Bikram Sambat date in the table's years.
+fn from_bikram_sambat(y: u32, m: usize, d: u32) -> Option<Date> {
+    let year = BIKRAM_SAMBAT_DAYS.get(usize::try_from(y.checked_sub(BIKRAM_SAMBAT_FROM)?).ok()?)?;
+    if d == 0 || d > u32::from(*year.get(m)?) {
+        return None;
+    }
+    let before_year: u32 = BIKRAM_SAMBAT_DAYS[..usize::try_from(y - BIKRAM_SAMBAT_FROM).ok()?]
+        .iter()
+        .flatten()
+        .map(|&n| u32::from(n))
+        .sum();
+    let before_month: u32 = year[..m].iter().map(|&n| u32::from(n)).sum();
+    let (ey, em, ed) = BIKRAM_SAMBAT_EPOCH;
+    let epoch = Date::new(ey, em, ed).ok()?;
+    epoch
+        .checked_add(jiff::Span::new().days(i64::from(before_year + before_month + d - 1)))
+        .ok()
+}
+
 /// The Gregorian date of a proleptic Gregorian day number (0001-01-01 is day 1), the common
 /// ground of the calendar conversions.
 fn from_day_number(n: i64) -> Option<Date> {
@@ -445,6 +599,8 @@ static ETHIOPIAN_FOLDED: std::sync::LazyLock<Vec<(String, usize)>> =
     std::sync::LazyLock::new(|| folded_months(&ETHIOPIAN_MONTHS));
 /// Khmer writes the words for month and year before their names: ខែ កុម្ភៈ, ឆ្នាំ ២០២៤.
 static KHMER_MONTH_WORD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| fold_word("ខែ"));
+/// "พ.ศ." (Buddhist era) and "ค.ศ." (Christian era) before a Thai year, joined and folded.
+const THAI_ERAS: &[&str] = &["พศ", "คศ"];
 static KHMER_YEAR_WORD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| fold_word("ឆ្នាំ"));
 
 fn month_in(folded: &[(String, usize)], word: &str) -> Option<usize> {
@@ -577,7 +733,7 @@ fn day_first_month_name(t: &Toks, i: usize) -> Found {
     let mut k = t.skip_punct(j + 1, &['-', '.', ',', '/']);
     // "de 2025", Khmer "ឆ្នាំ ២០២៤" (the word for year).
     if t.word(k)
-        .is_some_and(|w| w == "de" || w == "del" || w == *KHMER_YEAR_WORD)
+        .is_some_and(|w| w == "de" || w == "del" || w == *KHMER_YEAR_WORD || THAI_ERAS.contains(&w))
     {
         k += 1;
     }
@@ -778,7 +934,9 @@ mod tests {
     /// Month names as the vocabulary gives them (English, Spanish and Tagalog here).
     fn month(word: &str) -> Option<u32> {
         let m = match word {
-            "january" => 1,
+            "january" | "มกราคม" | "มค" => 1,
+            "february" | "feb" => 2,
+            "มีนาคม" | "มีค" => 3,
             "april" | "apr" => 4,
             "march" | "mar" | "marzo" | "marso" => 3,
             "october" | "oct" => 10,
@@ -841,6 +999,19 @@ mod tests {
         assert_eq!(iso("中華民國113年8月20日"), vec!["2024-08-20"]);
         assert_eq!(iso("ሚያዝያ 15 ቀን 2016 ዓ.ም"), vec!["2024-04-23"]);
         assert_eq!(iso("መስከረም 1 2016"), vec!["2023-09-12"]);
+        // Nepal's Bikram Sambat, from its table of month lengths (new years 2080 and 2081,
+        // a day in Poush, the last day of 2080).
+        assert_eq!(iso("2080 बैशाख 1 गते"), vec!["2023-04-14"]);
+        assert_eq!(iso("2081 बैशाख 1"), vec!["2024-04-13"]);
+        assert_eq!(iso("मेरो अन्तर्वार्ता 2081 पुस 22 गते भएको"), vec!["2025-01-06"]);
+        assert_eq!(iso("15 Asoj 2082"), vec!["2025-10-01"]);
+        assert_eq!(iso("2080 चैत 30"), vec!["2024-04-12"]);
+        assert_eq!(iso("2080 चैत 31"), Vec::<String>::new());
+        // Thai abbreviated months and the era before the year; OCR's "O7" and "rn".
+        assert_eq!(iso("12 มี.ค. 2567"), vec!["2024-03-12"]);
+        assert_eq!(iso("15 มกราคม พ.ศ. 2568"), vec!["2025-01-15"]);
+        assert_eq!(iso("FEB O7 2024"), vec!["2024-02-07"]);
+        assert_eq!(iso("04 de rnarzo de 2025"), vec!["2025-03-04"]);
     }
 
     #[test]

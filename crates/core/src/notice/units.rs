@@ -480,7 +480,7 @@ const WRAPS_AT: usize = 55;
 
 /// Whether a line of an item was cut by the line length rather than ended: long, and not
 /// closed by punctuation ("... sello de entrada a" / "México, recibos de renta ...").
-fn wraps(line: &str) -> bool {
+pub(super) fn wraps(line: &str) -> bool {
     let t = line.trim_end();
     t.chars().count() >= WRAPS_AT && !t.ends_with(['.', ';', ':', '!', '?', ')', '。', '；', '：'])
 }

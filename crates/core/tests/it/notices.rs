@@ -647,6 +647,68 @@ fn chat_lines_typed_without_punctuation_are_messages_of_their_own() {
 }
 
 #[test]
+fn refusal_dates_from_blind_batches_q_and_r() {
+    let refusal = |text: &str| read(text).refusal_date().map(|d| d.date.clone());
+    // The refusal's sentence wraps from the lines above; the e-mail's own date is later.
+    assert_eq!(
+        refusal(
+            "From: Immigrant Visa Unit, U.S. Embassy Manila\nDate: Fri, 2 Feb 2024 09:14:22 +0800\n\n\
+             Thank you for your inquiry. As stated on the sheet you received, your K-1\n\
+             visa application was refused under Section 221(g) of the Immigration and\n\
+             Nationality Act on January 23, 2024. Based on the financial evidence you\n\
+             presented, please arrange for a second financial sponsor.\n"
+        )
+        .as_deref(),
+        Some("2024-01-23")
+    );
+    // ... or in the rest of its sentence, below.
+    assert_eq!(
+        refusal(
+            "USCIS approved the petition and sent it to the U.S. Embassy in Manila. On March 2,\n\
+             2021, the fiancée appeared for her visa interview. That same day the officer\n\
+             refused the visa under INA 221(g) and handed her a written notice.\n"
+        )
+        .as_deref(),
+        Some("2021-03-02")
+    );
+    assert_eq!(
+        refusal(
+            "The petition was approved in 2020. On March 2, 2021, the fiancée appeared for\n\
+             her visa interview at the Embassy, and the officer handed her a 221(g) notice.\n"
+        )
+        .as_deref(),
+        Some("2021-03-02")
+    );
+    // The CEAC page's dates are the case's, not the refusal's: the person is asked.
+    assert_eq!(
+        refusal(
+            "Refused\n\nCase Created: 05-Dec-2023\nCase Last Updated: 18-Jan-2024\n\n\
+             A U.S. consular officer has adjudicated and refused your visa application.\n"
+        ),
+        None
+    );
+    // A Bikram Sambat date in a Nepali note wins over the forwarded e-mail's date.
+    assert_eq!(
+        refusal(
+            "प्रिय जेम्स, मेरो अन्तर्वार्ता २०८१ पुस २२ गते भएको थियो, त्यही दिन 221(g) को कागज दिएका थिए।\n\n\
+             ---------- Forwarded message ---------\nFrom: Kathmandu IV <KathmanduIV@state.gov>\n\
+             Date: Mon, Jan 13, 2025 at 11:20 AM\nSubject: Return interview\n"
+        )
+        .as_deref(),
+        Some("2025-01-06")
+    );
+    // A letterhead date written twice, in French and in English.
+    assert_eq!(
+        refusal(
+            "Dakar, le 3 décembre 2024 / December 3, 2024\nAmbassade des États-Unis\n\
+             Votre demande de visa a fait l'objet d'un refus en vertu de la section 221(g).\n"
+        )
+        .as_deref(),
+        Some("2024-12-03")
+    );
+}
+
+#[test]
 fn unchecked_boxes_in_every_style_are_never_requests() {
     let styles = [
         "[ ]", "[]", "[_]", "( )", "☐", "□", "○", "O ", "0 ", "D ", "|_|", "[  ]",
