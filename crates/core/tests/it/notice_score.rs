@@ -33,14 +33,22 @@ pub struct Expected {
     /// Document id -> ISO country codes it must be requested from.
     #[serde(default)]
     pub countries: BTreeMap<String, Vec<String>>,
-    #[serde(default)]
-    pub refusal_date: Option<String>,
+    /// `None` when the set does not label refusal dates; `Some(None)` when the label says
+    /// the text states none.
+    #[serde(default, deserialize_with = "labelled")]
+    pub refusal_date: Option<Option<String>>,
     #[serde(default)]
     pub unrecognized_min: usize,
     /// Why: for the people who keep the labels, not read by the scorer.
     #[serde(default)]
     #[allow(dead_code)]
     pub notes: Option<String>,
+}
+
+/// A field that is present (perhaps `null`), as opposed to absent.
+fn labelled<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    use serde::Deserialize;
+    Option::<String>::deserialize(d).map(Some)
 }
 
 pub struct Case {
@@ -106,10 +114,14 @@ pub struct Score {
     pub countries_right: usize,
     /// Notices whose sections differ from the label.
     pub sections_wrong: usize,
-    /// Labelled refusal dates, and how many were read differently (or not found): the date
-    /// the 221(g) deadline is counted from.
+    /// Labelled refusal dates (the date the 221(g) deadline is counted from), how many were
+    /// read as another date (the dangerous mistake) and how many were not read (the person
+    /// is asked for it).
     pub refusal_dates_total: usize,
     pub refusal_dates_wrong: usize,
+    pub refusal_dates_missed: usize,
+    /// Notices whose label says the text states no refusal date, where one was read anyway.
+    pub refusal_dates_unstated: usize,
     /// Notices with fewer unrecognized lines than labelled.
     pub unrecognized_short: usize,
     pub failures: Vec<String>,
@@ -190,7 +202,7 @@ impl Score {
             kind: self.notices - self.kinds_right,
             post: self.notices - self.posts_right,
             sections: self.sections_wrong,
-            refusal_date: self.refusal_dates_wrong,
+            refusal_date: self.refusal_dates_wrong + self.refusal_dates_missed,
             countries: self.countries_total - self.countries_right,
             unrecognized: self.unrecognized_short,
             named_not_requested: self.named_not_requested,
@@ -201,8 +213,9 @@ impl Score {
             "{label}: {} notices, {} posts; precision {:.3} ({}/{}), recall {:.3} ({}/{}); \
              kind {:.3} ({}/{}); post {}/{}; unticked read as requested: {}; requests from \
              unchecked lines: {}; named-not-requested reported: {}; conditional: {} requested, \
-             {} of {} shown to check; countries {}/{}; sections wrong {}; refusal dates \
-             wrong {} of {}; short of unrecognized lines {}",
+             {} of {} shown to check; countries {}/{}; sections wrong {}; refusal dates: \
+             {} labelled, {} read as another date, {} not read, {} read where none is stated; \
+             short of unrecognized lines {}",
             self.notices,
             self.posts,
             self.precision(),
@@ -225,8 +238,10 @@ impl Score {
             self.countries_right,
             self.countries_total,
             self.sections_wrong,
-            self.refusal_dates_wrong,
             self.refusal_dates_total,
+            self.refusal_dates_wrong,
+            self.refusal_dates_missed,
+            self.refusal_dates_unstated,
             self.unrecognized_short,
         )
     }
@@ -339,13 +354,25 @@ fn compare(r: &NoticeReading, exp: &Expected, s: &mut Score) -> Vec<String> {
             r.sections, exp.sections
         ));
     }
-    if let Some(date) = &exp.refusal_date {
-        s.refusal_dates_total += 1;
-        let got = r.refusal_date().map(|d| d.date.as_str());
-        if got != Some(date.as_str()) {
-            s.refusal_dates_wrong += 1;
+    let got = r.refusal_date().map(|d| d.date.as_str());
+    match (&exp.refusal_date, got) {
+        (Some(Some(date)), Some(got)) if got == date => s.refusal_dates_total += 1,
+        (Some(Some(date)), _) => {
+            s.refusal_dates_total += 1;
+            if got.is_some() {
+                s.refusal_dates_wrong += 1;
+            } else {
+                s.refusal_dates_missed += 1;
+            }
             problems.push(format!("refusal date {got:?}, expected {date}"));
         }
+        (Some(None), Some(got)) => {
+            s.refusal_dates_unstated += 1;
+            problems.push(format!(
+                "refusal date {got:?} read, the label says none is stated"
+            ));
+        }
+        _ => {}
     }
     for (doc, countries) in &exp.countries {
         if !want.contains(doc.as_str()) {
