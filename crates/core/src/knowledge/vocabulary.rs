@@ -110,6 +110,10 @@ pub struct NoticeCues {
     /// for the decision:". Documents named under it are not requests.
     #[serde(default)]
     pub reason: Vec<String>,
+    /// A child of the case ("your minor daughter", "K-2 applicant", "hija"): the owner a
+    /// pronoun after it refers to ("her birth certificate" is the child's).
+    #[serde(default)]
+    pub child: Vec<String>,
     /// "embassy", "consulate": a line naming the post.
     #[serde(default)]
     pub embassy: Vec<String>,
@@ -161,7 +165,7 @@ pub struct NoticeDispositions {
 
 impl NoticeCues {
     /// Every cue list with its name, for checks and for building the reader.
-    pub fn lists(&self) -> [(&'static str, &[String]); 27] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 28] {
         [
             ("request", &self.request),
             ("addition", &self.addition),
@@ -179,6 +183,7 @@ impl NoticeCues {
             ("timeframe", &self.timeframe),
             ("given", &self.given),
             ("reason", &self.reason),
+            ("child", &self.child),
             ("embassy", &self.embassy),
             ("petitioner", &self.petitioner),
             ("translation_of", &self.translation_of),

@@ -524,6 +524,15 @@ fn trailing_marker(line: &str) -> Option<(Mark, String)> {
     if text.chars().filter(|c| c.is_alphabetic()).count() < 3 {
         return None;
     }
+    // One box per column ("| ☒ | ☐" for the K-1 and the K-2): asked of someone in the case
+    // when any column is ticked.
+    if let Some((other, item)) = trailing_marker(text) {
+        let mark = match (mark, other) {
+            (Mark::Checked { sure }, _) | (_, Mark::Checked { sure }) => Mark::Checked { sure },
+            _ => Mark::Unchecked,
+        };
+        return Some((mark, item));
+    }
     Some((mark, text.trim().to_string()))
 }
 

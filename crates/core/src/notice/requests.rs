@@ -42,8 +42,9 @@ pub(super) struct Acc {
     /// A request came with a way to send it (courier, e-mail, upload): documents to send,
     /// not only to bring to a return interview.
     pub sent: bool,
-    /// The last sentence read asked for something (for "Also two new photos." after it).
-    pub last_sentence_asked: bool,
+    /// How many sentences ago one asked for something (for "Also two new photos." after
+    /// it, or after it and a sentence saying what is not needed); `None` before any did.
+    pub sentences_since_asked: Option<u8>,
     pub fuzzy_left: usize,
 }
 
@@ -61,6 +62,9 @@ const OWNER_WORDS: usize = 2;
 const TOGETHER_WORDS: usize = 6;
 /// "Also two new photos": what an addition names comes within this many words of it.
 const ADDED_WORDS: usize = 3;
+/// "Also ..." adds to a request this many sentences back at most ("The consul asks for X.
+/// The police certificate is not needed. And also two photos.").
+const ADDED_AFTER_SENTENCES: u8 = 2;
 /// An addition this short before a colon opens a list ("y de tu parte:").
 const COLON_LIST_WORDS: usize = 5;
 /// "We have received your birth certificate", "the police certificate you presented", "we
@@ -295,9 +299,16 @@ fn first_fates(
         .iter()
         .find(|h| h.value & cue::ADDITION != 0 && h.start == 0)
         .map(|h| h.end);
-    let adds_to_ask = sentence && acc.last_sentence_asked && addition.is_some();
+    let recently_asked = acc
+        .sentences_since_asked
+        .is_some_and(|n| n <= ADDED_AFTER_SENTENCES);
+    let adds_to_ask = sentence && recently_asked && addition.is_some();
     if sentence {
-        acc.last_sentence_asked = flags & cue::REQUEST != 0 || adds_to_ask;
+        acc.sentences_since_asked = if flags & cue::REQUEST != 0 || adds_to_ask {
+            Some(1)
+        } else {
+            acc.sentences_since_asked.map(|n| n.saturating_add(1))
+        };
     }
     // "y de tu parte: ...": a few words, then a colon that opens the addition's list.
     let colon_list = unit
@@ -620,8 +631,15 @@ fn assign_roles(v: &Vocab, scope: &Scope, named: &mut [Named]) {
         // right after ("el pasaporte del peticionario").
         let owned = scope.right_before(n, cue::PETITIONER, OWNER_WORDS)
             || scope.right_after(n, cue::PETITIONER, 0);
+        // "For your minor daughter (K-2 applicant): her birth certificate": the owner is the
+        // child named before.
+        let childs = scope
+            .cues()
+            .iter()
+            .any(|h| h.value & cue::CHILD != 0 && h.end <= n.start);
         if matches!(id, "passport" | "birth_certificate")
             && owned
+            && !childs
             && let Some(c) = citizenship
         {
             n.doc = c;

@@ -64,6 +64,8 @@ struct Builder<'v> {
     /// A copied chat or message thread (message timestamps): each line is a message of its
     /// own, punctuated or not, so a line break ends a sentence.
     chat: bool,
+    /// The form shows its blank boxes ("( )", "☐"), so a row without a box is no row.
+    blank_boxes_show: bool,
 }
 
 /// Groups lines into units: checkbox items (with their continuation lines), list items,
@@ -81,6 +83,10 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
         in_rows: false,
         pending: Vec::new(),
         chat: !form && is_chat(lines),
+        blank_boxes_show: lines.iter().any(|l| {
+            matches!(l, Line::Marked { segments, .. }
+                if segments.iter().any(|(m, _)| *m == Mark::Unchecked))
+        }),
     };
     let by_hand = if form {
         Vec::new()
@@ -248,12 +254,17 @@ impl Builder<'_> {
         // so does an indented line that closes the item's unfinished sentence ("... የልደት
         // ምስክር" then "ወረቀት (...)።").
         let closes = |t: &str| t.trim_end().ends_with(SENTENCE_ENDS);
+        // A line indented to the item's words, past its box, goes on with it: in a script
+        // without case, and whatever its case where the form's blank boxes show (the English
+        // under a Spanish item: "(x) Disposición final ... Texas." / "    Court-certified
+        // final disposition ..."). Where no blank box shows, such a line may be a row whose
+        // box did not scan.
         let deep_caseless = |open_indent: usize| {
-            caseless(text)
-                && (indent >= open_indent + 3
-                    || (indent > open_indent
-                        && closes(text)
-                        && self.units.last().is_some_and(|u| !closes(&u.text))))
+            (indent >= open_indent + 3 && (self.blank_boxes_show || caseless(text)))
+                || (caseless(text)
+                    && indent > open_indent
+                    && closes(text)
+                    && self.units.last().is_some_and(|u| !closes(&u.text)))
         };
         if let Some((open_indent, fill_in)) = self.open
             && ((indent > open_indent && (continues(text) || self.wrapped || glossed()))

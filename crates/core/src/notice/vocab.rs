@@ -48,6 +48,9 @@ pub(super) mod cue {
     pub const TIMEFRAME: u32 = 1 << 24;
     pub const GIVEN: u32 = 1 << 25;
     pub const REASON: u32 = 1 << 26;
+    /// A child of the case ("your minor daughter", "K-2"): "her birth certificate" after it
+    /// is the child's, not the petitioner's.
+    pub const CHILD: u32 = 1 << 27;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> u32 {
@@ -79,6 +82,7 @@ pub(super) mod cue {
             "timeframe" => TIMEFRAME,
             "given" => GIVEN,
             "reason" => REASON,
+            "child" => CHILD,
             _ => 0,
         }
     }
@@ -516,6 +520,21 @@ impl Vocab {
         for h in out.iter_mut().filter(|h| h.value & cue::CONDITION != 0) {
             if given.iter().any(|&(s, e)| s <= h.start && h.start < e) {
                 h.value &= !cue::CONDITION;
+            }
+        }
+        // A request word inside a negation phrase is that phrase's ("hindi ko gets": I don't
+        // get it; "saan nga masapul": not needed), not a request of its own.
+        let negations: Vec<(usize, usize)> = out
+            .iter()
+            .filter(|n| n.value & cue::NEGATION != 0)
+            .map(|n| (n.start, n.end))
+            .collect();
+        for h in out.iter_mut().filter(|h| h.value & cue::REQUEST != 0) {
+            if negations
+                .iter()
+                .any(|&(s, e)| s <= h.start && h.end <= e && (s, e) != (h.start, h.end))
+            {
+                h.value &= !cue::REQUEST;
             }
         }
         out.retain(|h| h.value != 0);

@@ -709,6 +709,58 @@ fn refusal_dates_from_blind_batches_q_and_r() {
 }
 
 #[test]
+fn lessons_of_blind_batches_q_and_r() {
+    // A row with one box per applicant's column is asked for when any column is ticked.
+    let r = read(
+        "ITEMS REQUIRED                                     | K1 | K2\n\
+         Petitioner's final divorce decree, certified copy  | ☒  | ☐\n\
+         PSA birth certificate                              | ☐  | ☐\n\
+         Medical examination                                | ☐  | ☐\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["prior_marriage_termination"],
+        "{r:?}"
+    );
+    // Where the form's blank boxes show, a line indented to an item's words is its English.
+    let r = read(
+        "Presente los siguientes documentos / Submit the following documents:\n\
+         (x) Disposición final certificada por la corte de su arresto de 2012.\n\
+         \x20   Court-certified final disposition of your 2012 arrest.\n\
+         ( ) Acta de nacimiento / Birth certificate\n",
+    );
+    assert_eq!(r.document_ids(), vec!["court_records"], "{r:?}");
+    assert!(
+        r.unchecked
+            .iter()
+            .all(|u| !u.text.contains("Court-certified")),
+        "{r:?}"
+    );
+    // "Her birth certificate" after "your minor daughter" is the child's, not the petitioner's.
+    let r = read(
+        "[X] For your minor daughter (K-2 applicant): her certified birth certificate.\n\
+         [ ] Medical examination\n",
+    );
+    assert_eq!(r.document_ids(), vec!["birth_certificate"], "{r:?}");
+    // A request word inside a negation phrase asks nothing: "hindi ko gets" (I don't get it).
+    let r = read(
+        "Binigyan siya ng 221(g) letter, wala daw silang hinihinging documents. Nag-visit ako 3x \
+         sa PH, may photos and chats kami, hindi ko gets bakit.",
+    );
+    assert!(r.document_ids().is_empty(), "{r:?}");
+    // "And also two photos" adds to the request two sentences back, past a "not needed".
+    let r = read(
+        "Консул просить військовий квиток. Довідку про несудимість нову не треба, стара ще \
+         дійсна. І ще дві фотографії 5х5, бо на моїх старих я в окулярах.",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["military_records", "photos"],
+        "{r:?}"
+    );
+}
+
+#[test]
 fn unchecked_boxes_in_every_style_are_never_requests() {
     let styles = [
         "[ ]", "[]", "[_]", "( )", "☐", "□", "○", "O ", "0 ", "D ", "|_|", "[  ]",
