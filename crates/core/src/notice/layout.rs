@@ -141,6 +141,10 @@ pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
     if first == '口' && s[first.len_utf8()..].starts_with([' ', '\u{3000}']) {
         return Some((Mark::Unchecked, first.len_utf8()));
     }
+    // ... and a crossed box ☒ as 区 ("district") or 図: a tick when a space follows.
+    if matches!(first, '区' | '図') && s[first.len_utf8()..].starts_with([' ', '\u{3000}']) {
+        return Some((Mark::Checked { sure: false }, first.len_utf8()));
+    }
     if matches!(first, '[' | '(' | '{' | '|')
         && let Some(decided) = bracketed(s, first)
     {

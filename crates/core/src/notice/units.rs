@@ -296,11 +296,12 @@ impl Builder<'_> {
         false
     }
 
-    /// In a checklist, a line between rows that is not a sentence is a row whose box is
-    /// blank or did not scan: never a request.
+    /// In a checklist whose blank boxes do not show, a line between rows that is not a
+    /// sentence is a row whose box is blank or did not scan: never a request. (Where blank
+    /// boxes show, such a line goes on with the text above it.)
     fn blank_row(&mut self, text: &str, after_row: bool) -> bool {
         let sentence_like = text.trim_end().ends_with(['.', '!', '?', '。', ':', '：']);
-        if self.form && after_row && !sentence_like {
+        if self.form && after_row && !sentence_like && !self.blank_boxes_show {
             self.flush();
             self.push(UnitKind::Box(Mark::Unchecked), text, 0);
             self.in_rows = true;

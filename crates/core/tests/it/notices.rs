@@ -758,6 +758,28 @@ fn lessons_of_blind_batches_q_and_r() {
         vec!["military_records", "photos"],
         "{r:?}"
     );
+    // "The one I brought does not serve": a new one is asked for.
+    let r = read(
+        "Me dieron la 221g. El acta de nacimiento inextensa legalizada por la Junta, porque la \
+         que yo llevé era la extracto y el cónsul dijo que esa no sirve.",
+    );
+    assert_eq!(r.document_ids(), vec!["birth_certificate"], "{r:?}");
+    // OCR reads a crossed box as 区; where blank boxes show, the line under a two-column
+    // item goes on with it rather than being a row whose box did not scan.
+    let r = read(
+        "区 El menor debe regresar con su madre      区 The child must return with his\n\
+         para una segunda entrevista.                 mother for a second interview.\n\
+         Al regresar traiga / When you return bring:\n\
+         区 Pasaporte vigente del menor / Child's valid passport\n\
+         □ Examen médico / Medical exam\n",
+    );
+    assert_eq!(
+        r.kind,
+        visanav_core::notice::NoticeKind::InterviewReturn,
+        "{r:?}"
+    );
+    assert!(r.document_ids().contains(&"passport"), "{r:?}");
+    assert!(!r.document_ids().contains(&"medical_exam"), "{r:?}");
 }
 
 #[test]
