@@ -254,13 +254,17 @@ impl Builder<'_> {
         // so does an indented line that closes the item's unfinished sentence ("... የልደት
         // ምስክር" then "ወረቀት (...)።").
         let closes = |t: &str| t.trim_end().ends_with(SENTENCE_ENDS);
-        // A line indented to the item's words, past its box, goes on with it: in a script
-        // without case, and whatever its case where the form's blank boxes show (the English
-        // under a Spanish item: "(x) Disposición final ... Texas." / "    Court-certified
-        // final disposition ..."). Where no blank box shows, such a line may be a row whose
-        // box did not scan.
+        // A line indented to the item's words, past its box or number, goes on with it: in a
+        // script without case, under a numbered or bulleted item, and whatever its case where
+        // the form's blank boxes show (the English under a Spanish item: "(x) Disposición
+        // final ... Texas." / "    Court-certified final disposition ..."). Where no blank
+        // box shows, such a line under a box may be a row whose box did not scan.
+        let under_bullet = self
+            .units
+            .last()
+            .is_some_and(|u| !matches!(u.kind, UnitKind::Box(_)));
         let deep_caseless = |open_indent: usize| {
-            (indent >= open_indent + 3 && (self.blank_boxes_show || caseless(text)))
+            (indent >= open_indent + 3 && (self.blank_boxes_show || under_bullet || caseless(text)))
                 || (caseless(text)
                     && indent > open_indent
                     && closes(text)
@@ -487,6 +491,10 @@ fn left_column(text: &str) -> &str {
     }
 }
 
+/// How much room a line must leave for the next word before its break counts as the
+/// writer's own (see `ends_by_hand`).
+const HAND_WRAP_MARGIN: usize = 6;
+
 /// A line this long that stops without closing punctuation was wrapped by the printer.
 const WRAPS_AT: usize = 55;
 
@@ -499,7 +507,7 @@ pub(super) fn wraps(line: &str) -> bool {
 
 /// Which lines of a text that is not a form end where their writer pressed Enter rather than
 /// where the text wrapped: the next line's first word would have fitted on the line (the
-/// paragraph's longest line is its width), and the line does not stop on a word that needs
+/// longest of it and its neighbours is the width), and the line does not stop on a word that needs
 /// what follows ("of", "y", a comma). A chat or SMS typed without punctuation ("o cônsul
 /// pediu a certidão ... 2021" / "e tenho q entregar tudo no CASV") is a run of such lines,
 /// one message each; a wrapped paragraph has none, since a printer or an editor fills lines.
@@ -514,16 +522,25 @@ fn ends_by_hand(v: &Vocab, lines: &[Line]) -> Vec<bool> {
         let end = (start..lines.len())
             .find(|&k| width_of(&lines[k]).is_none())
             .unwrap_or(lines.len());
-        let width = (start..end).filter_map(|k| width_of(&lines[k])).max();
         for k in start..end.saturating_sub(1) {
             let (Line::Plain { text, .. }, Line::Plain { text: next, .. }) =
                 (&lines[k], &lines[k + 1])
             else {
                 continue;
             };
+            // The width the line was filled to: its neighbours' (a paragraph in two languages
+            // wraps each at its own width).
+            let width = (k.saturating_sub(1).max(start)..=k + 1)
+                .filter_map(|j| width_of(&lines[j]))
+                .max()
+                .unwrap_or(0);
             let next_word = next.split_whitespace().next().unwrap_or("");
-            let room = width.unwrap_or(0)
-                >= width_of(&lines[k]).unwrap_or(0) + 1 + next_word.chars().count();
+            // With a margin: a writer who wraps by hand fills lines less evenly than a printer.
+            let room = width
+                >= width_of(&lines[k]).unwrap_or(0)
+                    + 1
+                    + next_word.chars().count()
+                    + HAND_WRAP_MARGIN;
             by_hand[k] = room && !needs_what_follows(v, text);
         }
         start = end + 1;

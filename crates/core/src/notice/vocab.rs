@@ -522,11 +522,13 @@ impl Vocab {
                 h.value &= !cue::CONDITION;
             }
         }
-        // A request word inside a negation phrase is that phrase's ("hindi ko gets": I don't
-        // get it; "saan nga masapul": not needed), not a request of its own.
+        // A request word inside a longer phrase is that phrase's, not a request of its own:
+        // a negation ("hindi ko gets": I don't get it; "saan nga masapul": not needed), or a
+        // noun ("người bảo lãnh", the petitioner, holds "bảo", to tell).
+        let holders = cue::NEGATION | cue::PETITIONER | cue::EMBASSY | cue::DOC_NOUN;
         let negations: Vec<(usize, usize)> = out
             .iter()
-            .filter(|n| n.value & cue::NEGATION != 0)
+            .filter(|n| n.value & holders != 0 && n.value & cue::REQUEST == 0)
             .map(|n| (n.start, n.end))
             .collect();
         for h in out.iter_mut().filter(|h| h.value & cue::REQUEST != 0) {

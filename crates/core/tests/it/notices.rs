@@ -780,6 +780,45 @@ fn lessons_of_blind_batches_q_and_r() {
     );
     assert!(r.document_ids().contains(&"passport"), "{r:?}");
     assert!(!r.document_ids().contains(&"medical_exam"), "{r:?}");
+    // The English under a numbered item is that item's, and the list goes on after it.
+    let r = read(
+        "Preséntese en la ventanilla 7 y traiga:\n\
+         \x201. Copia del aviso de aprobación I-797 de la petición I-129F.\n\
+         \x20   A copy of the I-797 approval notice for the I-129F petition.\n\
+         \x202. Boletos, pases de abordar y sellos de pasaporte de cada visita del\n\
+         \x20   peticionario a la República Dominicana.\n\
+         \x20   Tickets, boarding passes and passport stamps for each of the\n\
+         \x20   petitioner's visits to the Dominican Republic.\n\
+         \x203. Historial de comunicación continua desde 2022 (llamadas, WhatsApp).\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec![
+            "i129f_approval",
+            "meeting_evidence",
+            "relationship_evidence"
+        ],
+        "{r:?}"
+    );
+    // "Người bảo lãnh" (the petitioner) holds "bảo" (to tell): no request in a list of
+    // reasons.
+    let r = read(
+        "Viên chức lãnh sự không tin rằng mối quan hệ giữa quý vị và người bảo lãnh là có thật, \
+         vì những lý do sau:\n - Bằng chứng về mối quan hệ cho thấy quý vị chỉ ở cùng nhau vài \
+         ngày.\n",
+    );
+    assert!(r.document_ids().is_empty(), "{r:?}");
+    // What stays with the embassy is kept, not asked for; "interview you again" is a return.
+    let r = read(
+        "The consular officer would like to interview you again. Your passports will stay with \
+         us while the case is pending.",
+    );
+    assert!(r.document_ids().is_empty(), "{r:?}");
+    assert_eq!(
+        r.kind,
+        visanav_core::notice::NoticeKind::InterviewReturn,
+        "{r:?}"
+    );
 }
 
 #[test]
