@@ -494,6 +494,8 @@ fn left_column(text: &str) -> &str {
 /// How much room a line must leave for the next word before its break counts as the
 /// writer's own (see `ends_by_hand`).
 const HAND_WRAP_MARGIN: usize = 6;
+/// A line this much shorter than its paragraph's longest is short (see `ends_by_hand`).
+const RAGGED_BY: usize = 15;
 
 /// A line this long that stops without closing punctuation was wrapped by the printer.
 const WRAPS_AT: usize = 55;
@@ -507,7 +509,7 @@ pub(super) fn wraps(line: &str) -> bool {
 
 /// Which lines of a text that is not a form end where their writer pressed Enter rather than
 /// where the text wrapped: the next line's first word would have fitted on the line (the
-/// longest of it and its neighbours is the width), and the line does not stop on a word that needs
+/// paragraph's longest line is its width), and the line does not stop on a word that needs
 /// what follows ("of", "y", a comma). A chat or SMS typed without punctuation ("o cônsul
 /// pediu a certidão ... 2021" / "e tenho q entregar tudo no CASV") is a run of such lines,
 /// one message each; a wrapped paragraph has none, since a printer or an editor fills lines.
@@ -522,25 +524,33 @@ fn ends_by_hand(v: &Vocab, lines: &[Line]) -> Vec<bool> {
         let end = (start..lines.len())
             .find(|&k| width_of(&lines[k]).is_none())
             .unwrap_or(lines.len());
-        for k in start..end.saturating_sub(1) {
+        let width = (start..end)
+            .filter_map(|k| width_of(&lines[k]))
+            .max()
+            .unwrap_or(0);
+        // A ragged paragraph (most lines far short of the longest) was typed line by line; a
+        // paragraph of filled lines was wrapped, and only a line that leaves a clear margin
+        // ends by hand (a writer wraps less evenly than a printer, and a paragraph in two
+        // languages wraps each a little differently).
+        let inner = start..end.saturating_sub(1);
+        let short = inner
+            .clone()
+            .filter(|&k| width_of(&lines[k]).is_some_and(|w| w + RAGGED_BY <= width))
+            .count();
+        let margin = if short * 2 >= inner.len() {
+            0
+        } else {
+            HAND_WRAP_MARGIN
+        };
+        for k in inner {
             let (Line::Plain { text, .. }, Line::Plain { text: next, .. }) =
                 (&lines[k], &lines[k + 1])
             else {
                 continue;
             };
-            // The width the line was filled to: its neighbours' (a paragraph in two languages
-            // wraps each at its own width).
-            let width = (k.saturating_sub(1).max(start)..=k + 1)
-                .filter_map(|j| width_of(&lines[j]))
-                .max()
-                .unwrap_or(0);
             let next_word = next.split_whitespace().next().unwrap_or("");
-            // With a margin: a writer who wraps by hand fills lines less evenly than a printer.
-            let room = width
-                >= width_of(&lines[k]).unwrap_or(0)
-                    + 1
-                    + next_word.chars().count()
-                    + HAND_WRAP_MARGIN;
+            let room =
+                width >= width_of(&lines[k]).unwrap_or(0) + 1 + next_word.chars().count() + margin;
             by_hand[k] = room && !needs_what_follows(v, text);
         }
         start = end + 1;
