@@ -114,6 +114,10 @@ pub struct NoticeCues {
     /// pronoun after it refers to ("her birth certificate" is the child's).
     #[serde(default)]
     pub child: Vec<String>,
+    /// An applicant saying a box on the slip was not ticked ("woh tick nahi hai", "the box
+    /// was left blank"): nothing in that sentence is asked for.
+    #[serde(default)]
+    pub unticked: Vec<String>,
     /// "embassy", "consulate": a line naming the post.
     #[serde(default)]
     pub embassy: Vec<String>,
@@ -165,7 +169,7 @@ pub struct NoticeDispositions {
 
 impl NoticeCues {
     /// Every cue list with its name, for checks and for building the reader.
-    pub fn lists(&self) -> [(&'static str, &[String]); 28] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 29] {
         [
             ("request", &self.request),
             ("addition", &self.addition),
@@ -184,6 +188,7 @@ impl NoticeCues {
             ("given", &self.given),
             ("reason", &self.reason),
             ("child", &self.child),
+            ("unticked", &self.unticked),
             ("embassy", &self.embassy),
             ("petitioner", &self.petitioner),
             ("translation_of", &self.translation_of),

@@ -506,7 +506,7 @@ fn judge(
     if id != "translation" && scope.right_before(n, cue::TRANSLATION_OF, SUBJECT_WORDS) {
         return Some(MentionReason::TranslationOf);
     }
-    if scope.negated(n) {
+    if scope.negated(n) || scope.in_sentence(n, cue::UNTICKED) {
         return Some(MentionReason::Negated);
     }
     if scope.near_in_phrase(n, cue::KEPT, KEPT_WORDS) {
@@ -537,9 +537,9 @@ fn judge(
         return Some(reason);
     }
     // A question asks about a document, not for it: an applicant's question quoted in an
-    // e-mail thread or a forum post ("Do I need to send my passport again?"). Posts write
-    // their requests as instructions.
-    if matches!(unit.kind, UnitKind::Sentence) && scope.question(n) {
+    // e-mail thread or a forum post ("Do I need to send my passport again?"), or listed
+    // ("Two questions: 1. Should I send ...?"). Posts write their requests as instructions.
+    if matches!(unit.kind, UnitKind::Sentence | UnitKind::ListItem) && scope.question(n) {
         return Some(MentionReason::NotAsked);
     }
     // A list item means what its heading says: "we have received the following:".

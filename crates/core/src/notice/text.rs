@@ -325,7 +325,9 @@ fn ends_sentence(src: &[char], i: usize, short_word: bool) -> bool {
             if short_word {
                 return false;
             }
-            let mut rest = src[i + 1..].iter();
+            let mut rest = src[i + 1..].iter().peekable();
+            // A quotation that ends with its sentence: `... last 30 days." Yun lang ...`.
+            rest.next_if(|c| matches!(c, '"' | '”' | '»' | '’' | '\''));
             match rest.next() {
                 None => true,
                 Some(c) if c.is_whitespace() => {

@@ -51,6 +51,9 @@ pub(super) mod cue {
     /// A child of the case ("your minor daughter", "K-2"): "her birth certificate" after it
     /// is the child's, not the petitioner's.
     pub const CHILD: u32 = 1 << 27;
+    /// An applicant saying a box on the slip was not ticked ("woh tick nahi hai", "the box
+    /// was left blank"): nothing the sentence names is asked for.
+    pub const UNTICKED: u32 = 1 << 28;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> u32 {
@@ -83,6 +86,7 @@ pub(super) mod cue {
             "given" => GIVEN,
             "reason" => REASON,
             "child" => CHILD,
+            "unticked" => UNTICKED,
             _ => 0,
         }
     }

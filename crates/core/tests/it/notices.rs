@@ -822,6 +822,27 @@ fn lessons_of_blind_batches_q_and_r() {
 }
 
 #[test]
+fn lessons_of_blind_batch_s() {
+    // An applicant saying a box was not ticked: what the sentence names is not asked for,
+    // even quoted and in Hinglish; questions listed to a lawyer ask nothing either.
+    let r = read(
+        "Slip pe sirf \"Your case is undergoing administrative processing\" wala box tick hai. \
+         Uske neeche ek aur box hai \"Please complete Form DS-5535 and e-mail it to the address \
+         below\" – woh tick nahi hai.\nDo sawaal:\n1. Kya woh apna latest tax return aur bank \
+         statement bhej dein?\n2. Kya mujhe DS-5535 phir bhi fill karke bhej dena chahiye?\n",
+    );
+    assert!(r.document_ids().is_empty(), "{r:?}");
+    // A quotation that ends its sentence ends it: the blank boxes after it are other boxes.
+    let r = read(
+        "Mine said verbatim: \"Please submit: Original letter from the petitioner stating he \
+         still intends to marry you within 90 days of your arrival, dated within the last 30 \
+         days.\" Yun lang naka-check, the \
+         NBI and medical boxes were blank.",
+    );
+    assert_eq!(r.document_ids(), vec!["intent_to_marry"], "{r:?}");
+}
+
+#[test]
 fn unchecked_boxes_in_every_style_are_never_requests() {
     let styles = [
         "[ ]", "[]", "[_]", "( )", "☐", "□", "○", "O ", "0 ", "D ", "|_|", "[  ]",
