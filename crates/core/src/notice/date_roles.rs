@@ -277,16 +277,22 @@ fn role_of(
     }
 }
 
-/// The dates of the CEAC status page ("Case Created: 05-Dec-2023", "Case Last Updated:
-/// 18-Jan-2024") are not the refusal's: the case is created before the interview, and it is
-/// updated again after the refusal (administrative processing, documents received), so the
-/// page cannot say when the refusal was; the person is asked for the date on their letter.
-/// (The page is in English at every post.)
+/// Fields whose dates are never the refusal's. The CEAC status page's ("Case Created:
+/// 05-Dec-2023", "Case Last Updated: 18-Jan-2024"): the case is created before the
+/// interview, and it is updated again after the refusal (administrative processing,
+/// documents received), so the page cannot say when the refusal was and the person is asked
+/// for the date on their letter (the page is in English at every post). A chat export's
+/// ("Saved on: 2025/03/13"): the day it was copied.
 fn is_status_page_field(line: &str) -> bool {
     let t = line.trim_start().to_lowercase();
-    ["case created", "case last updated", "last updated"]
-        .iter()
-        .any(|field| t.starts_with(field))
+    [
+        "case created",
+        "case last updated",
+        "last updated",
+        "saved on",
+    ]
+    .iter()
+    .any(|field| t.starts_with(field))
 }
 
 /// Where the first year is written in `line` (four digits, 1990–2100, or a Buddhist-era

@@ -297,6 +297,12 @@ pub(super) fn classify_all(lines: &[&str]) -> Vec<Line> {
     // A form whose rows end in a dot leader ("Police certificate ........ v'"): what follows
     // the dots is the box; dots running to the end of the line are an empty one.
     let leader_rows = lines.iter().filter(|l| leader_row(l).is_some()).count() >= 2;
+    // A table whose cells hold a lone "X" per applicant ("| Passport |   X   |   X   |").
+    let tick_table = lines
+        .iter()
+        .filter(|l| matches!(table_row(l), Some(TableRow::Item(Mark::Checked { .. }, _))))
+        .count()
+        >= 2;
     // "O" is an OCR'd empty box, and the article of Portuguese, Italian and Romanian ("O
     // consulado pediu..."): it is a box only where the text draws boxes otherwise.
     let article_o = |l: &str| l.trim_start().starts_with("O ");
@@ -315,6 +321,21 @@ pub(super) fn classify_all(lines: &[&str]) -> Vec<Line> {
             if paren_boxes && (t.starts_with("(v) ") || t.starts_with("(V) ")) {
                 let indent = &l[..l.len() - t.len()];
                 return classify(&format!("{indent}(x){}", &t[3..]));
+            }
+            if tick_table && let Some(row) = table_row(l) {
+                let indent = l.len() - t.len();
+                return match row {
+                    TableRow::Item(mark, text) => Line::Marked {
+                        indent,
+                        segments: vec![(mark, text)],
+                        trailing: true,
+                    },
+                    // Indented in its cell: the item's words go on from the row above.
+                    TableRow::Continued(depth, text) => Line::Plain {
+                        indent: indent + 1 + depth,
+                        text,
+                    },
+                };
             }
             let line = classify(l);
             let Line::Plain { indent, .. } = &line else {
@@ -336,6 +357,46 @@ pub(super) fn classify_all(lines: &[&str]) -> Vec<Line> {
             }
         })
         .collect()
+}
+
+/// A row of a table drawn with bars whose last cells are marks, one per applicant: an item
+/// ticked in any column, an item with every cell empty, or the item's words going on in a
+/// cell indented under it.
+enum TableRow {
+    Item(Mark, String),
+    Continued(usize, String),
+}
+
+fn table_row(line: &str) -> Option<TableRow> {
+    let t = line.trim();
+    if !t.starts_with('|') || !t.ends_with('|') {
+        return None;
+    }
+    let cells: Vec<&str> = t[1..t.len() - 1].split('|').collect();
+    let (first, marks) = cells.split_first()?;
+    let tick = |c: &str| {
+        matches!(
+            c.trim(),
+            "X" | "x" | "✓" | "✔" | "√" | "v" | "V" | "■" | "☒" | "☑" | "✗" | "✘"
+        )
+    };
+    if marks.is_empty() || !marks.iter().all(|c| c.trim().is_empty() || tick(c)) {
+        return None;
+    }
+    let text = first.trim();
+    if text.chars().filter(|c| c.is_alphabetic()).count() < 3 {
+        return None;
+    }
+    let depth = first.len() - first.trim_start().len();
+    if marks.iter().all(|c| c.trim().is_empty()) && depth >= 3 {
+        return Some(TableRow::Continued(depth, text.to_string()));
+    }
+    let mark = if marks.iter().any(|c| tick(c)) {
+        Mark::Checked { sure: true }
+    } else {
+        Mark::Unchecked
+    };
+    Some(TableRow::Item(mark, text.to_string()))
 }
 
 /// A row with a dot (or underscore) leader: the item's words, and the box after the leader:

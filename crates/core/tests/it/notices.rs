@@ -840,6 +840,29 @@ fn lessons_of_blind_batch_s() {
          NBI and medical boxes were blank.",
     );
     assert_eq!(r.document_ids(), vec!["intent_to_marry"], "{r:?}");
+    // A table with a column per applicant and a lone X in the cells; an item's words go on
+    // in a cell indented under it, and a row with every cell empty is an unticked item.
+    let r = read(
+        "Submit the documents marked X for each applicant.\n\
+         +------------------------------------+---------+---------+\n\
+         | Document                           | (K-1)   | (K-2)   |\n\
+         +------------------------------------+---------+---------+\n\
+         | Passport                           |    X    |    X    |\n\
+         | Police certificate (National       |    X    |         |\n\
+         |   Police Headquarters)             |         |         |\n\
+         | DNA test through an accredited lab |         |         |\n\
+         | Birth certificate                  |         |    X    |\n\
+         +------------------------------------+---------+---------+\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["passport", "police_certificate", "birth_certificate"],
+        "{r:?}"
+    );
+    assert!(
+        r.unchecked.iter().any(|u| u.documents == ["dna_test"]),
+        "{r:?}"
+    );
 }
 
 #[test]
