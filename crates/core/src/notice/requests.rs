@@ -45,6 +45,9 @@ pub(super) struct Acc {
     /// How many sentences ago one asked for something (for "Also two new photos." after
     /// it, or after it and a sentence saying what is not needed); `None` before any did.
     pub sentences_since_asked: Option<u8>,
+    /// The last sentence asked what was requested ("What did they ask for?"): the next one
+    /// answers it.
+    pub answer_next: bool,
     pub fuzzy_left: usize,
 }
 
@@ -124,11 +127,31 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
     };
     prune(v, &scope, &mut named, &unit.text, disp.any);
 
+    // "Unsa may dad-on nimo?" (what will you bring?), "What did they ask for?": the next
+    // message answers with the documents, often without a verb of its own ("ang mga
+    // screenshot sa among chats ..."), unless it says what is not needed or already in.
+    let answering = sentence
+        && std::mem::take(&mut acc.answer_next)
+        && !answers_no(&unit.text)
+        && flags & (cue::NEGATION | cue::RECEIVED | cue::KEPT | cue::CONDITION | cue::UNTICKED)
+            == 0;
     if named.is_empty() {
+        if sentence && flags & cue::REQUEST != 0 && asks_what(&unit.text) {
+            acc.answer_next = true;
+        }
         unmatched(v, unit, &f, flags, &text, disp.any, acc, confidence);
         return;
     }
-    let mut fates = first_fates(v, unit, &scope, &named, flags, disp.comes_back, acc);
+    let mut fates = first_fates(
+        v,
+        unit,
+        &scope,
+        &named,
+        flags,
+        disp.comes_back,
+        answering,
+        acc,
+    );
     spread_translation(v, unit, &scope, &named, &mut fates);
     // "[X] Your petition (Form I-129F) is being returned to USCIS": the petition is what
     // goes back, not a document to send.
@@ -155,6 +178,49 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         sentence,
     };
     record(v, acc, &named, fates, &said);
+}
+
+/// A short question about what was asked: it ends with a question mark (or opens with
+/// "¿"), as chats ask it ("¿Qué te pidieron?", "Unsa may dad-on nimo?").
+fn asks_what(text: &str) -> bool {
+    const MAX_WORDS: usize = 8;
+    let t = text.trim();
+    (t.ends_with(['?', '？', '؟']) || t.starts_with('¿'))
+        && t.split_whitespace().count() <= MAX_WORDS
+}
+
+/// An answer that opens with "no" ("Non, ofisye a di I-134 la ok", "Hindi na", "Nahi"): the
+/// question was whether something more is needed, and it is not.
+fn answers_no(text: &str) -> bool {
+    const NO: &[&str] = &[
+        "no",
+        "non",
+        "não",
+        "nao",
+        "hindi",
+        "dili",
+        "wala",
+        "la",
+        "nahi",
+        "nahin",
+        "không",
+        "khong",
+        "нет",
+        "ні",
+        "ไม่",
+        "nein",
+        "nie",
+        "hayır",
+        "لا",
+        "نه",
+        "नहीं",
+    ];
+    let first = text
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '!'))
+        .find(|w| !w.is_empty())
+        .unwrap_or("")
+        .to_lowercase();
+    NO.contains(&first.as_str()) || NO.iter().any(|n| !n.is_ascii() && first.starts_with(n))
 }
 
 /// Whether a way to send stands apart from the return interview: not within a few words of
@@ -281,6 +347,7 @@ fn first_fates(
     named: &[Named],
     flags: u32,
     comes_back: bool,
+    answering: bool,
     acc: &mut Acc,
 ) -> Vec<Option<MentionReason>> {
     let sentence = matches!(unit.kind, UnitKind::Sentence);
@@ -304,7 +371,7 @@ fn first_fates(
         .is_some_and(|n| n <= ADDED_AFTER_SENTENCES);
     let adds_to_ask = sentence && recently_asked && addition.is_some();
     if sentence {
-        acc.sentences_since_asked = if flags & cue::REQUEST != 0 || adds_to_ask {
+        acc.sentences_since_asked = if flags & cue::REQUEST != 0 || adds_to_ask || answering {
             Some(1)
         } else {
             acc.sentences_since_asked.map(|n| n.saturating_add(1))
@@ -326,10 +393,12 @@ fn first_fates(
                 // Only what the addition names right away ("also two new photos"), not what a
                 // longer sentence goes on to mention; unless a colon makes the rest its list
                 // ("y de tu parte: el I-134, una carta de tu trabajo y tus taxes").
-                let added = adds_to_ask
-                    && (colon_list
-                        || addition
-                            .is_some_and(|end| scope.words_between(end, n.start) <= ADDED_WORDS));
+                let added = answering
+                    || adds_to_ask
+                        && (colon_list
+                            || addition.is_some_and(|end| {
+                                scope.words_between(end, n.start) <= ADDED_WORDS
+                            }));
                 judge(v, unit, scope, n, logistics, added)
             }
         })

@@ -863,6 +863,21 @@ fn lessons_of_blind_batch_s() {
         r.unchecked.iter().any(|u| u.documents == ["dna_test"]),
         "{r:?}"
     );
+    // Questions listed under "a few questions" ask nothing, even where one sentence of the
+    // item is a statement.
+    let r = read(
+        "A few questions before we talk:\n1. We forgot to bring the album of photos of us \
+         together. Should we mail it to the embassy anyway?\n2. My I-134 is from last April. \
+         Should I redo it now?\n",
+    );
+    assert!(r.document_ids().is_empty(), "{r:?}");
+    // "What will you bring?" is answered by the next message, unless it answers "no".
+    let r = read(
+        "Lorna: unsa may dad-on nimo inig balik?\nJessa: ang mga screenshot sa among chats ug \
+         call logs ni Kevin sukad 2022, i-print daw.\nLorna: kinahanglan pa ba ug I-134?\n\
+         Jessa: dili, ok na daw ang I-134.\n",
+    );
+    assert_eq!(r.document_ids(), vec!["relationship_evidence"], "{r:?}");
 }
 
 #[test]
