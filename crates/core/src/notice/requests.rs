@@ -142,16 +142,11 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         unmatched(v, unit, &f, flags, &text, disp.any, acc, confidence);
         return;
     }
-    let mut fates = first_fates(
-        v,
-        unit,
-        &scope,
-        &named,
-        flags,
-        disp.comes_back,
+    let around = Around {
+        comes_back: disp.comes_back,
         answering,
-        acc,
-    );
+    };
+    let mut fates = first_fates(v, unit, &scope, &named, flags, around, acc);
     spread_translation(v, unit, &scope, &named, &mut fates);
     // "[X] Your petition (Form I-129F) is being returned to USCIS": the petition is what
     // goes back, not a document to send.
@@ -339,6 +334,15 @@ fn documents_and_dispositions(
     (named, disp)
 }
 
+/// What stands around a unit that bears on its documents' fates.
+#[derive(Clone, Copy)]
+struct Around {
+    /// The unit names a return interview.
+    comes_back: bool,
+    /// The unit answers "what did they ask for?".
+    answering: bool,
+}
+
 /// Each named document's fate, judged by its own clause: `None` is a request.
 fn first_fates(
     v: &Vocab,
@@ -346,10 +350,13 @@ fn first_fates(
     scope: &Scope,
     named: &[Named],
     flags: u32,
-    comes_back: bool,
-    answering: bool,
+    around: Around,
     acc: &mut Acc,
 ) -> Vec<Option<MentionReason>> {
+    let Around {
+        comes_back,
+        answering,
+    } = around;
     let sentence = matches!(unit.kind, UnitKind::Sentence);
     // "Return to the Consulate with this handout, your passport and the documents": in a
     // sentence about the return visit that sends nothing, the passport is what to carry.
