@@ -154,8 +154,9 @@ impl<'a> Scope<'a> {
         let after = |h: &Hit<u32>| {
             h.start >= n.end && self.words_between(n.end, h.start) <= NEGATION_AFTER_WORDS
         };
+        // Before it, or holding its start ("no translation is needed").
         self.in_clause(n, cue::NEGATION)
-            .any(|h| h.end <= n.start || after(h))
+            .any(|h| h.start < n.start || after(h))
             // A verb-final language ends the sentence with the negation, across soft stops
             // ("ရဲထောက်ခံစာ ထပ်မံတင်ပြရန်မလိုအပ်ပါ").
             || self.cues.iter().any(|h| {

@@ -417,6 +417,7 @@ fn without_quote_marks(line: &str) -> &str {
 /// the applicant's own, and are left out; when everything is quoted (a forwarded notice), the
 /// marks are taken off and all of it is read.
 pub(super) fn unquote(lines: Vec<&str>) -> Vec<&str> {
+    let lines = without_own_earlier_messages(lines);
     let quoted = |l: &str| l.trim_start().starts_with('>');
     let own_words: usize = lines
         .iter()
@@ -470,6 +471,73 @@ pub(super) fn unquote(lines: Vec<&str>) -> Vec<&str> {
         return out;
     }
     dequote(lines)
+}
+
+/// Mail programs put an earlier message under a line of their own ("-----Original
+/// Message-----", "-----Mensaje original-----") with its headers. When the sender of that
+/// earlier message is no embassy or consulate, it is the applicant's own, and its questions
+/// and offers ("I would like to know whether I must send my birth certificate again") ask
+/// nothing: it is left out, when the reply above has words of its own. (A forwarded message
+/// is the substance, and stays.)
+fn without_own_earlier_messages(lines: Vec<&str>) -> Vec<&str> {
+    const ORIGINAL: &[&str] = &[
+        "original message",
+        "mensaje original",
+        "message d'origine",
+        "mensagem original",
+        "ursprüngliche nachricht",
+        "исходное сообщение",
+        "pesan asli",
+    ];
+    const POST: &[&str] = &[
+        "state.gov",
+        "embassy",
+        "consulate",
+        "embajada",
+        "consulado",
+        "ambassade",
+        "consulat",
+        "embaixada",
+        "botschaft",
+        "konsulat",
+        "посольство",
+        "консульство",
+        "kedutaan",
+        "consular",
+        "visa",
+    ];
+    let separator = |l: &str| {
+        let t = l.trim().trim_matches(['-', '_', ' ']).to_lowercase();
+        ORIGINAL.contains(&t.as_str())
+    };
+    let Some(first) = lines.iter().position(|l| separator(l)) else {
+        return lines;
+    };
+    let own_words: usize = lines[..first]
+        .iter()
+        .map(|l| l.split_whitespace().count())
+        .sum();
+    if own_words < 20 {
+        return lines;
+    }
+    let mut out = Vec::with_capacity(lines.len());
+    let mut dropping = false;
+    for (i, l) in lines.iter().enumerate() {
+        if separator(l) {
+            let sender = lines[i + 1..].iter().take(6).find_map(|h| {
+                let (name, value) = h.trim().split_once(':')?;
+                let name = name.trim().to_lowercase();
+                ["from", "de", "von", "от", "dari", "da"]
+                    .contains(&name.as_str())
+                    .then(|| value.to_lowercase())
+            });
+            dropping = sender.is_some_and(|from| !POST.iter().any(|p| from.contains(p)));
+        }
+        if !dropping {
+            out.push(*l);
+        }
+    }
+    out
 }
 
 /// A form printed in two columns ("[X] Police clearance ...    Deliver all items in ONE

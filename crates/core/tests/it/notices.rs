@@ -878,6 +878,30 @@ fn lessons_of_blind_batch_s() {
          Jessa: dili, ok na daw ang I-134.\n",
     );
     assert_eq!(r.document_ids(), vec!["relationship_evidence"], "{r:?}");
+    // The applicant's own earlier message under "-----Original Message-----" asks nothing;
+    // an earlier one from the embassy is the substance.
+    let reply = "Your visa application was refused on September 4, 2024 under section 221(g) of \
+                 the Immigration and Nationality Act. Please see the message below and reply to \
+                 this e-mail.\n\n";
+    let earlier = |from: &str| {
+        format!(
+            "-----Original Message-----\nFrom: {from}\nSubject: Case SDO2024571920\n\n\
+             Please send your birth certificate and your passport by DHL.\n"
+        )
+    };
+    let r = read(&format!(
+        "{reply}{}",
+        earlier("Yeimy Castillo <yeimy@correo.example>")
+    ));
+    assert!(r.document_ids().is_empty(), "{r:?}");
+    let r = read(&format!(
+        "{reply}{}",
+        earlier("Consulado <SDOIV@state.gov>")
+    ));
+    assert!(r.document_ids().contains(&"birth_certificate"), "{r:?}");
+    // "No translation is needed for your birth certificate."
+    let r = read("Please send the deed poll. No translation is needed for your birth certificate.");
+    assert_eq!(r.document_ids(), vec!["name_change"], "{r:?}");
 }
 
 #[test]
