@@ -899,6 +899,17 @@ fn lessons_of_blind_batch_s() {
         earlier("Consulado <SDOIV@state.gov>")
     ));
     assert!(r.document_ids().contains(&"birth_certificate"), "{r:?}");
+    // A chat message that opens with "and" goes on with the request of the one before.
+    let r = read(
+        "[4/3/25, 18:49:40] Fer: Que faltan tus W-2 del 2023 y del 2024.\n\
+         [4/3/25, 18:50:12] Fer: y una carta de tu trabajo que diga cuánto ganas, con tus \
+         últimos talones de pago\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["tax_documents", "employment_letter"],
+        "{r:?}"
+    );
     // "No translation is needed for your birth certificate."
     let r = read("Please send the deed poll. No translation is needed for your birth certificate.");
     assert_eq!(r.document_ids(), vec!["name_change"], "{r:?}");
