@@ -529,9 +529,15 @@ fn split_segments(mark: Mark, rest: &str, out: &mut Vec<(Mark, String)>) {
                 spaces += 1;
                 continue;
             }
-            if spaces >= 2
-                && let Some((m, used)) = marker_at(&rest[pos..], true)
-            {
+            // A drawn box ("[ ]", "☐") starts an item after one space (two columns run
+            // together by OCR: "... is required. The [ ] Interview appointment letter"); a
+            // bare mark ("X") only after a wider gap.
+            let found = match spaces {
+                0 => None,
+                1 => marker_at(&rest[pos..], false),
+                _ => marker_at(&rest[pos..], true),
+            };
+            if let Some((m, used)) = found {
                 split = Some((pos, m, used));
                 break;
             }

@@ -899,6 +899,13 @@ fn lessons_of_blind_batch_s() {
         earlier("Consulado <SDOIV@state.gov>")
     ));
     assert!(r.document_ids().contains(&"birth_certificate"), "{r:?}");
+    // Two columns run together by OCR: a drawn box after one space starts its own item.
+    let r = read(
+        "[X] Administrative processing is required. The [ ] Interview appointment letter\n\
+         [X] Submit the items marked in the right [x] 2 photos, 2x2 in, white background\n",
+    );
+    assert!(!r.document_ids().contains(&"appointment_letter"), "{r:?}");
+    assert!(r.document_ids().contains(&"photos"), "{r:?}");
     // A chat message that opens with "and" goes on with the request of the one before.
     let r = read(
         "[4/3/25, 18:49:40] Fer: Que faltan tus W-2 del 2023 y del 2024.\n\
