@@ -139,6 +139,14 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         if sentence && flags & cue::REQUEST != 0 && asks_what(&unit.text) {
             acc.answer_next = true;
         }
+        // "They asked me to send 3 more documents": what follows may add to it.
+        if sentence {
+            acc.sentences_since_asked = if flags & cue::REQUEST != 0 {
+                Some(1)
+            } else {
+                acc.sentences_since_asked.map(|n| n.saturating_add(1))
+            };
+        }
         unmatched(v, unit, &f, flags, &text, disp.any, acc, confidence);
         return;
     }
@@ -173,6 +181,14 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         sentence,
     };
     record(v, acc, &named, fates, &said);
+}
+
+/// A sentence that opens with a list number ("1. ", "2) ").
+fn starts_numbered(text: &str) -> bool {
+    let t = text.trim_start();
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    let rest = &t[digits..];
+    (1..=2).contains(&digits) && (rest.starts_with(". ") || rest.starts_with(") "))
 }
 
 /// A short question about what was asked: it ends with a question mark (or opens with
@@ -376,7 +392,9 @@ fn first_fates(
     let recently_asked = acc
         .sentences_since_asked
         .is_some_and(|n| n <= ADDED_AFTER_SENTENCES);
-    let adds_to_ask = sentence && recently_asked && addition.is_some();
+    // "1. ...", "2. ...": the numbered messages of a chat that go on from a request.
+    let numbered = sentence && starts_numbered(&unit.text);
+    let adds_to_ask = sentence && recently_asked && (addition.is_some() || numbered);
     if sentence {
         acc.sentences_since_asked = if flags & cue::REQUEST != 0 || adds_to_ask || answering {
             Some(1)
@@ -401,6 +419,7 @@ fn first_fates(
                 // longer sentence goes on to mention; unless a colon makes the rest its list
                 // ("y de tu parte: el I-134, una carta de tu trabajo y tus taxes").
                 let added = answering
+                    || (adds_to_ask && numbered)
                     || adds_to_ask
                         && (colon_list
                             || addition.is_some_and(|end| {

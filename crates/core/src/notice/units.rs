@@ -820,7 +820,12 @@ pub(super) fn split_sentences(para: &str) -> Vec<String> {
                 .rev()
                 .collect();
             let abbreviation = crate::text::is_abbreviation(&word) || court_citation(&chars[..i]);
-            if abbreviation {
+            // A list number opening the text ("1. a new police certificate") stays with it.
+            let list_number = chars[start..i]
+                .iter()
+                .all(|ch| ch.is_whitespace() || ch.is_ascii_digit())
+                && chars[start..i].iter().any(char::is_ascii_digit);
+            if abbreviation || list_number {
                 continue;
             }
         }

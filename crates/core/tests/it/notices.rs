@@ -899,6 +899,18 @@ fn lessons_of_blind_batch_s() {
         earlier("Consulado <SDOIV@state.gov>")
     ));
     assert!(r.document_ids().contains(&"birth_certificate"), "{r:?}");
+    // Numbered messages go on from the request before them.
+    let r = read(
+        "10:45 Nok: They asked me to send 3 more documents\n\
+         10:45 Nok: 1. a new police certificate from the Royal Thai Police\n\
+         10:46 Nok: 2. the original name change certificate\n\
+         10:46 Nok: 3. your bank statements for 6 months\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["police_certificate", "name_change", "bank_statements"],
+        "{r:?}"
+    );
     // Two columns run together by OCR: a drawn box after one space starts its own item.
     let r = read(
         "[X] Administrative processing is required. The [ ] Interview appointment letter\n\
