@@ -260,6 +260,58 @@ fn blind_batches_after_tuning() {
             },
         ),
     );
+    // Batches Q–T (session of 2026-12-01): Q and R tuned on together, then S, then T, each
+    // read once before its own tuning.
+    check_set(
+        "blind-q",
+        &blind(
+            40,
+            0.88,
+            0.93,
+            Misses {
+                refusal_date: 1,
+                ..m(8, 4, 4, 1, 0, 3)
+            },
+        ),
+    );
+    check_set(
+        "blind-r",
+        &blind(
+            40,
+            0.90,
+            0.86,
+            Misses {
+                sections: 1,
+                refusal_date: 1,
+                ..m(6, 9, 3, 1, 1, 3)
+            },
+        ),
+    );
+    check_set(
+        "blind-s",
+        &blind(
+            40,
+            0.95,
+            0.83,
+            Misses {
+                sections: 1,
+                refusal_date: 4,
+                ..m(3, 13, 4, 3, 2, 1)
+            },
+        ),
+    );
+    check_set(
+        "blind-t",
+        &blind(
+            40,
+            0.87,
+            0.79,
+            Misses {
+                refusal_date: 2,
+                ..m(10, 18, 2, 0, 3, 1)
+            },
+        ),
+    );
     // Batch K: 17 of its 33 languages had no vocabulary file when it was read (they have now).
     check_set(
         "blind-k",
