@@ -34,9 +34,8 @@ pub(super) fn fold_word(word: &str) -> String {
             .collect();
     }
     // Thai vowel signs tell months apart ("ม.ค." January, "มี.ค." March): they stay.
-    let thai = |c: char| ('\u{0E00}'..='\u{0E7F}').contains(&c);
     word.nfd()
-        .filter(|c| !is_combining_mark(*c) || thai(*c))
+        .filter(|c| !is_combining_mark(*c) || is_thai(*c))
         .nfc()
         .flat_map(char::to_lowercase)
         .map(|c| match c {
@@ -63,13 +62,15 @@ fn starts_number(c: char, next: Option<char>, last: Option<&Tok>) -> bool {
             && matches!(last, Some(Tok::Punct('.' | '/' | '-') | Tok::Word(_))))
 }
 
+fn is_thai(c: char) -> bool {
+    ('\u{0E00}'..='\u{0E7F}').contains(&c)
+}
+
 /// Thai abbreviates with a dot after each part: "มี.ค." (March), "พ.ศ." (Buddhist era).
 /// Such words are joined without their dots, as the vocabulary writes them ("มีค").
 fn join_thai_abbreviations(toks: Vec<Tok>) -> Vec<Tok> {
     let thai_part = |t: &Tok| match t {
-        Tok::Word(w) => {
-            w.chars().count() <= 3 && w.chars().all(|c| ('\u{0E00}'..='\u{0E7F}').contains(&c))
-        }
+        Tok::Word(w) => w.chars().count() <= 3 && w.chars().all(is_thai),
         _ => false,
     };
     let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
@@ -94,7 +95,7 @@ fn join_thai_abbreviations(toks: Vec<Tok>) -> Vec<Tok> {
 
 fn tokens(line: &str) -> Vec<Tok> {
     let toks = raw_tokens(line);
-    if line.chars().any(|c| ('\u{0E00}'..='\u{0E7F}').contains(&c)) {
+    if line.chars().any(is_thai) {
         join_thai_abbreviations(toks)
     } else {
         toks

@@ -51,6 +51,17 @@ pub(super) struct Acc {
     pub fuzzy_left: usize,
 }
 
+impl Acc {
+    /// Counts a sentence read, and whether it asked for something.
+    fn sentence_read(&mut self, asked: bool) {
+        self.sentences_since_asked = if asked {
+            Some(1)
+        } else {
+            self.sentences_since_asked.map(|n| n.saturating_add(1))
+        };
+    }
+}
+
 /// An item's head noun stands within this many words of its start ("An English ...").
 const HEAD_WORDS: usize = 4;
 /// At most this many words join a document to a translated one before it.
@@ -141,11 +152,7 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         }
         // "They asked me to send 3 more documents": what follows may add to it.
         if sentence {
-            acc.sentences_since_asked = if flags & cue::REQUEST != 0 {
-                Some(1)
-            } else {
-                acc.sentences_since_asked.map(|n| n.saturating_add(1))
-            };
+            acc.sentence_read(flags & cue::REQUEST != 0);
         }
         unmatched(v, unit, &f, flags, &text, disp.any, acc, confidence);
         return;
@@ -396,11 +403,7 @@ fn first_fates(
     let numbered = sentence && starts_numbered(&unit.text);
     let adds_to_ask = sentence && recently_asked && (addition.is_some() || numbered);
     if sentence {
-        acc.sentences_since_asked = if flags & cue::REQUEST != 0 || adds_to_ask || answering {
-            Some(1)
-        } else {
-            acc.sentences_since_asked.map(|n| n.saturating_add(1))
-        };
+        acc.sentence_read(flags & cue::REQUEST != 0 || adds_to_ask || answering);
     }
     // "y de tu parte: ...": a few words, then a colon that opens the addition's list.
     let colon_list = unit
