@@ -105,6 +105,27 @@ pub(super) fn confidence(
             ),
         });
     }
+    // Documents named with nothing read about them, and no request read at all, in a notice
+    // that should ask for something: the asking may be in words visanav does not know.
+    let named_only = acc
+        .mentions
+        .iter()
+        .filter(|m| m.reason == MentionReason::NotAsked)
+        .count();
+    let asks = matches!(
+        kind,
+        NoticeKind::DocumentsRequested | NoticeKind::InterviewReturn | NoticeKind::Mixed
+    );
+    if acc.requests.is_empty() && asks && named_only > 0 {
+        reasons.push(match named_only {
+            1 => "1 document is named but not read as asked for: check it against the notice."
+                .to_string(),
+            n => format!(
+                "{n} documents are named but none is read as asked for: check them against \
+                 the notice."
+            ),
+        });
+    }
     if warnings > 0 {
         reasons.push("See the warnings below.".to_string());
     }

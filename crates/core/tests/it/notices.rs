@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use visanav_core::notice::{
-    MAX_NOTICE_BYTES, NoticeError, NoticeReader, NoticeReading, RequestSource,
+    ConfidenceLevel, MAX_NOTICE_BYTES, NoticeError, NoticeReader, NoticeReading, RequestSource,
 };
 
 use crate::notice_score::{self, Misses, Score};
@@ -979,6 +979,18 @@ fn lessons_of_blind_batch_s() {
     assert_eq!(
         r.document_ids(),
         vec!["tax_documents", "employment_letter"],
+        "{r:?}"
+    );
+    // Documents named with nothing read about them, no request read, in a notice that should
+    // ask for something: the reading is not "high".
+    let r = read(
+        "Tapos na interview, 221g daw. Pinababalik ako for second interview. Yung boarding \
+         passes ni Mark at yung photos naming dalawa.",
+    );
+    assert!(r.document_ids().is_empty(), "{r:?}");
+    assert_ne!(r.confidence.level, ConfidenceLevel::High, "{r:?}");
+    assert!(
+        r.confidence.reasons.iter().any(|x| x.contains("named but")),
         "{r:?}"
     );
     // "No translation is needed for your birth certificate."
