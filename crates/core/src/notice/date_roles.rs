@@ -45,8 +45,15 @@ pub(super) fn read_dates(
         non_blank += 1;
         let prev_line = prev_line.replace(line);
         let above_sentence = std::mem::take(&mut carry);
-        if wraps(line) {
-            carry = match sentences(line).as_slice() {
+        let in_line = sentences(line);
+        let wrapped = wraps(line);
+        // The opening sentence of the line below, when this one wraps into it.
+        let below = lines
+            .get(at + 1)
+            .filter(|n| wrapped && !n.trim().is_empty())
+            .and_then(|n| sentences(n).first().copied());
+        if wrapped {
+            carry = match in_line.as_slice() {
                 [whole] => format!("{above_sentence} {whole}"),
                 [.., last] => last.to_string(),
                 [] => String::new(),
@@ -61,9 +68,8 @@ pub(super) fn read_dates(
         }
         // Each sentence has its own role: "... your application was refused. You are
         // invited to a second interview on 30 October 2025." holds no refusal date.
-        let in_line = sentences(line);
         let last = in_line.len() - 1;
-        for (k, sentence) in in_line.into_iter().enumerate() {
+        for (k, sentence) in in_line.iter().copied().enumerate() {
             if raw.len() >= MAX_DATES {
                 break;
             }
@@ -87,10 +93,9 @@ pub(super) fn read_dates(
             // that give the date its role may come in the rest of its sentence, below.
             if role == DateRole::Other
                 && k == last
-                && wraps(line)
-                && let Some(next) = lines.get(at + 1).filter(|n| !n.trim().is_empty())
+                && let Some(next) = below
             {
-                let whole = format!("{sentence} {}", sentences(next)[0]);
+                let whole = format!("{sentence} {next}");
                 let below = role_of(v, langs, &whole, above, non_blank, distinct);
                 if matches!(below, DateRole::Refusal | DateRole::Deadline) {
                     role = below;
@@ -100,11 +105,10 @@ pub(super) fn read_dates(
                 raw.push((d, role, tidy(line, MAX_TEXT_CHARS)));
             }
         }
-        if let Some(next) = lines.get(at + 1)
-            && wraps(line)
+        if let (Some(end), Some(start)) = (in_line.last(), below)
             && raw.len() < MAX_DATES
         {
-            raw.extend(straddling_dates(v, langs, line, next, non_blank));
+            raw.extend(straddling_dates(v, langs, end, start, non_blank));
         }
     }
     let day_first = reads_day_first(&raw, month_first);
@@ -136,19 +140,16 @@ pub(super) fn read_dates(
 }
 
 /// A date the line break cuts in two ("... at the U.S. Consulate General on March 2," /
-/// "2023."), read from the end of the line joined to the start of the next, with the role of
-/// that joined sentence.
+/// "2023."), read from the last sentence of a line (`end`) joined to the first of the next
+/// (`start`), with the role of that joined sentence.
 fn straddling_dates(
     v: &Vocab,
     langs: Langs,
-    line: &str,
-    next: &str,
+    end: &str,
+    start: &str,
     non_blank: usize,
 ) -> Vec<(dates::RawDate, DateRole, String)> {
     let month = |w: &str| v.month(w, langs);
-    let (Some(end), Some(start)) = (sentences(line).pop(), sentences(next).first().copied()) else {
-        return Vec::new();
-    };
     if !start.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
         return Vec::new();
     }
@@ -214,7 +215,7 @@ fn role_of(
     non_blank: usize,
     dates_on_line: usize,
 ) -> DateRole {
-    if is_status_page_field(line) {
+    if never_the_refusal(line) {
         return DateRole::Other;
     }
     let f = Folded::new(line);
@@ -283,7 +284,7 @@ fn role_of(
 /// documents received), so the page cannot say when the refusal was and the person is asked
 /// for the date on their letter (the page is in English at every post). A chat export's
 /// ("Saved on: 2025/03/13"): the day it was copied.
-fn is_status_page_field(line: &str) -> bool {
+fn never_the_refusal(line: &str) -> bool {
     let t = line.trim_start().to_lowercase();
     [
         "case created",

@@ -422,9 +422,9 @@ fn first_fates(
                 // longer sentence goes on to mention; unless a colon makes the rest its list
                 // ("y de tu parte: el I-134, una carta de tu trabajo y tus taxes").
                 let added = answering
-                    || (adds_to_ask && numbered)
                     || adds_to_ask
-                        && (colon_list
+                        && (numbered
+                            || colon_list
                             || addition.is_some_and(|end| {
                                 scope.words_between(end, n.start) <= ADDED_WORDS
                             }));

@@ -263,7 +263,7 @@ impl Builder<'_> {
             .units
             .last()
             .is_some_and(|u| !matches!(u.kind, UnitKind::Box(_)));
-        let deep_caseless = |open_indent: usize| {
+        let deep = |open_indent: usize| {
             (indent >= open_indent + 3 && (self.blank_boxes_show || under_bullet || caseless(text)))
                 || (caseless(text)
                     && indent > open_indent
@@ -272,7 +272,7 @@ impl Builder<'_> {
         };
         if let Some((open_indent, fill_in)) = self.open
             && ((indent > open_indent && (continues(text) || self.wrapped || glossed()))
-                || deep_caseless(open_indent)
+                || deep(open_indent)
                 || fill_in)
             && let Some(last) = self.units.last_mut()
         {

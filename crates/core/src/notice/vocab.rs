@@ -530,13 +530,13 @@ impl Vocab {
         // a negation ("hindi ko gets": I don't get it; "saan nga masapul": not needed), or a
         // noun ("người bảo lãnh", the petitioner, holds "bảo", to tell).
         let holders = cue::NEGATION | cue::PETITIONER | cue::EMBASSY | cue::DOC_NOUN;
-        let negations: Vec<(usize, usize)> = out
+        let holding: Vec<(usize, usize)> = out
             .iter()
             .filter(|n| n.value & holders != 0 && n.value & cue::REQUEST == 0)
             .map(|n| (n.start, n.end))
             .collect();
         for h in out.iter_mut().filter(|h| h.value & cue::REQUEST != 0) {
-            if negations
+            if holding
                 .iter()
                 .any(|&(s, e)| s <= h.start && h.end <= e && (s, e) != (h.start, h.end))
             {
