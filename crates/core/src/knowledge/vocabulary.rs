@@ -118,6 +118,10 @@ pub struct NoticeCues {
     /// was left blank"): nothing in that sentence is asked for.
     #[serde(default)]
     pub unticked: Vec<String>,
+    /// The words that open an answer saying no ("no", "hindi", "нет"): a chat message that
+    /// answers "what else did they ask for?" with one of them lists nothing asked.
+    #[serde(default)]
+    pub answer_no: Vec<String>,
     /// "embassy", "consulate": a line naming the post.
     #[serde(default)]
     pub embassy: Vec<String>,
@@ -169,7 +173,7 @@ pub struct NoticeDispositions {
 
 impl NoticeCues {
     /// Every cue list with its name, for checks and for building the reader.
-    pub fn lists(&self) -> [(&'static str, &[String]); 29] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 30] {
         [
             ("request", &self.request),
             ("addition", &self.addition),
@@ -189,6 +193,7 @@ impl NoticeCues {
             ("reason", &self.reason),
             ("child", &self.child),
             ("unticked", &self.unticked),
+            ("answer_no", &self.answer_no),
             ("embassy", &self.embassy),
             ("petitioner", &self.petitioner),
             ("translation_of", &self.translation_of),

@@ -143,7 +143,7 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
     // screenshot sa among chats ..."), unless it says what is not needed or already in.
     let answering = sentence
         && std::mem::take(&mut acc.answer_next)
-        && !answers_no(&unit.text)
+        && !answers_no(&scope)
         && flags & (cue::NEGATION | cue::RECEIVED | cue::KEPT | cue::CONDITION | cue::UNTICKED)
             == 0;
     if named.is_empty() {
@@ -208,37 +208,14 @@ fn asks_what(text: &str) -> bool {
 }
 
 /// An answer that opens with "no" ("Non, ofisye a di I-134 la ok", "Hindi na", "Nahi"): the
-/// question was whether something more is needed, and it is not.
-fn answers_no(text: &str) -> bool {
-    const NO: &[&str] = &[
-        "no",
-        "non",
-        "não",
-        "nao",
-        "hindi",
-        "dili",
-        "wala",
-        "la",
-        "nahi",
-        "nahin",
-        "không",
-        "khong",
-        "нет",
-        "ні",
-        "ไม่",
-        "nein",
-        "nie",
-        "hayır",
-        "لا",
-        "نه",
-        "नहीं",
-    ];
-    let first = text
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '!'))
-        .find(|w| !w.is_empty())
-        .unwrap_or("")
-        .to_lowercase();
-    NO.contains(&first.as_str()) || NO.iter().any(|n| !n.is_ascii() && first.starts_with(n))
+/// question was whether something more is needed, and it is not. The words are each
+/// language's `answer_no` list, so a word that says "no" in one language ("la" in romanised
+/// Arabic) never stops an answer in another ("La carta de ...").
+fn answers_no(scope: &Scope) -> bool {
+    scope
+        .cues()
+        .iter()
+        .any(|c| c.start == 0 && c.value & cue::ANSWER_NO != 0)
 }
 
 /// Whether a way to send stands apart from the return interview: not within a few words of

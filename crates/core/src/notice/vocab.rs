@@ -54,6 +54,9 @@ pub(super) mod cue {
     /// An applicant saying a box on the slip was not ticked ("woh tick nahi hai", "the box
     /// was left blank"): nothing the sentence names is asked for.
     pub const UNTICKED: u32 = 1 << 28;
+    /// A word that opens an answer saying no ("hindi", "нет"): only its place matters, first
+    /// in a message that answers a question.
+    pub const ANSWER_NO: u32 = 1 << 29;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> u32 {
@@ -87,6 +90,7 @@ pub(super) mod cue {
             "reason" => REASON,
             "child" => CHILD,
             "unticked" => UNTICKED,
+            "answer_no" => ANSWER_NO,
             _ => 0,
         }
     }

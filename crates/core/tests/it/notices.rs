@@ -930,6 +930,12 @@ fn lessons_of_blind_batch_s() {
          Jessa: dili, ok na daw ang I-134.\n",
     );
     assert_eq!(r.document_ids(), vec!["relationship_evidence"], "{r:?}");
+    // "No" is a word of one language: Spanish "La" (the) opening an answer is no "la" (no).
+    let r = read(
+        "[3/11/24, 9:02 pm] Carmen: ¿y qué te pidieron hoy en la entrevista?\n[3/11/24, 9:04 pm] \
+         Luis: la constancia de trabajo de mi jefe, original y con sello del mes pasado\n",
+    );
+    assert_eq!(r.document_ids(), vec!["employment_letter"], "{r:?}");
     // The applicant's own earlier message under "-----Original Message-----" asks nothing;
     // an earlier one from the embassy is the substance.
     let reply = "Your visa application was refused on September 4, 2024 under section 221(g) of \
