@@ -68,7 +68,7 @@ fn is_thai(c: char) -> bool {
 
 /// Thai abbreviates with a dot after each part: "มี.ค." (March), "พ.ศ." (Buddhist era).
 /// Such words are joined without their dots, as the vocabulary writes them ("มีค").
-fn join_thai_abbreviations(toks: Vec<Tok>) -> Vec<Tok> {
+fn join_thai_abbreviations(mut toks: Vec<Tok>) -> Vec<Tok> {
     let thai_part = |t: &Tok| match t {
         Tok::Word(w) => w.chars().count() <= 3 && w.chars().all(is_thai),
         _ => false,
@@ -87,7 +87,7 @@ fn join_thai_abbreviations(toks: Vec<Tok>) -> Vec<Tok> {
             i += 4;
             continue;
         }
-        out.push(toks[i].clone());
+        out.push(std::mem::replace(&mut toks[i], Tok::Punct(' ')));
         i += 1;
     }
     out
@@ -100,6 +100,31 @@ fn tokens(line: &str) -> Vec<Tok> {
     } else {
         toks
     }
+}
+
+/// "٣ تشرين الثاني ٢٠٢٤": a month named in two words (the Levantine months, "كانون الأول")
+/// becomes one word, as the vocabulary lists it. Only words next to a number are tried: a
+/// month in a date stands after its day or before its year.
+fn join_two_word_months(mut toks: Vec<Tok>, months: MonthOf<'_>) -> Vec<Tok> {
+    let is_num = |t: Option<&Tok>| matches!(t, Some(Tok::Num(..)));
+    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        if let (Tok::Word(first), Some(Tok::Word(second))) = (&toks[i], toks.get(i + 1)) {
+            let beside_number = is_num(out.last()) || is_num(toks.get(i + 2));
+            if beside_number && months(first).is_none() {
+                let both = format!("{first} {second}");
+                if months(&both).is_some() {
+                    out.push(Tok::Word(both));
+                    i += 2;
+                    continue;
+                }
+            }
+        }
+        out.push(std::mem::replace(&mut toks[i], Tok::Punct(' ')));
+        i += 1;
+    }
+    out
 }
 
 fn raw_tokens(line: &str) -> Vec<Tok> {
@@ -284,7 +309,7 @@ type Found = Option<(RawDate, usize)>;
 
 /// Every date in a line, at most `max`.
 pub fn find_dates(line: &str, max: usize, months: MonthOf<'_>) -> Vec<RawDate> {
-    let t = Toks(tokens(line), months);
+    let t = Toks(join_two_word_months(tokens(line), months), months);
     let mut out = Vec::new();
     let mut i = 0;
     while i < t.0.len() && out.len() < max {
@@ -941,6 +966,9 @@ mod tests {
             "april" | "apr" => 4,
             "march" | "mar" | "marzo" | "marso" => 3,
             "october" | "oct" => 10,
+            // Folded: the hamza of "الأول" is a combining mark, dropped.
+            "تشرين الثاني" => 11,
+            "كانون الاول" => 12,
             _ => return None,
         };
         Some(m)
@@ -996,6 +1024,9 @@ mod tests {
         // (Local digits are made ASCII before dates are read.)
         assert_eq!(iso("25 دی 1403"), vec!["2025-01-14"]);
         assert_eq!(iso("1 فروردین 1403"), vec!["2024-03-20"]);
+        // A month named in two words (Levantine Arabic).
+        assert_eq!(iso("التاريخ: 3 تشرين الثاني 2024"), vec!["2024-11-03"]);
+        assert_eq!(iso("كانون الأول 12, 2024"), vec!["2024-12-12"]);
         assert_eq!(iso("15/MAR/2025"), vec!["2025-03-15"]);
         assert_eq!(iso("中華民國113年8月20日"), vec!["2024-08-20"]);
         assert_eq!(iso("ሚያዝያ 15 ቀን 2016 ዓ.ም"), vec!["2024-04-23"]);
