@@ -1,6 +1,8 @@
 //! Phrase matching on folded text: whole words only, longest phrase first.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use super::text::Folded;
 
@@ -98,8 +100,8 @@ impl<T: Copy + PartialEq> Matcher<T> {
     ) -> Matcher<T> {
         let mut out = Matcher {
             phrases: Vec::new(),
-            index: HashMap::new(),
-            by_first: HashMap::new(),
+            index: HashMap::default(),
+            by_first: HashMap::default(),
         };
         let mut seen: HashSet<(Vec<char>, Vec<usize>, Vec<usize>)> = HashSet::new();
         for (text, value) in phrases {

@@ -2,7 +2,7 @@
 //! document terms, the cue words that say what a sentence does with them, the disposition
 //! phrases, and the names of posts and countries.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::knowledge::{GAP, Knowledge};
 
@@ -200,7 +200,7 @@ pub(super) struct Vocab {
 
 /// Every language's month names, folded as dates are read.
 fn month_names(k: &Knowledge) -> HashMap<String, Vec<(u32, u8)>> {
-    let mut out: HashMap<String, Vec<(u32, u8)>> = HashMap::new();
+    let mut out: HashMap<String, Vec<(u32, u8)>> = HashMap::default();
     for (lang, l) in k.notice_languages.iter().enumerate() {
         let Ok(lang) = u8::try_from(lang) else {
             continue;
