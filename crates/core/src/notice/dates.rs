@@ -53,13 +53,11 @@ fn is_word_char(c: char) -> bool {
         && !super::text::is_cjk(c)
 }
 
-/// Where a number starts: a digit, or a letter OCR made of one between a date's separator and
-/// a digit ("22.l0.2025").
-fn starts_number(c: char, next: Option<char>, last: Option<&Tok>) -> bool {
-    c.is_ascii_digit()
-        || (ocr_digit(c).is_some()
-            && next.is_some_and(|n| n.is_ascii_digit())
-            && matches!(last, Some(Tok::Punct('.' | '/' | '-') | Tok::Word(_))))
+/// Where a number starts: a digit, or a letter OCR made of one, starting a token before a
+/// digit ("22.l0.2025", "Date: l7-Oct-2023"). (Dropping the letter would read "l7" as 7, a
+/// wrong day.)
+fn starts_number(c: char, next: Option<char>) -> bool {
+    c.is_ascii_digit() || (ocr_digit(c).is_some() && next.is_some_and(|n| n.is_ascii_digit()))
 }
 
 fn is_thai(c: char) -> bool {
@@ -136,7 +134,7 @@ fn raw_tokens(line: &str) -> Vec<Tok> {
             ahead.next();
             ahead.next()
         };
-        if starts_number(c, next, out.last()) {
+        if starts_number(c, next) {
             out.push(number(&mut chars));
         } else if super::text::is_cjk(c) {
             out.push(Tok::Word(c.to_string()));
@@ -1028,6 +1026,8 @@ mod tests {
         assert_eq!(iso("التاريخ: 3 تشرين الثاني 2024"), vec!["2024-11-03"]);
         assert_eq!(iso("كانون الأول 12, 2024"), vec!["2024-12-12"]);
         assert_eq!(iso("15/MAR/2025"), vec!["2025-03-15"]);
+        // OCR's "l" for 1 opening a day after a label: 17, not 7.
+        assert_eq!(iso("Date: l7-Oct-2023"), vec!["2023-10-17"]);
         assert_eq!(iso("中華民國113年8月20日"), vec!["2024-08-20"]);
         assert_eq!(iso("ሚያዝያ 15 ቀን 2016 ዓ.ም"), vec!["2024-04-23"]);
         assert_eq!(iso("መስከረም 1 2016"), vec!["2023-09-12"]);

@@ -102,9 +102,18 @@ impl<'a> Scope<'a> {
 
     /// Whether `n`'s sentence is a question ("Do I need to send my passport again?"): a
     /// question asks about a document, it does not ask for it.
+    /// Whether the sentence holding `n` asks a question. The sentence runs to its stop: a
+    /// contrast word inside it ("¿el pasaporte o solo las páginas?", "... but only ...?")
+    /// does not end the question.
     pub(super) fn question(&self, n: &Named) -> bool {
-        let (_, e) = span_of(&self.sentences, n.start, self.f.len());
-        self.f.questions.contains(&e)
+        let end = self
+            .f
+            .stops
+            .iter()
+            .copied()
+            .find(|&s| s > n.start)
+            .unwrap_or(self.f.len());
+        self.f.questions.contains(&end)
     }
 
     pub(super) fn in_clause(&self, n: &Named, flag: u32) -> impl Iterator<Item = &Hit<u32>> {
