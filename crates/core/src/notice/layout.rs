@@ -454,6 +454,11 @@ pub(super) fn classify(line: &str) -> Line {
         (num > 0).then_some(())?;
         marker_at(after_num, true).map(|m| (m, after_num))
     });
+    // "  / Birth certificate issued by RENAP ....... [  ]": a line that ends with a drawn
+    // box has its mark there; a bare "/" or "X" opening it is a gloss separator or a word,
+    // not a second tick (read as one, it ticked the item and pushed the box onto the next).
+    let bare = || marker_at(trimmed, false).is_none() && numbering_len(trimmed) == 0;
+    let marked = marked.filter(|_| !(bare() && trailing_box(trimmed)));
     if let Some(((mark, used), after_num)) = marked {
         let rest = &after_num[used..];
         split_segments(mark, rest, &mut segments);
@@ -559,6 +564,16 @@ fn split_segments(mark: Mark, rest: &str, out: &mut Vec<(Mark, String)>) {
             return;
         }
     }
+}
+
+/// Whether the line ends with a drawn box ("[X]", "[  ]", "☐"), not a bare tick.
+fn trailing_box(line: &str) -> bool {
+    let t = line.trim_end();
+    let drawn = t.ends_with([']', ')'])
+        || t.chars()
+            .last()
+            .is_some_and(|c| CHECKED_GLYPHS.contains(&c) || UNCHECKED_GLYPHS.contains(&c));
+    drawn && trailing_marker(t).is_some()
 }
 
 fn trailing_marker(line: &str) -> Option<(Mark, String)> {
