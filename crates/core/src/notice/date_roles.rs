@@ -1,6 +1,8 @@
 //! The roles of the dates a notice holds: the refusal (interview) date, the letter's date,
 //! a deadline, or another date.
 
+use jiff::civil::Date;
+
 use super::dates;
 use super::text::{Folded, tidy};
 use super::units::wraps;
@@ -36,6 +38,9 @@ pub(super) fn read_dates(
     // The unfinished sentence of the wrapped lines above: "... was refused under Section
     // 221(g) of the Immigration and" / "Nationality Act on January 23, 2024."
     let mut carry = String::new();
+    // "Ayer martes 4 de febrero tuve la entrevista ... me la negaron": a refusal's day and
+    // month with no year, to date from the letter's own date.
+    let mut yearless: Option<((u32, u32), String)> = None;
     for (at, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
             prev_line = None;
@@ -75,6 +80,13 @@ pub(super) fn read_dates(
             }
             let found = dates::find_dates(sentence, MAX_DATES - raw.len(), &|w| v.month(w, langs));
             if found.is_empty() {
+                if yearless.is_none()
+                    && let Some(day_month) = dates::find_day_month(sentence, &|w| v.month(w, langs))
+                    && role_of(v, langs, sentence, Above::Nothing, non_blank, 1)
+                        == DateRole::Refusal
+                {
+                    yearless = Some((day_month, tidy(line, MAX_TEXT_CHARS)));
+                }
                 continue;
             }
             let above = match k {
@@ -101,7 +113,15 @@ pub(super) fn read_dates(
                     role = below;
                 }
             }
-            for d in found {
+            // "[21/01/2025 08:05] Grâce: ... l'interview était le 20 janvier 2025": the
+            // message's time says when it was sent; the date in its words is the one meant.
+            let stamped = k == 0 && found.len() > 1 && super::units::starts_with_message_time(line);
+            for (i, d) in found.into_iter().enumerate() {
+                let role = if stamped && i == 0 {
+                    DateRole::Other
+                } else {
+                    role
+                };
                 raw.push((d, role, tidy(line, MAX_TEXT_CHARS)));
             }
         }
@@ -110,6 +130,11 @@ pub(super) fn read_dates(
         {
             raw.extend(straddling_dates(v, langs, end, start, non_blank));
         }
+    }
+    if let Some(refusal) =
+        yearless.and_then(|(day_month, text)| dated_by_letter(&raw, day_month, text))
+    {
+        raw.push(refusal);
     }
     let day_first = reads_day_first(&raw, month_first);
     let mut ambiguous = false;
@@ -137,6 +162,37 @@ pub(super) fn read_dates(
         );
     }
     out
+}
+
+/// The refusal's date when a sentence gives only its day and month ("yesterday (14
+/// November)") and no dated sentence says when the refusal was: the year is the letter's or
+/// e-mail's, or the one before when the day would come after the letter. Without it the
+/// letter's own date (the day after, here) was taken for the refusal's.
+fn dated_by_letter(
+    raw: &[(dates::RawDate, DateRole, String)],
+    (month, day): (u32, u32),
+    text: String,
+) -> Option<(dates::RawDate, DateRole, String)> {
+    if raw.iter().any(|(_, role, _)| *role == DateRole::Refusal) {
+        return None;
+    }
+    let letter = raw
+        .iter()
+        .find(|(_, role, _)| *role == DateRole::Letter)?
+        .0
+        .date;
+    let in_year = |y: i16| Date::new(y, i8::try_from(month).ok()?, i8::try_from(day).ok()?).ok();
+    let date = match in_year(letter.year())? {
+        d if d <= letter => d,
+        _ => in_year(letter.year() - 1)?,
+    };
+    let raw_date = dates::RawDate {
+        date,
+        alternative: None,
+        day_first: None,
+        numeric_ambiguous: false,
+    };
+    Some((raw_date, DateRole::Refusal, text))
 }
 
 /// A date the line break cuts in two ("... at the U.S. Consulate General on March 2," /
@@ -175,8 +231,8 @@ fn straddling_dates(
 }
 
 /// A line cut into its sentences: at a full stop, question or exclamation mark followed by a
-/// space and a capital letter, after a word of three or more letters (so "U.S. Embassy" and
-/// "No. 5" stay whole).
+/// space and a capital letter, after a word of three or more letters or digits (so "U.S.
+/// Embassy" and "No. 5" stay whole, and "... 2024. Your case" does not).
 fn sentences(line: &str) -> Vec<&str> {
     let chars: Vec<(usize, char)> = line.char_indices().collect();
     let mut out = Vec::new();
@@ -185,17 +241,25 @@ fn sentences(line: &str) -> Vec<&str> {
         if !matches!(c, '.' | '?' | '!' | '。') {
             continue;
         }
+        // Letters or digits: "... on August 12, 2024. Your case is also ..." ends at the
+        // year (else the next sentence's "before" made the refusal date a deadline's).
         let word = chars[..i]
             .iter()
             .rev()
-            .take_while(|(_, w)| w.is_alphabetic())
+            .take_while(|(_, w)| w.is_alphanumeric())
             .count();
         let next_capital = chars.get(i + 1).is_some_and(|(_, n)| n.is_whitespace())
             && chars[i + 1..]
                 .iter()
                 .find(|(_, n)| !n.is_whitespace())
                 .is_some_and(|(_, n)| n.is_uppercase());
-        if word >= 3 && next_capital {
+        // After an emoji or a closing bracket ("... con 221g 😔. Me entregaron") too: no
+        // abbreviation ends so.
+        let symbol = word == 0
+            && i > 0
+            && !chars[i - 1].1.is_whitespace()
+            && !matches!(chars[i - 1].1, '.' | '?' | '!');
+        if (word >= 3 || symbol) && next_capital {
             let end = at + c.len_utf8();
             out.push(&line[from..end]);
             from = end;
@@ -269,7 +333,15 @@ fn role_of(
     match (refusal, deadline) {
         (true, false) => DateRole::Refusal,
         (false, true) => DateRole::Deadline,
-        (true, true) => DateRole::Other,
+        // Both: the deadline's word stands right before its date ("submit by 5 May 2025",
+        // "до 15 березня"); one further off ("refused on 14 листопада 2019 ... відповідно
+        // до статті 221(g)", "refused on March 3, 2025; you have one year to ...") leaves
+        // the refusal's date.
+        (true, true) => match deadline_right_before_date(v, langs, line) {
+            Some(true) => DateRole::Deadline,
+            Some(false) => DateRole::Refusal,
+            None => DateRole::Other,
+        },
         (false, false) if first_word_is_label => DateRole::Letter,
         (false, false) if non_blank <= 10 && dates_on_line == 1 && stands_apart(v, langs, line) => {
             DateRole::Letter
@@ -294,6 +366,18 @@ fn never_the_refusal(line: &str) -> bool {
     ]
     .iter()
     .any(|field| t.starts_with(field))
+}
+
+/// Whether a deadline's word ("by", "before", "до", "hasta") stands among the few words
+/// before the line's first date; `None` when no year shows where that date is.
+fn deadline_right_before_date(v: &Vocab, langs: Langs, line: &str) -> Option<bool> {
+    // The date's own day and month, and two words before them.
+    const WORDS: usize = 4;
+    let year = first_year(line)?;
+    let before: Vec<&str> = line[..year].split_whitespace().rev().take(WORDS).collect();
+    let before: Vec<&str> = before.into_iter().rev().collect();
+    let f = Folded::new(&before.join(" "));
+    Some(v.flags(&f, langs) & cue::DEADLINE != 0)
 }
 
 /// Where the first year is written in `line` (four digits, 1990–2100, or a Buddhist-era
@@ -410,6 +494,13 @@ mod tests {
         assert_eq!(
             sentences("Refused by the U.S. Embassy on March 3, 2025."),
             ["Refused by the U.S. Embassy on March 3, 2025."]
+        );
+        assert_eq!(
+            sentences("Refused on August 12, 2024. It must be completed before a decision."),
+            [
+                "Refused on August 12, 2024.",
+                " It must be completed before a decision."
+            ]
         );
     }
 }

@@ -311,7 +311,8 @@ pub fn find_dates(line: &str, max: usize, months: MonthOf<'_>) -> Vec<RawDate> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < t.0.len() && out.len() < max {
-        let found = year_first(&t, i)
+        let found = bikram_sambat_numeric(&t, i)
+            .or_else(|| year_first(&t, i))
             .or_else(|| year_marked(&t, i))
             .or_else(|| year_then_day_month(&t, i))
             .or_else(|| japanese_era(&t, i))
@@ -564,6 +565,28 @@ fn bikram_sambat(t: &Toks, i: usize) -> Found {
     Some((plain(from_bikram_sambat(y, m, d)?), next))
 }
 
+/// "२०८१/०६/१५" (2081/06/15): a Bikram Sambat date in numbers, year first, as Nepali forms
+/// write it. A year of the table's range (2070–2090) is never a Gregorian year on a refusal
+/// notice, and read as one it gave a refusal date 57 years ahead.
+fn bikram_sambat_numeric(t: &Toks, i: usize) -> Found {
+    let y = match t.num(i) {
+        Some((y, 4)) if (BIKRAM_SAMBAT_FROM..BIKRAM_SAMBAT_FROM + 21).contains(&y) => y,
+        _ => return None,
+    };
+    let sep = t.punct(i + 1).filter(|p| matches!(p, '/' | '-' | '.'))?;
+    let Some((m, 1 | 2)) = t.num(i + 2) else {
+        return None;
+    };
+    if t.punct(i + 3) != Some(sep) {
+        return None;
+    }
+    let Some((d, 1 | 2)) = t.num(i + 4) else {
+        return None;
+    };
+    let month = usize::try_from(m.checked_sub(1)?).ok()?;
+    Some((plain(from_bikram_sambat(y, month, d)?), i + 5))
+}
+
 /// The Gregorian day of a Bikram Sambat date in the table's years.
 fn from_bikram_sambat(y: u32, m: usize, d: u32) -> Option<Date> {
     let year = BIKRAM_SAMBAT_DAYS.get(usize::try_from(y.checked_sub(BIKRAM_SAMBAT_FROM)?).ok()?)?;
@@ -765,6 +788,45 @@ fn day_first_month_name(t: &Toks, i: usize) -> Found {
         && let Some(date) = civil(y, m, d)
     {
         return Some((plain(date), k + 1));
+    }
+    None
+}
+
+/// A day and month written without a year ("ayer martes 4 de febrero", "Вчера (14 ноября)",
+/// "on February 4"): the first such in `line`, as (month, day). Dates with a year are read by
+/// [`find_dates`]; this is for the sentence that says when the refusal was, in a letter or
+/// e-mail that gives the year elsewhere.
+pub fn find_day_month(line: &str, months: MonthOf<'_>) -> Option<(u32, u32)> {
+    let t = Toks(join_two_word_months(tokens(line), months), months);
+    let day = |k: usize| match t.num(k) {
+        Some((d, 1 | 2)) if (1..=31).contains(&d) => Some(d),
+        _ => None,
+    };
+    let no_year = |k: usize| {
+        let mut k = t.skip_punct(k, &['-', '.', ',', '/']);
+        if t.word(k).is_some_and(|w| w == "de" || w == "del") {
+            k += 1;
+        }
+        !matches!(t.num(k), Some((_, 4)))
+    };
+    for i in 0..t.0.len() {
+        if let Some(d) = day(i) {
+            let mut j = t.skip_punct(i + 1, &['-', '.', '/']);
+            if t.word(j).is_some_and(|w| w == "de") {
+                j += 1;
+            }
+            if let Some(m) = t.month(j)
+                && no_year(j + 1)
+            {
+                return Some((m, d));
+            }
+        }
+        if let Some(m) = t.month(i)
+            && let Some(d) = day(i + 1)
+            && no_year(i + 2)
+        {
+            return Some((m, d));
+        }
     }
     None
 }
@@ -1026,6 +1088,8 @@ mod tests {
         assert_eq!(iso("التاريخ: 3 تشرين الثاني 2024"), vec!["2024-11-03"]);
         assert_eq!(iso("كانون الأول 12, 2024"), vec!["2024-12-12"]);
         assert_eq!(iso("15/MAR/2025"), vec!["2025-03-15"]);
+        // Bikram Sambat in numbers, year first (Nepal): 2081/06/15 is 1 October 2024.
+        assert_eq!(iso("मिति / Date: 2081/06/15"), vec!["2024-10-01"]);
         // OCR's "l" for 1 opening a day after a label: 17, not 7.
         assert_eq!(iso("Date: l7-Oct-2023"), vec!["2023-10-17"]);
         assert_eq!(iso("中華民國113年8月20日"), vec!["2024-08-20"]);

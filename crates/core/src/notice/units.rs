@@ -679,7 +679,7 @@ fn speaker(text: &str) -> Option<&str> {
 
 /// "[11/07/24, 4:18 pm]", "Tue 10:42 AM", "10:42": a time of day near the line's start,
 /// before any word of the message.
-fn starts_with_message_time(text: &str) -> bool {
+pub(super) fn starts_with_message_time(text: &str) -> bool {
     let head: String = text.trim_start().chars().take(24).collect();
     let Some(colon) = head.find(':') else {
         return false;
