@@ -312,6 +312,32 @@ fn blind_batches_after_tuning() {
             },
         ),
     );
+    // Read blind on 2026-12-01 (session 8): U at 1955037, V at f8bf376.
+    check_set(
+        "blind-u",
+        &blind(
+            40,
+            0.85,
+            0.75,
+            Misses {
+                refusal_date: 2,
+                ..m(11, 20, 3, 2, 4, 7)
+            },
+        ),
+    );
+    check_set(
+        "blind-v",
+        &blind(
+            40,
+            0.85,
+            0.81,
+            Misses {
+                sections: 1,
+                refusal_date: 1,
+                ..m(16, 21, 6, 1, 3, 9)
+            },
+        ),
+    );
     // Batch K: 17 of its 33 languages had no vocabulary file when it was read (they have now).
     check_set(
         "blind-k",
@@ -1152,4 +1178,82 @@ proptest! {
         // Not a speed assertion (see the benchmark): only a guard against runaway work.
         prop_assert!(started.elapsed().as_secs() < 60);
     }
+}
+
+/// Classes from blind batches U and V (2026-12-01), each as the smallest text that shows it.
+#[test]
+fn lessons_of_blind_batches_u_v() {
+    // Ticks at the end of dotted lines, with the English on a line of its own opened by "/":
+    // the "/" is no tick, and each box belongs to the item it ends.
+    let r = read(
+        "Su solicitud de visa ha sido rechazada bajo la Sección 221(g).\n\
+         DOCUMENTOS A PRESENTAR / DOCUMENTS TO PRESENT\n\
+         Certificado de nacimiento emitido por el RENAP\n\
+         \x20 / Birth certificate issued by RENAP ........................ [  ]\n\
+         Carta del empleador del peticionario con salario anual y fecha\n\
+         \x20 de inicio / Letter from the petitioner's employer .............. [X]\n\
+         Examen médico / Medical examination ................................ [  ]\n",
+    );
+    assert_eq!(r.document_ids(), vec!["employment_letter"], "{r:?}");
+    assert!(
+        r.unchecked
+            .iter()
+            .any(|u| u.documents == ["birth_certificate"]),
+        "{r:?}"
+    );
+    // A question runs to its question mark, past "o solo" (or only).
+    let r = read(
+        "Me negaron la visa con 221g.\nPreguntas:\n1. ¿Tiene que mandar copia de todo el \
+         pasaporte o solo las páginas con los sellos?\n",
+    );
+    assert!(!r.document_ids().contains(&"passport"), "{r:?}");
+    let refusal = |text: &str| read(text).refusal_date().map(|d| d.date.clone());
+    // "Yesterday (14 November)": the year from the e-mail, the day from the sentence, not
+    // the e-mail's own date; and a sentence ending after an emoji.
+    assert_eq!(
+        refusal(
+            "Date: Wed, 5 Feb 2025 07:48:12 -0500\n\nLe escribo porque ayer martes 4 de \
+             febrero tuve la entrevista y me la negaron con 221g 😔. Me entregaron una hoja \
+             que dice que tengo que enviar pruebas de antes de la petición.\n"
+        )
+        .as_deref(),
+        Some("2025-02-04")
+    );
+    // A deadline's word far from the date ("відповідно до статті") leaves the refusal's.
+    assert_eq!(
+        refusal(
+            "За результатами співбесіди 14 листопада 2019 року консульський службовець \
+             відмовив у видачі візи K-1 відповідно до статті 221(g).\n"
+        )
+        .as_deref(),
+        Some("2019-11-14")
+    );
+    // "... on August 12, 2024. ... before a final decision": the sentence ends at the year.
+    assert_eq!(
+        refusal(
+            "Your case was refused under INA section 221(g) on August 12, 2024. Your case is \
+             also undergoing administrative processing, which must be completed before a \
+             final decision can be made.\n"
+        )
+        .as_deref(),
+        Some("2024-08-12")
+    );
+    // A chat message's time is when it was sent; the date in its words is the interview's.
+    assert_eq!(
+        refusal(
+            "[21/01/2025 08:05] Grâce: l'interview était le 20 janvier 2025 à l'ambassade, \
+             refus 221(g).\n[21/01/2025 08:06] Patrick: Eh!\n"
+        )
+        .as_deref(),
+        Some("2025-01-20")
+    );
+    // A Bikram Sambat date in numbers is never read as a Gregorian year 2081.
+    assert_eq!(
+        refusal(
+            "मिति / Date: २०८१/०६/१५\nYour visa application has been refused under Section \
+             221(g).\n"
+        )
+        .as_deref(),
+        Some("2024-10-01")
+    );
 }
