@@ -592,7 +592,7 @@ fn judge(
     }
     // "Before the I-129F was filed", "issued in the name on your passport", "passport
     // number": named only as a reference, even inside a ticked item.
-    if scope.right_after(n, cue::REFERENCE, REFERENCE_WORDS)
+    if scope.right_after_in_clause(n, cue::REFERENCE, REFERENCE_WORDS)
         || scope.right_before(n, cue::REFERENCE_BEFORE, REFERENCE_WORDS)
     {
         return Some(MentionReason::NotAsked);
@@ -657,13 +657,24 @@ fn judge(
     }
     // In a sentence, the asking must be in the document's own clause: "for the birth
     // certificate, we have the original; please send its translation".
+    let asked_in_list = inline_list(&unit.text) && scope.asked_before_semicolons(n);
     if matches!(unit.kind, UnitKind::Sentence)
         && !scope.in_sentence(n, cue::REQUEST)
         && !adds_to_ask
+        && !asked_in_list
     {
         return Some(MentionReason::NotAsked);
     }
     None
+}
+
+/// A list written inline: a colon, then items ending at semicolons ("muni(e) de : jugement
+/// ... ; jugement d'adoption ... ; nouvelle visite médicale ..."). In prose, a semicolon
+/// joins clauses that each say their own thing ("... to this Embassy; samples will be taken
+/// by our panel physician").
+fn inline_list(text: &str) -> bool {
+    text.find([':', '：'])
+        .is_some_and(|colon| text[colon..].contains([';', '；']))
 }
 
 /// Documents directly followed by a translation: "birth certificate translation",

@@ -240,6 +240,27 @@ impl<'a> Scope<'a> {
         false
     }
 
+    /// Whether a sentence joined to `n`'s by semicolons, before it, asks: "muni(e) de :
+    /// jugement supplétif ... ; jugement d'adoption ... ; nouvelle visite médicale ..." is one
+    /// list whose items each end at a semicolon.
+    pub(super) fn asked_before_semicolons(&self, n: &Named) -> bool {
+        let mut start = span_of(&self.sentences, n.start, self.f.len()).0;
+        while start > 0 && self.f.semicolons.contains(&start) {
+            let (s, _) = span_of(&self.sentences, start - 1, self.f.len());
+            let said = |flag: u32| {
+                self.cues
+                    .iter()
+                    .any(|h| h.value & flag != 0 && h.start >= s && h.start < start)
+            };
+            let asks = said(cue::REQUEST) && !said(cue::NEGATION);
+            if asks {
+                return true;
+            }
+            start = s;
+        }
+        false
+    }
+
     /// A condition that is no condition: "if you were issued this handout", "to determine
     /// whether", "para determinar si usted es...": a `given` phrase that covers the
     /// condition's first word.
@@ -295,6 +316,18 @@ impl<'a> Scope<'a> {
     pub(super) fn right_after(&self, n: &Named, flag: u32, words: usize) -> bool {
         self.cues.iter().any(|h| {
             h.value & flag != 0 && h.start >= n.end && self.words_between(n.end, h.start) <= words
+        })
+    }
+
+    /// [`Scope::right_after`] in the document's own clause: "a new police certificate because
+    /// hers was issued ..." does not say the new one was issued.
+    pub(super) fn right_after_in_clause(&self, n: &Named, flag: u32, words: usize) -> bool {
+        let (_, e) = self.clause_of(n.start);
+        self.cues.iter().any(|h| {
+            h.value & flag != 0
+                && h.start >= n.end
+                && h.start < e
+                && self.words_between(n.end, h.start) <= words
         })
     }
 
