@@ -173,7 +173,7 @@ fn blind_batches_after_tuning() {
     check_set("blind-a", &blind(32, 0.95, 0.95, m(1, 0, 0, 0, 0, 0)));
     check_set("blind-b", &blind(32, 0.95, 0.88, m(2, 8, 0, 0, 1, 0)));
     check_set("blind-c", &blind(32, 0.95, 0.95, m(1, 0, 0, 0, 0, 0)));
-    check_set("blind-d", &blind(34, 0.98, 0.90, m(0, 7, 1, 0, 3, 0)));
+    check_set("blind-d", &blind(34, 0.98, 0.93, m(0, 5, 1, 0, 2, 0)));
     check_set("blind-e", &blind(40, 0.95, 0.85, m(1, 6, 0, 0, 1, 0)));
     check_set("blind-f", &blind(40, 0.95, 0.95, m(0, 0, 0, 0, 0, 0)));
     check_set("blind-g", &blind(40, 0.95, 0.90, m(3, 8, 2, 1, 3, 1)));
@@ -304,11 +304,11 @@ fn blind_batches_after_tuning() {
         "blind-t",
         &blind(
             40,
-            0.87,
-            0.79,
+            0.88,
+            0.80,
             Misses {
-                refusal_date: 2,
-                ..m(10, 18, 2, 0, 3, 1)
+                refusal_date: 1,
+                ..m(9, 17, 2, 0, 3, 1)
             },
         ),
     );
@@ -317,11 +317,11 @@ fn blind_batches_after_tuning() {
         "blind-u",
         &blind(
             40,
-            0.85,
-            0.75,
+            0.86,
+            0.81,
             Misses {
                 refusal_date: 2,
-                ..m(11, 20, 3, 2, 4, 7)
+                ..m(11, 15, 3, 2, 2, 7)
             },
         ),
     );
@@ -329,12 +329,12 @@ fn blind_batches_after_tuning() {
         "blind-v",
         &blind(
             40,
+            0.86,
             0.85,
-            0.81,
             Misses {
                 sections: 1,
                 refusal_date: 1,
-                ..m(16, 21, 6, 1, 3, 9)
+                ..m(15, 16, 5, 1, 3, 9)
             },
         ),
     );
@@ -1207,6 +1207,54 @@ fn lessons_of_blind_batches_u_v() {
          pasaporte o solo las páginas con los sellos?\n",
     );
     assert!(!r.document_ids().contains(&"passport"), "{r:?}");
+    // "The consular officer needs the documents below." opens the numbered list that follows,
+    // though no colon ends it.
+    let r = read(
+        "Your K-1 visa application was refused under Section 221(g). The consular officer \
+         needs the documents below.\n\n1. An updated Form I-134 signed by the petitioner.\n\
+         2. The petitioner's 2023 IRS tax return transcript, with W-2 forms.\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["i134_support", "tax_documents"],
+        "{r:?}"
+    );
+    // An applicant's "two things ticked: ..."; "because hers was issued ..." is about the
+    // old one, not the new one asked for.
+    let r = read(
+        "She got the blue 221(g) slip at the London embassy. Two things ticked: a new ACRO \
+         police certificate because hers was issued more than 12 months ago, and a police \
+         certificate from Australia.\n",
+    );
+    assert_eq!(r.document_ids(), vec!["police_certificate"], "{r:?}");
+    // A list written inline after a colon, its items ending at semicolons.
+    let r = read(
+        "Votre demande a été refusée au titre de la section 221(g). Présentez-vous à un second \
+         entretien muni(e) de : jugement d'adoption définitif ; nouvelle visite médicale chez \
+         le médecin agréé ; deux photos d'identité.\n",
+    );
+    for id in ["adoption_documents", "medical_exam", "photos"] {
+        assert!(r.document_ids().contains(&id), "{id}: {r:?}");
+    }
+    // ... but a semicolon in prose joins clauses that each say their own thing.
+    let r = read(
+        "Your visa was refused under 221(g). Please choose an accredited laboratory and ask it \
+         to send the kits to this Embassy; samples will be taken by our panel physician.\n",
+    );
+    assert!(!r.document_ids().contains(&"medical_exam"), "{r:?}");
+    // The K-1's own words for the intent to marry: marrying within 90 days.
+    let r = read(
+        "Ihr Visumantrag wurde nach Abschnitt 221(g) abgelehnt. Bitte reichen Sie ein: eine \
+         unterschriebene Erklärung Ihres Verlobten, dass er Sie innerhalb von 90 Tagen nach \
+         Ihrer Einreise heiraten wird.\n",
+    );
+    assert_eq!(r.document_ids(), vec!["intent_to_marry"], "{r:?}");
+    // A Ukrainian message opening with "І" (and) adds to the request before it.
+    let r = read(
+        "[10:01] Оля: Дали 221(g). Сказали принести докази стосунків: наші спільні фото.\n\
+         [10:02] Оля: І квитки, посадкові талони, коли Джейк прилітав до мене у 2023-му.\n",
+    );
+    assert!(r.document_ids().contains(&"meeting_evidence"), "{r:?}");
     let refusal = |text: &str| read(text).refusal_date().map(|d| d.date.clone());
     // "Yesterday (14 November)": the year from the e-mail, the day from the sentence, not
     // the e-mail's own date; and a sentence ending after an emoji.
