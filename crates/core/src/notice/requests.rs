@@ -147,7 +147,9 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
         && flags & (cue::NEGATION | cue::RECEIVED | cue::KEPT | cue::CONDITION | cue::UNTICKED)
             == 0;
     if named.is_empty() {
-        if sentence && flags & cue::REQUEST != 0 && asks_what(&unit.text) {
+        // ... or, once something was asked, "anything else?", "ano pa?", "¿algo más?".
+        let asks_more = flags & cue::ADDITION != 0 && acc.sentences_since_asked.is_some();
+        if sentence && (flags & cue::REQUEST != 0 || asks_more) && asks_what(&unit.text) {
             acc.answer_next = true;
         }
         // "They asked me to send 3 more documents": what follows may add to it.

@@ -1255,6 +1255,26 @@ fn lessons_of_blind_batches_u_v() {
          [10:02] Оля: І квитки, посадкові талони, коли Джейк прилітав до мене у 2023-му.\n",
     );
     assert!(r.document_ids().contains(&"meeting_evidence"), "{r:?}");
+    // "Anything else?" after a request is answered by the next message, as "what did they
+    // ask for?" is; a Vietnamese message opening with "với" (and) adds to the one before.
+    let r = read(
+        "Jhen: babe tapos na interview ko. 221g they gave me white paper\nMark: oh no. what \
+         do they need??\nJhen: yung divorce decree mo daw, certified copy.\nMark: ok. anything \
+         else?\nJhen: letter from ur employer na nakalagay salary mo\nMark: ok love\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["prior_marriage_termination", "employment_letter"],
+        "{r:?}"
+    );
+    let r = read(
+        "Thảo: LSQ Sài Gòn đưa em giấy xanh R1, kêu bổ sung lý lịch tư pháp số 2 mới\n\
+         Thảo: với giấy xác nhận tình trạng hôn nhân ở phường, xin bản mới\n",
+    );
+    assert!(
+        r.document_ids().contains(&"prior_marriage_termination"),
+        "{r:?}"
+    );
     let refusal = |text: &str| read(text).refusal_date().map(|d| d.date.clone());
     // "Yesterday (14 November)": the year from the e-mail, the day from the sentence, not
     // the e-mail's own date; and a sentence ending after an emoji.
