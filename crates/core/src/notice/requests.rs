@@ -181,6 +181,13 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
     } else {
         flags
     };
+    // "o e-mail de convocação para a entrevista": a way to send inside a document's name is
+    // part of the name.
+    let flags = if flags & cue::CHANNEL != 0 && !channel_outside_documents(&scope, &named) {
+        flags & !cue::CHANNEL
+    } else {
+        flags
+    };
     let said = Said {
         text: &text,
         countries: v.countries_in(&unit.text),
@@ -218,6 +225,15 @@ fn answers_no(scope: &Scope) -> bool {
         .cues()
         .iter()
         .any(|c| c.start == 0 && c.value & cue::ANSWER_NO != 0)
+}
+
+/// Whether a way-to-send cue stands outside every document named in the unit.
+fn channel_outside_documents(scope: &Scope, named: &[Named]) -> bool {
+    scope
+        .cues()
+        .iter()
+        .filter(|c| c.value & cue::CHANNEL != 0)
+        .any(|c| !named.iter().any(|n| c.start >= n.start && c.end <= n.end))
 }
 
 /// Whether a way to send stands apart from the return interview: not within a few words of

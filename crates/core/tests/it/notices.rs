@@ -1275,6 +1275,20 @@ fn lessons_of_blind_batches_u_v() {
         r.document_ids().contains(&"prior_marriage_termination"),
         "{r:?}"
     );
+    // "O e-mail de convocação" is a document's name, not a way to send: the notice stays a
+    // return interview.
+    let r = read(
+        "Os pedidos de visto foram recusados com base na Seção 221(g). Será necessária uma \
+         nova entrevista.\nNo dia da nova entrevista, apresente:\n  - certidão de nascimento \
+         do menor em inteiro teor;\n  - esta carta e o e-mail de convocação para a entrevista \
+         original.\n",
+    );
+    assert_eq!(
+        r.kind,
+        visanav_core::notice::NoticeKind::InterviewReturn,
+        "{r:?}"
+    );
+    assert!(r.document_ids().contains(&"appointment_letter"), "{r:?}");
     let refusal = |text: &str| read(text).refusal_date().map(|d| d.date.clone());
     // "Yesterday (14 November)": the year from the e-mail, the day from the sentence, not
     // the e-mail's own date; and a sentence ending after an emoji.
