@@ -86,6 +86,9 @@ const COLON_LIST_WORDS: usize = 5;
 /// document in the clause ("submit a new police certificate; the one you presented expired").
 const RECEIVED_WORDS: usize = 4;
 const KEPT_WORDS: usize = 4;
+/// "Sellos de migración del pasaporte": how far after evidence of travel the passport that
+/// holds it may be named.
+const STAMPS_IN_WORDS: usize = 3;
 /// "Before the Form I-129F was filed", "listed on his Form I-134": a reference stands
 /// right next to the document.
 const REFERENCE_WORDS: usize = 2;
@@ -768,6 +771,19 @@ fn prune(v: &Vocab, scope: &Scope, named: &mut Vec<Named>, text: &str, has_disp:
     if has(named, "petitioner_citizenship") && has(named, "passport") {
         named.retain(|n| v.doc_id(n.doc) != "passport");
     }
+    // "los sellos de migración del pasaporte de Mike", "the stamps in his passport": the
+    // passport is where the evidence of travel is, not a document asked for.
+    let travel: Vec<(usize, usize)> = named
+        .iter()
+        .filter(|n| matches!(v.doc_id(n.doc), "meeting_evidence" | "immigration_history"))
+        .map(|n| (n.start, n.end))
+        .collect();
+    named.retain(|n| {
+        v.doc_id(n.doc) != "passport"
+            || !travel.iter().any(|&(_, end)| {
+                n.start >= end && scope.words_between(end, n.start) <= STAMPS_IN_WORDS
+            })
+    });
     // "A court decision explaining the difference in your name between your passport and
     // your birth certificate": those are the documents compared, and the court decision is
     // the proof of the name, not a criminal court record.

@@ -1289,6 +1289,12 @@ fn lessons_of_blind_batches_u_v() {
         "{r:?}"
     );
     assert!(r.document_ids().contains(&"appointment_letter"), "{r:?}");
+    // The passport that holds the stamps is where the evidence is, not a document asked for.
+    let r = read(
+        "Me negaron la visa con 221g. El cónsul necesita los pasabordos, los tiquetes o los \
+         sellos de migración del pasaporte de Mike de esos viajes.\n",
+    );
+    assert_eq!(r.document_ids(), vec!["meeting_evidence"], "{r:?}");
     let refusal = |text: &str| read(text).refusal_date().map(|d| d.date.clone());
     // "Yesterday (14 November)": the year from the e-mail, the day from the sentence, not
     // the e-mail's own date; and a sentence ending after an emoji.
