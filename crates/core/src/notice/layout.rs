@@ -207,6 +207,14 @@ fn inside_brackets(first: char, inner: &str, consumed: usize) -> Option<(Mark, u
 /// Marks OCR makes of handwritten ticks and empty boxes: a lone character, then spaces,
 /// then the item's words.
 fn bare_mark(s: &str) -> Option<(Mark, usize)> {
+    // "I ] Submit the documents below": an empty "[ ]" whose "[" OCR read as a letter.
+    for open in ["I ]", "l ]", "| ]", "I  ]", "l  ]"] {
+        if let Some(rest) = s.strip_prefix(open)
+            && rest.starts_with(' ')
+        {
+            return Some((Mark::Unchecked, open.len()));
+        }
+    }
     let word: String = s.chars().take_while(|c| !c.is_whitespace()).collect();
     let rest = &s[word.len()..];
     let spaced = rest.starts_with(' ');
@@ -653,6 +661,12 @@ mod tests {
             Some(Mark::Unchecked)
         );
         assert_eq!(marker_at("_Xavier_ said", true), None);
+        // An empty box whose "[" OCR read as "I"; "I" alone is a word.
+        assert_eq!(
+            marker_at("I ] Submit the documents below:", true).map(|m| m.0),
+            Some(Mark::Unchecked)
+        );
+        assert_eq!(marker_at("I have a question", true), None);
         assert_eq!(
             marker_at("☐ Police", true).map(|m| m.0),
             Some(Mark::Unchecked)
