@@ -28,7 +28,7 @@ mod vocab;
 use serde::{Deserialize, Serialize};
 
 use crate::knowledge::Knowledge;
-use layout::{Line, classify_all};
+use layout::{Line, classify_all, split_inline_boxes};
 use requests::Acc;
 use text::{Folded, sanitize};
 use vocab::Vocab;
@@ -465,7 +465,7 @@ impl NoticeReader {
         }
         let v = &self.vocab;
         let (clean, had_html) = sanitize(input);
-        let lines: Vec<&str> = units::unquote(clean.lines().collect());
+        let lines: Vec<&str> = split_inline_boxes(units::unquote(clean.lines().collect()));
         // The whole text, folded once: for its languages and its refusal words.
         let whole = Folded::new(&clean);
         let langs = v.detect(&whole);

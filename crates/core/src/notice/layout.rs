@@ -288,6 +288,53 @@ fn numbering_len(s: &str) -> usize {
     }
 }
 
+/// Two columns run together by OCR put a box in the middle of a line that does not open
+/// with one: "ule a Category 2 appointment.  O Birth certificate  [ ] Ph0tographs (2x2)".
+/// Such a line is read as two: the words before the box (the end of the item above) and the
+/// box with its item, so the item never joins a sentence that asks for something.
+pub(super) fn split_inline_boxes(lines: Vec<&str>) -> Vec<&str> {
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        match inline_box_at(line) {
+            Some(at) => {
+                out.push(&line[..at]);
+                out.push(&line[at..]);
+            }
+            None => out.push(line),
+        }
+    }
+    out
+}
+
+/// Where a drawn box stands after a gap of two spaces or more, with words after it, in a
+/// line that opens with words.
+fn inline_box_at(line: &str) -> Option<usize> {
+    let trimmed = line.trim_start();
+    if !line.contains("  ")
+        || trimmed.starts_with('|')
+        || marker_at(trimmed, true).is_some()
+        || numbering_len(trimmed) > 0
+    {
+        return None;
+    }
+    let bytes = line.as_bytes();
+    let at = line.char_indices().find_map(|(i, c)| {
+        let gap = i >= 2 && bytes[i - 1] == b' ' && bytes[i - 2] == b' ';
+        if !gap || c == ' ' {
+            return None;
+        }
+        let (_, used) = marker_at(&line[i..], false)?;
+        let after = line[i + used..].trim_start();
+        after
+            .chars()
+            .next()
+            .is_some_and(char::is_alphabetic)
+            .then_some(i)
+    })?;
+    let before = &line[..at];
+    (before.chars().filter(|c| c.is_alphabetic()).count() >= 3).then_some(at)
+}
+
 /// Classifies every line. "(v)" is a roman numeral in a numbered list, but a tick on a form
 /// whose other boxes are "( )" and "(x)": it counts as a tick only there.
 pub(super) fn classify_all(lines: &[&str]) -> Vec<Line> {

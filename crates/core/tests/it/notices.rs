@@ -1295,6 +1295,24 @@ fn lessons_of_blind_batches_u_v() {
          sellos de migración del pasaporte de Mike de esos viajes.\n",
     );
     assert_eq!(r.document_ids(), vec!["meeting_evidence"], "{r:?}");
+    // Two columns run together by OCR: a box in the middle of a line that opens with words
+    // starts its own item; the unticked items never join the sentence that says "Submit".
+    let r = read(
+        "Your applicati0n is refused under secti0n 221(g).\n\
+         [V] Administrative processing.       [ ] Police Clearance Certificate\n\
+         [ ] Return f0r interview - sched       [] Medical examinati0n\n\
+         ule a Category 2 appointment.  O Birth certificate  [ ] Ph0tographs (2x2)\n\
+         [v'] Submit the d0cuments marked at    [V] New DS-160 confirmation page\n",
+    );
+    for id in [
+        "birth_certificate",
+        "photos",
+        "medical_exam",
+        "police_certificate",
+    ] {
+        assert!(!r.document_ids().contains(&id), "{id}: {r:?}");
+    }
+    assert!(r.document_ids().contains(&"ds160_confirmation"), "{r:?}");
     let refusal = |text: &str| read(text).refusal_date().map(|d| d.date.clone());
     // "Yesterday (14 November)": the year from the e-mail, the day from the sentence, not
     // the e-mail's own date; and a sentence ending after an emoji.
