@@ -380,8 +380,8 @@ fn deadline_right_before_date(v: &Vocab, langs: Langs, line: &str) -> Option<boo
     Some(v.flags(&f, langs) & cue::DEADLINE != 0)
 }
 
-/// Where the first year is written in `line` (four digits, 1990–2100, or a Buddhist-era
-/// year): the end of the first date, near enough, whatever order it is written in.
+/// Where the first year is written in `line` (four digits, 1990–2100, a Buddhist-era
+/// year, or an era's year marked 年): the end of the first date, near enough, whatever order it is written in.
 fn first_year(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
     let mut i = 0;
@@ -395,6 +395,10 @@ fn first_year(line: &str) -> Option<usize> {
             && let Ok(y) = line[i..i + 4].parse::<u32>()
             && ((1990..=2100).contains(&y) || (2533..=2643).contains(&y))
         {
+            return Some(i);
+        }
+        // An era's year, marked as a year: "令和7年1月17日", "민국 113년".
+        if line[i + run..].starts_with(['年', '년']) {
             return Some(i);
         }
         i += run;

@@ -1362,4 +1362,14 @@ fn lessons_of_blind_batches_u_v() {
         .as_deref(),
         Some("2024-10-01")
     );
+    // A Japanese era date in the refusal's sentence, though the sentence also asks to come
+    // back: the return is named after the date, and the e-mail's own date is later.
+    assert_eq!(
+        refusal(
+            "日付: 2025年1月20日 10:42\n\n令和7年1月17日の面接の結果、貴殿のK-1ビザ申請は移民国籍法第\
+             221(g)条に基づき却下されました。下記の書類をご用意のうえ、再度面接にお越しください。\n"
+        )
+        .as_deref(),
+        Some("2025-01-17")
+    );
 }
