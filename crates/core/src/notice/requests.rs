@@ -335,7 +335,11 @@ fn documents_and_dispositions(
                 let negated_before = scope
                     .in_clause(&n, cue::NEGATION)
                     .any(|h| h.end <= n.start && !scope.mark_between(h.end, n.start));
+                // "¿Tiene que regresar a entrevista o se envía?": a question asks whether.
+                let asked = matches!(unit.kind, UnitKind::Sentence | UnitKind::ListItem)
+                    && scope.question(&n);
                 if unit_is_unchecked(unit)
+                    || asked
                     || negated_before
                     || scope.any_in_clause(&n, cue::GENERAL)
                     || scope.right_after(&n, cue::HEDGE, 1)

@@ -663,18 +663,27 @@ fn is_chat(lines: &[Line]) -> bool {
 /// The sender's name that opens a message line: one to three words written as a name, then
 /// a colon and the message. Mail headers ("From:", "Subject:") are not senders.
 fn speaker(text: &str) -> Option<&str> {
-    let (name, message) = text.trim_start().split_once(':')?;
+    let (name, message) = split_at_colon(text.trim_start())?;
     let words: Vec<&str> = name.split_whitespace().collect();
+    // A name opens with a capital, or is written in a script without case ("小雨：...").
+    let capital = |c: char| c.is_uppercase() || (!c.is_lowercase() && c.is_alphabetic());
     let named = (1..=3).contains(&words.len())
         && name.chars().count() <= 24
-        && words.iter().all(|w| {
-            w.chars().all(char::is_alphabetic) && w.chars().next().is_some_and(char::is_uppercase)
-        });
+        && words
+            .iter()
+            .all(|w| w.chars().all(char::is_alphabetic) && w.chars().next().is_some_and(capital));
     let header = matches!(
         name.trim().to_lowercase().as_str(),
         "from" | "to" | "cc" | "subject" | "date" | "sent" | "re" | "fw" | "fwd" | "note"
     );
     (named && !header && !message.trim().is_empty()).then_some(name.trim())
+}
+
+/// Splits at the first colon, ASCII or full-width ("妈妈：那护照呢？").
+fn split_at_colon(text: &str) -> Option<(&str, &str)> {
+    let at = text.find([':', '：'])?;
+    let colon = text[at..].chars().next()?.len_utf8();
+    Some((&text[..at], &text[at + colon..]))
 }
 
 /// "[11/07/24, 4:18 pm]", "Tue 10:42 AM", "10:42": a time of day near the line's start,
@@ -706,7 +715,7 @@ fn strip_message_prefix(text: &str) -> &str {
     if !starts_with_message_time(t) {
         // "Jessa: Dili na day": a sender without a time.
         return match speaker(t) {
-            Some(_) => t.split_once(':').map_or(t, |(_, m)| m.trim()),
+            Some(_) => split_at_colon(t).map_or(t, |(_, m)| m.trim()),
             None => t,
         };
     }
@@ -877,6 +886,7 @@ mod tests {
             "Unsay kulang?"
         );
         assert_eq!(strip_message_prefix("Subject: 221(g)"), "Subject: 221(g)");
+        assert_eq!(strip_message_prefix("妈妈：那护照呢？"), "那护照呢？");
         assert_eq!(
             strip_message_prefix("Tue  10:42  pm   ขอบคุณ ค่ะ"),
             "ขอบคุณ ค่ะ"

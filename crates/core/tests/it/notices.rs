@@ -1313,6 +1313,30 @@ fn lessons_of_blind_batches_u_v() {
         assert!(!r.document_ids().contains(&id), "{id}: {r:?}");
     }
     assert!(r.document_ids().contains(&"ds160_confirmation"), "{r:?}");
+    // A return interview asked about is not one: "¿Tiene que regresar a entrevista o se
+    // envía?" answered "se manda por DHL".
+    let r = read(
+        "Karla: me dieron el 221g, piden la constancia de antecedentes penales de Canadá\n\
+         Lic. Treviño: ¿Tiene que regresar a entrevista o se envía?\n\
+         Karla: se manda por DHL, no tengo que regresar\n",
+    );
+    assert_ne!(
+        r.kind,
+        visanav_core::notice::NoticeKind::InterviewReturn,
+        "{r:?}"
+    );
+    // A chat whose senders end in a full-width colon, names in a script without case: each
+    // line is a message, so the mother's question does not swallow the answer before it.
+    let r = read(
+        "小雨：妈，今天在广州总领馆面签K1，没过，给了一张221(g)的纸\n妈妈：怎么回事？要补什么材料吗？\n\
+         小雨：不用补材料。纸上只勾了“行政审查”那一项，其他都没勾\n妈妈：那护照呢？\n\
+         小雨：护照被领馆留下了\n",
+    );
+    assert_eq!(
+        r.kind,
+        visanav_core::notice::NoticeKind::AdministrativeProcessing,
+        "{r:?}"
+    );
     let refusal = |text: &str| read(text).refusal_date().map(|d| d.date.clone());
     // "Yesterday (14 November)": the year from the e-mail, the day from the sentence, not
     // the e-mail's own date; and a sentence ending after an emoji.
