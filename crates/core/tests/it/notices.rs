@@ -317,11 +317,11 @@ fn blind_batches_after_tuning() {
         "blind-u",
         &blind(
             40,
-            0.88,
+            0.90,
             0.85,
             Misses {
                 refusal_date: 2,
-                ..m(9, 12, 3, 2, 2, 5)
+                ..m(7, 12, 2, 2, 2, 3)
             },
         ),
     );
@@ -334,7 +334,34 @@ fn blind_batches_after_tuning() {
             Misses {
                 sections: 1,
                 refusal_date: 0,
-                ..m(11, 9, 4, 1, 3, 8)
+                ..m(11, 9, 5, 1, 3, 8)
+            },
+        ),
+    );
+    // Read blind on 2026-12-01 (session 8): W at c90379c, X at e03e477 (X tuned only for
+    // its unticked item, its refusal date and its kinds).
+    check_set(
+        "blind-w",
+        &blind(
+            40,
+            0.90,
+            0.81,
+            Misses {
+                refusal_date: 1,
+                ..m(10, 21, 5, 0, 5, 9)
+            },
+        ),
+    );
+    check_set(
+        "blind-x",
+        &blind(
+            40,
+            0.87,
+            0.84,
+            Misses {
+                sections: 1,
+                refusal_date: 1,
+                ..m(13, 17, 6, 0, 3, 6)
             },
         ),
     );
