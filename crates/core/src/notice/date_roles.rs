@@ -374,14 +374,14 @@ fn deadline_right_before_date(v: &Vocab, langs: Langs, line: &str) -> Option<boo
     // The date's own day and month, and two words before them.
     const WORDS: usize = 4;
     let year = first_year(line)?;
-    let before: Vec<&str> = line[..year].split_whitespace().rev().take(WORDS).collect();
-    let before: Vec<&str> = before.into_iter().rev().collect();
-    let f = Folded::new(&before.join(" "));
+    let words: Vec<&str> = line[..year].split_whitespace().collect();
+    let f = Folded::new(&words[words.len().saturating_sub(WORDS)..].join(" "));
     Some(v.flags(&f, langs) & cue::DEADLINE != 0)
 }
 
-/// Where the first year is written in `line` (four digits, 1990–2100, a Buddhist-era
-/// year, or an era's year marked 年): the end of the first date, near enough, whatever order it is written in.
+/// Where the first year is written in `line` (four digits, 1990–2100, a Buddhist-era year,
+/// or an era's year marked 年): the end of the first date, near enough, whatever order it is
+/// written in.
 fn first_year(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
     let mut i = 0;

@@ -777,16 +777,16 @@ fn prune(v: &Vocab, scope: &Scope, named: &mut Vec<Named>, text: &str, has_disp:
     }
     // "los sellos de migración del pasaporte de Mike", "the stamps in his passport": the
     // passport is where the evidence of travel is, not a document asked for.
-    let travel: Vec<(usize, usize)> = named
+    let travel_ends: Vec<usize> = named
         .iter()
         .filter(|n| matches!(v.doc_id(n.doc), "meeting_evidence" | "immigration_history"))
-        .map(|n| (n.start, n.end))
+        .map(|n| n.end)
         .collect();
     named.retain(|n| {
         v.doc_id(n.doc) != "passport"
-            || !travel.iter().any(|&(_, end)| {
-                n.start >= end && scope.words_between(end, n.start) <= STAMPS_IN_WORDS
-            })
+            || !travel_ends
+                .iter()
+                .any(|&end| n.start >= end && scope.words_between(end, n.start) <= STAMPS_IN_WORDS)
     });
     // "A court decision explaining the difference in your name between your passport and
     // your birth certificate": those are the documents compared, and the court decision is

@@ -220,45 +220,41 @@ impl<'a> Scope<'a> {
             || self.after_conditional_semicolon(n)
     }
 
+    /// The sentences before `n`'s that semicolons join to it, nearest first, as (start, end).
+    fn joined_by_semicolons(&self, n: &Named) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let first = span_of(&self.sentences, n.start, self.f.len()).0;
+        std::iter::successors(Some((first, first)), move |&(start, _)| {
+            (start > 0 && self.f.semicolons.contains(&start))
+                .then(|| (span_of(&self.sentences, start - 1, self.f.len()).0, start))
+        })
+        .skip(1)
+    }
+
     /// "If Daniel was adopted, do not proceed with DNA testing; submit the adoption decree
     /// instead": a sentence that opens with a condition keeps it across its semicolons.
     fn after_conditional_semicolon(&self, n: &Named) -> bool {
-        let mut start = span_of(&self.sentences, n.start, self.f.len()).0;
-        while start > 0 && self.f.semicolons.contains(&start) {
-            let (s, _) = span_of(&self.sentences, start - 1, self.f.len());
-            let opens_with_condition = self.cues.iter().any(|h| {
+        self.joined_by_semicolons(n).any(|(s, _)| {
+            self.cues.iter().any(|h| {
                 h.value & cue::CONDITION != 0
                     && h.start >= s
                     && self.words_between(s, h.start) == 0
                     && !self.given(h)
-            });
-            if opens_with_condition {
-                return true;
-            }
-            start = s;
-        }
-        false
+            })
+        })
     }
 
     /// Whether a sentence joined to `n`'s by semicolons, before it, asks: "muni(e) de :
     /// jugement supplétif ... ; jugement d'adoption ... ; nouvelle visite médicale ..." is one
     /// list whose items each end at a semicolon.
     pub(super) fn asked_before_semicolons(&self, n: &Named) -> bool {
-        let mut start = span_of(&self.sentences, n.start, self.f.len()).0;
-        while start > 0 && self.f.semicolons.contains(&start) {
-            let (s, _) = span_of(&self.sentences, start - 1, self.f.len());
+        self.joined_by_semicolons(n).any(|(s, e)| {
             let said = |flag: u32| {
                 self.cues
                     .iter()
-                    .any(|h| h.value & flag != 0 && h.start >= s && h.start < start)
+                    .any(|h| h.value & flag != 0 && h.start >= s && h.start < e)
             };
-            let asks = said(cue::REQUEST) && !said(cue::NEGATION);
-            if asks {
-                return true;
-            }
-            start = s;
-        }
-        false
+            said(cue::REQUEST) && !said(cue::NEGATION)
+        })
     }
 
     /// A condition that is no condition: "if you were issued this handout", "to determine
