@@ -188,7 +188,12 @@ fn inside_brackets(first: char, inner: &str, consumed: usize) -> Option<(Mark, u
         return Some((Mark::Unchecked, consumed));
     }
     // A tick mark scans as "J" or "v" as often as as a glyph; a cross in a Cyrillic
-    // form may come out as the letter Х, a ☒ as "K", a drawn cross as "><".
+    // form may come out as the letter Х, a ☒ as "K", a drawn cross as "><". A tick's tail
+    // scans as an apostrophe ("[v']", "[x`]").
+    let t: String = t.trim_end_matches(['\'', '`', '´', '’']).to_string();
+    if t.is_empty() {
+        return None;
+    }
     let tick = t == "><"
         || t.chars().all(|c| {
             matches!(
@@ -688,6 +693,10 @@ mod tests {
             Some(Mark::Checked { sure: true })
         );
         assert_eq!(marker_at("[ ] a", true).map(|m| m.0), Some(Mark::Unchecked));
+        assert_eq!(
+            marker_at("[v'] Detailed resume", true).map(|m| m.0),
+            Some(Mark::Checked { sure: true })
+        );
         assert_eq!(
             marker_at("(x) a", true).map(|m| m.0),
             Some(Mark::Checked { sure: true })
