@@ -382,6 +382,11 @@ pub(super) fn classify_all(lines: &[&str]) -> Vec<Line> {
                 let indent = &l[..l.len() - t.len()];
                 return classify(&format!("{indent}(x){}", &t[3..]));
             }
+            // ... and "()" is an empty one whose space OCR lost.
+            if paren_boxes && t.starts_with("() ") {
+                let indent = &l[..l.len() - t.len()];
+                return classify(&format!("{indent}( ){}", &t[2..]));
+            }
             if tick_table && let Some(row) = table_row(l) {
                 let indent = l.len() - t.len();
                 return match row {

@@ -516,8 +516,14 @@ fn names_a_section(text: &str) -> bool {
         }
     }
     let rest = rest.replace(' ', "");
+    // OCR's "22l(g)" too: the section reader takes "l" and "I" for 1.
+    let head: String = rest.chars().take(SECTION_CHARS).collect();
     SECTIONS.iter().any(|s| rest.starts_with(s))
+        || !super::dates::find_sections(&head, 1).is_empty()
 }
+
+/// "212(a)(6)(C)(i)" and "22l(g)" fit in this many characters from where a section starts.
+const SECTION_CHARS: usize = 8;
 
 /// Adds each named document as a request or, with its reason, a mention.
 fn record(

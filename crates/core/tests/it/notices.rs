@@ -1364,6 +1364,15 @@ fn lessons_of_blind_batches_u_v() {
         visanav_core::notice::NoticeKind::AdministrativeProcessing,
         "{r:?}"
     );
+    // On a form of "(x)" boxes, "()" is an empty one (its section is not cited), and a ticked
+    // OCR'd "Seccion 22l(g)" is the ground of refusal, not a document to send.
+    let r = read(
+        "(x) Seccion 22l(g) de la Ley de lnmigracion y Nacionalidad\n\
+         () Seccion 212(a)(6)(C)(i) - fraude o tergiversacion\n\
+         (x) Certificado de nacimiento reciente emitido por el RENAP\n",
+    );
+    assert_eq!(r.sections, vec!["221(g)"], "{r:?}");
+    assert_eq!(r.document_ids(), vec!["birth_certificate"], "{r:?}");
     let refusal = |text: &str| read(text).refusal_date().map(|d| d.date.clone());
     // "Yesterday (14 November)": the year from the e-mail, the day from the sentence, not
     // the e-mail's own date; and a sentence ending after an emoji.
