@@ -683,7 +683,13 @@ fn judge(
     }
     // "Other" comes from generic words ("additional documents"): in a sentence it names
     // nothing to send.
-    if id == "other" && matches!(unit.kind, UnitKind::Sentence) {
+    // A thing the catalogue has no id for, named as such ("户口本", "Aadhaar card"), is judged
+    // like any document.
+    let generic = scope
+        .cues()
+        .iter()
+        .any(|c| c.value & cue::DOC_NOUN != 0 && c.start >= n.start && c.end <= n.end);
+    if id == "other" && generic && matches!(unit.kind, UnitKind::Sentence) {
         return Some(MentionReason::NotAsked);
     }
     // In a sentence, the asking must be in the document's own clause: "for the birth
