@@ -122,6 +122,10 @@ pub struct NoticeCues {
     /// answers "what else did they ask for?" with one of them lists nothing asked.
     #[serde(default)]
     pub answer_no: Vec<String>,
+    /// "Yesterday" ("ayer", "ontem", "вчера"): a refusal said to be yesterday, in an e-mail or
+    /// letter whose own date is known, was the day before that date.
+    #[serde(default)]
+    pub yesterday: Vec<String>,
     /// "embassy", "consulate": a line naming the post.
     #[serde(default)]
     pub embassy: Vec<String>,
@@ -173,7 +177,7 @@ pub struct NoticeDispositions {
 
 impl NoticeCues {
     /// Every cue list with its name, for checks and for building the reader.
-    pub fn lists(&self) -> [(&'static str, &[String]); 30] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 31] {
         [
             ("request", &self.request),
             ("addition", &self.addition),
@@ -194,6 +198,7 @@ impl NoticeCues {
             ("child", &self.child),
             ("unticked", &self.unticked),
             ("answer_no", &self.answer_no),
+            ("yesterday", &self.yesterday),
             ("embassy", &self.embassy),
             ("petitioner", &self.petitioner),
             ("translation_of", &self.translation_of),

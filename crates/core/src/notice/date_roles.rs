@@ -40,7 +40,7 @@ pub(super) fn read_dates(
     let mut carry = String::new();
     // "Ayer martes 4 de febrero tuve la entrevista ... me la negaron": a refusal's day and
     // month with no year, to date from the letter's own date.
-    let mut yearless: Option<((u32, u32), String)> = None;
+    let mut yearless: Option<(Undated, String)> = None;
     for (at, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
             prev_line = None;
@@ -81,11 +81,11 @@ pub(super) fn read_dates(
             let found = dates::find_dates(sentence, MAX_DATES - raw.len(), &|w| v.month(w, langs));
             if found.is_empty() {
                 if yearless.is_none()
-                    && let Some(day_month) = dates::find_day_month(sentence, &|w| v.month(w, langs))
+                    && let Some(undated) = undated(v, langs, sentence)
                     && role_of(v, langs, sentence, Above::Nothing, non_blank, 1)
                         == DateRole::Refusal
                 {
-                    yearless = Some((day_month, tidy(line, MAX_TEXT_CHARS)));
+                    yearless = Some((undated, tidy(line, MAX_TEXT_CHARS)));
                 }
                 continue;
             }
@@ -131,8 +131,7 @@ pub(super) fn read_dates(
             raw.extend(straddling_dates(v, langs, end, start, non_blank));
         }
     }
-    if let Some(refusal) =
-        yearless.and_then(|(day_month, text)| dated_by_letter(&raw, day_month, text))
+    if let Some(refusal) = yearless.and_then(|(undated, text)| dated_by_letter(&raw, undated, text))
     {
         raw.push(refusal);
     }
@@ -164,13 +163,27 @@ pub(super) fn read_dates(
     out
 }
 
+/// A refusal's day said without its year: a day and month, or "yesterday".
+#[derive(Debug, Clone, Copy)]
+enum Undated {
+    DayMonth(u32, u32),
+    Yesterday,
+}
+
+fn undated(v: &Vocab, langs: Langs, sentence: &str) -> Option<Undated> {
+    if let Some((month, day)) = dates::find_day_month(sentence, &|w| v.month(w, langs)) {
+        return Some(Undated::DayMonth(month, day));
+    }
+    (v.flags(&Folded::new(sentence), langs) & cue::YESTERDAY != 0).then_some(Undated::Yesterday)
+}
+
 /// The refusal's date when a sentence gives only its day and month ("yesterday (14
-/// November)") and no dated sentence says when the refusal was: the year is the letter's or
+/// November)", or just "yesterday") and no dated sentence says when the refusal was: the year is the letter's or
 /// e-mail's, or the one before when the day would come after the letter. Without it the
 /// letter's own date (the day after, here) was taken for the refusal's.
 fn dated_by_letter(
     raw: &[(dates::RawDate, DateRole, String)],
-    (month, day): (u32, u32),
+    undated: Undated,
     text: String,
 ) -> Option<(dates::RawDate, DateRole, String)> {
     if raw.iter().any(|(_, role, _)| *role == DateRole::Refusal) {
@@ -181,10 +194,16 @@ fn dated_by_letter(
         .find(|(_, role, _)| *role == DateRole::Letter)?
         .0
         .date;
-    let in_year = |y: i16| Date::new(y, i8::try_from(month).ok()?, i8::try_from(day).ok()?).ok();
-    let date = match in_year(letter.year())? {
-        d if d <= letter => d,
-        _ => in_year(letter.year() - 1)?,
+    let date = match undated {
+        Undated::DayMonth(month, day) => {
+            let in_year =
+                |y: i16| Date::new(y, i8::try_from(month).ok()?, i8::try_from(day).ok()?).ok();
+            match in_year(letter.year())? {
+                d if d <= letter => d,
+                _ => in_year(letter.year() - 1)?,
+            }
+        }
+        Undated::Yesterday => letter.yesterday().ok()?,
     };
     let raw_date = dates::RawDate {
         date,

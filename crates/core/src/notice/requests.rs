@@ -635,6 +635,11 @@ fn judge(
         if !scope.in_first_sentence(n) && scope.conditional(n) {
             return Some(MentionReason::Conditional);
         }
+        // ... or one printed after it ("Divorce decree - only if you were married before"):
+        // whether it applies is the applicant's to check, so it is shown, not counted.
+        if scope.condition_after(n) {
+            return Some(MentionReason::Conditional);
+        }
         return None;
     }
     if matches!(unit.kind, UnitKind::Sentence)

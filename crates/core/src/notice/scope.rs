@@ -220,6 +220,15 @@ impl<'a> Scope<'a> {
             || self.after_conditional_semicolon(n)
     }
 
+    /// A condition after `n` in its own sentence, whatever stands between ("Acta de divorcio -
+    /// solo si usted contrajo matrimonio").
+    pub(super) fn condition_after(&self, n: &Named) -> bool {
+        let (_, e) = self.sentence_of(n.start);
+        self.cues.iter().any(|h| {
+            h.value & cue::CONDITION != 0 && h.start >= n.end && h.start < e && !self.given(h)
+        })
+    }
+
     /// The sentences before `n`'s that semicolons join to it, nearest first, as (start, end).
     fn joined_by_semicolons(&self, n: &Named) -> impl Iterator<Item = (usize, usize)> + '_ {
         let first = span_of(&self.sentences, n.start, self.f.len()).0;

@@ -57,6 +57,8 @@ pub(super) mod cue {
     /// A word that opens an answer saying no ("hindi", "нет"): only its place matters, first
     /// in a message that answers a question.
     pub const ANSWER_NO: u32 = 1 << 29;
+    /// "Yesterday": the refusal was the day before the letter's or e-mail's date.
+    pub const YESTERDAY: u32 = 1 << 30;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> u32 {
@@ -91,6 +93,7 @@ pub(super) mod cue {
             "child" => CHILD,
             "unticked" => UNTICKED,
             "answer_no" => ANSWER_NO,
+            "yesterday" => YESTERDAY,
             _ => 0,
         }
     }
