@@ -493,14 +493,17 @@ impl NoticeReader {
         let month_first = post_country.map(|c| MONTH_FIRST_COUNTRIES.contains(&c));
         // Dates and sections from the whole thread, quoted messages included.
         let all = units::dequote(clean.lines());
-        let dates = date_roles::read_dates(v, langs, &all, month_first, &mut warnings);
+        let whole_flags = v.flags(&whole, langs);
+        let says_yesterday = whole_flags & vocab::cue::YESTERDAY != 0;
+        let dates =
+            date_roles::read_dates(v, langs, says_yesterday, &all, month_first, &mut warnings);
         // The same lines, already classified, unless quoted messages were left out of them.
         let sections = if all.len() == lines.len() {
             cited_sections(&lines, &classified)
         } else {
             cited_sections(&all, &classify_all(&all))
         };
-        let refusal_words = v.flags(&whole, langs) & vocab::cue::REFUSAL != 0;
+        let refusal_words = whole_flags & vocab::cue::REFUSAL != 0;
         let (kind, parts, guessed) = kind::decide(&acc, &sections, refusal_words);
         let confidence = kind::confidence(&acc, kind, guessed, warnings.len());
         Ok(NoticeReading {

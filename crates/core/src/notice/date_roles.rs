@@ -28,6 +28,7 @@ enum Above<'a> {
 pub(super) fn read_dates(
     v: &Vocab,
     langs: Langs,
+    says_yesterday: bool,
     lines: &[&str],
     month_first: Option<bool>,
     warnings: &mut Vec<String>,
@@ -81,7 +82,7 @@ pub(super) fn read_dates(
             let found = dates::find_dates(sentence, MAX_DATES - raw.len(), &|w| v.month(w, langs));
             if found.is_empty() {
                 if yearless.is_none()
-                    && let Some(undated) = undated(v, langs, sentence)
+                    && let Some(undated) = undated(v, langs, sentence, says_yesterday)
                     && role_of(v, langs, sentence, Above::Nothing, non_blank, 1)
                         == DateRole::Refusal
                 {
@@ -170,17 +171,21 @@ enum Undated {
     Yesterday,
 }
 
-fn undated(v: &Vocab, langs: Langs, sentence: &str) -> Option<Undated> {
+/// The refusal's day a sentence gives without a year. "Yesterday" is looked for only where
+/// the notice says it somewhere (`says_yesterday`): matching every dateless sentence's cue
+/// words would cost every notice for the few that say it.
+fn undated(v: &Vocab, langs: Langs, sentence: &str, says_yesterday: bool) -> Option<Undated> {
     if let Some((month, day)) = dates::find_day_month(sentence, &|w| v.month(w, langs)) {
         return Some(Undated::DayMonth(month, day));
     }
-    (v.flags(&Folded::new(sentence), langs) & cue::YESTERDAY != 0).then_some(Undated::Yesterday)
+    (says_yesterday && v.flags(&Folded::new(sentence), langs) & cue::YESTERDAY != 0)
+        .then_some(Undated::Yesterday)
 }
 
 /// The refusal's date when a sentence gives only its day and month ("yesterday (14
-/// November)", or just "yesterday") and no dated sentence says when the refusal was: the year is the letter's or
-/// e-mail's, or the one before when the day would come after the letter. Without it the
-/// letter's own date (the day after, here) was taken for the refusal's.
+/// November)", or just "yesterday") and no dated sentence says when the refusal was: the year
+/// is the letter's or e-mail's, or the one before when the day would come after the letter.
+/// Without it the letter's own date (the day after, here) was taken for the refusal's.
 fn dated_by_letter(
     raw: &[(dates::RawDate, DateRole, String)],
     undated: Undated,

@@ -765,31 +765,40 @@ fn month_name_first(t: &Toks, i: usize) -> Found {
 
 /// 14 March 2025 / 14-Mar-2025 / 14 de marzo de 2025
 fn day_first_month_name(t: &Toks, i: usize) -> Found {
+    let (d, m, after_month) = day_then_month(t, i)?;
+    let (y, at) = year_after(t, after_month)?;
+    Some((plain(civil(y, m, d)?), at + 1))
+}
+
+/// "14 March", "14-Mar", "14 de marzo", Khmer "១៩ ខែ កុម្ភៈ" (the word for month before its
+/// name): a day, then its month's name, as (day, month, the token after the month).
+fn day_then_month(t: &Toks, i: usize) -> Option<(u32, u32, usize)> {
     let (d, dd) = t.num(i)?;
     if dd > 2 {
         return None;
     }
     let mut j = t.skip_punct(i + 1, &['-', '.', ' ', '/']);
-    // "14 de marzo", Khmer "១៩ ខែ កុម្ភៈ" (the word for month before its name).
     if t.word(j)
         .is_some_and(|w| w == "de" || w == *KHMER_MONTH_WORD)
     {
         j += 1;
     }
-    let m = t.month(j)?;
-    let mut k = t.skip_punct(j + 1, &['-', '.', ',', '/']);
-    // "de 2025", Khmer "ឆ្នាំ ២០២៤" (the word for year).
+    Some((d, t.month(j)?, j + 1))
+}
+
+/// The year written after a month, from token `k` ("de 2025", ", 2025", Khmer "ឆ្នាំ ២០២៤" with
+/// the word for year, Thai "พ.ศ. 2568"), and where it stands.
+fn year_after(t: &Toks, k: usize) -> Option<(u32, usize)> {
+    let mut k = t.skip_punct(k, &['-', '.', ',', '/']);
     if t.word(k)
         .is_some_and(|w| w == "de" || w == "del" || w == *KHMER_YEAR_WORD || THAI_ERAS.contains(&w))
     {
         k += 1;
     }
-    if let Some((y, 4)) = t.num(k)
-        && let Some(date) = civil(y, m, d)
-    {
-        return Some((plain(date), k + 1));
+    match t.num(k) {
+        Some((y, 4)) => Some((y, k)),
+        _ => None,
     }
-    None
 }
 
 /// A day and month written without a year ("ayer martes 4 de febrero", "Вчера (14 ноября)",
@@ -798,37 +807,21 @@ fn day_first_month_name(t: &Toks, i: usize) -> Found {
 /// e-mail that gives the year elsewhere.
 pub fn find_day_month(line: &str, months: MonthOf<'_>) -> Option<(u32, u32)> {
     let t = Toks(join_two_word_months(tokens(line), months), months);
-    let day = |k: usize| match t.num(k) {
-        Some((d, 1 | 2)) if (1..=31).contains(&d) => Some(d),
-        _ => None,
-    };
-    let no_year = |k: usize| {
-        let mut k = t.skip_punct(k, &['-', '.', ',', '/']);
-        if t.word(k).is_some_and(|w| w == "de" || w == "del") {
-            k += 1;
-        }
-        !matches!(t.num(k), Some((_, 4)))
-    };
-    for i in 0..t.0.len() {
-        if let Some(d) = day(i) {
-            let mut j = t.skip_punct(i + 1, &['-', '.', '/']);
-            if t.word(j).is_some_and(|w| w == "de") {
-                j += 1;
-            }
-            if let Some(m) = t.month(j)
-                && no_year(j + 1)
-            {
-                return Some((m, d));
-            }
-        }
-        if let Some(m) = t.month(i)
-            && let Some(d) = day(i + 1)
-            && no_year(i + 2)
+    let a_day = |d: u32| (1..=31).contains(&d);
+    (0..t.0.len()).find_map(|i| {
+        if let Some((d, m, after_month)) = day_then_month(&t, i)
+            && a_day(d)
+            && year_after(&t, after_month).is_none()
         {
             return Some((m, d));
         }
-    }
-    None
+        // "February 4", month first.
+        let m = t.month(i)?;
+        match t.num(i + 1) {
+            Some((d, 1 | 2)) if a_day(d) && year_after(&t, i + 2).is_none() => Some((m, d)),
+            _ => None,
+        }
+    })
 }
 
 /// A vowel sign or other mark that belongs to the letter before it (জি is জ + ি).

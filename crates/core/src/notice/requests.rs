@@ -690,11 +690,13 @@ fn judge(
     // nothing to send.
     // A thing the catalogue has no id for, named as such ("户口本", "Aadhaar card"), is judged
     // like any document.
-    let generic = scope
-        .cues()
-        .iter()
-        .any(|c| c.value & cue::DOC_NOUN != 0 && c.start >= n.start && c.end <= n.end);
-    if id == "other" && generic && matches!(unit.kind, UnitKind::Sentence) {
+    let generic = || {
+        scope
+            .cues()
+            .iter()
+            .any(|c| c.value & cue::DOC_NOUN != 0 && c.start >= n.start && c.end <= n.end)
+    };
+    if id == "other" && matches!(unit.kind, UnitKind::Sentence) && generic() {
         return Some(MentionReason::NotAsked);
     }
     // In a sentence, the asking must be in the document's own clause: "for the birth
