@@ -10,7 +10,8 @@ use super::matcher::Hit;
 use super::scope::{Named, Scope};
 use super::text::{Folded, is_unspaced, tidy};
 use super::units::{Unit, UnitKind};
-use super::vocab::{Langs, Target, Vocab, cue};
+use super::vocab::cue::{self, Flags};
+use super::vocab::{Langs, Target, Vocab};
 use super::{
     MAX_TEXT_CHARS, Mention, MentionReason, NoticeKind, Request, RequestSource, UncheckedItem,
 };
@@ -286,7 +287,7 @@ fn cues_outside_dispositions(
     f: &Folded,
     langs: Langs,
     hits: &[Hit<Target>],
-) -> Vec<Hit<u32>> {
+) -> Vec<Hit<Flags>> {
     let mut cues = v.cues(f, langs);
     cues.retain(|c| {
         !hits
@@ -374,7 +375,7 @@ fn first_fates(
     unit: &Unit,
     scope: &Scope,
     named: &[Named],
-    flags: u32,
+    flags: Flags,
     around: Around,
     acc: &mut Acc,
 ) -> Vec<Option<MentionReason>> {
@@ -492,7 +493,7 @@ struct Said<'a> {
     countries: Vec<String>,
     confidence: f64,
     source: RequestSource,
-    flags: u32,
+    flags: Flags,
     sentence: bool,
 }
 
@@ -848,7 +849,7 @@ fn unmatched(
     v: &Vocab,
     unit: &Unit,
     f: &Folded,
-    flags: u32,
+    flags: Flags,
     text: &str,
     dispositions: bool,
     acc: &mut Acc,

@@ -4,7 +4,7 @@
 use super::MentionReason;
 use super::matcher::Hit;
 use super::text::{Folded, is_cjk, is_unspaced};
-use super::vocab::cue;
+use super::vocab::cue::{self, Flags};
 
 /// A document named in a unit, and where.
 #[derive(Debug, Clone, Copy)]
@@ -17,7 +17,7 @@ pub(super) struct Named {
 /// Where the cue words of one unit stand, to judge each document by its own clause.
 pub(super) struct Scope<'a> {
     pub f: &'a Folded,
-    cues: &'a [Hit<u32>],
+    cues: &'a [Hit<Flags>],
     /// Clause ranges: a unit splits at contrast words ("but", "however"), sentence ends and
     /// soft stops (a space in Thai, Lao, Khmer, Burmese).
     clauses: Vec<(usize, usize)>,
@@ -54,11 +54,11 @@ fn span_of(spans: &[(usize, usize)], pos: usize, len: usize) -> (usize, usize) {
 
 impl<'a> Scope<'a> {
     /// The unit's cue words.
-    pub(super) fn cues(&self) -> &'a [Hit<u32>] {
+    pub(super) fn cues(&self) -> &'a [Hit<Flags>] {
         self.cues
     }
 
-    pub(super) fn new(f: &'a Folded, cues: &'a [Hit<u32>]) -> Scope<'a> {
+    pub(super) fn new(f: &'a Folded, cues: &'a [Hit<Flags>]) -> Scope<'a> {
         let hard: Vec<usize> = cues
             .iter()
             .filter(|h| h.value & cue::CONTRAST != 0)
@@ -85,7 +85,7 @@ impl<'a> Scope<'a> {
     /// Whether a cue of `flag` stands in `n`'s sentence part (clauses joined across soft
     /// stops): the verb that asks may end a sentence of several phrases ("ဆေးစစ်ချက် ...
     /// ထပ်မံပြုလုပ်ရန် လိုအပ်ပါသည်").
-    pub(super) fn in_sentence(&self, n: &Named, flag: u32) -> bool {
+    pub(super) fn in_sentence(&self, n: &Named, flag: Flags) -> bool {
         let (s, e) = span_of(&self.sentences, n.start, self.f.len());
         self.cues
             .iter()
@@ -116,7 +116,7 @@ impl<'a> Scope<'a> {
         self.f.questions.contains(&end)
     }
 
-    pub(super) fn in_clause(&self, n: &Named, flag: u32) -> impl Iterator<Item = &Hit<u32>> {
+    pub(super) fn in_clause(&self, n: &Named, flag: Flags) -> impl Iterator<Item = &Hit<Flags>> {
         let (s, e) = self.clause_of(n.start);
         self.cues
             .iter()
@@ -160,7 +160,7 @@ impl<'a> Scope<'a> {
     }
 
     pub(super) fn negated(&self, n: &Named) -> bool {
-        let after = |h: &Hit<u32>| {
+        let after = |h: &Hit<Flags>| {
             h.start >= n.end && self.words_between(n.end, h.start) <= NEGATION_AFTER_WORDS
         };
         // Before it, or holding its start ("no translation is needed").
@@ -183,7 +183,7 @@ impl<'a> Scope<'a> {
     /// one before the document that asks, leaves it to the other rules.
     pub(super) fn said_of_subject(&self, n: &Named) -> Option<MentionReason> {
         let (s, e) = span_of(&self.sentences, n.start, self.f.len());
-        let in_sentence = |h: &&Hit<u32>| h.start >= s && h.start < e;
+        let in_sentence = |h: &&Hit<Flags>| h.start >= s && h.start < e;
         let asks_before = self
             .cues
             .iter()
@@ -257,7 +257,7 @@ impl<'a> Scope<'a> {
     /// list whose items each end at a semicolon.
     pub(super) fn asked_before_semicolons(&self, n: &Named) -> bool {
         self.joined_by_semicolons(n).any(|(s, e)| {
-            let said = |flag: u32| {
+            let said = |flag: Flags| {
                 self.cues
                     .iter()
                     .any(|h| h.value & flag != 0 && h.start >= s && h.start < e)
@@ -269,7 +269,7 @@ impl<'a> Scope<'a> {
     /// A condition that is no condition: "if you were issued this handout", "to determine
     /// whether", "para determinar si usted es...": a `given` phrase that covers the
     /// condition's first word.
-    pub(super) fn given(&self, h: &Hit<u32>) -> bool {
+    pub(super) fn given(&self, h: &Hit<Flags>) -> bool {
         self.cues
             .iter()
             .any(|g| g.value & cue::GIVEN != 0 && g.start <= h.start && g.end > h.start)
@@ -301,24 +301,24 @@ impl<'a> Scope<'a> {
     /// A cue of `flag` in `n`'s clause that is not a word of `n`'s own name ("Surat
     /// Keterangan Catatan Kepolisian": "catatan", a note, is part of the police certificate's
     /// name, not a general remark about it).
-    pub(super) fn any_in_clause_outside(&self, n: &Named, flag: u32) -> bool {
+    pub(super) fn any_in_clause_outside(&self, n: &Named, flag: Flags) -> bool {
         self.in_clause(n, flag)
             .any(|h| !(h.start >= n.start && h.end <= n.end))
     }
 
-    pub(super) fn any_in_clause(&self, n: &Named, flag: u32) -> bool {
+    pub(super) fn any_in_clause(&self, n: &Named, flag: Flags) -> bool {
         self.in_clause(n, flag).next().is_some()
     }
 
     /// A cue of `flag` ending at most `words` words before `n`.
-    pub(super) fn right_before(&self, n: &Named, flag: u32, words: usize) -> bool {
+    pub(super) fn right_before(&self, n: &Named, flag: Flags, words: usize) -> bool {
         self.cues.iter().any(|h| {
             h.value & flag != 0 && h.end <= n.start && self.words_between(h.end, n.start) <= words
         })
     }
 
     /// A cue of `flag` starting at most `words` words after `n`.
-    pub(super) fn right_after(&self, n: &Named, flag: u32, words: usize) -> bool {
+    pub(super) fn right_after(&self, n: &Named, flag: Flags, words: usize) -> bool {
         self.cues.iter().any(|h| {
             h.value & flag != 0 && h.start >= n.end && self.words_between(n.end, h.start) <= words
         })
@@ -326,7 +326,7 @@ impl<'a> Scope<'a> {
 
     /// [`Scope::right_after`] in the document's own clause: "a new police certificate because
     /// hers was issued ..." does not say the new one was issued.
-    pub(super) fn right_after_in_clause(&self, n: &Named, flag: u32, words: usize) -> bool {
+    pub(super) fn right_after_in_clause(&self, n: &Named, flag: Flags, words: usize) -> bool {
         let (_, e) = self.clause_of(n.start);
         self.cues.iter().any(|h| {
             h.value & flag != 0
@@ -336,7 +336,7 @@ impl<'a> Scope<'a> {
         })
     }
 
-    pub(super) fn near(&self, n: &Named, flag: u32, words: usize) -> bool {
+    pub(super) fn near(&self, n: &Named, flag: Flags, words: usize) -> bool {
         self.right_before(n, flag, words) || self.right_after(n, flag, words)
     }
 
@@ -344,7 +344,7 @@ impl<'a> Scope<'a> {
     /// the one you presented expired" does not say the new one was received. A cue that
     /// holds the document itself ("yo kenbe paspò m", "giữ hộ chiếu của em") is as near as
     /// can be.
-    pub(super) fn near_in_phrase(&self, n: &Named, flag: u32, words: usize) -> bool {
+    pub(super) fn near_in_phrase(&self, n: &Named, flag: Flags, words: usize) -> bool {
         self.cues.iter().any(|h| {
             let holds = h.start < n.end && h.end > n.start;
             let before = h.end <= n.start

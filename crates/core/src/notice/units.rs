@@ -4,7 +4,8 @@
 
 use super::layout::{Line, Mark, caseless, continues, join_line, wants_fill_in};
 use super::text::Folded;
-use super::vocab::{Langs, Vocab, cue};
+use super::vocab::cue::{self, Flags};
+use super::vocab::{Langs, Vocab};
 
 #[derive(Debug)]
 pub(super) enum UnitKind {
@@ -20,7 +21,7 @@ pub(super) struct Unit {
     pub kind: UnitKind,
     pub text: String,
     /// For a list item: the cue flags of the heading that opened its list.
-    pub context: u32,
+    pub context: Flags,
 }
 
 /// What ends a line that opens a list: a colon, and the Ethiopic and Khmer colons.
@@ -36,7 +37,7 @@ const WRAPPED_TAIL: usize = 40;
 #[derive(Debug, Clone, Copy)]
 struct List {
     /// Cue flags of the heading.
-    flags: u32,
+    flags: Flags,
     /// The heading asks for something or names documents, so plain lines after it are items
     /// too (not only bullets).
     cued: bool,
@@ -173,7 +174,7 @@ pub(super) fn units(v: &Vocab, langs: Langs, lines: &[Line], form: bool) -> Vec<
 }
 
 impl Builder<'_> {
-    fn push(&mut self, kind: UnitKind, text: &str, context: u32) {
+    fn push(&mut self, kind: UnitKind, text: &str, context: Flags) {
         self.units.push(Unit {
             kind,
             text: text.to_string(),

@@ -9,6 +9,7 @@ use crate::knowledge::{GAP, Knowledge};
 use super::NoticeKind;
 use super::matcher::{GapMatcher, Hit, Matcher};
 use super::text::Folded;
+use cue::Flags;
 
 /// What a matched phrase stands for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,47 +22,50 @@ pub(super) enum Target {
 
 /// Kinds of cue words, as bit flags (a phrase can be several at once).
 pub(super) mod cue {
-    pub const REQUEST: u32 = 1;
-    pub const NEGATION: u32 = 1 << 1;
-    pub const CONDITION: u32 = 1 << 2;
-    pub const HEDGE: u32 = 1 << 3;
-    pub const GENERAL: u32 = 1 << 4;
-    pub const RECEIVED: u32 = 1 << 5;
-    pub const KEPT: u32 = 1 << 6;
-    pub const HEADING: u32 = 1 << 7;
-    pub const CHANNEL: u32 = 1 << 8;
-    pub const EMBASSY: u32 = 1 << 9;
-    pub const PETITIONER: u32 = 1 << 10;
-    pub const TRANSLATION_OF: u32 = 1 << 11;
-    pub const TOGETHER: u32 = 1 << 12;
-    pub const LOGISTICS: u32 = 1 << 13;
-    pub const REFUSAL: u32 = 1 << 14;
-    pub const DEADLINE: u32 = 1 << 15;
-    pub const DATE_LABEL: u32 = 1 << 16;
-    pub const DOC_NOUN: u32 = 1 << 17;
-    pub const CONTRAST: u32 = 1 << 18;
-    pub const MAIL_HEADER: u32 = 1 << 19;
-    pub const REFERENCE: u32 = 1 << 20;
-    pub const REFERENCE_BEFORE: u32 = 1 << 21;
-    pub const HEDGE_AFTER: u32 = 1 << 22;
-    pub const ADDITION: u32 = 1 << 23;
-    pub const TIMEFRAME: u32 = 1 << 24;
-    pub const GIVEN: u32 = 1 << 25;
-    pub const REASON: u32 = 1 << 26;
+    /// A set of cue kinds.
+    pub type Flags = u64;
+
+    pub const REQUEST: Flags = 1;
+    pub const NEGATION: Flags = 1 << 1;
+    pub const CONDITION: Flags = 1 << 2;
+    pub const HEDGE: Flags = 1 << 3;
+    pub const GENERAL: Flags = 1 << 4;
+    pub const RECEIVED: Flags = 1 << 5;
+    pub const KEPT: Flags = 1 << 6;
+    pub const HEADING: Flags = 1 << 7;
+    pub const CHANNEL: Flags = 1 << 8;
+    pub const EMBASSY: Flags = 1 << 9;
+    pub const PETITIONER: Flags = 1 << 10;
+    pub const TRANSLATION_OF: Flags = 1 << 11;
+    pub const TOGETHER: Flags = 1 << 12;
+    pub const LOGISTICS: Flags = 1 << 13;
+    pub const REFUSAL: Flags = 1 << 14;
+    pub const DEADLINE: Flags = 1 << 15;
+    pub const DATE_LABEL: Flags = 1 << 16;
+    pub const DOC_NOUN: Flags = 1 << 17;
+    pub const CONTRAST: Flags = 1 << 18;
+    pub const MAIL_HEADER: Flags = 1 << 19;
+    pub const REFERENCE: Flags = 1 << 20;
+    pub const REFERENCE_BEFORE: Flags = 1 << 21;
+    pub const HEDGE_AFTER: Flags = 1 << 22;
+    pub const ADDITION: Flags = 1 << 23;
+    pub const TIMEFRAME: Flags = 1 << 24;
+    pub const GIVEN: Flags = 1 << 25;
+    pub const REASON: Flags = 1 << 26;
     /// A child of the case ("your minor daughter", "K-2"): "her birth certificate" after it
     /// is the child's, not the petitioner's.
-    pub const CHILD: u32 = 1 << 27;
+    pub const CHILD: Flags = 1 << 27;
     /// An applicant saying a box on the slip was not ticked ("woh tick nahi hai", "the box
     /// was left blank"): nothing the sentence names is asked for.
-    pub const UNTICKED: u32 = 1 << 28;
+    pub const UNTICKED: Flags = 1 << 28;
     /// A word that opens an answer saying no ("hindi", "нет"): only its place matters, first
     /// in a message that answers a question.
-    pub const ANSWER_NO: u32 = 1 << 29;
+    pub const ANSWER_NO: Flags = 1 << 29;
     /// "Yesterday": the refusal was the day before the letter's or e-mail's date.
-    pub const YESTERDAY: u32 = 1 << 30;
+    pub const YESTERDAY: Flags = 1 << 30;
 
     /// The flag for a cue list's name in the vocabulary files.
-    pub fn of(name: &str) -> u32 {
+    pub fn of(name: &str) -> Flags {
         match name {
             "request" => REQUEST,
             "negation" => NEGATION,
@@ -184,7 +188,7 @@ pub(super) struct Vocab {
     terms: Matcher<Target>,
     gaps: GapMatcher<Target>,
     /// Cue words: (flag, language index). A phrase in several lists has several entries.
-    cues: Matcher<(u32, u8)>,
+    cues: Matcher<(Flags, u8)>,
     stopwords: Matcher<u8>,
     /// Language codes, in load order.
     pub languages: Vec<String>,
@@ -247,7 +251,7 @@ fn term_phrases(k: &Knowledge, doc_ids: &[String]) -> Vec<(String, Target)> {
 /// Each language's code, cue words (with their flag) and stopwords, by language index.
 struct LanguageWords {
     languages: Vec<String>,
-    cues: Vec<(String, (u32, u8))>,
+    cues: Vec<(String, (Flags, u8))>,
     stopwords: Vec<(String, u8)>,
 }
 
@@ -498,8 +502,8 @@ impl Vocab {
     }
 
     /// Cue hits in the notice's languages: one hit per position with every flag it carries.
-    pub fn cues(&self, f: &Folded, langs: Langs) -> Vec<Hit<u32>> {
-        let mut hits: Vec<Hit<u32>> = self
+    pub fn cues(&self, f: &Folded, langs: Langs) -> Vec<Hit<Flags>> {
+        let mut hits: Vec<Hit<Flags>> = self
             .cues
             .all(f)
             .into_iter()
@@ -513,7 +517,7 @@ impl Vocab {
         // Left to right, longest first at each start (the matcher's own order), with equal
         // spans brought together to merge their flags.
         hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
-        let mut out: Vec<Hit<u32>> = Vec::with_capacity(hits.len());
+        let mut out: Vec<Hit<Flags>> = Vec::with_capacity(hits.len());
         for h in hits {
             match out.last_mut() {
                 Some(o) if o.start == h.start && o.end == h.end => o.value |= h.value,
@@ -555,7 +559,7 @@ impl Vocab {
     }
 
     /// Every cue flag in `f`.
-    pub fn flags(&self, f: &Folded, langs: Langs) -> u32 {
+    pub fn flags(&self, f: &Folded, langs: Langs) -> Flags {
         self.cues(f, langs).iter().fold(0, |a, h| a | h.value)
     }
 
