@@ -126,6 +126,16 @@ pub struct NoticeCues {
     /// letter whose own date is known, was the day before that date.
     #[serde(default)]
     pub yesterday: Vec<String>,
+    /// A word that negates the verb right after it, or after the pronouns of `clitic` ("no",
+    /// "não", "ne", "не"): "no nos envíe", "не присылайте" ask for nothing. Listed as single
+    /// words, so that a language's every verb need not be written with its negation.
+    #[serde(default)]
+    pub negation_particle: Vec<String>,
+    /// The unstressed pronouns that stand between a negation particle and its verb ("nos",
+    /// "lhe", "nous"): only these, so that "no olvide enviar" (do not forget to send) and "no
+    /// deje de enviar" still ask.
+    #[serde(default)]
+    pub clitic: Vec<String>,
     /// "embassy", "consulate": a line naming the post.
     #[serde(default)]
     pub embassy: Vec<String>,
@@ -177,7 +187,7 @@ pub struct NoticeDispositions {
 
 impl NoticeCues {
     /// Every cue list with its name, for checks and for building the reader.
-    pub fn lists(&self) -> [(&'static str, &[String]); 31] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 33] {
         [
             ("request", &self.request),
             ("addition", &self.addition),
@@ -199,6 +209,8 @@ impl NoticeCues {
             ("unticked", &self.unticked),
             ("answer_no", &self.answer_no),
             ("yesterday", &self.yesterday),
+            ("negation_particle", &self.negation_particle),
+            ("clitic", &self.clitic),
             ("embassy", &self.embassy),
             ("petitioner", &self.petitioner),
             ("translation_of", &self.translation_of),

@@ -63,6 +63,10 @@ pub(super) mod cue {
     pub const ANSWER_NO: Flags = 1 << 29;
     /// "Yesterday": the refusal was the day before the letter's or e-mail's date.
     pub const YESTERDAY: Flags = 1 << 30;
+    /// "no", "não", "не": negates the request verb right after it (or after clitics).
+    pub const NEGATION_PARTICLE: Flags = 1 << 31;
+    /// "nos", "lhe", "nous": a pronoun that may stand between the particle and the verb.
+    pub const CLITIC: Flags = 1 << 32;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> Flags {
@@ -98,6 +102,8 @@ pub(super) mod cue {
             "unticked" => UNTICKED,
             "answer_no" => ANSWER_NO,
             "yesterday" => YESTERDAY,
+            "negation_particle" => NEGATION_PARTICLE,
+            "clitic" => CLITIC,
             _ => 0,
         }
     }
@@ -554,6 +560,7 @@ impl Vocab {
                 h.value &= !cue::REQUEST;
             }
         }
+        negate_after_particles(f, &mut out);
         out.retain(|h| h.value != 0);
         out
     }
@@ -613,5 +620,36 @@ impl Vocab {
             }
         }
         out
+    }
+}
+
+/// "No nos envíe el I-134", "não envie", "ne nous envoyez pas", "не присылайте": a request
+/// verb right after a negation particle, with nothing but clitic pronouns between, is a
+/// negation. Each language lists its particle once instead of each verb with it.
+fn negate_after_particles(f: &Folded, cues: &mut [Hit<Flags>]) {
+    if !cues.iter().any(|h| h.value & cue::NEGATION_PARTICLE != 0) {
+        return;
+    }
+    let marks = |at: usize| f.clause_marks.contains(&at) || f.stops.contains(&at);
+    for i in 0..cues.len() {
+        if cues[i].value & cue::REQUEST == 0 {
+            continue;
+        }
+        // Walk back over the words right before the verb while they are clitics.
+        let mut at = cues[i].start;
+        let negated = loop {
+            let before = (!marks(at))
+                .then(|| cues[..i].iter().find(|c| c.end == at && c.start < at))
+                .flatten();
+            match before {
+                Some(c) if c.value & cue::NEGATION_PARTICLE != 0 => break true,
+                Some(c) if c.value & cue::CLITIC != 0 => at = c.start,
+                _ => break false,
+            }
+        };
+        if negated {
+            let h = &mut cues[i];
+            h.value = (h.value & !cue::REQUEST) | cue::NEGATION;
+        }
     }
 }

@@ -27,7 +27,7 @@ fn set_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn read(text: &str) -> NoticeReading {
+pub(crate) fn read(text: &str) -> NoticeReading {
     reader().read(text, None).expect("reading")
 }
 

@@ -1,0 +1,28 @@
+//! Classes of mistakes found by the blind batches read in the ninth session (Z, then AA and
+//! AB), one test per class: each reads a short text written for the class, not the batch's.
+
+use crate::notices::read;
+
+#[test]
+fn a_negation_particle_negates_the_verb_after_its_pronouns() {
+    // "No nos envíe el I-134": the clitic between the particle and the verb does not hide
+    // the negation; the same in Portuguese, French and Russian.
+    for text in [
+        "Su solicitud fue rechazada bajo la sección 221(g) y la petición I-129F será devuelta \
+         al USCIS. Le rogamos que no nos envíe el formulario I-134 ni ningún otro documento.",
+        "Seu visto foi recusado com base na seção 221(g). Por favor, não nos envie o \
+         formulário I-134 atualizado.",
+        "Votre demande de visa a été refusée au titre de la section 221(g). Merci de ne nous \
+         envoyer ni le formulaire I-134 ni aucun autre document.",
+        "Вам отказано в визе по разделу 221(g). Пожалуйста, не присылайте нам форму I-134.",
+    ] {
+        let r = read(text);
+        assert!(!r.document_ids().contains(&"i134_support"), "{text}: {r:?}");
+    }
+    // Only pronouns stand between: "no olvide enviar" (do not forget to send) still asks.
+    let r = read(
+        "Su solicitud de visa fue rechazada bajo la sección 221(g). No olvide enviar el \
+         formulario I-134 firmado por su prometido.",
+    );
+    assert_eq!(r.document_ids(), vec!["i134_support"], "{r:?}");
+}
