@@ -743,7 +743,7 @@ fn translated_subjects(v: &Vocab, scope: &Scope, named: &[Named]) -> Vec<bool> {
                                 w <= DESCRIBING_WORDS
                                     && !scope.break_between(n.end, m.start)
                                     && !named.iter().any(|o| o.start >= n.end && o.end <= m.start)
-                                    && !v.stopword_within(scope.f, n.end, m.start)
+                                    && !v.stopword_within_but_genitives(scope.f, n.end, m.start)
                             }
                         }
                 })

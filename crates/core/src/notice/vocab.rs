@@ -424,6 +424,18 @@ impl Vocab {
             .any(|h| h.start >= from && h.end <= to)
     }
 
+    /// Like [`Vocab::stopword_within`], but the genitive particles that join a thing to what
+    /// is made of it ("戸籍謄本の全文の英訳", the koseki's full text's translation; "出生证明的
+    /// 翻译") do not count.
+    pub fn stopword_within_but_genitives(&self, f: &Folded, from: usize, to: usize) -> bool {
+        const GENITIVES: [char; 3] = ['の', '的', '의'];
+        self.stopwords.all(f).iter().any(|h| {
+            h.start >= from
+                && h.end <= to
+                && !(h.end - h.start == 1 && GENITIVES.contains(&f.chars[h.start]))
+        })
+    }
+
     /// The languages `f` (the whole notice) is written in; English always counts.
     pub fn detect(&self, f: &Folded) -> Langs {
         let mut seen: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.languages.len()];

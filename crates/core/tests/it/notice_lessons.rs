@@ -26,3 +26,14 @@ fn a_negation_particle_negates_the_verb_after_its_pronouns() {
     );
     assert_eq!(r.document_ids(), vec!["i134_support"], "{r:?}");
 }
+
+#[test]
+fn a_translation_joined_to_its_subject_by_a_genitive_is_of_it() {
+    // "戸籍謄本の全文の英訳" (the English translation of the koseki's full text): the koseki
+    // is what is translated, not a second request.
+    let r = read(
+        "あなたのビザ申請は移民国籍法第221条(g)項に基づき拒否されました。以下の書類を提出して\
+         ください。\n1. 戸籍謄本の全文の英訳。原本は面接時に受領済みです。\n",
+    );
+    assert_eq!(r.document_ids(), vec!["translation"], "{r:?}");
+}
