@@ -297,6 +297,25 @@ fn cues_outside_dispositions(
     cues
 }
 
+/// "will resume", "to resume", "can resume": the English verb spelled like "resume" (CV).
+fn resume_is_a_verb(f: &Folded, start: usize) -> bool {
+    const BEFORE_THE_VERB: [&str; 10] = [
+        "will", "to", "can", "may", "would", "shall", "should", "cannot", "then", "and",
+    ];
+    let Some(from) = (0..start).rev().find(|&i| f.starts[i]) else {
+        return false;
+    };
+    // Compared folded, as the text is ("will" folds to "wlll").
+    let is = |w: &str, at: usize| {
+        let w = Folded::new(w).chars;
+        f.chars[at..].starts_with(&w)
+    };
+    is("resume", start)
+        && BEFORE_THE_VERB
+            .iter()
+            .any(|w| is(w, from) && from + Folded::new(w).len() == start)
+}
+
 /// What the unit's dispositions say about the case.
 #[derive(Default)]
 struct Dispositions {
@@ -792,6 +811,8 @@ fn prune(v: &Vocab, scope: &Scope, named: &mut Vec<Named>, text: &str, has_disp:
     if has(named, "other") && (has_disp || is_title(text) || named.len() > 1) {
         named.retain(|n| v.doc_id(n.doc) != "other");
     }
+    // "Processing will resume once you submit ...": the verb, not a CV.
+    named.retain(|n| v.doc_id(n.doc) != "resume" || !resume_is_a_verb(scope.f, n.start));
     if has(named, "petitioner_citizenship") && has(named, "passport") {
         named.retain(|n| v.doc_id(n.doc) != "passport");
     }

@@ -37,3 +37,25 @@ fn a_translation_joined_to_its_subject_by_a_genitive_is_of_it() {
     );
     assert_eq!(r.document_ids(), vec!["translation"], "{r:?}");
 }
+
+#[test]
+fn the_verb_resume_is_no_cv_and_a_thai_result_received_is_no_request() {
+    let r = read(
+        "Your K-1 visa was refused under Section 221(g). Processing will resume once you \
+         submit the items marked below.\n[X] Police certificate from Korea\n",
+    );
+    assert_eq!(r.document_ids(), vec!["police_certificate"], "{r:?}");
+    let r = read(
+        "Please send your resume (CV) listing every employer since 2010. Your visa was refused \
+         under Section 221(g).",
+    );
+    assert_eq!(r.document_ids(), vec!["resume"], "{r:?}");
+    // "ผลการตรวจสุขภาพ ... ได้รับจากโรงพยาบาลแล้ว" (the medical results have been received
+    // from the hospital).
+    let r = read(
+        "คำร้องขอวีซ่าของท่านถูกปฏิเสธตามมาตรา 221(g) กรุณาส่งเอกสารต่อไปนี้\n\
+         1. ใบสำคัญการหย่า (คร.6)\n\
+         ผลการตรวจสุขภาพของท่านได้รับจากโรงพยาบาลแล้ว ไม่ต้องตรวจใหม่\n",
+    );
+    assert!(!r.document_ids().contains(&"medical_exam"), "{r:?}");
+}
