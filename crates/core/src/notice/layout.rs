@@ -127,6 +127,13 @@ const CHECKED_GLYPHS: &[char] = &[
 const UNCHECKED_GLYPHS: &[char] = &['☐', '□', '◻', '▢', '○', '◯', '❏', '❑', '⬜', '◽', '▫'];
 const BULLETS: &[char] = &['-', '•', '*', '·', '–', '—', '▪', '►', '»', '‣', '⁃'];
 
+/// The text after a bullet ("- ", "• ", "— ") that opens `trimmed`.
+pub(super) fn bulleted(trimmed: &str) -> Option<&str> {
+    let first = trimmed.chars().next()?;
+    (BULLETS.contains(&first) && trimmed.chars().nth(1).is_some_and(char::is_whitespace))
+        .then(|| trimmed[first.len_utf8()..].trim())
+}
+
 /// Reads a box marker at the start of `s`; returns the mark and the bytes it took.
 pub(super) fn marker_at(s: &str, allow_bare: bool) -> Option<(Mark, usize)> {
     let first = s.chars().next()?;
@@ -557,14 +564,11 @@ pub(super) fn classify(line: &str) -> Line {
             trailing: true,
         };
     }
-    let first = trimmed.chars().next();
-    if first.is_some_and(|c| BULLETS.contains(&c))
-        && trimmed.chars().nth(1).is_some_and(char::is_whitespace)
-    {
-        let text = trimmed[first.map_or(0, char::len_utf8)..]
-            .trim()
-            .to_string();
-        return Line::Bullet { indent, text };
+    if let Some(text) = bulleted(trimmed) {
+        return Line::Bullet {
+            indent,
+            text: text.to_string(),
+        };
     }
     if num > 0 {
         return Line::Bullet {

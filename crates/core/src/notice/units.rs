@@ -2,7 +2,7 @@
 //! continue it), an item of a "please submit the following" list, or one sentence of a
 //! paragraph.
 
-use super::layout::{Line, Mark, caseless, continues, join_line, wants_fill_in};
+use super::layout::{Line, Mark, bulleted, caseless, continues, join_line, wants_fill_in};
 use super::text::Folded;
 use super::vocab::cue::{self, Flags};
 use super::vocab::{Langs, Vocab};
@@ -230,6 +230,17 @@ impl Builder<'_> {
         if self.chat {
             // One message: without its "[time] Name:" so that it starts with its own words.
             let message = strip_message_prefix(text);
+            // "Jasur: — harbiy biletimning nusxasi": an item of the list the message before
+            // opened ("... qog'ozda quyidagilar yozilgan:", the paper lists the following:).
+            if let Some(item) = bulleted(message)
+                && let Some(l) = self.list.as_mut()
+            {
+                l.bullets = true;
+                let flags = l.flags;
+                self.flush();
+                self.push(UnitKind::ListItem, item, flags);
+                return;
+            }
             if !message.is_empty() {
                 join_line(&mut self.para, message);
             }

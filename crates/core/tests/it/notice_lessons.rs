@@ -59,3 +59,16 @@ fn the_verb_resume_is_no_cv_and_a_thai_result_received_is_no_request() {
     );
     assert!(!r.document_ids().contains(&"medical_exam"), "{r:?}");
 }
+
+#[test]
+fn a_chat_message_that_is_a_bullet_continues_the_list_the_message_before_opened() {
+    // A Telegram export: the list's items come one message each, "Name: — item".
+    let text = "[12.03.2025 10:14] Dilnoza: Bugun intervyudan chiqdim, 221(g) berishdi\n\
+                [12.03.2025 10:15] Dilnoza: qog'ozda quyidagilar yozilgan:\n\
+                [12.03.2025 10:15] Dilnoza: — police certificate from Uzbekistan\n\
+                [12.03.2025 10:16] Dilnoza: — birth certificate with translation\n";
+    let r = read(text);
+    let ids = r.document_ids();
+    assert!(ids.contains(&"police_certificate"), "{r:?}");
+    assert!(ids.contains(&"birth_certificate"), "{r:?}");
+}
