@@ -1,6 +1,8 @@
 //! Classes of mistakes found by the blind batches read in the ninth session (Z, then AA and
 //! AB), one test per class: each reads a short text written for the class, not the batch's.
 
+use visanav_core::notice::NoticeKind;
+
 use crate::notices::read;
 
 #[test]
@@ -71,4 +73,33 @@ fn a_chat_message_that_is_a_bullet_continues_the_list_the_message_before_opened(
     let ids = r.document_ids();
     assert!(ids.contains(&"police_certificate"), "{r:?}");
     assert!(ids.contains(&"birth_certificate"), "{r:?}");
+}
+
+#[test]
+fn a_document_the_post_will_ask_for_later_is_no_request_now() {
+    // "After administrative processing we will contact you and ask for your passport": the
+    // passport is asked for later, if at all; nothing is asked of the applicant today.
+    for text in [
+        "Su caso está en procesamiento administrativo bajo la sección 221(g). Cuando termine, \
+         nos comunicaremos con usted y le pediremos que presente su pasaporte.",
+        "Ваше дело находится на административной проверке (раздел 221(g)). После завершения \
+         проверки мы свяжемся с вами и попросим предоставить паспорт.",
+        "您的案件正在根据221(g)条款进行行政审查。审查结束后，我们会与您联系，请您递交护照。",
+        "Başvurunuz 221(g) kapsamında idari işlemdedir. İşlem tamamlandığında sizinle \
+         iletişime geçeceğiz ve pasaportunuzu teslim etmenizi isteyeceğiz.",
+        "Ihr Antrag befindet sich gemäß 221(g) in der administrativen Bearbeitung. Nach \
+         Abschluss werden wir Sie kontaktieren und Sie bitten, Ihren Reisepass einzureichen.",
+        "귀하의 사건은 221(g)에 따라 행정 처리 중입니다. 처리가 끝나면 연락드려 여권 제출을 \
+         요청하겠습니다.",
+        "คดีของท่านอยู่ระหว่างการดำเนินการทางปกครองตามมาตรา 221(g) เมื่อดำเนินการเสร็จแล้ว \
+         เราจะติดต่อท่านเพื่อขอให้ส่งหนังสือเดินทาง",
+    ] {
+        let r = read(text);
+        assert!(r.document_ids().is_empty(), "{text}: {r:?}");
+        assert_eq!(
+            r.kind,
+            NoticeKind::AdministrativeProcessing,
+            "{text}: {r:?}"
+        );
+    }
 }
