@@ -444,12 +444,36 @@ fn table_row(line: &str) -> Option<TableRow> {
     if !t.starts_with('|') || !t.ends_with('|') {
         return None;
     }
-    let cells: Vec<&str> = t[1..t.len() - 1].split('|').collect();
+    let mut cells: Vec<&str> = t[1..t.len() - 1].split('|').collect();
+    // "| 3 | Police certificate | ✓ |": a numbering column before the item's words (its
+    // digits often OCR'd as letters: "l", "I", "O"); blank where the item's words go on.
+    let numbered = cells.len() >= 3 && is_row_number(cells[0]);
+    let blank_number = numbered && cells[0].trim().is_empty();
+    if numbered {
+        cells.remove(0);
+    }
     let (first, marks) = cells.split_first()?;
+    // A handwritten tick as OCR reads it: "v", "/", "J", "v'".
     let tick = |c: &str| {
         matches!(
             c.trim(),
-            "X" | "x" | "✓" | "✔" | "√" | "v" | "V" | "■" | "☒" | "☑" | "✗" | "✘"
+            "X" | "x"
+                | "✓"
+                | "✔"
+                | "√"
+                | "v"
+                | "V"
+                | "■"
+                | "☒"
+                | "☑"
+                | "✗"
+                | "✘"
+                | "/"
+                | "J"
+                | "v'"
+                | "V'"
+                | "X'"
+                | "x'"
         )
     };
     if marks.is_empty() || !marks.iter().all(|c| c.trim().is_empty() || tick(c)) {
@@ -460,8 +484,8 @@ fn table_row(line: &str) -> Option<TableRow> {
         return None;
     }
     let depth = first.len() - first.trim_start().len();
-    if marks.iter().all(|c| c.trim().is_empty()) && depth >= 3 {
-        return Some(TableRow::Continued(depth, text.to_string()));
+    if marks.iter().all(|c| c.trim().is_empty()) && (depth >= 3 || blank_number) {
+        return Some(TableRow::Continued(depth.max(3), text.to_string()));
     }
     let mark = if marks.iter().any(|c| tick(c)) {
         Mark::Checked { sure: true }
@@ -469,6 +493,15 @@ fn table_row(line: &str) -> Option<TableRow> {
         Mark::Unchecked
     };
     Some(TableRow::Item(mark, text.to_string()))
+}
+
+/// A numbering cell: blank, or a number of at most three characters, OCR'd or not ("1",
+/// "l2", "O", "3.").
+fn is_row_number(cell: &str) -> bool {
+    let c = cell.trim().trim_end_matches(['.', ')']);
+    c.chars().count() <= 3
+        && c.chars()
+            .all(|ch| ch.is_ascii_digit() || matches!(ch, 'l' | 'I' | 'O' | 'o' | 'i'))
 }
 
 /// A row with a dot (or underscore) leader: the item's words, and the box after the leader:
@@ -814,6 +847,28 @@ mod tests {
         assert!(matches!(prose[0], Line::Plain { .. }), "{prose:?}");
         let form = classify_all(&["[X] Police certificate", "O Birth certificate"]);
         assert!(matches!(form[1], Line::Marked { .. }), "{form:?}");
+    }
+
+    #[test]
+    fn a_numbered_table_with_ocr_ticks_in_its_mark_column() {
+        let lines = [
+            "| l  | Return for a second interview. Schedule    |  ✓  |",
+            "|    | through the link on the back.              |     |",
+            "| 2  | Birth certificate, online version          |  v  |",
+            "| 3  | Police clearance certificate               |  /  |",
+            "| 4  | Talaqnama for previous marriage            |  J  |",
+            "| 5  | Photographs of you and the petitioner      |     |",
+        ];
+        let read = classify_all(&lines);
+        let mark = |i: usize| match &read[i] {
+            Line::Marked { segments, .. } => Some(segments[0].0),
+            _ => None,
+        };
+        for i in [0, 2, 3, 4] {
+            assert_eq!(mark(i), Some(Mark::Checked { sure: true }), "{:?}", read[i]);
+        }
+        assert_eq!(mark(5), Some(Mark::Unchecked));
+        assert!(matches!(read[1], Line::Plain { .. }), "{:?}", read[1]);
     }
 
     #[test]
