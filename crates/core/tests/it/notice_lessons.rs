@@ -103,3 +103,20 @@ fn a_document_the_post_will_ask_for_later_is_no_request_now() {
         );
     }
 }
+
+#[test]
+fn boxes_an_applicant_says_were_left_blank_ask_for_nothing() {
+    // An applicant's own account of the slip: the boxes next to these documents were empty.
+    for text in [
+        "221g 행정처리 받았어요. 여권, 기본증명서, 범죄경력회보서 칸은 전부 비어 있어요.",
+        "Дали 221(g), административная проверка. Паспорт и справка о несудимости не отмечены.",
+        "Bana 221(g) verdiler, idari işlem. Pasaport ve adli sicil kaydı kutucukları işaretlenmemiş.",
+        "给了221(g)行政审查。护照和无犯罪记录证明那几项都没有打勾。",
+        "Dostałam 221(g), procedura administracyjna. Paszport i zaświadczenie o niekaralności \
+         nie były zaznaczone.",
+        "Nilipewa 221(g). Pasipoti na cheti cha polisi hazijawekewa alama.",
+    ] {
+        let r = read(text);
+        assert!(r.document_ids().is_empty(), "{text}: {r:?}");
+    }
+}
