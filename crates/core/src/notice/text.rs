@@ -312,6 +312,17 @@ fn is_break_mark(c: char) -> bool {
     )
 }
 
+/// Between an ASCII letter or digit and a letter of a script that is not written mixed
+/// with Latin letters (Cyrillic and Greek are: OCR mixes their look-alikes into one word).
+fn script_change(prev: char, c: char) -> bool {
+    let foreign = |c: char| {
+        c.is_alphabetic()
+            && !c.is_ascii()
+            && !matches!(c, '\u{00C0}'..='\u{052F}' | '\u{1E00}'..='\u{1FFF}')
+    };
+    (prev.is_ascii_alphanumeric() && foreign(c)) || (foreign(prev) && c.is_ascii_alphanumeric())
+}
+
 /// Whether the mark at `src[i]` ends a sentence or clause: ";", "!", "?", "。", or a period
 /// after a word of three or more letters that is followed by a space and a capital letter
 /// (or the end of the text).
@@ -503,6 +514,11 @@ impl Folded {
                 f.push_word(&mut word, ocr);
                 f.push_word(&mut vec![c], ocr);
             } else if letterish || is_mark(c) {
+                // "የDS-160", "الـI-134", "I-134를": a form's Latin name glued to another
+                // script's prefix or particle is a word of its own.
+                if word.last().is_some_and(|&p| script_change(p, c)) {
+                    f.push_word(&mut word, ocr);
+                }
                 word.push(if c == '|' { 'l' } else { c });
             } else {
                 f.push_word(&mut word, ocr);

@@ -120,3 +120,15 @@ fn boxes_an_applicant_says_were_left_blank_ask_for_nothing() {
         assert!(r.document_ids().is_empty(), "{text}: {r:?}");
     }
 }
+
+#[test]
+fn a_form_glued_to_another_scripts_prefix_or_particle_is_still_named() {
+    // Amharic "የDS-160" (of the DS-160), Korean "I-134를" (I-134 + object particle).
+    let r = read(
+        "የቪዛ ማመልከቻዎ በINA አንቀጽ 221(g) መሠረት ውድቅ ተደርጓል። ከዚህ በታች ያሉትን ያቅርቡ፡\n\
+         [✔] አዲስ የDS-160 ማረጋገጫ ገጽ\n",
+    );
+    assert_eq!(r.document_ids(), vec!["ds160_confirmation"], "{r:?}");
+    let r = read("221(g) 거절을 받았습니다. 약혼자의 새 I-134를 제출해 주십시오.");
+    assert_eq!(r.document_ids(), vec!["i134_support"], "{r:?}");
+}
