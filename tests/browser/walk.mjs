@@ -252,7 +252,10 @@ async function consultation(label, side, atty) {
   await submit(page, /Request this time/);
   const requested = await w.look('consult-requested', ['Your request is sent', 'Manila time']);
   const id = page.url().split('/consultations/')[1].split('?')[0];
-  const manila = requested.match(/(\d\d:\d\d)–\d\d:\d\d \(Manila time; (\d\d:\d\d) New York time\)/);
+  // When the two clocks are on different days the attorney's time names its day too
+  // ("09:00 on Tuesday 1 December New York time"); which slot is first depends on the hour
+  // the walk runs.
+  const manila = requested.match(/(\d\d:\d\d)–\d\d:\d\d \(Manila time; (\d\d:\d\d)(?: on \w+ \d{1,2} \w+)? New York time\)/);
   expect(manila !== null, `${label}: the time on the applicant's clock with the attorney's beside it`);
 
   // The attorney's email links to the request's page; the link only opens it.
