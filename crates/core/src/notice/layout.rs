@@ -286,6 +286,8 @@ fn numbering_len(s: &str) -> usize {
     match b.get(i) {
         Some(b')') => i += 1,
         Some(b'.') if !paren => i += 1,
+        // "1- letter from my fiance": a hyphen after a number, then a space (not "1-2 weeks").
+        Some(b'-') if !paren && digits > 0 && b.get(i + 1) == Some(&b' ') => i += 1,
         // "1۔" (Urdu full stop), "1、" and "1．" (Chinese and Japanese).
         _ if !paren => match s[i..].chars().next() {
             Some(c @ ('۔' | '、' | '．' | '।')) => i += c.len_utf8(),

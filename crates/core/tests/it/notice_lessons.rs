@@ -132,3 +132,30 @@ fn a_form_glued_to_another_scripts_prefix_or_particle_is_still_named() {
     let r = read("221(g) 거절을 받았습니다. 약혼자의 새 I-134를 제출해 주십시오.");
     assert_eq!(r.document_ids(), vec!["i134_support"], "{r:?}");
 }
+
+#[test]
+fn a_number_and_a_hyphen_open_a_list_item() {
+    // Forum posts number their lists "1- ...": each item is its own line, so what one item
+    // says (the passport kept) does not reach the next; a range ("1-2 weeks") stays words.
+    let r = read(
+        "Got 221g at the interview. Officer said:\n\
+         1- the passport is fine, they will keep it after the second interview\n\
+         2- police certificate from Qatar\n\
+         3- new medical\n\
+         It takes 1-2 weeks after I submit.",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["police_certificate", "medical_exam"],
+        "{r:?}"
+    );
+}
+
+#[test]
+fn documents_named_as_applicants_say_them_are_read() {
+    // Egyptian Arabic "a letter from work", Bengali "the court's judgment", Hindi "refusal sheet".
+    let r = read("221g ادوني ورقة وطالبين جواب من الشغل بالمرتب");
+    assert_eq!(r.document_ids(), vec!["employment_letter"], "{r:?}");
+    let r = read("221(g) দিয়েছে। মামলার চূড়ান্ত রায়ের কপি জমা দিতে বলেছে।");
+    assert_eq!(r.document_ids(), vec!["court_records"], "{r:?}");
+}
