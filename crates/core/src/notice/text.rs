@@ -472,6 +472,12 @@ pub struct Folded {
 }
 
 impl Folded {
+    /// Whether a clause mark or a stop stands inside `start..end` (not at its ends).
+    pub fn marked_between(&self, start: usize, end: usize) -> bool {
+        let inside = |&m: &usize| m > start && m < end;
+        self.clause_marks.iter().any(inside) || self.stops.iter().any(inside)
+    }
+
     /// Folded for OCR: look-alike letters and digits merged.
     pub fn new(text: &str) -> Folded {
         Folded::with(text, true)

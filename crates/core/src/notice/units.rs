@@ -449,17 +449,7 @@ pub(super) fn unquote(lines: Vec<&str>) -> Vec<&str> {
                 .iter()
                 .find(|n| !n.trim().is_empty())
                 .is_some_and(|n| quoted(n))
-            && [
-                "wrote",
-                "escribió",
-                "a écrit",
-                "escreveu",
-                "schrieb",
-                "написал",
-                "viết",
-            ]
-            .iter()
-            .any(|w| t.contains(w));
+            && WROTE.iter().any(|w| t.contains(w));
         let header = quoted(l)
             && [
                 "from:", "de:", "date:", "sent:", "subject:", "dari:", "tanggal:", "von:", "от:",
@@ -469,6 +459,9 @@ pub(super) fn unquote(lines: Vec<&str>) -> Vec<&str> {
         attribution || header
     });
     if own_words >= 20 && thread {
+        // A quoted message the post sent ("> De: Consulado ... <RioIV@state.gov>", "On ...,
+        // U.S. Embassy wrote:") is the notice the applicant forwards or answers: it stays.
+        let mut from_post = false;
         let mut out: Vec<&str> = Vec::with_capacity(lines.len());
         for (i, l) in lines.iter().enumerate() {
             let next_quoted = lines[i + 1..]
@@ -476,8 +469,20 @@ pub(super) fn unquote(lines: Vec<&str>) -> Vec<&str> {
                 .find(|n| !n.trim().is_empty())
                 .is_some_and(|n| quoted(n));
             let attribution = next_quoted && l.trim_end().ends_with(':') && l.len() <= 200;
+            let bare = without_quote_marks(l);
+            let says_wrote = || {
+                let t = bare.to_lowercase();
+                t.trim_end().ends_with(':') && WROTE.iter().any(|w| t.contains(w))
+            };
+            if let Some(sender) =
+                sender_of(bare).or_else(|| says_wrote().then(|| bare.to_lowercase()))
+            {
+                from_post = names_the_post(&sender);
+            }
             if !quoted(l) && !attribution {
                 out.push(l);
+            } else if quoted(l) && from_post {
+                out.push(bare);
             }
         }
         return out;
@@ -501,23 +506,7 @@ fn without_own_earlier_messages(lines: Vec<&str>) -> Vec<&str> {
         "исходное сообщение",
         "pesan asli",
     ];
-    const POST: &[&str] = &[
-        "state.gov",
-        "embassy",
-        "consulate",
-        "embajada",
-        "consulado",
-        "ambassade",
-        "consulat",
-        "embaixada",
-        "botschaft",
-        "konsulat",
-        "посольство",
-        "консульство",
-        "kedutaan",
-        "consular",
-        "visa",
-    ];
+
     let separator = |l: &str| {
         let t = l.trim().trim_matches(['-', '_', ' ']).to_lowercase();
         ORIGINAL.contains(&t.as_str())
@@ -536,20 +525,60 @@ fn without_own_earlier_messages(lines: Vec<&str>) -> Vec<&str> {
     let mut dropping = false;
     for (i, l) in lines.iter().enumerate() {
         if separator(l) {
-            let sender = lines[i + 1..].iter().take(6).find_map(|h| {
-                let (name, value) = h.trim().split_once(':')?;
-                let name = name.trim().to_lowercase();
-                ["from", "de", "von", "от", "dari", "da"]
-                    .contains(&name.as_str())
-                    .then(|| value.to_lowercase())
-            });
-            dropping = sender.is_some_and(|from| !POST.iter().any(|p| from.contains(p)));
+            let sender = lines[i + 1..].iter().take(6).find_map(|h| sender_of(h));
+            dropping = sender.is_some_and(|from| !names_the_post(&from));
         }
         if !dropping {
             out.push(*l);
         }
     }
     out
+}
+
+/// The verb of a reply's attribution line ("On 3 May, Ana <ana@...> wrote:").
+const WROTE: &[&str] = &[
+    "wrote",
+    "escribió",
+    "a écrit",
+    "escreveu",
+    "schrieb",
+    "написал",
+    "viết",
+];
+
+/// Words in a sender's name or address that say the message came from the post.
+const POST: &[&str] = &[
+    "state.gov",
+    "embassy",
+    "consulate",
+    "embajada",
+    "consulado",
+    "ambassade",
+    "consulat",
+    "embaixada",
+    "botschaft",
+    "konsulat",
+    "посольство",
+    "консульство",
+    "kedutaan",
+    "consular",
+    "visa",
+];
+
+/// Whether a sender (a "From:" value or an "On ..., X wrote:" line) is the embassy or
+/// consulate.
+fn names_the_post(sender: &str) -> bool {
+    POST.iter().any(|p| sender.contains(p))
+}
+
+/// The lowercased sender of a mail header line ("From: ...", "De: ...", "От: ..."), if the
+/// line is one.
+fn sender_of(line: &str) -> Option<String> {
+    let (name, value) = line.trim().split_once(':')?;
+    let name = name.trim().to_lowercase();
+    ["from", "de", "von", "от", "dari", "da"]
+        .contains(&name.as_str())
+        .then(|| value.to_lowercase())
 }
 
 /// A form printed in two columns ("[X] Police clearance ...    Deliver all items in ONE

@@ -67,6 +67,9 @@ pub(super) mod cue {
     pub const NEGATION_PARTICLE: Flags = 1 << 31;
     /// "nos", "lhe", "nous": a pronoun that may stand between the particle and the verb.
     pub const CLITIC: Flags = 1 << 32;
+    /// Set on a phrase written with a comma or colon in it ("wtedy, gdy"): only such a phrase
+    /// may match across one.
+    pub const ACROSS_MARK: Flags = 1 << 33;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> Flags {
@@ -275,7 +278,14 @@ impl LanguageWords {
             w.languages.push(l.language.clone());
             for (name, words) in l.cues.lists() {
                 let flag = cue::of(name);
-                w.cues.extend(words.iter().map(|x| (x.clone(), (flag, li))));
+                w.cues.extend(words.iter().map(|x| {
+                    let across = if x.contains([',', ';', ':']) {
+                        cue::ACROSS_MARK
+                    } else {
+                        0
+                    };
+                    (x.clone(), (flag | across, li))
+                }));
             }
             w.stopwords
                 .extend(l.stopwords.iter().map(|x| (x.clone(), li)));
@@ -526,6 +536,9 @@ impl Vocab {
             .all(f)
             .into_iter()
             .filter(|h| langs.has(h.value.1))
+            // "ao seu caso, o peticionário deve": the comma parts "caso" and "o", so they are
+            // not the condition "caso o" (in case the ...).
+            .filter(|h| h.value.0 & cue::ACROSS_MARK != 0 || !f.marked_between(h.start, h.end))
             .map(|h| Hit {
                 start: h.start,
                 end: h.end,

@@ -159,3 +159,47 @@ fn documents_named_as_applicants_say_them_are_read() {
     let r = read("221(g) দিয়েছে। মামলার চূড়ান্ত রায়ের কপি জমা দিতে বলেছে।");
     assert_eq!(r.document_ids(), vec!["court_records"], "{r:?}");
 }
+
+#[test]
+fn a_quoted_message_from_the_post_is_read_under_the_applicants_own_words() {
+    // An applicant forwards the consulate's e-mail with a line of her own: the quoted message
+    // is the notice. An applicant's own quoted question is still left out.
+    let r = read(
+        "De: Juliana Costa <ju@example.com>\n\
+         Assunto: Fwd: Caso RDJ2024390051\n\n\
+         Amor, olha o que o consulado mandou depois da entrevista de hoje. A maior parte é \
+         coisa sua, não minha. Consegue mandar tudo até o fim do mês?\n\n\
+         > De: Consulado Geral dos EUA no Rio de Janeiro <RioIV@state.gov>\n\
+         > Assunto: Caso RDJ2024390051\n\
+         >\n\
+         > Sua solicitação de visto K-1 foi recusada nos termos da Seção 221(g). Para \
+         determinar se a Seção 212(a)(4) se aplica ao seu caso, o peticionário deve apresentar:\n\
+         >\n\
+         > - um novo Formulário I-134 assinado por ele;\n\
+         > - uma carta do empregador do peticionário.\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["i134_support", "employment_letter"],
+        "{r:?}"
+    );
+    let r = read(
+        "From: U.S. Embassy Manila <ManilaIV@state.gov>\n\n\
+         Dear applicant, thank you for your message. Please submit your NBI clearance through \
+         the courier. No other document is needed at this time for your case.\n\n\
+         On 3 May 2025, Ana Cruz <ana@example.com> wrote:\n\
+         > Do I need to send my birth certificate and my passport again?\n",
+    );
+    assert_eq!(r.document_ids(), vec!["police_certificate"], "{r:?}");
+}
+
+#[test]
+fn a_condition_phrase_does_not_match_across_a_comma() {
+    // "ao seu caso, o peticionário deve": "caso" ends one clause and "o" opens the next; they
+    // are not the condition "caso o" (in case the ...).
+    let r = read(
+        "Sua solicitação foi recusada nos termos da Seção 221(g). Para determinar se a Seção \
+         212(a)(4) se aplica ao seu caso, o peticionário deve apresentar um novo Formulário I-134.",
+    );
+    assert_eq!(r.document_ids(), vec!["i134_support"], "{r:?}");
+}
