@@ -126,7 +126,7 @@ pub(super) fn analyse(v: &Vocab, langs: Langs, unit: &Unit, acc: &mut Acc) {
     if sentence
         && flags & cue::NEGATION != 0
         && flags & cue::DOC_NOUN != 0
-        && flags & cue::REQUEST != 0
+        && flags & (cue::REQUEST | cue::NEGATED_REQUEST) != 0
     {
         acc.nothing_asked = true;
     }

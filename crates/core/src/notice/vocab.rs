@@ -70,6 +70,9 @@ pub(super) mod cue {
     /// Set on a phrase written with a comma or colon in it ("wtedy, gdy"): only such a phrase
     /// may match across one.
     pub const ACROSS_MARK: Flags = 1 << 33;
+    /// A request word a negation overlaps ("不用再交"): no request, but a sentence with it and
+    /// a word for documents says nothing more is asked.
+    pub const NEGATED_REQUEST: Flags = 1 << 34;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> Flags {
@@ -570,19 +573,37 @@ impl Vocab {
         }
         // A request word inside a longer phrase is that phrase's, not a request of its own:
         // a negation ("hindi ko gets": I don't get it; "saan nga masapul": not needed), or a
-        // noun ("người bảo lãnh", the petitioner, holds "bảo", to tell).
-        let holders = cue::NEGATION | cue::PETITIONER | cue::EMBASSY | cue::DOC_NOUN;
+        // noun ("người bảo lãnh", the petitioner, holds "bảo", to tell), or a phrase saying
+        // something was returned or received (Thai "ส่งคืน", returned, holds "ส่ง", send).
+        let holders = cue::NEGATION
+            | cue::PETITIONER
+            | cue::EMBASSY
+            | cue::DOC_NOUN
+            | cue::KEPT
+            | cue::RECEIVED;
         let holding: Vec<(usize, usize)> = out
             .iter()
             .filter(|n| n.value & holders != 0 && n.value & cue::REQUEST == 0)
             .map(|n| (n.start, n.end))
             .collect();
+        // A request word that starts inside a negation and runs past it is negated too: Thai
+        // "ไม่จำเป็น" (not needed) and "จำเป็นต้อง" (must) overlap in "ไม่จำเป็นต้องตรวจ".
+        let negations: Vec<(usize, usize)> = out
+            .iter()
+            .filter(|n| n.value & cue::NEGATION != 0 && n.value & cue::REQUEST == 0)
+            .map(|n| (n.start, n.end))
+            .collect();
         for h in out.iter_mut().filter(|h| h.value & cue::REQUEST != 0) {
-            if holding
+            let held = holding
                 .iter()
-                .any(|&(s, e)| s <= h.start && h.end <= e && (s, e) != (h.start, h.end))
-            {
+                .any(|&(s, e)| s <= h.start && h.end <= e && (s, e) != (h.start, h.end));
+            let overlapped = negations
+                .iter()
+                .any(|&(s, e)| s < h.start && h.start < e && e < h.end);
+            if held {
                 h.value &= !cue::REQUEST;
+            } else if overlapped {
+                h.value = (h.value & !cue::REQUEST) | cue::NEGATED_REQUEST;
             }
         }
         negate_after_particles(f, &mut out);

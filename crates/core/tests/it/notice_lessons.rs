@@ -203,3 +203,16 @@ fn a_condition_phrase_does_not_match_across_a_comma() {
     );
     assert_eq!(r.document_ids(), vec!["i134_support"], "{r:?}");
 }
+
+#[test]
+fn a_request_word_inside_a_returned_received_or_negated_phrase_asks_nothing() {
+    // Thai runs words together: "ส่งคืน" (returned) holds "ส่ง" (send), "ไม่จำเป็นต้อง" (need
+    // not) overlaps "จำเป็นต้อง" (must), "ที่ท่านยื่นไว้" is "that you submitted".
+    let r = read(
+        "คำร้องขอวีซ่าของท่านถูกปฏิเสธตามมาตรา 221(g) หนังสือเดินทางของท่านได้ส่งคืนให้ท่านแล้ว\
+         ในวันสัมภาษณ์ ผลการตรวจร่างกายของท่านยังไม่หมดอายุ ท่านจึงไม่จำเป็นต้องตรวจร่างกายใหม่ \
+         ใบรับรองความประพฤติจากสำนักงานตำรวจแห่งชาติที่ท่านยื่นไว้ สถานเอกอัครราชทูตฯ \
+         ได้รับเรียบร้อยแล้ว",
+    );
+    assert!(r.document_ids().is_empty(), "{r:?}");
+}
