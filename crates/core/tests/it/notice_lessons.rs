@@ -216,3 +216,16 @@ fn a_request_word_inside_a_returned_received_or_negated_phrase_asks_nothing() {
     );
     assert!(r.document_ids().is_empty(), "{r:?}");
 }
+
+#[test]
+fn a_court_opinions_account_of_what_was_submitted_asks_nothing() {
+    // "At the Embassy's request, Ms. Saleh submitted a completed Form DS-5535": history.
+    let r = read(
+        "Ms. Saleh appeared for her K-1 interview at the U.S. Embassy in Abu Dhabi on March 3, \
+         2023. That day, the consular officer refused her application under INA § 221(g). At \
+         the Embassy's request, Ms. Saleh submitted a completed Form DS-5535 in April 2023. The \
+         application remained in administrative processing.",
+    );
+    assert!(r.document_ids().is_empty(), "{r:?}");
+    assert_eq!(r.kind, NoticeKind::AdministrativeProcessing, "{r:?}");
+}
