@@ -359,6 +359,9 @@ impl Builder<'_> {
             && !self.form
             && self.para.is_empty()
             && text.chars().count() <= 120
+            // A court opinion's '... handed her a letter which read:' then '"Your visa
+            // application has been refused ...': a quotation opens, whose lines wrap.
+            && !text.trim_start().starts_with(['"', '“', '«', '„', '「'])
         {
             self.push(UnitKind::ListItem, text, l.flags);
             return true;

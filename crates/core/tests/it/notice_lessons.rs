@@ -229,3 +229,27 @@ fn a_court_opinions_account_of_what_was_submitted_asks_nothing() {
     assert!(r.document_ids().is_empty(), "{r:?}");
     assert_eq!(r.kind, NoticeKind::AdministrativeProcessing, "{r:?}");
 }
+
+#[test]
+fn a_quoted_letter_after_read_colon_is_a_paragraph_not_a_list() {
+    // A court opinion quotes the letter in an indented block after "... which read:".
+    let r = read(
+        "Castillo was interviewed at the U.S. Embassy in Santo Domingo on March 6, 2024. At the \
+         close of the interview the consular officer handed her a letter which read:\n\n\
+         \x20   \"Your visa application has been refused under Section 221(g) of the\n\
+         \x20   Immigration and Nationality Act. The approved petition must be returned to\n\
+         \x20   USCIS for reconsideration. Please do not submit additional\n\
+         \x20   documents to this office.\"\n",
+    );
+    assert!(r.document_ids().is_empty(), "{r:?}");
+    assert_eq!(r.kind, NoticeKind::PetitionReturned, "{r:?}");
+}
+
+#[test]
+fn our_records_show_is_the_post_speaking_not_a_request_to_show() {
+    let r = read(
+        "Our records show that your K-1 application was refused under Section 221(g). The \
+         approved petition should be returned to USCIS for review.",
+    );
+    assert_eq!(r.kind, NoticeKind::PetitionReturned, "{r:?}");
+}
