@@ -253,3 +253,43 @@ fn our_records_show_is_the_post_speaking_not_a_request_to_show() {
     );
     assert_eq!(r.kind, NoticeKind::PetitionReturned, "{r:?}");
 }
+
+#[test]
+fn a_document_named_as_when_or_where_is_no_request() {
+    // "(the photo uploaded to the DS-160 was refused)", "since the petition was approved".
+    let r = read(
+        "Sua solicitação foi recusada nos termos da Seção 221(g). Envie:\n\
+         1. Uma foto colorida recente, 5 x 5 cm (a foto carregada no DS-160 foi recusada);\n\
+         2. Provas adicionais do relacionamento desde a aprovação da petição.\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["photos", "relationship_evidence"],
+        "{r:?}"
+    );
+    let r = read(
+        "Your application was refused under Section 221(g). Please send a new photo (the one \
+         uploaded to the DS-160 was rejected) and evidence of your relationship since the \
+         approval of the I-129F petition.",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["photos", "relationship_evidence"],
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_document_asked_for_later_or_not_for_now_is_no_request_now() {
+    // French "vous sera demandé plus tard" (will be asked of you later), Ukrainian "поки ні".
+    let r = read(
+        "Votre demande de visa K-1 est refusee sous la section 221(g) pour traitement \
+         administratif. Votre passeport vous sera demande plus tard.",
+    );
+    assert!(r.document_ids().is_empty(), "{r:?}");
+    let r = read(
+        "Олена: Дали 221(g). Треба довідку про несудимість з Польщі.\n\
+         Олена: я ще спитала, чи Марку треба новий I-134, вона сказала що поки ні\n",
+    );
+    assert_eq!(r.document_ids(), vec!["police_certificate"], "{r:?}");
+}
