@@ -293,3 +293,25 @@ fn a_document_asked_for_later_or_not_for_now_is_no_request_now() {
     );
     assert_eq!(r.document_ids(), vec!["police_certificate"], "{r:?}");
 }
+
+#[test]
+fn a_french_letter_asking_to_see_the_applicant_again_is_a_return_interview() {
+    let r = read(
+        "Ambassade des États-Unis à Beyrouth\n\n\
+         Votre demande de visa K-1 a été refusée en vertu de la section 221(g). L'agent \
+         consulaire souhaite vous revoir en personne. Veuillez prendre un nouveau rendez-vous, \
+         muni de votre passeport.",
+    );
+    assert_eq!(r.kind, NoticeKind::InterviewReturn, "{r:?}");
+    assert_eq!(r.post.as_deref(), Some("BRT"), "{r:?}");
+}
+
+#[test]
+fn passport_pages_with_cuban_stamps_are_proof_of_the_visits() {
+    // Cuban Spanish "cuños" are the stamps; the petitioner's passport only holds them.
+    let r = read(
+        "Sección 221(g).\n☒ Copia de las páginas del pasaporte del peticionario con los cuños de \
+         entrada y salida de Cuba de sus visitas.\n",
+    );
+    assert_eq!(r.document_ids(), vec!["meeting_evidence"], "{r:?}");
+}
