@@ -891,6 +891,11 @@ fn section_number(chars: &[char], i: usize) -> Option<String> {
 /// `221g`; and where they end.
 fn groups_after(chars: &[char], mut j: usize, num: &str) -> (Vec<String>, usize) {
     let mut groups: Vec<String> = Vec::new();
+    // "第221条(g)項" (Japanese), "第221條(g)款", "제221조(g)항": the word for "section"
+    // stands between the number and its letter.
+    if matches!(chars.get(j), Some('条' | '條' | '조')) && chars.get(j + 1) == Some(&'(') {
+        j += 1;
+    }
     loop {
         let mut k = j;
         while k < chars.len() && chars[k] == ' ' && k - j < 2 {

@@ -682,6 +682,15 @@ fn trailing_box(line: &str) -> bool {
 
 fn trailing_marker(line: &str) -> Option<(Mark, String)> {
     let mut t = line.trim_end();
+    // A note written after the mark ("Terjemahan resmi ...... ✓  (tulisan tangan: utk akta
+    // cerai)"): the mark ends the item, and the note goes with it.
+    if t.ends_with(')')
+        && let Some(open) = t.rfind("  (")
+        && t[open..].chars().count() > 8
+        && let Some((mark, item)) = trailing_marker(&t[..open])
+    {
+        return Some((mark, format!("{item} {}", t[open..].trim())));
+    }
     // A table cell: "| Police certificate |   [X]    |".
     if t.ends_with('|') && !t.ends_with("_|") {
         t = t.trim_end_matches(['|', ' ']);

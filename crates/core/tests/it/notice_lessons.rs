@@ -315,3 +315,29 @@ fn passport_pages_with_cuban_stamps_are_proof_of_the_visits() {
     );
     assert_eq!(r.document_ids(), vec!["meeting_evidence"], "{r:?}");
 }
+
+#[test]
+fn a_handwritten_note_after_a_lines_tick_keeps_the_tick() {
+    let r = read(
+        "Permohonan visa Anda ditolak berdasarkan Pasal 221(g). Harap serahkan dokumen yang \
+         diberi tanda centang (✓):\n\n\
+         SKCK dari Mabes Polri .................................... ✓\n\
+         Akta kelahiran ...........................................\n\
+         Terjemahan resmi bahasa Inggris .......................... ✓  (tulisan tangan: \"utk akta cerai\")\n\
+         Pas foto 5 x 5 cm latar putih ............................\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["police_certificate", "translation"],
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_japanese_section_with_its_article_word_is_read() {
+    // "移民国籍法第221条(g)項": "条" (article) stands between the number and its letter.
+    let r = read(
+        "本日の面接の結果、移民国籍法第221条(g)項に基づき、現時点ではビザを発給することができません。",
+    );
+    assert_eq!(r.sections, vec!["221(g)"], "{r:?}");
+}
