@@ -417,7 +417,8 @@ fn first_fates(
         .cues()
         .iter()
         .find(|h| h.value & cue::ADDITION != 0 && h.start == 0)
-        .map(|h| h.end);
+        .map(|h| h.end)
+        .or_else(|| joined_and(scope.f).then_some(1));
     let recently_asked = acc
         .sentences_since_asked
         .is_some_and(|n| n <= ADDED_AFTER_SENTENCES);
@@ -861,6 +862,17 @@ fn prune(v: &Vocab, scope: &Scope, named: &mut Vec<Named>, text: &str, has_disp:
                 })
         });
     }
+}
+
+/// Arabic writes "and" as a letter joined to the next word: "وتذاكر الطيران" (and the plane
+/// tickets) opening a message adds to the one before, like "and" or "also" in other
+/// languages.
+fn joined_and(f: &Folded) -> bool {
+    f.chars.first() == Some(&'و')
+        && f.chars
+            .get(1)
+            .is_some_and(|c| ('\u{0621}'..='\u{064A}').contains(c))
+        && f.ends.get(1) == Some(&false)
 }
 
 /// A unit that names no known document: a ticked box or list item may be OCR-damaged (a

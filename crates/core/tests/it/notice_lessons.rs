@@ -341,3 +341,19 @@ fn a_japanese_section_with_its_article_word_is_read() {
     );
     assert_eq!(r.sections, vec!["221(g)"], "{r:?}");
 }
+
+#[test]
+fn an_arabic_message_opening_with_joined_and_adds_to_the_request_before() {
+    // "وتذاكر الطيران" (and the plane tickets): "and" is a letter joined to the word.
+    let r = read(
+        "[21/05/2023, 11:44] نوف: القنصل يقول لازم أرجع مقابلة ثانية 221(g)\n\
+         [21/05/2023, 11:45] نوف: وأجيب معاي صور لي ولمايكل مع بعض من أول ما تعرفنا لين الحين، مو بس صور الخطوبة\n\
+         [21/05/2023, 11:46] نوف: وتذاكر الطيران والبوردنق باس لما جا الكويت عشان يثبت إنا تقابلنا\n\
+         [21/05/2023, 11:47] نوف: وقالولي إن وثيقة الطلاق مش محتاجينها تاني\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["relationship_evidence", "meeting_evidence"],
+        "{r:?}"
+    );
+}
