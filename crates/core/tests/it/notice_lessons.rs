@@ -357,3 +357,23 @@ fn an_arabic_message_opening_with_joined_and_adds_to_the_request_before() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_post_answering_in_a_numbered_list_says_what_it_received_and_what_it_asks() {
+    let r = read(
+        "Estimada señora Pinzón:\n\nGracias por su mensaje. Respondemos a sus preguntas en \
+         orden:\n\n\
+         1. No. Usted no necesita un nuevo examen médico; el examen que presentó sigue vigente.\n\
+         2. Su registro civil de nacimiento original fue recibido el día de la entrevista y \
+         permanece en su expediente. No lo envíe de nuevo. Lo que falta es la traducción oficial \
+         al inglés de ese registro.\n\n\
+         Además, el oficial consular solicita una carta original, firmada y fechada por su \
+         prometido, en la que confirme que ambos tienen la intención de casarse dentro de los 90 \
+         días siguientes a su llegada a los Estados Unidos. Sección 221(g).\n",
+    );
+    assert_eq!(
+        r.document_ids(),
+        vec!["translation", "intent_to_marry"],
+        "{r:?}"
+    );
+}
