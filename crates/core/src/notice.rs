@@ -494,9 +494,8 @@ impl NoticeReader {
         // Dates and sections from the whole thread, quoted messages included.
         let all = units::dequote(clean.lines());
         let whole_flags = v.flags(&whole, langs);
-        let says_yesterday = whole_flags & vocab::cue::YESTERDAY != 0;
-        let dates =
-            date_roles::read_dates(v, langs, says_yesterday, &all, month_first, &mut warnings);
+        let says_day = whole_flags & (vocab::cue::YESTERDAY | vocab::cue::TODAY) != 0;
+        let dates = date_roles::read_dates(v, langs, says_day, &all, month_first, &mut warnings);
         // The same lines, already classified, unless quoted messages were left out of them.
         let sections = if all.len() == lines.len() {
             cited_sections(&lines, &classified)

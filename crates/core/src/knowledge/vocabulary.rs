@@ -126,6 +126,10 @@ pub struct NoticeCues {
     /// letter whose own date is known, was the day before that date.
     #[serde(default)]
     pub yesterday: Vec<String>,
+    /// "Today" ("hoy", "hoje", "сегодня"): a refusal said to be today was on the date of the
+    /// letter or message that says it (in a thread, the message's own header date).
+    #[serde(default)]
+    pub today: Vec<String>,
     /// A word that negates the verb right after it, or after the pronouns of `clitic` ("no",
     /// "não", "ne", "не"): "no nos envíe", "не присылайте" ask for nothing. Listed as single
     /// words, so that a language's every verb need not be written with its negation.
@@ -187,7 +191,7 @@ pub struct NoticeDispositions {
 
 impl NoticeCues {
     /// Every cue list with its name, for checks and for building the reader.
-    pub fn lists(&self) -> [(&'static str, &[String]); 33] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 34] {
         [
             ("request", &self.request),
             ("addition", &self.addition),
@@ -209,6 +213,7 @@ impl NoticeCues {
             ("unticked", &self.unticked),
             ("answer_no", &self.answer_no),
             ("yesterday", &self.yesterday),
+            ("today", &self.today),
             ("negation_particle", &self.negation_particle),
             ("clitic", &self.clitic),
             ("embassy", &self.embassy),

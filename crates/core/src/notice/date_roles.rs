@@ -28,7 +28,7 @@ enum Above<'a> {
 pub(super) fn read_dates(
     v: &Vocab,
     langs: Langs,
-    says_yesterday: bool,
+    says_day: bool,
     lines: &[&str],
     month_first: Option<bool>,
     warnings: &mut Vec<String>,
@@ -41,7 +41,10 @@ pub(super) fn read_dates(
     let mut carry = String::new();
     // "Ayer martes 4 de febrero tuve la entrevista ... me la negaron": a refusal's day and
     // month with no year, to date from the letter's own date.
-    let mut yearless: Option<(Undated, String)> = None;
+    // With it, the letter's or message's date above it (in a thread, each message has its own
+    // header date).
+    let mut yearless: Option<(Undated, String, Option<usize>)> = None;
+    let mut last_letter: Option<usize> = None;
     for (at, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
             prev_line = None;
@@ -82,11 +85,11 @@ pub(super) fn read_dates(
             let found = dates::find_dates(sentence, MAX_DATES - raw.len(), &|w| v.month(w, langs));
             if found.is_empty() {
                 if yearless.is_none()
-                    && let Some(undated) = undated(v, langs, sentence, says_yesterday)
+                    && let Some(undated) = undated(v, langs, sentence, says_day)
                     && role_of(v, langs, sentence, Above::Nothing, non_blank, 1)
                         == DateRole::Refusal
                 {
-                    yearless = Some((undated, tidy(line, MAX_TEXT_CHARS)));
+                    yearless = Some((undated, tidy(line, MAX_TEXT_CHARS), last_letter));
                 }
                 continue;
             }
@@ -117,12 +120,16 @@ pub(super) fn read_dates(
             // "[21/01/2025 08:05] Grâce: ... l'interview était le 20 janvier 2025": the
             // message's time says when it was sent; the date in its words is the one meant.
             let stamped = k == 0 && found.len() > 1 && super::units::starts_with_message_time(line);
+            let header = v.is_mail_header(line, langs);
             for (i, d) in found.into_iter().enumerate() {
                 let role = if stamped && i == 0 {
                     DateRole::Other
                 } else {
                     role
                 };
+                if role == DateRole::Letter || header && i == 0 {
+                    last_letter = Some(raw.len());
+                }
                 raw.push((d, role, tidy(line, MAX_TEXT_CHARS)));
             }
         }
@@ -132,7 +139,8 @@ pub(super) fn read_dates(
             raw.extend(straddling_dates(v, langs, end, start, non_blank));
         }
     }
-    if let Some(refusal) = yearless.and_then(|(undated, text)| dated_by_letter(&raw, undated, text))
+    if let Some(refusal) =
+        yearless.and_then(|(undated, text, above)| dated_by_letter(&raw, above, undated, text))
     {
         raw.push(refusal);
     }
@@ -164,22 +172,32 @@ pub(super) fn read_dates(
     out
 }
 
-/// A refusal's day said without its year: a day and month, or "yesterday".
+/// A refusal's day said without its year: a day and month, "yesterday" or "today".
 #[derive(Debug, Clone, Copy)]
 enum Undated {
     DayMonth(u32, u32),
     Yesterday,
+    Today,
 }
 
 /// The refusal's day a sentence gives without a year. "Yesterday" is looked for only where
-/// the notice says it somewhere (`says_yesterday`): matching every dateless sentence's cue
+/// the notice says it somewhere (`says_day`): matching every dateless sentence's cue
 /// words would cost every notice for the few that say it.
-fn undated(v: &Vocab, langs: Langs, sentence: &str, says_yesterday: bool) -> Option<Undated> {
+fn undated(v: &Vocab, langs: Langs, sentence: &str, says_day: bool) -> Option<Undated> {
     if let Some((month, day)) = dates::find_day_month(sentence, &|w| v.month(w, langs)) {
         return Some(Undated::DayMonth(month, day));
     }
-    (says_yesterday && v.flags(&Folded::new(sentence), langs) & cue::YESTERDAY != 0)
-        .then_some(Undated::Yesterday)
+    if !says_day {
+        return None;
+    }
+    let flags = v.flags(&Folded::new(sentence), langs);
+    if flags & cue::YESTERDAY != 0 {
+        Some(Undated::Yesterday)
+    } else if flags & cue::TODAY != 0 {
+        Some(Undated::Today)
+    } else {
+        None
+    }
 }
 
 /// The refusal's date when a sentence gives only its day and month ("yesterday (14
@@ -188,17 +206,25 @@ fn undated(v: &Vocab, langs: Langs, sentence: &str, says_yesterday: bool) -> Opt
 /// Without it the letter's own date (the day after, here) was taken for the refusal's.
 fn dated_by_letter(
     raw: &[(dates::RawDate, DateRole, String)],
+    above: Option<usize>,
     undated: Undated,
     text: String,
 ) -> Option<(dates::RawDate, DateRole, String)> {
     if raw.iter().any(|(_, role, _)| *role == DateRole::Refusal) {
         return None;
     }
-    let letter = raw
-        .iter()
-        .find(|(_, role, _)| *role == DateRole::Letter)?
-        .0
-        .date;
+    let is_letter = |r: &&(dates::RawDate, DateRole, String)| r.1 == DateRole::Letter;
+    // The letter's or message's date above the sentence; else the letter's date.
+    let letter = &above
+        .and_then(|i| raw.get(i))
+        .or_else(|| raw.iter().find(is_letter))?
+        .0;
+    // "Today" is the letter's date, read both ways when it is numeric ("10/09/2024"), so
+    // that the notice's day order settles it as it does the letter's.
+    if let Undated::Today = undated {
+        return Some((letter.clone(), DateRole::Refusal, text));
+    }
+    let letter = letter.date;
     let date = match undated {
         Undated::DayMonth(month, day) => {
             let in_year =
@@ -209,6 +235,7 @@ fn dated_by_letter(
             }
         }
         Undated::Yesterday => letter.yesterday().ok()?,
+        Undated::Today => letter,
     };
     let raw_date = dates::RawDate {
         date,

@@ -73,6 +73,8 @@ pub(super) mod cue {
     /// A request word a negation overlaps ("不用再交"): no request, but a sentence with it and
     /// a word for documents says nothing more is asked.
     pub const NEGATED_REQUEST: Flags = 1 << 34;
+    /// "Today": the refusal was on the date of the letter or message that says so.
+    pub const TODAY: Flags = 1 << 35;
 
     /// The flag for a cue list's name in the vocabulary files.
     pub fn of(name: &str) -> Flags {
@@ -108,6 +110,7 @@ pub(super) mod cue {
             "unticked" => UNTICKED,
             "answer_no" => ANSWER_NO,
             "yesterday" => YESTERDAY,
+            "today" => TODAY,
             "negation_particle" => NEGATION_PARTICLE,
             "clitic" => CLITIC,
             _ => 0,

@@ -377,3 +377,30 @@ fn a_post_answering_in_a_numbered_list_says_what_it_received_and_what_it_asks() 
         "{r:?}"
     );
 }
+
+#[test]
+fn a_refusal_today_in_a_quoted_message_is_dated_by_that_messages_header() {
+    let r = read(
+        "From: Accra IV <AccraIV@state.gov>\n\
+         Sent: Thursday, March 20, 2025 2:05 PM\n\
+         Subject: RE: Case ACC2024811062\n\n\
+         Dear Mr. Mensah, please submit the 2023 IRS tax transcript only.\n\n\
+         -----Original Message-----\n\
+         From: Accra IV\n\
+         Sent: Friday, March 14, 2025 11:20 AM\n\
+         Subject: Case ACC2024811062\n\n\
+         Following your interview today, your K-1 visa application was refused under section \
+         221(g) of the Immigration and Nationality Act.\n",
+    );
+    let refusal = r.refusal_date().map(|d| d.date.as_str());
+    assert_eq!(refusal, Some("2025-03-14"), "{r:?}");
+    // A letter dated in numbers that read both ways: "today" is read as the letter is.
+    let r = read(
+        "Ho Chi Minh City, 10/09/2024\n\nYour K-1 visa application was refused today under \
+         Section 221(g). Please submit your police certificate.",
+    );
+    let letter = r.dates.iter().find(|d| d.text.starts_with("Ho Chi Minh"));
+    let refusal = r.refusal_date().map(|d| d.date.as_str());
+    assert_eq!(refusal, letter.map(|d| d.date.as_str()), "{r:?}");
+    assert!(refusal.is_some(), "{r:?}");
+}
