@@ -47,12 +47,20 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
         include_str!("../../../knowledge/notice/af.toml"),
     ),
     (
+        "notice/ak.toml",
+        include_str!("../../../knowledge/notice/ak.toml"),
+    ),
+    (
         "notice/am.toml",
         include_str!("../../../knowledge/notice/am.toml"),
     ),
     (
         "notice/ar.toml",
         include_str!("../../../knowledge/notice/ar.toml"),
+    ),
+    (
+        "notice/az.toml",
+        include_str!("../../../knowledge/notice/az.toml"),
     ),
     (
         "notice/bg.toml",
@@ -169,6 +177,10 @@ pub const NOTICE_FILES: &[(&str, &str)] = &[
     (
         "notice/lo.toml",
         include_str!("../../../knowledge/notice/lo.toml"),
+    ),
+    (
+        "notice/mk.toml",
+        include_str!("../../../knowledge/notice/mk.toml"),
     ),
     (
         "notice/mn.toml",

@@ -430,6 +430,8 @@ fn languages() {
         },
     );
     check_set("languages-6", &Floors::exact(10));
+    // Macedonian, Azerbaijani and Twi (2026-12-02).
+    check_set("languages-7", &Floors::exact(6));
     check_set("languages-5", &Floors::exact(22));
     // Chats and forum posts in the applicants' own words. Known misses, from the reader's
     // code, not its words: "ya recibieron los papeles q mande, X y Y" binds "received" only
