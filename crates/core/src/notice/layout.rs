@@ -443,16 +443,31 @@ enum TableRow {
 
 fn table_row(line: &str) -> Option<TableRow> {
     let t = line.trim();
-    if !t.starts_with('|') || !t.ends_with('|') {
-        return None;
-    }
-    let mut cells: Vec<&str> = t[1..t.len() - 1].split('|').collect();
+    let piped = t.len() > 1 && t.starts_with('|') && t.ends_with('|');
+    let mut cells: Vec<&str> = if piped {
+        t[1..t.len() - 1].split('|').collect()
+    } else {
+        // " 1  | ✔ | Police clearance ...": a table drawn without outer bars, which only
+        // counts when its first column numbers the rows (blank where an item goes on).
+        // A box drawn with bars ("    | | Judicial Record", "|X| Divorce decree") is no
+        // table: its cell is one character wide, a table's mark column wider.
+        let cells: Vec<&str> = line.trim_end().split('|').collect();
+        if cells.len() < 3 || !is_row_number(cells[0]) || cells[1].chars().count() < 2 {
+            return None;
+        }
+        cells
+    };
     // "| 3 | Police certificate | ✓ |": a numbering column before the item's words (its
     // digits often OCR'd as letters: "l", "I", "O"); blank where the item's words go on.
     let numbered = cells.len() >= 3 && is_row_number(cells[0]);
     let blank_number = numbered && cells[0].trim().is_empty();
     if numbered {
         cells.remove(0);
+    }
+    // "| 1 | ✔ | Police clearance |": the mark column may come before the item's words.
+    let letters = |c: &str| c.chars().filter(|ch| ch.is_alphabetic()).count();
+    if cells.len() >= 2 && letters(cells[0]) < 3 && letters(cells[cells.len() - 1]) >= 3 {
+        cells.rotate_right(1);
     }
     let (first, marks) = cells.split_first()?;
     // A handwritten tick as OCR reads it: "v", "/", "J", "v'".
@@ -880,6 +895,26 @@ mod tests {
         }
         assert_eq!(mark(5), Some(Mark::Unchecked));
         assert!(matches!(read[1], Line::Plain { .. }), "{:?}", read[1]);
+    }
+
+    #[test]
+    fn a_table_without_outer_bars_with_its_mark_column_first() {
+        let lines = [
+            " 1  | ✔ | Police clearance from the Royal Thai Police",
+            "    |   | หนังสือรับรองความประพฤติจากสำนักงานตำรวจแห่งชาติ",
+            " 3  |   | Form I-134, Declaration of Financial Support",
+            "    | | Phieu ly lich tu phap so 2 / Judicial Record No. 2",
+            " 4  | ✔ | Petitioner's IRS tax transcript",
+        ];
+        let read = classify_all(&lines);
+        let mark = |i: usize| match &read[i] {
+            Line::Marked { segments, .. } => Some(segments[0].0),
+            _ => None,
+        };
+        assert_eq!(mark(0), Some(Mark::Checked { sure: true }), "{:?}", read[0]);
+        assert_eq!(mark(2), Some(Mark::Unchecked), "{:?}", read[2]);
+        // A box drawn with bars is a box, not a table's blank row.
+        assert_eq!(mark(3), Some(Mark::Unchecked), "{:?}", read[3]);
     }
 
     #[test]
