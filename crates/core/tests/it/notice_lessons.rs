@@ -404,3 +404,26 @@ fn a_refusal_today_in_a_quoted_message_is_dated_by_that_messages_header() {
     assert_eq!(refusal, letter.map(|d| d.date.as_str()), "{r:?}");
     assert!(refusal.is_some(), "{r:?}");
 }
+
+#[test]
+fn what_an_applicant_already_gave_or_the_post_holds_is_no_request() {
+    // A court opinion's history, a Burmese "already submitted" (တင်ပြီးသား), a Bengali
+    // passport "deposited with them" (জমা আছে).
+    let r = read(
+        "The consular officer refused the application under INA § 221(g) and placed it in \
+         administrative processing. Plaintiffs allege that, in the following months, they \
+         nevertheless submitted additional photographs, bank statements and an employment \
+         letter.",
+    );
+    assert!(r.document_ids().is_empty(), "{r:?}");
+    let r = read(
+        "ရန်ကုန် အမေရိကန်သံရုံးမှာ 221(g) ရပါတယ်။ ရဲစခန်းထောက်ခံစာနဲ့ ဆေးစစ်ချက် အစီရင်ခံစာကို \
+         အင်တာဗျူးနေ့ကပဲ တင်ပြီးသားပါ။",
+    );
+    assert!(r.document_ids().is_empty(), "{r:?}");
+    let r = read(
+        "221(g) প্রশাসনিক প্রক্রিয়া। আপনার পাসপোর্ট ইন্টারভিউয়ের দিন থেকেই ওদের কাছে জমা আছে, \
+         ওটা নিয়ে চিন্তা করবেন না।",
+    );
+    assert!(r.document_ids().is_empty(), "{r:?}");
+}
