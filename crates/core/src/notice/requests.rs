@@ -215,8 +215,16 @@ fn starts_numbered(text: &str) -> bool {
 /// "¿"), as chats ask it ("¿Qué te pidieron?", "Unsa may dad-on nimo?").
 fn asks_what(text: &str) -> bool {
     const MAX_WORDS: usize = 8;
+    // Chat questions often go without a question mark: "q te pidieron", "what dem want".
+    const WHAT: &[&str] = &["q", "qué", "que", "oq", "what", "wat", "wah", "ano", "unsa"];
     let t = text.trim();
-    (t.ends_with(['?', '？', '؟']) || t.starts_with('¿'))
+    let first = t.split_whitespace().next().map(|w| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    });
+    (t.ends_with(['?', '？', '؟'])
+        || t.starts_with('¿')
+        || first.is_some_and(|w| WHAT.contains(&w.as_str())))
         && t.split_whitespace().count() <= MAX_WORDS
 }
 

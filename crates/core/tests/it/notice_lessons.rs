@@ -427,3 +427,31 @@ fn what_an_applicant_already_gave_or_the_post_holds_is_no_request() {
     );
     assert!(r.document_ids().is_empty(), "{r:?}");
 }
+
+#[test]
+fn chat_questions_without_a_question_mark_and_patois_requests() {
+    // "q te pidieron" (what did they ask you for): the next message answers.
+    let r = read(
+        "[12/5/25 14:02] Yesenia: amor ya sali del consulado 😔 no me la dieron todavia\n\
+         [12/5/25 14:02] Yesenia: me dieron la hoja 221g\n\
+         [12/5/25 14:03] Beto: q??? q te pidieron\n\
+         [12/5/25 14:05] Yesenia: la constancia de no antecedentes penales de la fiscalia de Chihuahua\n\
+         [12/5/25 14:07] Yesenia: no, dijo q tu I134 y tus taxes estan bien, eso no hay q mandarlo otra vez\n",
+    );
+    assert_eq!(r.document_ids(), vec!["police_certificate"], "{r:?}");
+    // Jamaican Patois: "haffi" (have to), "an" (and) opening a message.
+    let r = read(
+        "[Tue 14:05] Shanice: Dem nuh gi mi di visa yet, a 221g dem gi mi\n\
+         [Tue 14:07] Shanice: Mi haffi get a new police record from Duke Street\n\
+         [Tue 14:07] Shanice: an di decree absolute fi mi divorce\n\
+         [Tue 14:09] Shanice: yuh haffi sen a new I-134 wid yuh pay slip dem\n",
+    );
+    let ids = r.document_ids();
+    for id in [
+        "police_certificate",
+        "prior_marriage_termination",
+        "i134_support",
+    ] {
+        assert!(ids.contains(&id), "{id}: {r:?}");
+    }
+}
