@@ -444,6 +444,12 @@ fn fold_char(c: char) -> Option<char> {
     })
 }
 
+/// The numbers of the USCIS forms a notice names ("I-134", "I-864", "I-797"): after an "I"
+/// typed without its hyphen ("I134"), the "I" is the form's letter, not an OCR'd "1".
+const USCIS_FORM_NUMBERS: &[&str] = &[
+    "134", "864", "130", "129", "129F", "797", "485", "765", "131", "601", "212", "751", "94", "20",
+];
+
 /// Text as one folded character stream with word boundaries marked: punctuation and spaces
 /// vanish, so "DS-160", "DS 160" and "ds160" differ only in their boundaries, and a word
 /// broken by OCR ("certif icate") still reads as one.
@@ -579,8 +585,14 @@ impl Folded {
                     && word.len() == 2
                     && word.contains(&'0')
                     && word.iter().all(|c| *c == '0' || c.is_ascii_uppercase())));
-        // And digits as letters inside numbers: "DS-5S35", "2O25".
+        // And digits as letters inside numbers: "DS-5S35", "2O25"; but not the "I" of a
+        // form's name typed without its hyphen ("I134", "I864"), which is no digit.
+        let form_name = matches!(word.first(), Some('I' | 'l'))
+            && USCIS_FORM_NUMBERS
+                .iter()
+                .any(|n| word[1..].iter().copied().eq(n.chars()));
         let fix_letters = ocr
+            && !form_name
             && digits >= 2
             && letters > 0
             && letters < digits

@@ -455,3 +455,10 @@ fn chat_questions_without_a_question_mark_and_patois_requests() {
         assert!(ids.contains(&id), "{id}: {r:?}");
     }
 }
+
+#[test]
+fn a_form_name_typed_without_its_hyphen_is_read() {
+    // "I134": the "I" is the form's letter, not an OCR'd "1"; "I998" is still a year.
+    let r = read("221(g). Please submit a new I134 signed by your fiancé.");
+    assert_eq!(r.document_ids(), vec!["i134_support"], "{r:?}");
+}
