@@ -462,3 +462,13 @@ fn a_form_name_typed_without_its_hyphen_is_read() {
     let r = read("221(g). Please submit a new I134 signed by your fiancé.");
     assert_eq!(r.document_ids(), vec!["i134_support"], "{r:?}");
 }
+
+#[test]
+fn in_that_case_carries_the_condition_before_it() {
+    let r = read(
+        "Your K-1 application was refused under Section 221(g). Please send a new Form I-134. \
+         Bank statements are needed only if Mr. Hale's income was below the guidelines. In \
+         that case, also send his bank statements for the last 12 months.",
+    );
+    assert_eq!(r.document_ids(), vec!["i134_support"], "{r:?}");
+}

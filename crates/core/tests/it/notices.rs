@@ -384,14 +384,45 @@ fn blind_batches_after_tuning() {
         "blind-z",
         &blind(
             40,
-            0.85,
-            0.77,
+            0.91,
+            0.80,
             Misses {
                 sections: 2,
                 refusal_date: 2,
                 ..m(12, 21, 11, 1, 5, 8)
             },
         ),
+    );
+    // Read blind on 2026-12-02: AD-AF at b4f622f, AG-AI at 7a2172f (docs/notice-reader.md),
+    // then tuned for their classes.
+    let dated = |sections, refusal_date, misses: Misses| Misses {
+        sections,
+        refusal_date,
+        ..misses
+    };
+    check_set(
+        "blind-ad",
+        &blind(20, 0.97, 0.90, dated(1, 1, m(1, 4, 0, 0, 0, 0))),
+    );
+    check_set(
+        "blind-ae",
+        &blind(20, 0.95, 0.95, dated(0, 1, m(2, 2, 0, 0, 0, 1))),
+    );
+    check_set(
+        "blind-af",
+        &blind(20, 1.00, 0.98, dated(0, 1, m(0, 1, 0, 0, 0, 0))),
+    );
+    check_set(
+        "blind-ag",
+        &blind(25, 0.89, 0.85, dated(0, 1, m(6, 9, 2, 0, 2, 4))),
+    );
+    check_set(
+        "blind-ah",
+        &blind(25, 0.84, 0.85, dated(0, 2, m(8, 7, 5, 2, 2, 4))),
+    );
+    check_set(
+        "blind-ai",
+        &blind(25, 0.87, 0.87, dated(0, 3, m(7, 7, 3, 0, 1, 5))),
     );
     // Batch K: 17 of its 33 languages had no vocabulary file when it was read (they have now).
     check_set(
