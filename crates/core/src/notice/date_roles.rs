@@ -190,7 +190,7 @@ fn undated(v: &Vocab, langs: Langs, sentence: &str, says_day: bool) -> Option<Un
     if !says_day {
         return None;
     }
-    let flags = v.flags(&Folded::new(sentence), langs);
+    let flags = v.day_flags(&Folded::new(sentence), langs);
     if flags & cue::YESTERDAY != 0 {
         Some(Undated::Yesterday)
     } else if flags & cue::TODAY != 0 {

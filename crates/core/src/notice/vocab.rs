@@ -204,6 +204,9 @@ pub(super) struct Vocab {
     gaps: GapMatcher<Target>,
     /// Cue words: (flag, language index). A phrase in several lists has several entries.
     cues: Matcher<(Flags, u8)>,
+    /// Only the "yesterday" and "today" cues: the date reader asks of many sentences whether
+    /// they say one, and the full cue matching is too costly there.
+    day_cues: Matcher<(Flags, u8)>,
     stopwords: Matcher<u8>,
     /// Language codes, in load order.
     pub languages: Vec<String>,
@@ -404,6 +407,14 @@ impl Vocab {
             doc_ids,
             terms,
             gaps,
+            day_cues: Matcher::all_values(
+                words
+                    .cues
+                    .iter()
+                    .filter(|(_, (flag, _))| flag & (cue::YESTERDAY | cue::TODAY) != 0)
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            ),
             cues: Matcher::all_values(words.cues),
             stopwords: Matcher::all_values(words.stopwords),
             languages: words.languages,
@@ -612,6 +623,15 @@ impl Vocab {
         negate_after_particles(f, &mut out);
         out.retain(|h| h.value != 0);
         out
+    }
+
+    /// The "yesterday" and "today" flags of `f`.
+    pub fn day_flags(&self, f: &Folded, langs: Langs) -> Flags {
+        self.day_cues
+            .all(f)
+            .iter()
+            .filter(|h| langs.has(h.value.1))
+            .fold(0, |a, h| a | h.value.0)
     }
 
     /// Every cue flag in `f`.
